@@ -1,0 +1,49 @@
+/**
+ * The shape of one CLI subcommand. The CLI is a thin shell: each command parses flags into the typed options of
+ * a stage function, calls it, and prints its typed result (human text, or JSON with --json). Stages never print.
+ */
+
+export type FlagType = 'string' | 'boolean' | 'number';
+
+export interface FlagSpec {
+  type: FlagType;
+  description: string;
+  /** Environment variable consulted when the flag is absent (flags > env > config file > default). */
+  env?: string;
+  /** Key in the config file (dotted, e.g. `prepare.engine`) consulted after the environment. */
+  configKey?: string;
+  default?: string | number | boolean;
+  /** Allowed values for string flags. */
+  choices?: readonly string[];
+  required?: boolean;
+  short?: string;
+  /** Shown in help as the value's placeholder, e.g. `<uri>`. */
+  placeholder?: string;
+}
+
+export type FlagValues = Record<string, string | number | boolean | undefined>;
+
+export interface CommandIO {
+  /** True when --json was given: print exactly one JSON document on stdout. */
+  json: boolean;
+  /** True when stderr is a TTY and --json is off: commands may draw progress there. */
+  interactive: boolean;
+  out(text: string): void;
+  err(text: string): void;
+  /** Progress reporter; a no-op unless interactive. */
+  progress(message: string): void;
+  signal: AbortSignal;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  /** Longer description for --help. */
+  description?: string;
+  usage: string;
+  /** Shown under "Examples:" in --help; each is a full command line. */
+  examples: string[];
+  flags: Record<string, FlagSpec>;
+  /** Runs the command; returns the process exit code. Throw FraudopsError for user-facing failures. */
+  run(flags: FlagValues, io: CommandIO): Promise<number>;
+}
