@@ -74,11 +74,11 @@ postgres_status() {
   if pg_as_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     echo "up 127.0.0.1:$PG_PORT ($("$bin/postgres" --version | awk '{print $3}'))"
   else
-    echo down; return 1
+    echo down
   fi
 }
 
-postgres_uri() { echo "postgresql://$PG_APP_ROLE:$PG_APP_PASSWORD@127.0.0.1:$PG_PORT/$PG_APP_DB"; }
+postgres_uri() { echo "${1:-postgresql}://$PG_APP_ROLE:$PG_APP_PASSWORD@127.0.0.1:$PG_PORT/$PG_APP_DB"; }
 
 postgres_env() {
   echo "export FRAUDOPS_TEST_PG_URI=$(postgres_uri)"

@@ -1,0 +1,85 @@
+# MLflow tracking server: backend store in our PostgreSQL (postgres.sh), artifacts in the S3 bucket
+# s3://mlflow-artifacts on the local S3 server (s3.sh), served to clients through MLflow's artifact proxy
+# (/api/2.0/mlflow-artifacts/...), so clients never need S3 credentials. Listens on 127.0.0.1:5050 only.
+# Sourced by services.sh.
+ORDER_mlflow=60
+MLFLOW_VERSION=3.17.2
+MLFLOW_PORT="${FRAUDOPS_MLFLOW_PORT:-5050}"
+MLFLOW_BUCKET=mlflow-artifacts
+MLFLOW_S3_ENDPOINT="${FRAUDOPS_TEST_S3_ENDPOINT:-http://127.0.0.1:9090}"
+MLFLOW_LOG="$STATE/logs/mlflow.log"
+
+mlflow_install() {
+  py_env
+  if ! "$PYENV_DIR/bin/python" -c "import mlflow, sys; sys.exit(mlflow.__version__ != '$MLFLOW_VERSION')" 2>/dev/null; then
+    log "pip install mlflow==$MLFLOW_VERSION"
+    "$PYENV_DIR/bin/pip" install -q "mlflow==$MLFLOW_VERSION" >&2
+  fi
+  py_need psycopg2 psycopg2-binary==2.9.13
+  py_need boto3 boto3
+}
+
+# The S3 variables MLflow's artifact proxy (boto3) needs.
+mlflow_s3_env() {
+  echo "MLFLOW_S3_ENDPOINT_URL=$MLFLOW_S3_ENDPOINT" "AWS_ACCESS_KEY_ID=test" "AWS_SECRET_ACCESS_KEY=test" \
+    "AWS_DEFAULT_REGION=us-east-1"
+}
+
+mlflow_create_bucket() {
+  # shellcheck disable=SC2046
+  env $(mlflow_s3_env) "$PYENV_DIR/bin/python" - "$MLFLOW_BUCKET" <<'PY'
+import os, sys, boto3
+s3 = boto3.client("s3", endpoint_url=os.environ["MLFLOW_S3_ENDPOINT_URL"])
+names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+if sys.argv[1] not in names:
+    s3.create_bucket(Bucket=sys.argv[1])
+PY
+}
+
+mlflow_healthy() { curl -fsS -m 2 "http://127.0.0.1:$MLFLOW_PORT/health" >/dev/null 2>&1; }
+
+mlflow_up() {
+  if mlflow_healthy; then return 0; fi
+  # Dependencies first, so `services.sh up mlflow` alone works too.
+  declare -F postgres_up >/dev/null && postgres_up
+  local s3host=${MLFLOW_S3_ENDPOINT#http://}; s3host=${s3host%%/*}
+  if ! port_open "${s3host%:*}" "${s3host#*:}"; then
+    if declare -F s3_up >/dev/null; then s3_up
+    else log "no S3 server at $MLFLOW_S3_ENDPOINT and no s3 service defined"; return 1; fi
+  fi
+  mlflow_install
+  mlflow_create_bucket
+  pid_stop mlflow
+  log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$MLFLOW_PORT"
+  # setsid: the server forks uvicorn workers; its own process group lets mlflow_down stop them all.
+  # shellcheck disable=SC2046
+  env $(mlflow_s3_env) MLFLOW_SERVER_ALLOWED_HOSTS="127.0.0.1:$MLFLOW_PORT,localhost:$MLFLOW_PORT" \
+    setsid "$PYENV_DIR/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
+    --backend-store-uri "$(postgres_uri postgresql+psycopg2)" \
+    --artifacts-destination "s3://$MLFLOW_BUCKET/" --serve-artifacts \
+    >"$MLFLOW_LOG" 2>&1 </dev/null &
+  echo $! >"$STATE/run/mlflow.pid"
+  local i
+  for ((i = 0; i < 240; i++)); do
+    if mlflow_healthy; then return 0; fi
+    if ! pid_alive mlflow; then log "MLflow exited; see $MLFLOW_LOG"; tail -n 20 "$MLFLOW_LOG" >&2; return 1; fi
+    sleep 0.5
+  done
+  log "MLflow did not answer /health within 120 s; see $MLFLOW_LOG"; return 1
+}
+
+mlflow_down() {
+  local f="$STATE/run/mlflow.pid"
+  [ -f "$f" ] || return 0
+  local pid; pid="$(cat "$f")"
+  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  rm -f "$f"
+}
+
+mlflow_status() {
+  if mlflow_healthy; then echo "up http://127.0.0.1:$MLFLOW_PORT (mlflow $MLFLOW_VERSION)"; else echo down; fi
+}
+
+mlflow_env() {
+  echo "export FRAUDOPS_TEST_MLFLOW_URI=http://127.0.0.1:$MLFLOW_PORT"
+}
