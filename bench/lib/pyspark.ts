@@ -1,0 +1,38 @@
+/**
+ * Finds the project's PySpark (in the `.services/py` venv), installing it through bench/peers/setup.sh the first
+ * time, so a prepare bench on a fresh machine needs no manual step.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export interface PySpark {
+  python: string;
+  version: string;
+}
+
+export function pythonEnvDir(root: string): string {
+  return process.env.FRAUDOPS_SERVICES_DIR ? join(process.env.FRAUDOPS_SERVICES_DIR, 'py') : join(root, '.services', 'py');
+}
+
+export function ensurePySpark(root: string, log: (m: string) => void): PySpark {
+  const python = join(pythonEnvDir(root), 'bin', 'python');
+  const probe = (): string | null => {
+    try {
+      return execFileSync(python, ['-c', 'import pyspark; print(pyspark.__version__)'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    } catch {
+      return null;
+    }
+  };
+  let version = probe();
+  if (version === null) {
+    log('PySpark missing: running bench/peers/setup.sh');
+    const r = spawnSync('bash', [join(root, 'bench', 'peers', 'setup.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`bench/peers/setup.sh failed (exit ${String(r.status)})`);
+    version = probe();
+    if (version === null) throw new Error(`PySpark still does not import with ${python}`);
+  }
+  return { python, version };
+}

@@ -1,0 +1,11 @@
+/** Takes a measurement several times and keeps the median wall time and the largest peak RSS. */
+import type { Measurement } from './measureCommand.js';
+
+export async function measureRepeated(times: number, once: (i: number) => Promise<Measurement>): Promise<Measurement> {
+  const all: Measurement[] = [];
+  for (let i = 0; i < Math.max(1, times); i++) all.push(await once(i));
+  const byWall = [...all].sort((a, b) => a.wallSeconds - b.wallSeconds);
+  const median = byWall[Math.floor((byWall.length - 1) / 2)];
+  const rss = all.map((m) => m.peakRssBytes).filter((r): r is number => r !== null);
+  return { ...median, peakRssBytes: rss.length ? Math.max(...rss) : null };
+}
