@@ -76,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new BenchUsageError(`unexpected argument "${positionals[0]}"`);
   if (!existsSync(cliPath(ROOT))) {
-    throw new BenchUsageError(`${cliPath(ROOT)} is missing: build first (npm run bench builds; tsx bench/run.ts does not)`);
+    throw new Error(`${cliPath(ROOT)} is missing: build first (npm run bench builds; tsx bench/run.ts does not)`);
   }
 
   const json = values.json === true;

@@ -5,7 +5,7 @@
  * 20M rows. The stamp is written last: a directory without one is an interrupted generation and is replaced.
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchContext } from './stage.js';
@@ -70,7 +70,15 @@ export function datasetKey(p: GenerateParams): string {
   return `d${p.days}-c${p.customers}-t${p.terminals}-s${p.seed}-${p.noise}`;
 }
 
+/** The CLI under test: the `fraudops` entry of package.json's `bin` (dist/cli/main.js when it names none). */
 export function cliPath(root: string): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
+    const bin = typeof pkg.bin === 'string' ? pkg.bin : pkg.bin?.fraudops;
+    if (bin) return join(root, bin);
+  } catch {
+    /* fall through to the documented default */
+  }
   return join(root, 'dist', 'cli', 'main.js');
 }
 
@@ -207,7 +215,7 @@ async function countDataLines(file: string): Promise<number> {
 
 export function gitCommit(root: string): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
     return null;
   }

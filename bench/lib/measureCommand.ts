@@ -36,8 +36,9 @@ export interface Measurement {
 const GNU_TIME = '/usr/bin/time';
 const STDERR_KEEP = 64 * 1024;
 
+/** FRAUDOPS_BENCH_RSS=proc forces /proc polling even where GNU time exists (to compare the two). */
 export function haveGnuTime(): boolean {
-  return existsSync(GNU_TIME);
+  return process.env.FRAUDOPS_BENCH_RSS !== 'proc' && existsSync(GNU_TIME);
 }
 
 export async function measureCommand(cmd: string, args: string[], options: MeasureOptions = {}): Promise<Measurement> {

@@ -18,7 +18,7 @@ export function formatReport(report: BenchReport): string {
       r.name,
       formatSeconds(r.wallSeconds),
       r.rows && r.wallSeconds ? formatCount(r.rows / r.wallSeconds) : null,
-      r.bytes && r.wallSeconds ? (r.bytes / 2 ** 20 / r.wallSeconds).toFixed(0) : null,
+      r.bytes && r.wallSeconds ? formatRate(r.bytes / 2 ** 20 / r.wallSeconds) : null,
       r.peakRssBytes === undefined ? null : formatBytes(r.peakRssBytes),
       ref && r.wallSeconds ? formatRatio(r.wallSeconds / ref) : null,
       r.note ?? '',
@@ -40,4 +40,8 @@ function formatCheck(c: BenchCheck): string {
   const op = c.direction === 'atLeast' ? '≥' : '≤';
   const verdict = c.met === null || c.met === undefined ? 'n/a' : c.met ? 'MET' : 'MISSED';
   return `  ${c.name} = ${show(c.value)}   goal ${op} ${show(c.target)}   ${verdict}`;
+}
+
+function formatRate(v: number): string {
+  return v >= 10 ? v.toFixed(0) : v.toFixed(1);
 }
