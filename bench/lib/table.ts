@@ -32,7 +32,7 @@ function cellText(cell: Cell): string {
 /** `6.3×`; a ratio is always "this row divided by the reference row". */
 export function formatRatio(ratio: number | null | undefined): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '-';
-  return `${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}×`;
+  return `${ratio >= 10 ? ratio.toFixed(1) : ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2)}×`;
 }
 
 export function formatSeconds(s: number | null | undefined): string {

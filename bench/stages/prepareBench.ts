@@ -64,6 +64,7 @@ export const prepareBench: BenchStage = {
       const floor = await measureRepeated(ctx.repeat, () => readFloor(data.files, ctx.signal));
       const ours = await measureRepeated(ctx.repeat, (i) => runOurs(ctx, data.dir, join(runDir, `lake-ours-${i}`)));
       const oursReport = parseJsonDocument(ours.stdout);
+      const account = rowAccount(oursReport);
 
       const rows: BenchRow[] = [
         { name: 'ours', wallSeconds: ours.wallSeconds, peakRssBytes: ours.peakRssBytes, rows: data.rows, bytes: data.bytes, note: 'fraudops prepare' },
@@ -95,6 +96,7 @@ export const prepareBench: BenchStage = {
       if (single !== undefined && ours.peakRssBytes !== null) {
         checks.push(check('ours peak RSS ÷ input size', ours.peakRssBytes / data.bytes, '×'));
       }
+      if (account) notes.push(`ours kept ${account.kept} of ${account.rowsIn} rows (${account.duplicates} duplicates, ${account.quarantined} quarantined)`);
       if (ctx.keep) notes.push(`outputs kept in ${runDir}`);
       return {
         stage: single === undefined ? 'prepare' : 'prepare (single file)',
@@ -137,6 +139,15 @@ async function runPeer(ctx: BenchContext, python: string, files: string[], out: 
   if (m.exitCode !== 0) throw new Error(`pyspark peer exited with ${m.exitCode}:\n${m.stderrTail.slice(-4000)}`);
   if (!ctx.keep) await rm(out, { recursive: true, force: true });
   return m;
+}
+
+/** Totals over the per-file account of prepare's JSON report, when it has one. */
+function rowAccount(report: unknown): { rowsIn: number; kept: number; duplicates: number; quarantined: number } | null {
+  const perFile = (report as { perFile?: unknown } | null)?.perFile;
+  if (!Array.isArray(perFile)) return null;
+  const sum = (key: string): number =>
+    perFile.reduce((acc: number, f: Record<string, unknown>) => acc + (typeof f[key] === 'number' ? (f[key] as number) : 0), 0);
+  return { rowsIn: sum('rowsIn'), kept: sum('kept'), duplicates: sum('duplicates'), quarantined: sum('quarantinedTotal') };
 }
 
 /** The last line of stdout that parses as JSON (a child may print log lines before its one document). */
