@@ -10,7 +10,7 @@ export const FIX_RULES = [
   'negative_customer_id',
   /** terminal_id is `Err`, `None` or empty: set to 0 and flagged in `terminal_id_missing`. */
   'missing_terminal_id',
-  /** tx_time_days disagrees with floor(tx_time_seconds / 86400): recomputed. */
+  /** tx_time_days missing or disagreeing with floor(tx_time_seconds / 86400): recomputed from the seconds. */
   'time_days_mismatch',
 ] as const;
 export type FixRule = (typeof FIX_RULES)[number];
@@ -28,6 +28,8 @@ export const QUARANTINE_REASONS = [
   'column_count',
   /** A line that is not valid UTF-8 text or holds control bytes (binary garbage). */
   'not_text',
+  /** A line longer than the 64 KiB a transaction row can plausibly need. */
+  'line_too_long',
   /** An empty line between rows. */
   'blank_line',
   /** A last line with no newline that does not parse as a full row (cut-off write). */
@@ -41,7 +43,6 @@ export const QUARANTINE_REASONS = [
   'bad_terminal_id',
   'bad_amount',
   'bad_time_seconds',
-  'bad_time_days',
   'bad_label',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];

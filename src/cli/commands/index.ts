@@ -1,0 +1,5 @@
+/** Every subcommand, in the order `fraudops --help` lists them. */
+import type { Command } from '../command.js';
+import { prepareCommand } from './prepare.js';
+
+export const commands: Command[] = [prepareCommand];

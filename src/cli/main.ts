@@ -1,0 +1,135 @@
+/**
+ * The `fraudops` executable: finds the subcommand, resolves its flags (flag > env > config file > default),
+ * runs it and maps failures to exit codes. Errors print as `error[CODE]: message` (or a JSON document with
+ * --json), never as a stack trace, unless FRAUDOPS_DEBUG is set.
+ */
+import { parseArgs } from 'node:util';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isFraudopsError, ConfigError } from '../errors.js';
+import { resolveFlags } from '../config/resolveFlags.js';
+import { loadConfigFile } from '../config/loadConfigFile.js';
+import type { Command, CommandIO } from './command.js';
+import { commands } from './commands/index.js';
+import { commandHelp, mainHelp } from './help.js';
+import { createProgress } from './progress.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    process.stdout.write(target ? commandHelp(target) : mainHelp(commands));
+    return EXIT_OK;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${await version()}\n`);
+    return EXIT_OK;
+  }
+  const command = commands.find((c) => c.name === name);
+  const wantsJson = rest.includes('--json');
+  if (!command) {
+    return fail(new ConfigError(`unknown command "${name}"; run \`fraudops --help\` for the list`), wantsJson, EXIT_USAGE);
+  }
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const parsed = parseCommandArgs(command, rest);
+    if (parsed.help) {
+      process.stdout.write(commandHelp(command));
+      return EXIT_OK;
+    }
+    const { path, config } = loadConfigFile(parsed.config, env);
+    const flags = resolveFlags(command.flags, { argv: parsed.values, env, config, configPath: path });
+    const interactive = !parsed.json && Boolean(process.stderr.isTTY);
+    const progress = createProgress(interactive, process.stderr);
+    const io: CommandIO = {
+      json: parsed.json,
+      interactive,
+      out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+      err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+      progress: progress.update,
+      signal: controller.signal,
+    };
+    try {
+      return await command.run(flags, io);
+    } finally {
+      progress.done();
+    }
+  } catch (e) {
+    return fail(e, wantsJson, isFraudopsError(e) && e.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+interface ParsedArgs {
+  values: Record<string, string | boolean | undefined>;
+  json: boolean;
+  help: boolean;
+  config?: string;
+}
+
+function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+    config: { type: 'string' },
+  };
+  for (const [flag, spec] of Object.entries(command.flags)) {
+    options[flag] = { type: spec.type === 'boolean' ? 'boolean' : 'string', ...(spec.short ? { short: spec.short } : {}) };
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (cause) {
+    throw new ConfigError(`${(cause as Error).message}; run \`fraudops ${command.name} --help\``, { cause });
+  }
+  const { json, help, config, ...values } = parsed.values as Record<string, string | boolean | undefined>;
+  return { values, json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined };
+}
+
+function fail(e: unknown, json: boolean, code: number): number {
+  if (isFraudopsError(e)) {
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: e.toJSON() })}\n`);
+    process.stderr.write(`error[${e.code}]: ${e.message}\n`);
+    if (process.env.FRAUDOPS_DEBUG && e.stack) process.stderr.write(`${e.stack}\n`);
+    return code;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'INTERNAL', message: err.message } })}\n`);
+  process.stderr.write(`error[INTERNAL]: ${err.stack ?? err.message}\n`);
+  return EXIT_FAILURE;
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+// `node dist/cli/main.js ...` works as well as the `fraudops` bin (dist/cli/bin.js).
+function isEntryPoint(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`error[INTERNAL]: ${String(e)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}

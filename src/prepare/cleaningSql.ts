@@ -1,0 +1,138 @@
+/**
+ * The cleaning rules as SQL. This is the one place that decides what a raw row becomes: kept (maybe fixed or
+ * flagged), duplicate, or quarantined with a reason. The statements are plain SQL over named tables so a second
+ * engine can run them; engine-specific pieces (the CSV reader, the Parquet writer) are built by the caller.
+ *
+ * Rules, in the order they are checked (the first that matches decides the quarantine reason):
+ *   transaction_id   must be a non-negative integer                          → bad_transaction_id
+ *   tx_datetime      must parse as YYYY-MM-DD HH:MM:SS (hour 24 does not)    → bad_datetime
+ *   customer_id      must be an integer                                       → bad_customer_id
+ *                    ±999999 is the "unknown customer" placeholder           → sentinel_customer_id
+ *                    negative values are sign errors: fixed to abs()          (fixed.negative_customer_id)
+ *   terminal_id      `Err`, `None` or empty: set to 0, terminal_id_missing    (fixed.missing_terminal_id)
+ *                    anything else must be a non-negative integer             → bad_terminal_id
+ *   tx_amount        must be a non-negative decimal; 0 is kept and flagged    → bad_amount / flagged.zero_amount
+ *   tx_time_seconds  must be a non-negative integer                          → bad_time_seconds
+ *   tx_time_days     recomputed as floor(seconds / 86400) when it disagrees  (fixed.time_days_mismatch)
+ *   tx_fraud         0 or 1; tx_fraud_scenario 0..3                           → bad_label
+ * Then, among valid rows, duplicates by transaction_id: the first line wins inside a file, and an id already in
+ * the lake is always a duplicate (deduplication is global, not per batch).
+ */
+import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
+import { sqlString } from '../engine/SqlEngine.js';
+
+/** Field positions in the raw row, for the digit mask (bit i set: field i holds a byte other than 0-9). */
+const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(typeof RAW_COLUMNS)[number], number>;
+const DECIMAL = `'[0-9]{1,15}(\\.[0-9]{1,6})?'`;
+
+/** Raw column names as read (all VARCHAR), prefixed to keep them apart from typed ones. */
+export const rawCol = (c: string) => `r_${c}`;
+
+/** Builds the `staged` table: every forwarded line typed and classified, raw text kept only for rejects. */
+export function stagedTableSql(sourceSql: string): string {
+  const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
+  // An integer field is digits only (1-18 of them); the digit mask answers that without looking at the text.
+  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 18`;
+  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN CAST(${r[c]} AS BIGINT) END`;
+  return `
+CREATE OR REPLACE TEMP TABLE staged AS
+WITH typed AS (
+  SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
+    ${intOrNull('transaction_id')} AS tid,
+    TRY_STRPTIME(${r.tx_datetime}, '%Y-%m-%d %H:%M:%S') AS ts,
+    CASE WHEN ${digitsOnly('customer_id')} THEN CAST(${r.customer_id} AS BIGINT)
+         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,18}') THEN CAST(${r.customer_id} AS BIGINT) END AS cust,
+    (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
+    ${intOrNull('terminal_id')} AS term,
+    CASE WHEN regexp_full_match(${r.tx_amount}, ${DECIMAL}) THEN CAST(${r.tx_amount} AS DOUBLE) END AS amt,
+    ${intOrNull('tx_time_seconds')} AS secs,
+    TRY_CAST(${r.tx_time_days} AS BIGINT) AS days_in,
+    ${intOrNull('tx_fraud')} AS fraud,
+    ${intOrNull('tx_fraud_scenario')} AS scen
+  FROM (${sourceSql})
+), classified AS (
+  SELECT *, CASE
+    WHEN tid IS NULL THEN 'bad_transaction_id'
+    WHEN ts IS NULL THEN 'bad_datetime'
+    WHEN cust IS NULL THEN 'bad_customer_id'
+    WHEN abs(cust) = ${SENTINEL_CUSTOMER_ID} THEN 'sentinel_customer_id'
+    WHEN NOT term_missing AND term IS NULL THEN 'bad_terminal_id'
+    WHEN amt IS NULL OR amt < 0 THEN 'bad_amount'
+    WHEN secs IS NULL THEN 'bad_time_seconds'
+    WHEN fraud IS NULL OR fraud > 1 OR scen IS NULL OR scen > 3 THEN 'bad_label'
+  END AS reason
+  FROM typed
+)
+SELECT line, reason,
+  CASE WHEN reason IS NOT NULL THEN concat_ws(',', ${RAW_COLUMNS.map((c) => `coalesce(${r[c]}, '')`).join(', ')}) END AS raw_line,
+  tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
+FROM classified`;
+}
+
+/** Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication). */
+export function candidatePartsSql(partsValues: string): string {
+  return `
+SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid BETWEEN p.min_id AND p.max_id`;
+}
+
+/** Ids of this batch already present in the given lake parts. */
+export function lakeIdsSql(parquetListSql: string | undefined): string {
+  const source = parquetListSql
+    ? `SELECT DISTINCT transaction_id AS tid FROM read_parquet(${parquetListSql}) WHERE transaction_id IN (SELECT tid FROM staged WHERE reason IS NULL)`
+    : 'SELECT CAST(NULL AS BIGINT) AS tid WHERE false';
+  return `CREATE OR REPLACE TEMP TABLE lake_ids AS ${source}`;
+}
+
+/** Lines dropped as duplicates, with whether the id was already in the lake. */
+export const DUPLICATES_SQL = `
+CREATE OR REPLACE TEMP TABLE dup_lines AS
+SELECT s.line, true AS of_lake FROM staged s SEMI JOIN lake_ids l ON s.tid = l.tid WHERE s.reason IS NULL
+UNION ALL
+SELECT s.line, false AS of_lake
+FROM staged s
+JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL GROUP BY tid HAVING count(*) > 1) d
+  ON s.tid = d.tid AND s.line <> d.first_line
+WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
+
+/** The rows that go to the lake, in the lake's schema. */
+export function keptSelectSql(file: string): string {
+  return `
+SELECT
+  s.tid AS transaction_id,
+  s.ts AS tx_datetime,
+  abs(s.cust) AS customer_id,
+  CASE WHEN s.term_missing THEN 0 ELSE s.term END AS terminal_id,
+  s.amt AS tx_amount,
+  s.secs AS tx_time_seconds,
+  s.secs // 86400 AS tx_time_days,
+  CAST(s.fraud AS TINYINT) AS tx_fraud,
+  CAST(s.scen AS TINYINT) AS tx_fraud_scenario,
+  s.term_missing AS terminal_id_missing,
+  ${sqlString(file)} AS source_file,
+  s.line AS source_line,
+  strftime(s.ts, '%Y-%m-%d') AS day
+FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
+WHERE s.reason IS NULL`;
+}
+
+/** Counts for the file's account (kept-row fixes and flags, duplicates, quarantine reasons). */
+export const ACCOUNT_SQL = `
+SELECT
+  (SELECT count(*) FROM staged) AS forwarded,
+  (SELECT count(*) FROM dup_lines) AS duplicates,
+  (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake,
+  count(*) AS kept,
+  count(*) FILTER (WHERE s.cust < 0) AS negative_customer_id,
+  count(*) FILTER (WHERE s.term_missing) AS missing_terminal_id,
+  count(*) FILTER (WHERE s.days_in IS DISTINCT FROM s.secs // 86400) AS time_days_mismatch,
+  count(*) FILTER (WHERE s.amt = 0) AS zero_amount
+FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
+WHERE s.reason IS NULL`;
+
+export const REASONS_SQL = `SELECT reason, count(*) AS n FROM staged WHERE reason IS NOT NULL GROUP BY reason`;
+
+/** Per-day row counts and id ranges of the kept rows (the commit's part statistics). */
+export function partStatsSql(file: string): string {
+  return `SELECT day, count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM (${keptSelectSql(file)}) GROUP BY day ORDER BY day`;
+}

@@ -1,0 +1,105 @@
+/**
+ * The quality report of a preparation run: an exact account of every raw row. For each file and for the run,
+ * `rowsIn = kept + duplicates + quarantinedTotal` holds; `fixed` and `flagged` count kept rows that were
+ * repaired or marked, so they are part of `kept`, not in addition to it.
+ */
+import { FIX_RULES, FLAGS, QUARANTINE_REASONS, type FixRule, type Flag, type QuarantineReason } from '../quality.js';
+
+export interface FileAccount {
+  rowsIn: number;
+  kept: number;
+  duplicates: number;
+  /** Of `duplicates`: ids already in the lake before this file. */
+  duplicatesOfLake: number;
+  quarantinedTotal: number;
+  fixed: Record<FixRule, number>;
+  flagged: Record<Flag, number>;
+  quarantined: Record<QuarantineReason, number>;
+}
+
+export interface FileReport extends FileAccount {
+  file: string;
+  headerStyle: 'course' | 'csv';
+  crlfLines: number;
+  days: string[];
+  commitSeq: number;
+}
+
+export interface FileProblem {
+  file: string;
+  code: string;
+  message: string;
+  line?: number;
+}
+
+export interface ChangedFile {
+  file: string;
+  processed: { size: number; etag: string; sha256: string; commitSeq: number };
+  now: { size: number; etag: string };
+}
+
+export interface QualityReport extends FileAccount {
+  ok: boolean;
+  raw: string;
+  lake: string;
+  /** Files processed (committed) by this run. */
+  files: number;
+  /** Files seen before and unchanged. */
+  alreadyProcessed: number;
+  /** Files whose content changed after they were processed: reported, never reprocessed silently. */
+  changed: ChangedFile[];
+  /** Files that could not be read as transactions at all; nothing of them reached the lake. */
+  errors: FileProblem[];
+  perFile: FileReport[];
+  durationMs: number;
+}
+
+export function emptyAccount(): FileAccount {
+  return {
+    rowsIn: 0,
+    kept: 0,
+    duplicates: 0,
+    duplicatesOfLake: 0,
+    quarantinedTotal: 0,
+    fixed: Object.fromEntries(FIX_RULES.map((r) => [r, 0])) as Record<FixRule, number>,
+    flagged: Object.fromEntries(FLAGS.map((r) => [r, 0])) as Record<Flag, number>,
+    quarantined: Object.fromEntries(QUARANTINE_REASONS.map((r) => [r, 0])) as Record<QuarantineReason, number>,
+  };
+}
+
+export function addAccount(into: FileAccount, a: FileAccount): void {
+  into.rowsIn += a.rowsIn;
+  into.kept += a.kept;
+  into.duplicates += a.duplicates;
+  into.duplicatesOfLake += a.duplicatesOfLake;
+  into.quarantinedTotal += a.quarantinedTotal;
+  for (const r of FIX_RULES) into.fixed[r] += a.fixed[r];
+  for (const r of FLAGS) into.flagged[r] += a.flagged[r];
+  for (const r of QUARANTINE_REASONS) into.quarantined[r] += a.quarantined[r];
+}
+
+/** True when the account balances; preparation refuses to commit a file whose account does not. */
+export function balances(a: FileAccount): boolean {
+  const q = QUARANTINE_REASONS.reduce((s, r) => s + a.quarantined[r], 0);
+  return q === a.quarantinedTotal && a.rowsIn === a.kept + a.duplicates + a.quarantinedTotal;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function formatReport(r: QualityReport): string {
+  const lines: string[] = [];
+  lines.push(`prepare ${r.raw} → ${r.lake}: ${r.ok ? 'ok' : 'with errors'} in ${(r.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`  files: ${r.files} processed, ${r.alreadyProcessed} already in the lake, ${r.changed.length} changed, ${r.errors.length} unreadable`);
+  lines.push(`  rows in:      ${fmt(r.rowsIn)}`);
+  lines.push(`  kept:         ${fmt(r.kept)}`);
+  for (const rule of FIX_RULES) if (r.fixed[rule]) lines.push(`    fixed ${rule}: ${fmt(r.fixed[rule])}`);
+  for (const flag of FLAGS) if (r.flagged[flag]) lines.push(`    flagged ${flag}: ${fmt(r.flagged[flag])}`);
+  lines.push(`  duplicates:   ${fmt(r.duplicates)}${r.duplicatesOfLake ? ` (${fmt(r.duplicatesOfLake)} already in the lake)` : ''}`);
+  lines.push(`  quarantined:  ${fmt(r.quarantinedTotal)}`);
+  for (const reason of QUARANTINE_REASONS) if (r.quarantined[reason]) lines.push(`    ${reason}: ${fmt(r.quarantined[reason])}`);
+  for (const c of r.changed) {
+    lines.push(`  CHANGED ${c.file}: processed as ${c.processed.size} bytes (commit ${c.processed.commitSeq}), now ${c.now.size} bytes; not reprocessed`);
+  }
+  for (const e of r.errors) lines.push(`  ERROR ${e.file}${e.line ? `:${e.line}` : ''} [${e.code}] ${e.message}`);
+  return lines.join('\n');
+}
