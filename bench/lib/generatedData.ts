@@ -116,17 +116,23 @@ export async function generateMeasured(
   const rawRoot = join(ctx.dataDir, 'raw');
   await mkdir(rawRoot, { recursive: true });
   const scratch = join(rawRoot, `.tmp-${datasetKey(p)}-${process.pid}-${Date.now()}`);
-  const measurement = await measureCommand(process.execPath, generateArgs(ctx.root, scratch, p), {
-    cwd: ctx.root,
-    stdout: 'ignore',
-    signal: ctx.signal,
-  });
-  if (measurement.exitCode !== 0) {
+  let measurement: Measurement;
+  let files: string[];
+  try {
+    measurement = await measureCommand(process.execPath, generateArgs(ctx.root, scratch, p), {
+      cwd: ctx.root,
+      stdout: 'ignore',
+      signal: ctx.signal,
+    });
+    if (measurement.exitCode !== 0) {
+      throw new Error(`generate exited with ${measurement.exitCode}:\n${measurement.stderrTail.slice(-4000)}`);
+    }
+    files = existsSync(scratch) ? await listDataFiles(scratch) : [];
+    if (files.length === 0) throw new Error(`generate exited 0 but wrote no data files into ${scratch}`);
+  } catch (e) {
     await rm(scratch, { recursive: true, force: true });
-    throw new Error(`generate exited with ${measurement.exitCode}:\n${measurement.stderrTail.slice(-4000)}`);
+    throw e;
   }
-  const files = await listDataFiles(scratch);
-  if (files.length === 0) throw new Error(`generate wrote no data files into ${scratch}`);
   const bytes = await totalBytes(files);
   const { rows, rowsSource } = await countRows(scratch, files);
 
