@@ -1,0 +1,147 @@
+/**
+ * The wire layer of the MLflow backend: builds requests against `<base>/api/2.0/...`, adds credentials, encodes
+ * the JSON the way MLflow's protobuf mapping does (NaN as the string "NaN"), and turns every failure into a
+ * TrackingError with a code: unreachable servers are TRACKING_UNAVAILABLE (retriable, with the URI), MLflow's
+ * `error_code`s map to RESOURCE_NOT_FOUND / INVALID_PARAMETER / RESOURCE_ALREADY_EXISTS.
+ */
+import { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
+
+export interface MlflowAuth {
+  /** Sent as `Authorization: Bearer <token>` (MLFLOW_TRACKING_TOKEN). */
+  token?: string;
+  /** Basic auth (MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD). */
+  username?: string;
+  password?: string;
+}
+
+export interface MlflowHttpOptions extends MlflowAuth {
+  /** Per-request timeout; default 30 s. */
+  timeoutMs?: number;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+const ERROR_CODES: Record<string, TrackingCode> = {
+  RESOURCE_DOES_NOT_EXIST: TrackingCodes.NOT_FOUND,
+  NOT_FOUND: TrackingCodes.NOT_FOUND,
+  ENDPOINT_NOT_FOUND: TrackingCodes.NOT_FOUND,
+  RESOURCE_ALREADY_EXISTS: TrackingCodes.ALREADY_EXISTS,
+  INVALID_PARAMETER_VALUE: TrackingCodes.INVALID_PARAMETER,
+  BAD_REQUEST: TrackingCodes.INVALID_PARAMETER,
+  MALFORMED_REQUEST: TrackingCodes.INVALID_PARAMETER,
+  INVALID_STATE: TrackingCodes.INVALID_PARAMETER,
+  PERMISSION_DENIED: TrackingCodes.PERMISSION_DENIED,
+  UNAUTHENTICATED: TrackingCodes.PERMISSION_DENIED,
+  TEMPORARILY_UNAVAILABLE: TrackingCodes.UNAVAILABLE,
+  REQUEST_LIMIT_EXCEEDED: TrackingCodes.UNAVAILABLE,
+};
+
+export class MlflowHttp {
+  private readonly headers: Record<string, string> = {};
+  private readonly timeoutMs: number;
+
+  constructor(readonly baseUrl: string, options: MlflowHttpOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    if (options.token) this.headers.authorization = `Bearer ${options.token}`;
+    else if (options.username !== undefined && options.password !== undefined) {
+      this.headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
+    }
+  }
+
+  /** GET `api/2.0/mlflow/<endpoint>?query`. */
+  get<T>(endpoint: string, query: Query = {}): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const suffix = qs.size > 0 ? `?${qs.toString()}` : '';
+    return this.json<T>('GET', `api/2.0/mlflow/${endpoint}${suffix}`);
+  }
+
+  /** POST (or DELETE/PATCH) `api/2.0/mlflow/<endpoint>` with a JSON body. */
+  send<T>(method: 'POST' | 'DELETE' | 'PATCH', endpoint: string, body: unknown): Promise<T> {
+    return this.json<T>(method, `api/2.0/mlflow/${endpoint}`, body);
+  }
+
+  /** A raw request (artifact proxy); errors mapped, response returned for the caller to consume. */
+  async request(method: string, path: string, init: { body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<Response> {
+    const url = `${this.baseUrl}/${path}`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { ...this.headers, ...init.headers },
+        body: init.body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        // Needed by Node's fetch when the body is a stream.
+        ...(init.body && typeof init.body === 'object' && 'getReader' in init.body ? { duplex: 'half' } : {}),
+      } as RequestInit);
+    } catch (e) {
+      throw this.unavailable(path, e);
+    }
+    if (!res.ok) throw await this.httpError(path, res);
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.request(method, path, {
+      body: body === undefined ? undefined : JSON.stringify(body, nanReplacer),
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    });
+    const text = await res.text();
+    try {
+      return (text.trim() === '' ? {} : JSON.parse(text)) as T;
+    } catch (e) {
+      throw new TrackingError(TrackingCodes.FAILED, `tracking server answered ${path} with something that is not JSON`, {
+        context: { uri: this.baseUrl, endpoint: path, status: res.status },
+        cause: e,
+      });
+    }
+  }
+
+  private unavailable(path: string, e: unknown): TrackingError {
+    const cause = (e as { cause?: { code?: string } }).cause;
+    const reason = cause?.code ?? (e as Error).name ?? 'error';
+    return new TrackingError(TrackingCodes.UNAVAILABLE, `tracking server ${this.baseUrl} unreachable (${reason})`, {
+      context: { uri: this.baseUrl, endpoint: path, reason },
+      retriable: true,
+      cause: e,
+    });
+  }
+
+  private async httpError(path: string, res: Response): Promise<TrackingError> {
+    const text = await res.text().catch(() => '');
+    let errorCode: string | undefined;
+    let message = text.slice(0, 500);
+    try {
+      const body = JSON.parse(text) as { error_code?: string; message?: string };
+      errorCode = body.error_code;
+      message = body.message ?? message;
+    } catch {
+      // Not JSON (proxy error page, plain text): the status decides.
+    }
+    let code: TrackingCode | undefined = errorCode ? ERROR_CODES[errorCode] : undefined;
+    if (!code) {
+      if (res.status === 404) code = TrackingCodes.NOT_FOUND;
+      else if (res.status === 401 || res.status === 403) code = TrackingCodes.PERMISSION_DENIED;
+      else if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) code = TrackingCodes.UNAVAILABLE;
+      else if (res.status === 400) code = TrackingCodes.INVALID_PARAMETER;
+      else code = TrackingCodes.FAILED;
+    }
+    return new TrackingError(code, `MLflow ${path.split('?')[0]}: ${message || res.statusText}`, {
+      context: { uri: this.baseUrl, endpoint: path.split('?')[0], status: res.status, mlflowCode: errorCode },
+      retriable: code === TrackingCodes.UNAVAILABLE,
+    });
+  }
+}
+
+function nanReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** MLflow sends NaN and infinities as strings. */
+export function wireNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value === 'NaN') return Number.NaN;
+  if (value === 'Infinity') return Infinity;
+  if (value === '-Infinity') return -Infinity;
+  return Number(value);
+}
