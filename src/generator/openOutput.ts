@@ -1,0 +1,136 @@
+/**
+ * Where generated files go. Local directories are written directly with node:fs (the fast path: each day file is
+ * written to a temporary name and renamed when complete); `s3://` URIs go through the ObjectStore seam, loaded
+ * only when needed. Day files are written as a sequence of chunks through a `ChunkSink`.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, StorageError } from '../errors.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
+
+/** Receives one file as a sequence of chunks; each chunk is handed over (the caller never touches it again). */
+export interface ChunkSink {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Completes the file (it becomes visible under its final name only now). */
+  close(): Promise<void>;
+  /** Drops a partial file. */
+  abort(): Promise<void>;
+}
+
+export interface Output {
+  readonly uri: string;
+  /** Set for local outputs: workers open files themselves instead of shipping bytes to the main thread. */
+  readonly localDir?: string;
+  openFile(name: string): Promise<ChunkSink>;
+  /** Writes a small file atomically (temp + rename locally; a single put on object stores). */
+  writeText(name: string, text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function writeChunk(stream: WriteStream | PassThrough, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+/** A local file written under a temporary name, renamed into place by `close`. */
+export async function openLocalFile(dir: string, name: string): Promise<ChunkSink> {
+  const final = path.join(dir, name);
+  const temp = path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const stream = createWriteStream(temp, { highWaterMark: 1 << 20 });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  let failed: unknown;
+  stream.on('error', (e) => (failed = e));
+  const ended = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (stream.closed) return failed ? reject(failed) : resolve();
+      stream.end(() => (failed ? reject(failed) : resolve()));
+    });
+  return {
+    write: (chunk) => writeChunk(stream, chunk),
+    async close() {
+      await ended();
+      await rename(temp, final);
+    },
+    async abort() {
+      stream.destroy();
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+function storeSink(store: ObjectStore, name: string): ChunkSink {
+  const body = new PassThrough({ highWaterMark: 8 << 20 });
+  const upload = store.write(name, body, { contentType: 'text/plain' });
+  upload.catch(() => undefined); // surfaced by close()
+  return {
+    write: (chunk) => writeChunk(body, chunk),
+    async close() {
+      body.end();
+      await upload;
+    },
+    async abort() {
+      body.destroy(new Error('aborted'));
+      await upload.catch(() => undefined);
+    },
+  };
+}
+
+const STORE_MODULE = '../storage/openStore.js';
+
+/**
+ * Opens an output root: a directory path, a `file://` URL or `s3://bucket/prefix`.
+ * @example
+ * const out = await openOutput('/data/raw');
+ * const sink = await out.openFile('2019-08-22.txt');
+ */
+export async function openOutput(uri: string): Promise<Output> {
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 's3') {
+    let store: ObjectStore;
+    try {
+      const mod = (await import(STORE_MODULE)) as { openStore(uri: string): Promise<ObjectStore> };
+      store = await mod.openStore(uri);
+    } catch (e) {
+      if (e instanceof ConfigError || e instanceof StorageError) throw e;
+      throw new StorageError('STORE_UNAVAILABLE', `cannot open ${uri}: ${(e as Error).message}`, {
+        context: { uri },
+        cause: e,
+      });
+    }
+    return {
+      uri: store.uri,
+      openFile: async (name) => storeSink(store, name),
+      async writeText(name, text) {
+        await store.write(name, Buffer.from(text, 'utf8'), { contentType: 'application/json' });
+      },
+      close: () => store.close(),
+    };
+  }
+  let dir: string;
+  if (scheme === 'file') dir = fileURLToPath(uri);
+  else if (scheme === undefined) dir = path.resolve(uri);
+  else throw new ConfigError(`unsupported output URI ${uri}: use a directory, file:///dir or s3://bucket/prefix`, { context: { uri } });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new StorageError('OUTPUT_UNWRITABLE', `cannot create ${dir}: ${(e as Error).message}`, { context: { uri }, cause: e });
+  }
+  return {
+    uri: dir,
+    localDir: dir,
+    openFile: (name) => openLocalFile(dir, name),
+    async writeText(name, text) {
+      const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
+      await writeFile(temp, text);
+      await rename(temp, path.join(dir, name));
+    },
+    close: async () => undefined,
+  };
+}

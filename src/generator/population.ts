@@ -1,0 +1,139 @@
+/**
+ * The simulated world: customer and terminal profiles (Handbook chapter 3) plus a uniform-grid spatial index of
+ * terminals, so "terminals within radius r" never has to be materialised per customer. All arrays live in
+ * SharedArrayBuffers: the population is built once and read by every worker thread without copying.
+ */
+import { Purpose, streamFor } from './prng.js';
+import type { ResolvedOptions } from './options.js';
+
+export interface Population {
+  customers: number;
+  terminals: number;
+  gridSize: number;
+  radius: number;
+  cellSize: number;
+  cellsPerSide: number;
+  custX: Float32Array;
+  custY: Float32Array;
+  custMeanAmount: Float32Array;
+  /** exp(-mean_nb_tx_per_day), ready for the Poisson draw. */
+  custExpMinusLambda: Float64Array;
+  /** 1 when at least one terminal lies within the radius; other customers make no transactions. */
+  custActive: Uint8Array;
+  /** Terminal coordinates and ids ordered by grid cell (row-major); cell c holds [cellStart[c], cellStart[c+1]). */
+  termX: Float32Array;
+  termY: Float32Array;
+  termId: Int32Array;
+  cellStart: Int32Array;
+  activeCustomers: number;
+  /** Sum of mean_nb_tx_per_day over active customers: sizes the per-day arrays. */
+  activeLambdaSum: number;
+}
+
+function shared<T>(ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  return new ctor(new SharedArrayBuffer(Math.max(1, n) * ctor.BYTES_PER_ELEMENT));
+}
+
+export function cellOf(v: number, cellSize: number, cellsPerSide: number): number {
+  const c = Math.floor(v / cellSize);
+  return c < 0 ? 0 : c >= cellsPerSide ? cellsPerSide - 1 : c;
+}
+
+export function buildPopulation(o: ResolvedOptions): Population {
+  const { customers, terminals, gridSize, radius } = o;
+  // Cells of half the radius: the square around a customer's circle spans about 5×5 cells, so a uniform
+  // draw over those cells lands inside the circle about half the time.
+  const cellSize = radius / 2;
+  const cellsPerSide = Math.max(1, Math.ceil(gridSize / cellSize));
+
+  const custX = shared(Float32Array, customers);
+  const custY = shared(Float32Array, customers);
+  const custMeanAmount = shared(Float32Array, customers);
+  const custExpMinusLambda = shared(Float64Array, customers);
+  const custActive = shared(Uint8Array, customers);
+  const lambdas = new Float32Array(customers);
+  const rc = streamFor(o.seed, Purpose.Customers);
+  for (let i = 0; i < customers; i++) {
+    custX[i] = rc.next() * gridSize;
+    custY[i] = rc.next() * gridSize;
+    custMeanAmount[i] = 5 + 95 * rc.next();
+    const lambda = 4 * rc.next();
+    lambdas[i] = lambda;
+    custExpMinusLambda[i] = Math.exp(-lambda);
+  }
+
+  const rawX = new Float32Array(terminals);
+  const rawY = new Float32Array(terminals);
+  const rawCell = new Int32Array(terminals);
+  const cells = cellsPerSide * cellsPerSide;
+  const cellStart = shared(Int32Array, cells + 1);
+  const rt = streamFor(o.seed, Purpose.Terminals);
+  for (let i = 0; i < terminals; i++) {
+    rawX[i] = rt.next() * gridSize;
+    rawY[i] = rt.next() * gridSize;
+    const c = cellOf(rawY[i], cellSize, cellsPerSide) * cellsPerSide + cellOf(rawX[i], cellSize, cellsPerSide);
+    rawCell[i] = c;
+    cellStart[c + 1]++;
+  }
+  for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
+  const termX = shared(Float32Array, terminals);
+  const termY = shared(Float32Array, terminals);
+  const termId = shared(Int32Array, terminals);
+  const cursor = cellStart.slice(0, cells);
+  for (let i = 0; i < terminals; i++) {
+    const p = cursor[rawCell[i]]++;
+    termX[p] = rawX[i];
+    termY[p] = rawY[i];
+    termId[p] = i;
+  }
+
+  const pop: Population = {
+    customers,
+    terminals,
+    gridSize,
+    radius,
+    cellSize,
+    cellsPerSide,
+    custX,
+    custY,
+    custMeanAmount,
+    custExpMinusLambda,
+    custActive,
+    termX,
+    termY,
+    termId,
+    cellStart,
+    activeCustomers: 0,
+    activeLambdaSum: 0,
+  };
+  const r2 = radius * radius;
+  let active = 0;
+  let lambdaSum = 0;
+  for (let i = 0; i < customers; i++) {
+    if (anyTerminalWithin(pop, custX[i], custY[i], r2)) {
+      custActive[i] = 1;
+      active++;
+      lambdaSum += lambdas[i];
+    }
+  }
+  pop.activeCustomers = active;
+  pop.activeLambdaSum = lambdaSum;
+  return pop;
+}
+
+function anyTerminalWithin(p: Population, x: number, y: number, r2: number): boolean {
+  const { cellSize, cellsPerSide, cellStart, termX, termY } = p;
+  const cx0 = cellOf(x - p.radius, cellSize, cellsPerSide);
+  const cx1 = cellOf(x + p.radius, cellSize, cellsPerSide);
+  const cy0 = cellOf(y - p.radius, cellSize, cellsPerSide);
+  const cy1 = cellOf(y + p.radius, cellSize, cellsPerSide);
+  for (let cy = cy0; cy <= cy1; cy++) {
+    const end = cellStart[cy * cellsPerSide + cx1 + 1];
+    for (let k = cellStart[cy * cellsPerSide + cx0]; k < end; k++) {
+      const dx = termX[k] - x;
+      const dy = termY[k] - y;
+      if (dx * dx + dy * dy < r2) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,147 @@
+/**
+ * Seedable random streams for the generator. Every random decision draws from a stream named by
+ * (seed, purpose, day, entity), so any day can be simulated on any thread, in any order, and still come out the
+ * same. The generator is xoshiro128** (32-bit state words, fast with Math.imul); stream seeds are expanded with
+ * a splitmix32-style mixer.
+ */
+
+/** What a stream is used for; part of the stream's identity, never reorder. */
+export const Purpose = {
+  Customers: 1,
+  Terminals: 2,
+  TxTimes: 3,
+  TxDetails: 4,
+  CompromisedTerminals: 5,
+  CompromisedCustomers: 6,
+  Noise: 7,
+  NoiseAcross: 8,
+} as const;
+export type Purpose = (typeof Purpose)[keyof typeof Purpose];
+
+const TWO_POW_MINUS_32 = 2 ** -32;
+
+function mix32(x: number): number {
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+export class Rng {
+  private a: number;
+  private b: number;
+  private c: number;
+  private d: number;
+  private spare = 0;
+  private hasSpare = false;
+
+  constructor(a: number, b: number, c: number, d: number) {
+    this.a = a | 0;
+    this.b = b | 0;
+    this.c = c | 0;
+    this.d = d | 0;
+    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextU32(): number {
+    const b = this.b;
+    const m = Math.imul(b, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = b << 9;
+    this.c ^= this.a;
+    this.d ^= b;
+    this.b = b ^ this.c;
+    this.a ^= this.d;
+    this.c ^= t;
+    this.d = (this.d << 11) | (this.d >>> 21);
+    return result;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.nextU32() * TWO_POW_MINUS_32;
+  }
+
+  /** Uniform in (0, 1): safe for log(). */
+  nextOpen(): number {
+    return (this.nextU32() + 0.5) * TWO_POW_MINUS_32;
+  }
+
+  /** Uniform integer in [0, n), n ≤ 2^32. */
+  below(n: number): number {
+    return Math.floor(this.nextU32() * TWO_POW_MINUS_32 * n);
+  }
+
+  /** Standard normal (Box–Muller, second value kept for the next call). */
+  normal(): number {
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
+    }
+    const r = Math.sqrt(-2 * Math.log(this.nextOpen()));
+    const theta = 2 * Math.PI * this.next();
+    this.spare = r * Math.sin(theta);
+    this.hasSpare = true;
+    return r * Math.cos(theta);
+  }
+
+  /** Poisson variate given exp(-lambda) (Knuth's product method: fine for the small rates simulated here). */
+  poissonExp(expMinusLambda: number): number {
+    let k = 0;
+    let p = this.next();
+    while (p > expMinusLambda) {
+      k++;
+      p *= this.next();
+    }
+    return k;
+  }
+}
+
+/** Splits a non-negative integer seed (up to 2^53) into two 32-bit words. */
+function seedWords(seed: number): [number, number] {
+  const lo = seed >>> 0;
+  const hi = Math.floor(seed / 4294967296) >>> 0;
+  return [lo, hi];
+}
+
+/** An independent stream for (seed, purpose, day, entity). */
+export function streamFor(seed: number, purpose: Purpose, day = 0, entity = 0): Rng {
+  const [lo, hi] = seedWords(seed);
+  let h = mix32(lo ^ 0x9e3779b9);
+  h = mix32(h ^ hi ^ 0x7f4a7c15);
+  h = mix32(h ^ Math.imul(purpose, 0x27d4eb2f));
+  h = mix32(h ^ (day | 0) ^ 0x165667b1);
+  h = mix32(h ^ (entity | 0) ^ 0x61c88647);
+  const words: number[] = [];
+  let state = h;
+  for (let i = 0; i < 4; i++) {
+    state = (state + 0x9e3779b9) | 0;
+    words.push(mix32(state));
+  }
+  const rng = new Rng(words[0], words[1], words[2], words[3]);
+  // Discard a few outputs so closely related seeds diverge fully.
+  for (let i = 0; i < 8; i++) rng.nextU32();
+  return rng;
+}
+
+/** k distinct integers from [0, n), in draw order (k is small: rejection on a Set). */
+export function sampleDistinct(rng: Rng, k: number, n: number): number[] {
+  const want = Math.min(k, n);
+  const seen = new Set<number>();
+  const out: number[] = [];
+  while (out.length < want) {
+    const v = rng.below(n);
+    if (!seen.has(v)) {
+      seen.add(v);
+      out.push(v);
+    }
+  }
+  return out;
+}
+
+/** round-free count for a rate: floor(rate·n) plus one more with probability of the fractional part. */
+export function countForRate(rng: Rng, rate: number, n: number): number {
+  const x = rate * n;
+  const whole = Math.floor(x);
+  return whole + (rng.next() < x - whole ? 1 : 0);
+}
