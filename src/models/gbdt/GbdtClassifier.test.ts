@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { loadGbdtDataset, loadReference } from '../../../test/fixtures/metrics/reference.js';
+import { auc } from '../../metrics/auc.js';
+import type { Matrix } from '../Classifier.js';
+import { runClassifierContract } from '../classifierContract.js';
+import { nonlinearDataset, sliceRows } from '../syntheticData.js';
+import { GbdtClassifier } from './GbdtClassifier.js';
+import { GbdtModel } from './GbdtModel.js';
+import type { GbdtParams } from './GbdtParams.js';
+import { trainGbdt } from './trainGbdt.js';
+
+runClassifierContract({
+  title: 'models > gbdt',
+  create: () => new GbdtClassifier({ nEstimators: 20, threads: 1, rowSubsample: 0.8, colSubsample: 0.8, seed: 3 }),
+  load: (j) => GbdtModel.fromJSON(j),
+});
+
+const data = nonlinearDataset(6000, 8, 42);
+const train = sliceRows(data, 0, 4000);
+const valid = sliceRows(data, 4000, 5000);
+const test = sliceRows(data, 5000, 6000);
+const sampled: GbdtParams = { nEstimators: 40, rowSubsample: 0.7, colSubsample: 0.6, threads: 1 };
+
+const json = (m: GbdtModel): string => JSON.stringify(m.toJSON());
+
+describe('models > gbdt', () => {
+  it('learns a nonlinear synthetic problem (AUC > 0.9 on held-out rows)', async () => {
+    const model = await new GbdtClassifier({ nEstimators: 100, threads: 1 }).fit(train.X, train.y);
+    expect(auc(test.y, model.predictProba(test.X))).toBeGreaterThan(0.9);
+  });
+
+  it('is deterministic for a seed, and the seed matters', async () => {
+    const a = await new GbdtClassifier({ ...sampled, seed: 7 }).fit(train.X, train.y);
+    const b = await new GbdtClassifier({ ...sampled, seed: 7 }).fit(train.X, train.y);
+    const c = await new GbdtClassifier({ ...sampled, seed: 8 }).fit(train.X, train.y);
+    expect(json(b)).toBe(json(a));
+    expect(json(c)).not.toBe(json(a));
+  });
+
+  it('is identical with threads=1 and threads=2', async () => {
+    const params = { ...sampled, seed: 5, minParallelCells: 0 };
+    const one = await new GbdtClassifier({ ...params, threads: 1 }).fit(train.X, train.y);
+    const two = await new GbdtClassifier({ ...params, threads: 2 }).fit(train.X, train.y);
+    expect(json(two)).toBe(json(one));
+  });
+
+  it('early stopping stops and keeps the best round', async () => {
+    const { model, validationLoss } = await trainGbdt(
+      train.X,
+      train.y,
+      { nEstimators: 1000, learningRate: 0.5, earlyStoppingRounds: 10, threads: 1 },
+      { validation: valid },
+    );
+    const kept = model.data.trees.length;
+    expect(validationLoss.length).toBeLessThan(1000);
+    expect(validationLoss.length).toBe(kept + 10);
+    expect(model.data.bestIteration).toBe(kept);
+    expect(Math.min(...validationLoss)).toBe(validationLoss[kept - 1]);
+  });
+
+  it('scalePosWeight raises predicted fraud probabilities', async () => {
+    const plain = await new GbdtClassifier({ nEstimators: 30, threads: 1 }).fit(train.X, train.y);
+    const weighted = await new GbdtClassifier({ nEstimators: 30, threads: 1, scalePosWeight: 5 }).fit(train.X, train.y);
+    const mean = (p: Float64Array): number => p.reduce((s, v) => s + v, 0) / p.length;
+    expect(mean(weighted.predictProba(test.X))).toBeGreaterThan(mean(plain.predictProba(test.X)) + 0.05);
+  });
+
+  it('treats a zero sample weight as a missing row', async () => {
+    const w = new Float64Array(train.X.rows).fill(1);
+    w.fill(0, 3000);
+    const weighted = await trainGbdt(train.X, train.y, { nEstimators: 10, minDataInLeaf: 1, minChildWeight: 1e-3, threads: 1 }, { sampleWeight: w });
+    const head = sliceRows(train, 0, 3000);
+    const dropped = await trainGbdt(head.X, head.y, { nEstimators: 10, minDataInLeaf: 1, minChildWeight: 1e-3, threads: 1 });
+    expect(weighted.model.data.initScore).toBeCloseTo(dropped.model.data.initScore, 12);
+  });
+
+  it('rejects bad parameters', () => {
+    expect(() => new GbdtClassifier({ maxBins: 256 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
+    expect(() => new GbdtClassifier({ rowSubsample: 0 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
+  });
+});
+
+describe('models > gbdt > matches LightGBM', () => {
+  const d = loadGbdtDataset();
+  const pick = (flag: number): { X: Matrix; y: Uint8Array } => {
+    const idx = [...d.train.keys()].filter((i) => d.train[i] === flag);
+    const cols = d.names.length;
+    const X = new Float64Array(idx.length * cols);
+    idx.forEach((r, k) => X.set(d.X.subarray(r * cols, (r + 1) * cols), k * cols));
+    return { X: { rows: idx.length, cols, data: X, names: d.names }, y: Uint8Array.from(idx, (i) => d.y[i]) };
+  };
+  const tr = pick(1);
+  const te = pick(0);
+  const ref = loadReference().gbdt.lightgbm;
+  // LightGBM names → ours
+  const translate = (lgb: Record<string, number>): GbdtParams => ({
+    numLeaves: lgb.num_leaves,
+    maxDepth: lgb.max_depth ?? -1,
+    learningRate: lgb.learning_rate,
+    nEstimators: lgb.n_estimators,
+    minDataInLeaf: lgb.min_child_samples,
+    minChildWeight: lgb.min_child_weight,
+    lambdaL2: lgb.reg_lambda,
+    rowSubsample: lgb.subsample ?? 1,
+    colSubsample: lgb.colsample_bytree ?? 1,
+    threads: 1,
+  });
+
+  for (const [name, r] of Object.entries(ref)) {
+    it(`held-out AUC within 0.01 of LightGBM (${name})`, async () => {
+      const model = await new GbdtClassifier(translate(r.params)).fit(tr.X, tr.y);
+      expect(Math.abs(auc(te.y, model.predictProba(te.X)) - r.auc)).toBeLessThan(0.01);
+    });
+  }
+});

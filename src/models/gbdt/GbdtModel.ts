@@ -1,0 +1,129 @@
+/**
+ * A fitted gradient-boosted tree ensemble and its predictor. Trees store raw-value thresholds, so scoring
+ * needs no binning: at a split, `x <= threshold` goes left, anything else (larger, NaN) goes right.
+ * This module must not import the trainer: the streaming scorer loads models with it alone.
+ */
+import type { Matrix, Model, ModelJson } from '../Classifier.js';
+import { checkColumns, modelInputInvalid, sigmoid } from '../inputs.js';
+
+/** One tree as parallel arrays over nodes; node 0 is the root, `feature[i] === -1` marks a leaf. */
+export interface GbdtTree {
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  /** Leaf outputs (learning rate applied); 0 for internal nodes. */
+  value: Float64Array;
+}
+
+export interface GbdtModelData {
+  featureNames: string[];
+  /** Raw score before the first tree (log-odds of the weighted base rate). */
+  initScore: number;
+  trees: GbdtTree[];
+  /** Per feature, the upper bounds of its bins (the last bin is open), kept for inspection and drift checks. */
+  binEdges: Float64Array[];
+  /** Iterations the validation set chose, when early stopping ran. */
+  bestIteration?: number;
+}
+
+export class GbdtModel implements Model {
+  readonly kind = 'gbdt';
+  readonly featureNames: readonly string[];
+
+  constructor(readonly data: GbdtModelData) {
+    this.featureNames = data.featureNames;
+  }
+
+  /** Raw score (log-odds) of one row stored at `row[offset .. offset + cols)`. */
+  predictRawRow(row: ArrayLike<number>, offset = 0): number {
+    let z = this.data.initScore;
+    for (const t of this.data.trees) z += treeValue(t, row, offset);
+    return z;
+  }
+
+  predictRaw(X: Matrix): Float64Array {
+    checkColumns(X, this.featureNames);
+    const out = new Float64Array(X.rows).fill(this.data.initScore);
+    // tree-major: one tree's arrays stay in cache while it scores every row
+    for (const t of this.data.trees) {
+      for (let i = 0; i < X.rows; i++) out[i] += treeValue(t, X.data, i * X.cols);
+    }
+    return out;
+  }
+
+  predictProba(X: Matrix): Float64Array {
+    const z = this.predictRaw(X);
+    for (let i = 0; i < z.length; i++) z[i] = sigmoid(z[i]);
+    return z;
+  }
+
+  toJSON(): ModelJson {
+    const d = this.data;
+    return {
+      kind: this.kind,
+      featureNames: [...d.featureNames],
+      initScore: d.initScore,
+      bestIteration: d.bestIteration,
+      binEdges: d.binEdges.map((e) => [...e]),
+      trees: d.trees.map((t) => ({
+        feature: [...t.feature],
+        threshold: [...t.threshold],
+        left: [...t.left],
+        right: [...t.right],
+        value: [...t.value],
+      })),
+    };
+  }
+
+  static fromJSON(json: ModelJson): GbdtModel {
+    if (json.kind !== 'gbdt') throw modelInputInvalid(`not a gbdt model: kind ${json.kind}`);
+    const trees = json.trees as Record<keyof GbdtTree, number[]>[] | undefined;
+    const binEdges = json.binEdges as number[][] | undefined;
+    if (!Array.isArray(trees) || !Array.isArray(binEdges) || typeof json.initScore !== 'number') {
+      throw modelInputInvalid('gbdt model: missing trees, binEdges or initScore');
+    }
+    const nFeatures = json.featureNames.length;
+    const model = new GbdtModel({
+      featureNames: [...json.featureNames],
+      initScore: json.initScore,
+      bestIteration: typeof json.bestIteration === 'number' ? json.bestIteration : undefined,
+      binEdges: binEdges.map((e) => Float64Array.from(e)),
+      trees: trees.map((t) => ({
+        feature: Int32Array.from(t.feature),
+        threshold: Float64Array.from(t.threshold),
+        left: Int32Array.from(t.left),
+        right: Int32Array.from(t.right),
+        value: Float64Array.from(t.value),
+      })),
+    });
+    model.data.trees.forEach((t, k) => checkTree(t, nFeatures, k));
+    return model;
+  }
+}
+
+function treeValue(t: GbdtTree, row: ArrayLike<number>, offset: number): number {
+  const { feature, threshold, left, right } = t;
+  let node = 0;
+  let f = feature[0];
+  while (f >= 0) {
+    node = row[offset + f] <= threshold[node] ? left[node] : right[node];
+    f = feature[node];
+  }
+  return t.value[node];
+}
+
+/** Children must point forward (no cycles) and features exist, so a corrupt file fails at load, not in scoring. */
+function checkTree(t: GbdtTree, nFeatures: number, k: number): void {
+  const n = t.feature.length;
+  if (n === 0 || t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n) {
+    throw modelInputInvalid(`gbdt model: tree ${k} has inconsistent arrays`);
+  }
+  for (let i = 0; i < n; i++) {
+    const f = t.feature[i];
+    if (f < 0) continue;
+    if (f >= nFeatures || !(t.left[i] > i && t.left[i] < n && t.right[i] > i && t.right[i] < n)) {
+      throw modelInputInvalid(`gbdt model: tree ${k} node ${i} is malformed`);
+    }
+  }
+}

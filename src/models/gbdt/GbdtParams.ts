@@ -1,0 +1,96 @@
+/**
+ * Hyperparameters of the boosted trees, with LightGBM's names in the comments and its defaults where
+ * they exist, so settings carry over from experiments done with LightGBM.
+ */
+import { availableParallelism } from 'node:os';
+import { modelParamInvalid } from '../inputs.js';
+
+export interface GbdtParams {
+  /** Boosting rounds (num_iterations). Default 100. */
+  nEstimators?: number;
+  /** Shrinkage applied to each tree's leaf values. Default 0.1. */
+  learningRate?: number;
+  /** Leaves per tree, grown best-first (num_leaves). Default 31, or 2^maxDepth when only maxDepth is set. */
+  numLeaves?: number;
+  /** Depth limit; ≤ 0 means none (max_depth). Default −1. */
+  maxDepth?: number;
+  /** Minimum hessian sum in a leaf (min_sum_hessian_in_leaf). Default 1e-3. */
+  minChildWeight?: number;
+  /** Minimum rows in a leaf (min_data_in_leaf). Default 20. */
+  minDataInLeaf?: number;
+  /** L2 penalty on leaf values (lambda_l2). Default 0. */
+  lambdaL2?: number;
+  /** A split must gain more than this (min_gain_to_split). Default 0. */
+  minSplitGain?: number;
+  /** Fraction of rows drawn (without replacement) for each tree (bagging_fraction, bagging_freq = 1). Default 1. */
+  rowSubsample?: number;
+  /** Fraction of features drawn for each tree (feature_fraction). Default 1. */
+  colSubsample?: number;
+  /** At most this many bins per feature, ≤ 255 (max_bin). Default 255. */
+  maxBins?: number;
+  /** Rows sampled to place bin edges (bin_construct_sample_cnt). Default 200000. */
+  binSampleSize?: number;
+  /** Weight multiplier for positive rows (scale_pos_weight). Default 1. */
+  scalePosWeight?: number;
+  /** Stop when validation log loss has not improved for this many rounds; 0 disables. Default 0. */
+  earlyStoppingRounds?: number;
+  /** Seed of bagging and feature sampling. Default 0. */
+  seed?: number;
+  /** Threads for histogram building, the main thread included. Default os.availableParallelism(). */
+  threads?: number;
+  /** Leaves smaller than this many row × feature cells are built on one thread. Default 262144. */
+  minParallelCells?: number;
+}
+
+export type ResolvedGbdtParams = Required<GbdtParams>;
+
+export function resolveGbdtParams(p: GbdtParams): ResolvedGbdtParams {
+  const maxDepth = p.maxDepth ?? -1;
+  const r: ResolvedGbdtParams = {
+    nEstimators: p.nEstimators ?? 100,
+    learningRate: p.learningRate ?? 0.1,
+    numLeaves: p.numLeaves ?? (maxDepth > 0 ? 2 ** Math.min(maxDepth, 16) : 31),
+    maxDepth,
+    minChildWeight: p.minChildWeight ?? 1e-3,
+    minDataInLeaf: p.minDataInLeaf ?? 20,
+    lambdaL2: p.lambdaL2 ?? 0,
+    minSplitGain: p.minSplitGain ?? 0,
+    rowSubsample: p.rowSubsample ?? 1,
+    colSubsample: p.colSubsample ?? 1,
+    maxBins: p.maxBins ?? 255,
+    binSampleSize: p.binSampleSize ?? 200_000,
+    scalePosWeight: p.scalePosWeight ?? 1,
+    earlyStoppingRounds: p.earlyStoppingRounds ?? 0,
+    seed: p.seed ?? 0,
+    threads: p.threads ?? availableParallelism(),
+    minParallelCells: p.minParallelCells ?? 262_144,
+  };
+  const int = (k: keyof ResolvedGbdtParams, min: number): void => {
+    if (!Number.isInteger(r[k]) || r[k] < min) throw modelParamInvalid(k, `must be an integer ≥ ${min}, got ${r[k]}`);
+  };
+  const frac = (k: keyof ResolvedGbdtParams): void => {
+    if (!(r[k] > 0 && r[k] <= 1)) throw modelParamInvalid(k, `must be in (0, 1], got ${r[k]}`);
+  };
+  const nonNeg = (k: keyof ResolvedGbdtParams): void => {
+    if (!(r[k] >= 0 && Number.isFinite(r[k]))) throw modelParamInvalid(k, `must be a finite number ≥ 0, got ${r[k]}`);
+  };
+  int('nEstimators', 1);
+  int('numLeaves', 2);
+  int('minDataInLeaf', 1);
+  int('maxBins', 2);
+  if (r.maxBins > 255) throw modelParamInvalid('maxBins', 'must be ≤ 255 (one byte per bin, NaN included)');
+  int('binSampleSize', 1);
+  int('earlyStoppingRounds', 0);
+  int('threads', 1);
+  int('minParallelCells', 0);
+  if (!Number.isInteger(r.maxDepth)) throw modelParamInvalid('maxDepth', 'must be an integer');
+  if (!Number.isInteger(r.seed)) throw modelParamInvalid('seed', 'must be an integer');
+  if (!(r.learningRate > 0 && Number.isFinite(r.learningRate))) throw modelParamInvalid('learningRate', 'must be positive');
+  if (!(r.scalePosWeight > 0 && Number.isFinite(r.scalePosWeight))) throw modelParamInvalid('scalePosWeight', 'must be positive');
+  frac('rowSubsample');
+  frac('colSubsample');
+  nonNeg('minChildWeight');
+  nonNeg('lambdaL2');
+  nonNeg('minSplitGain');
+  return r;
+}

@@ -1,0 +1,92 @@
+/**
+ * Builds leaf histograms on the main thread or, for large leaves, across worker threads that each own a
+ * contiguous slice of the features. Bins, row order, ordered gradients and histogram slots live in
+ * SharedArrayBuffers handed to the workers once; a job message carries only a row range, the feature
+ * slice and the slot. Small leaves stay on the main thread, where a message round trip would cost more
+ * than the work.
+ */
+import { Worker } from 'node:worker_threads';
+import { accumulateHistograms } from './histogramKernel.js';
+
+export interface HistogramArena {
+  bins: Uint8Array;
+  nRows: number;
+  rows: Uint32Array;
+  orderedGrad: Float64Array;
+  orderedHess: Float64Array;
+  hist: Float64Array;
+  featureOffset: Int32Array;
+  numBins: Int32Array;
+}
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const __name = (f) => f;
+const accumulate = ${accumulateHistograms.toString()};
+const a = workerData;
+parentPort.on('message', (m) => {
+  accumulate(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, m.start, m.end, m.features, m.from, m.to,
+    a.hist, m.slotOffset, a.featureOffset, a.numBins);
+  parentPort.postMessage(0);
+});
+`;
+
+interface Pending {
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export class HistogramBuilder {
+  private readonly queues: Pending[][];
+
+  private constructor(
+    private readonly arena: HistogramArena,
+    private readonly workers: Worker[],
+    /** Below this many (row × feature) cells a leaf is built on the main thread alone. */
+    private readonly minParallelCells: number,
+  ) {
+    this.queues = workers.map(() => []);
+    workers.forEach((w, k) => {
+      w.on('message', () => this.queues[k].shift()?.resolve());
+      w.on('error', (e) => {
+        for (const p of this.queues[k].splice(0)) p.reject(e);
+      });
+    });
+  }
+
+  /** `threads` counts the main thread: threads = 2 starts one worker. */
+  static create(arena: HistogramArena, threads: number, minParallelCells: number): HistogramBuilder {
+    const workers: Worker[] = [];
+    for (let k = 1; k < threads; k++) workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: arena }));
+    return new HistogramBuilder(arena, workers, minParallelCells);
+  }
+
+  /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features`. */
+  async build(start: number, end: number, features: Int32Array, slotOffset: number): Promise<void> {
+    const a = this.arena;
+    const parts = Math.min(this.workers.length + 1, features.length);
+    if (parts <= 1 || (end - start) * features.length < this.minParallelCells) {
+      accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, features.length,
+        a.hist, slotOffset, a.featureOffset, a.numBins);
+      return;
+    }
+    const cut = (p: number): number => Math.round((p * features.length) / parts);
+    const done: Promise<void>[] = [];
+    for (let p = 1; p < parts; p++) {
+      const k = p - 1;
+      done.push(
+        new Promise<void>((resolve, reject) => {
+          this.queues[k].push({ resolve, reject });
+          this.workers[k].postMessage({ start, end, features, from: cut(p), to: cut(p + 1), slotOffset });
+        }),
+      );
+    }
+    accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
+      a.hist, slotOffset, a.featureOffset, a.numBins);
+    await Promise.all(done);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Feature binning for histogram boosting: each feature's values map to at most 255 ordered bins whose
+ * edges are quantiles of (a sample of) the training values; a feature with few distinct values gets one
+ * bin per value. Edges sit midway between neighbouring distinct values, so a split "bin <= b" equals the raw
+ * test "x <= edge[b]" for every value seen in training. NaN gets its own bin after the last, so it always
+ * goes right, the same as the raw-threshold predictor. Bins are stored column-major, one byte each, in a
+ * SharedArrayBuffer that histogram workers read without copying.
+ */
+import type { Matrix } from '../Classifier.js';
+
+export interface BinnedMatrix {
+  rows: number;
+  cols: number;
+  /** bins[f * rows + i]: bin of row i, feature f. */
+  bins: Uint8Array;
+  /** Per feature, upper bounds of the finite bins except the last (which is open): edges.length + 1 finite bins. */
+  edges: Float64Array[];
+  /** Per feature, number of bins in use including the NaN bin when present (≤ 256). */
+  numBins: Int32Array;
+}
+
+/** Bin edges per feature from up to `sampleSize` rows (an evenly spaced, hence deterministic, sample). */
+export function computeBinEdges(X: Matrix, maxBins: number, sampleSize: number): Float64Array[] {
+  const take = Math.min(X.rows, sampleSize);
+  const stride = X.rows / take;
+  const edges: Float64Array[] = [];
+  const values = new Float64Array(take);
+  for (let f = 0; f < X.cols; f++) {
+    let m = 0;
+    for (let s = 0; s < take; s++) {
+      const v = X.data[Math.floor(s * stride) * X.cols + f];
+      if (!Number.isNaN(v)) values[m++] = v;
+    }
+    edges.push(quantileEdges(values.subarray(0, m).sort(), maxBins));
+  }
+  return edges;
+}
+
+/** Edges for sorted values: at most maxBins − 1 edges (maxBins finite bins), equal-frequency where possible. */
+function quantileEdges(sorted: Float64Array, maxBins: number): Float64Array {
+  const distinct: number[] = [];
+  const counts: number[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    if (i > 0 && sorted[i] === sorted[i - 1]) counts[counts.length - 1]++;
+    else {
+      distinct.push(sorted[i]);
+      counts.push(1);
+    }
+  }
+  const out: number[] = [];
+  if (distinct.length <= maxBins) {
+    for (let i = 0; i + 1 < distinct.length; i++) out.push(midpoint(distinct[i], distinct[i + 1]));
+    return Float64Array.from(out);
+  }
+  // Greedy equal frequency: close a bin once it holds its share of the values still to place; a value
+  // heavier than a share gets a bin of its own.
+  let remaining = sorted.length;
+  let binsLeft = maxBins;
+  let inBin = 0;
+  for (let i = 0; i + 1 < distinct.length && binsLeft > 1; i++) {
+    inBin += counts[i];
+    const share = remaining / binsLeft;
+    if (inBin >= share || counts[i + 1] >= share) {
+      out.push(midpoint(distinct[i], distinct[i + 1]));
+      remaining -= inBin;
+      binsLeft--;
+      inBin = 0;
+    }
+  }
+  return Float64Array.from(out);
+}
+
+/** A value strictly below b and at least a, so that a <= edge < b. */
+function midpoint(a: number, b: number): number {
+  const m = a + (b - a) / 2;
+  return m < b && Number.isFinite(m) ? m : a;
+}
+
+export function binOf(edges: Float64Array, v: number): number {
+  if (Number.isNaN(v)) return edges.length + 1;
+  let lo = 0;
+  let hi = edges.length; // answer in [0, edges.length]
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v <= edges[mid]) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+export function binMatrix(X: Matrix, edges: Float64Array[]): BinnedMatrix {
+  const { rows, cols } = X;
+  const bins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * cols)), 0, rows * cols);
+  const numBins = new Int32Array(cols);
+  for (let f = 0; f < cols; f++) {
+    const e = edges[f];
+    const base = f * rows;
+    let maxBin = 0;
+    for (let i = 0; i < rows; i++) {
+      const b = binOf(e, X.data[i * cols + f]);
+      bins[base + i] = b;
+      if (b > maxBin) maxBin = b;
+    }
+    numBins[f] = Math.max(maxBin, e.length) + 1;
+  }
+  return { rows, cols, bins, edges, numBins };
+}

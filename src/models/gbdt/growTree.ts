@@ -1,0 +1,231 @@
+/**
+ * Grows one regression tree on gradients/hessians, leaf-wise best-first as LightGBM does: repeatedly split
+ * the leaf whose best split gains most, until numLeaves leaves or no admissible split. Only the smaller
+ * child of a split gets its histogram built; the larger one is the parent's histogram minus it, computed in
+ * the parent's slot. Split gain and leaf values are the usual second-order ones:
+ *   gain = G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ),   leaf value = −G/(H+λ) · learningRate.
+ * Rows of a leaf are a contiguous range of `arena.rows`, partitioned stably so rows stay in ascending order.
+ */
+import type { BinnedMatrix } from './binning.js';
+import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
+
+export interface TreeGrowthParams {
+  numLeaves: number;
+  maxDepth: number;
+  minChildWeight: number;
+  minDataInLeaf: number;
+  lambdaL2: number;
+  minSplitGain: number;
+  learningRate: number;
+}
+
+/** A tree in the trainer's form: thresholds both as bin index (for training rows) and raw value. */
+export interface GrownTree {
+  feature: Int32Array;
+  thresholdBin: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  /** Leaf ranges over arena.rows, for updating in-bag scores without traversal. */
+  leaves: { start: number; end: number; node: number }[];
+}
+
+interface Split {
+  gain: number;
+  feature: number;
+  bin: number;
+  gl: number;
+  hl: number;
+  cl: number;
+}
+
+interface Leaf {
+  start: number;
+  end: number;
+  depth: number;
+  g: number;
+  h: number;
+  node: number;
+  slot: number;
+  split: Split | undefined;
+}
+
+export interface TreeContext {
+  data: BinnedMatrix;
+  arena: HistogramArena;
+  builder: HistogramBuilder;
+  grad: Float64Array;
+  hess: Float64Array;
+  /** Number of in-bag rows at the front of arena.rows. */
+  bagSize: number;
+  /** Features this tree may split on, ascending. */
+  features: Int32Array;
+  /** Doubles per histogram slot. */
+  slotSize: number;
+  /** Scratch for partitioning, length ≥ bagSize. */
+  scratch: Uint32Array;
+}
+
+export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
+  const { arena, grad, hess, bagSize } = ctx;
+  const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
+  const newNode = (): number => {
+    nodes.feature.push(-1);
+    nodes.bin.push(-1);
+    nodes.threshold.push(0);
+    nodes.left.push(-1);
+    nodes.right.push(-1);
+    nodes.value.push(0);
+    return nodes.feature.length - 1;
+  };
+  const freeSlots: number[] = [];
+  for (let s = p.numLeaves - 1; s >= 0; s--) freeSlots.push(s);
+
+  const canSplit = (leaf: Leaf, leafCount: number): boolean =>
+    leafCount < p.numLeaves && (p.maxDepth <= 0 || leaf.depth < p.maxDepth) && leaf.end - leaf.start >= 2 * p.minDataInLeaf;
+
+  const build = async (leaf: Leaf): Promise<void> => {
+    const { rows, orderedGrad, orderedHess } = arena;
+    for (let i = leaf.start; i < leaf.end; i++) {
+      orderedGrad[i] = grad[rows[i]];
+      orderedHess[i] = hess[rows[i]];
+    }
+    await ctx.builder.build(leaf.start, leaf.end, ctx.features, leaf.slot * ctx.slotSize);
+  };
+
+  let g0 = 0;
+  let h0 = 0;
+  for (let i = 0; i < bagSize; i++) {
+    const r = arena.rows[i];
+    g0 += grad[r];
+    h0 += hess[r];
+  }
+  const root: Leaf = { start: 0, end: bagSize, depth: 0, g: g0, h: h0, node: newNode(), slot: -1, split: undefined };
+  const leaves: Leaf[] = [root];
+  if (canSplit(root, 1)) {
+    root.slot = freeSlots.pop()!;
+    await build(root);
+    root.split = bestSplit(ctx, p, root);
+  }
+
+  while (leaves.length < p.numLeaves) {
+    let best = -1;
+    for (let k = 0; k < leaves.length; k++) {
+      const s = leaves[k].split;
+      if (s !== undefined && (best < 0 || s.gain > leaves[best].split!.gain)) best = k;
+    }
+    if (best < 0) break;
+    const parent = leaves[best];
+    const s = parent.split!;
+    const mid = partition(ctx, parent.start, parent.end, s.feature, s.bin);
+    const node = parent.node;
+    nodes.feature[node] = s.feature;
+    nodes.bin[node] = s.bin;
+    nodes.threshold[node] = ctx.data.edges[s.feature][s.bin];
+    const left: Leaf = { start: parent.start, end: mid, depth: parent.depth + 1, g: s.gl, h: s.hl, node: newNode(), slot: -1, split: undefined };
+    const right: Leaf = { start: mid, end: parent.end, depth: parent.depth + 1, g: parent.g - s.gl, h: parent.h - s.hl, node: newNode(), slot: -1, split: undefined };
+    nodes.left[node] = left.node;
+    nodes.right[node] = right.node;
+    leaves[best] = left;
+    leaves.push(right);
+
+    const leftOk = canSplit(left, leaves.length);
+    const rightOk = canSplit(right, leaves.length);
+    if (leftOk || rightOk) {
+      const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
+      small.slot = freeSlots.pop()!;
+      large.slot = parent.slot;
+      await build(small);
+      subtract(arena.hist, large.slot * ctx.slotSize, small.slot * ctx.slotSize, ctx);
+      if (leftOk) left.split = bestSplit(ctx, p, left);
+      if (rightOk) right.split = bestSplit(ctx, p, right);
+      for (const child of [left, right]) {
+        if (child.split === undefined) {
+          freeSlots.push(child.slot);
+          child.slot = -1;
+        }
+      }
+    } else freeSlots.push(parent.slot);
+  }
+
+  for (const leaf of leaves) {
+    const denom = leaf.h + p.lambdaL2;
+    nodes.value[leaf.node] = denom > 0 ? (-leaf.g / denom) * p.learningRate : 0;
+  }
+  return {
+    feature: Int32Array.from(nodes.feature),
+    thresholdBin: Int32Array.from(nodes.bin),
+    threshold: Float64Array.from(nodes.threshold),
+    left: Int32Array.from(nodes.left),
+    right: Int32Array.from(nodes.right),
+    value: Float64Array.from(nodes.value),
+    leaves: leaves.map((l) => ({ start: l.start, end: l.end, node: l.node })),
+  };
+}
+
+/** Best admissible split of a leaf over the tree's features, or undefined. Ties keep the first found. */
+function bestSplit(ctx: TreeContext, p: TreeGrowthParams, leaf: Leaf): Split | undefined {
+  const { hist, featureOffset } = ctx.arena;
+  const slot = leaf.slot * ctx.slotSize;
+  const lambda = p.lambdaL2;
+  const G = leaf.g;
+  const H = leaf.h;
+  const C = leaf.end - leaf.start;
+  const parentScore = (G * G) / (H + lambda);
+  let best: Split | undefined;
+  let bestGain = p.minSplitGain;
+  for (const f of ctx.features) {
+    const base = slot + featureOffset[f];
+    // splits between finite bins only: thresholds are edges[0 .. edges.length−1]; NaN stays right
+    const lastBin = ctx.data.edges[f].length - 1;
+    let gl = 0;
+    let hl = 0;
+    let cl = 0;
+    for (let b = 0; b <= lastBin; b++) {
+      const j = base + 3 * b;
+      gl += hist[j];
+      hl += hist[j + 1];
+      cl += hist[j + 2];
+      if (cl < p.minDataInLeaf || hl < p.minChildWeight) continue;
+      const cr = C - cl;
+      if (cr < p.minDataInLeaf) break;
+      const hr = H - hl;
+      if (hr < p.minChildWeight) continue;
+      const gr = G - gl;
+      const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+      if (gain > bestGain) {
+        bestGain = gain;
+        best = { gain, feature: f, bin: b, gl, hl, cl };
+      }
+    }
+  }
+  return best;
+}
+
+/** Stable partition of rows[start, end): bin <= splitBin first. Returns the first right position. */
+function partition(ctx: TreeContext, start: number, end: number, feature: number, splitBin: number): number {
+  const { rows } = ctx.arena;
+  const { bins, rows: nRows } = ctx.data;
+  const col = feature * nRows;
+  const scratch = ctx.scratch;
+  let l = start;
+  let r = 0;
+  for (let i = start; i < end; i++) {
+    const row = rows[i];
+    if (bins[col + row] <= splitBin) rows[l++] = row;
+    else scratch[r++] = row;
+  }
+  rows.set(scratch.subarray(0, r), l);
+  return l;
+}
+
+/** hist[large] = hist[large] − hist[small] over the tree's features (the sibling subtraction). */
+function subtract(hist: Float64Array, large: number, small: number, ctx: TreeContext): void {
+  const { featureOffset, numBins } = ctx.arena;
+  for (const f of ctx.features) {
+    const o = featureOffset[f];
+    const len = 3 * numBins[f];
+    for (let j = 0; j < len; j++) hist[large + o + j] -= hist[small + o + j];
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The boosting loop for binary log loss: bin the features once, then per round compute gradients
+ * (p − y)·w and hessians p(1 − p)·w, draw the round's rows and features, grow a tree and add it to the
+ * scores. With a validation set, its log loss is tracked each round and early stopping keeps the trees up
+ * to the best round. Randomness (bagging, feature sampling) comes from one seeded stream, so a seed fixes
+ * the model; thread count never changes it.
+ */
+import type { Matrix } from '../Classifier.js';
+import { checkColumns, checkFitInputs, modelInputInvalid, sigmoid, throwIfAborted } from '../inputs.js';
+import { mulberry32 } from '../random.js';
+import { binMatrix, computeBinEdges } from './binning.js';
+import { GbdtModel, type GbdtTree } from './GbdtModel.js';
+import { resolveGbdtParams, type GbdtParams } from './GbdtParams.js';
+import { growTree, type GrownTree, type TreeContext } from './growTree.js';
+import { HistogramBuilder, type HistogramArena } from './HistogramBuilder.js';
+
+export interface GbdtFitOptions {
+  sampleWeight?: Float64Array;
+  /** Rows for early stopping (and the loss history); never trained on. */
+  validation?: { X: Matrix; y: Uint8Array; sampleWeight?: Float64Array };
+  signal?: AbortSignal;
+}
+
+export interface GbdtTrainResult {
+  model: GbdtModel;
+  /** Validation log loss after each round (empty without a validation set). */
+  validationLoss: number[];
+}
+
+export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {}, options: GbdtFitOptions = {}): Promise<GbdtTrainResult> {
+  const p = resolveGbdtParams(params);
+  checkFitInputs(X, y, options.sampleWeight);
+  const val = options.validation;
+  if (val !== undefined) {
+    checkColumns(val.X, X.names);
+    if (val.y.length !== val.X.rows) throw modelInputInvalid(`validation y has ${val.y.length} labels for ${val.X.rows} rows`);
+  }
+  throwIfAborted(options.signal);
+
+  const n = X.rows;
+  const F = X.cols;
+  const edges = computeBinEdges(X, p.maxBins, p.binSampleSize);
+  const data = binMatrix(X, edges);
+
+  // weights: sample weight × scale_pos_weight on positives; the start score uses sample weights only (as LightGBM)
+  const w = new Float64Array(n);
+  let sumPos = 0;
+  let sumAll = 0;
+  for (let i = 0; i < n; i++) {
+    const sw = options.sampleWeight?.[i] ?? 1;
+    w[i] = y[i] === 1 ? sw * p.scalePosWeight : sw;
+    sumPos += y[i] * sw;
+    sumAll += sw;
+  }
+  if (!(sumPos > 0 && sumPos < sumAll)) throw modelInputInvalid('sample weights leave a single class');
+  const initScore = Math.log(sumPos / (sumAll - sumPos));
+
+  const featureOffset = new Int32Array(F);
+  let slotSize = 0;
+  for (let f = 0; f < F; f++) {
+    featureOffset[f] = slotSize;
+    slotSize += 3 * data.numBins[f];
+  }
+  const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
+  const arena: HistogramArena = {
+    bins: data.bins,
+    nRows: n,
+    rows: new Uint32Array(shared(4 * n), 0, n),
+    orderedGrad: new Float64Array(shared(8 * n), 0, n),
+    orderedHess: new Float64Array(shared(8 * n), 0, n),
+    hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
+    featureOffset,
+    numBins: data.numBins,
+  };
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  const score = new Float64Array(n).fill(initScore);
+  const scratch = new Uint32Array(n);
+  const rand = mulberry32(p.seed);
+  const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
+  const featuresPerTree = Math.max(1, Math.round(F * p.colSubsample));
+
+  const trees: GbdtTree[] = [];
+  const validationLoss: number[] = [];
+  const valScore = val === undefined ? undefined : new Float64Array(val.X.rows).fill(initScore);
+  let bestLoss = Infinity;
+  let bestRound = -1;
+
+  const threads = Math.min(p.threads, F);
+  const builder = HistogramBuilder.create(arena, threads, p.minParallelCells);
+  try {
+    for (let round = 0; round < p.nEstimators; round++) {
+      throwIfAborted(options.signal);
+      for (let i = 0; i < n; i++) {
+        const pr = sigmoid(score[i]);
+        grad[i] = (pr - y[i]) * w[i];
+        hess[i] = pr * (1 - pr) * w[i];
+      }
+      let bagSize = 0;
+      if (p.rowSubsample < 1) {
+        for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
+      } else {
+        for (let i = 0; i < n; i++) arena.rows[i] = i;
+        bagSize = n;
+      }
+      const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
+      const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch };
+      const tree = await growTree(ctx, p);
+      addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
+      const out: GbdtTree = { feature: tree.feature, threshold: tree.threshold, left: tree.left, right: tree.right, value: tree.value };
+      trees.push(out);
+
+      if (val !== undefined && valScore !== undefined) {
+        const single = new GbdtModel({ featureNames: X.names, initScore: 0, trees: [out], binEdges: [] });
+        const add = single.predictRaw(val.X);
+        for (let i = 0; i < add.length; i++) valScore[i] += add[i];
+        const loss = weightedLogLoss(val.y, valScore, val.sampleWeight);
+        validationLoss.push(loss);
+        if (loss < bestLoss) {
+          bestLoss = loss;
+          bestRound = round;
+        } else if (p.earlyStoppingRounds > 0 && round - bestRound >= p.earlyStoppingRounds) break;
+      }
+    }
+  } finally {
+    await builder.close();
+  }
+
+  const keep = val !== undefined && p.earlyStoppingRounds > 0 ? bestRound + 1 : trees.length;
+  const model = new GbdtModel({
+    featureNames: [...X.names],
+    initScore,
+    trees: trees.slice(0, keep),
+    binEdges: edges,
+    bestIteration: val !== undefined && p.earlyStoppingRounds > 0 ? keep : undefined,
+  });
+  return { model, validationLoss };
+}
+
+/** `count` distinct features out of F, ascending (partial Fisher–Yates). */
+function sampleFeatures(F: number, count: number, rand: () => number): Int32Array {
+  const all = Int32Array.from({ length: F }, (_, f) => f);
+  for (let k = 0; k < count; k++) {
+    const j = k + Math.floor(rand() * (F - k));
+    const t = all[k];
+    all[k] = all[j];
+    all[j] = t;
+  }
+  return all.slice(0, count).sort();
+}
+
+function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Array, bagged: boolean): void {
+  if (!bagged) {
+    const rows = ctx.arena.rows;
+    for (const leaf of tree.leaves) {
+      const v = tree.value[leaf.node];
+      for (let i = leaf.start; i < leaf.end; i++) score[rows[i]] += v;
+    }
+    return;
+  }
+  // out-of-bag rows were not partitioned: walk the tree in bin space for every row
+  const { bins, rows: n } = ctx.data;
+  const { feature, thresholdBin, left, right, value } = tree;
+  for (let i = 0; i < n; i++) {
+    let node = 0;
+    let f = feature[0];
+    while (f >= 0) {
+      node = bins[f * n + i] <= thresholdBin[node] ? left[node] : right[node];
+      f = feature[node];
+    }
+    score[i] += value[node];
+  }
+}
+
+function weightedLogLoss(y: Uint8Array, raw: Float64Array, weight?: Float64Array): number {
+  let sum = 0;
+  let wsum = 0;
+  for (let i = 0; i < y.length; i++) {
+    const z = raw[i];
+    // −log σ(z) for positives, −log(1 − σ(z)) for negatives, both as stable softplus
+    const m = y[i] === 1 ? -z : z;
+    const loss = m > 0 ? m + Math.log1p(Math.exp(-m)) : Math.log1p(Math.exp(m));
+    const wi = weight?.[i] ?? 1;
+    sum += wi * loss;
+    wsum += wi;
+  }
+  return sum / wsum;
+}
