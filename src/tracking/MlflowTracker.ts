@@ -148,6 +148,8 @@ export class MlflowTracker extends BaseTracker {
       out.push(...(res.metrics ?? []).map(metric));
       pageToken = res.next_page_token || undefined;
     } while (pageToken);
+    // The server answers an unknown run with an empty history; the contract says RESOURCE_NOT_FOUND.
+    if (out.length === 0) await this.doGetRun(runId);
     return out;
   }
 
