@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
 import { FraudopsError, InputError, LakeError, StorageError, isFraudopsError } from '../errors.js';
@@ -255,13 +255,19 @@ async function loadIntoStaged(
   query.catch(() => undefined);
   const hash = createHash('sha256');
   let bytesRead = 0;
+  let source: Awaited<ReturnType<typeof openDecoded>> | undefined;
   try {
-    const source = await openDecoded(ctx.rawStore, info, (chunk) => {
-      hash.update(chunk);
-      bytesRead += chunk.length;
-    }, ctx.signal);
+    source = await openDecoded(
+      ctx.rawStore,
+      info,
+      (chunk) => {
+        hash.update(chunk);
+        bytesRead += chunk.length;
+      },
+      ctx.signal,
+    );
     let lastReport = 0;
-    for await (const chunk of source) {
+    for await (const chunk of source.chunks) {
       for (const out of normalizer.push(chunk as Buffer)) await fifo.write(out);
       if (bytesRead - lastReport > 8 << 20) {
         lastReport = bytesRead;
@@ -277,6 +283,7 @@ async function loadIntoStaged(
     await query.catch(() => undefined);
     throw e;
   } finally {
+    source?.close();
     fifo.remove();
     await closeStream(rejects);
   }
@@ -293,14 +300,21 @@ function readForwardedSql(path: string): string {
   return `SELECT * FROM read_csv(${sqlString(path)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n', parallel = false)`;
 }
 
-/** The object's bytes, gunzipped when it is gzip (by name or by magic number); `tap` sees the stored bytes. */
-async function openDecoded(store: ObjectStore, info: ObjectInfo, tap: (chunk: Buffer) => void, signal?: AbortSignal): Promise<Readable> {
+/**
+ * The object's bytes, gunzipped when it is gzip (by name or by magic number). `tap` sees the stored bytes
+ * (for the content hash). `close()` releases the underlying stream even when the consumer stopped early.
+ */
+async function openDecoded(
+  store: ObjectStore,
+  info: ObjectInfo,
+  tap: (chunk: Buffer) => void,
+  signal?: AbortSignal,
+): Promise<{ chunks: AsyncIterable<Buffer>; close(): void }> {
   let gzip = /\.gz$/i.test(info.key);
   if (!gzip && info.size >= 2) {
-    const head = await store.read(info.key, { start: 0, end: 1, signal });
-    const bytes: Buffer[] = [];
-    for await (const c of head) bytes.push(c as Buffer);
-    const b = Buffer.concat(bytes);
+    const head: Buffer[] = [];
+    for await (const c of await store.read(info.key, { start: 0, end: 1, signal })) head.push(c as Buffer);
+    const b = Buffer.concat(head);
     gzip = b[0] === 0x1f && b[1] === 0x8b;
   }
   const raw = await store.read(info.key, { signal });
@@ -313,12 +327,17 @@ async function openDecoded(store: ObjectStore, info: ObjectInfo, tap: (chunk: Bu
     }),
   );
   raw.on('error', (e) => tapped.destroy(e));
-  if (!gzip) return tapped;
-  const gunzip = createGunzip();
-  tapped.on('error', (e) => gunzip.destroy(e));
-  gunzip.on('error', () => undefined);
-  const out = tapped.pipe(gunzip);
-  return wrapGzipErrors(out, info.key);
+  const gunzip = gzip ? createGunzip() : undefined;
+  if (gunzip) tapped.on('error', (e) => gunzip.destroy(e));
+  const out: Readable = gunzip ? tapped.pipe(gunzip) : tapped;
+  return {
+    chunks: gunzip ? gzipGuard(out, info.key) : (out as AsyncIterable<Buffer>),
+    close() {
+      gunzip?.destroy();
+      tapped.destroy();
+      raw.destroy();
+    },
+  };
 }
 
 async function* gzipGuard(src: Readable, file: string): AsyncGenerator<Buffer> {
@@ -331,10 +350,6 @@ async function* gzipGuard(src: Readable, file: string): AsyncGenerator<Buffer> {
     }
     throw e;
   }
-}
-
-function wrapGzipErrors(src: Readable, file: string): Readable {
-  return Readable.from(gzipGuard(src, file), { objectMode: false });
 }
 
 async function closeStream(s: WriteStream): Promise<void> {
