@@ -249,8 +249,8 @@ export function runObjectStoreContract({ name, newStore, skip = [] }: ObjectStor
         expect(await text(body)).toBe('stream me');
       });
       test(g, 'fails with OBJECT_NOT_FOUND for a missing key', async (s) => {
-        for (const p of [s.read('no/such.txt'), s.readBytes('no/such.txt')]) {
-          const err = await storageError(p);
+        for (const call of [() => s.read('no/such.txt'), () => s.readBytes('no/such.txt')]) {
+          const err = await storageError(call());
           expect(err.code).toBe('OBJECT_NOT_FOUND');
           expect(err.context).toMatchObject({ uri: s.uri, key: 'no/such.txt' });
         }
