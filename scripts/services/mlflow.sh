@@ -16,7 +16,7 @@ mlflow_install() {
     "$PYENV_DIR/bin/pip" install -q "mlflow==$MLFLOW_VERSION" >&2
   fi
   py_need psycopg2 psycopg2-binary==2.9.13
-  py_need boto3 boto3
+  py_need boto3 boto3==1.43.11
 }
 
 # The S3 variables MLflow's artifact proxy (boto3) needs.
@@ -52,8 +52,10 @@ mlflow_up() {
   pid_stop mlflow
   log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$MLFLOW_PORT"
   # setsid: the server forks uvicorn workers; its own process group lets mlflow_down stop them all.
+  # Job execution (GenAI evaluation workers, ~2 GB of huey consumers) and telemetry are not needed here.
   # shellcheck disable=SC2046
   env $(mlflow_s3_env) MLFLOW_SERVER_ALLOWED_HOSTS="127.0.0.1:$MLFLOW_PORT,localhost:$MLFLOW_PORT" \
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false MLFLOW_DISABLE_TELEMETRY=true \
     setsid "$PYENV_DIR/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
     --backend-store-uri "$(postgres_uri postgresql+psycopg2)" \
     --artifacts-destination "s3://$MLFLOW_BUCKET/" --serve-artifacts \
@@ -71,8 +73,14 @@ mlflow_up() {
 mlflow_down() {
   local f="$STATE/run/mlflow.pid"
   [ -f "$f" ] || return 0
-  local pid; pid="$(cat "$f")"
+  local pid i; pid="$(cat "$f")"
+  # The pid leads its own process group (setsid): stop the server and its workers together.
   kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    kill -0 -- "-$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  kill -9 -- "-$pid" 2>/dev/null || true
   rm -f "$f"
 }
 
