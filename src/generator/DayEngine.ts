@@ -4,7 +4,7 @@
  * into large Buffers and stream them to a sink). Arrays are reused from one day to the next.
  */
 import { COURSE_HEADER, type NoiseDefect } from '../quality.js';
-import { DaySimulator, type DaySimulation, SECONDS_PER_DAY } from './DaySimulator.js';
+import { DaySimulator, type DaySimulation, ROW_STRIDE, SECONDS_PER_DAY } from './DaySimulator.js';
 import { planNoise, ROW_DEFECTS, type NoisePlan } from './noisePlan.js';
 import { dayDate, type ResolvedOptions } from './options.js';
 import type { Population } from './population.js';
@@ -79,7 +79,7 @@ export class DayEngine {
     const sim = this.sim;
     const date = dayDate(this.o.startDate, sim.day);
     this.formatter = new RowFormatter(sim.day, date, idOffset);
-    this.plan = planNoise(this.o, sim.day, sim.rows, sim.customer, acrossRows);
+    this.plan = planNoise(this.o, sim.day, sim.rows, sim.rowData, ROW_STRIDE, acrossRows);
     return this.plan.donorRows.map((r) => this.rowText(r));
   }
 
@@ -97,8 +97,9 @@ export class DayEngine {
   }
 
   private rowFields(row: number, second = this.secondOf(row)): RowFields {
-    const s = this.sim;
-    return this.formatter!.fields(row, second, s.customer[row], s.terminal[row], s.amountCents[row], s.scenario[row]);
+    const d = this.sim.rowData;
+    const q = row * ROW_STRIDE;
+    return this.formatter!.fields(row, second, d[q], d[q + 1], d[q + 2] >>> 2, d[q + 2] & 3);
   }
 
   /** A clean row exactly as the fast path writes it. */
@@ -111,7 +112,7 @@ export class DayEngine {
     const fmt = this.formatter;
     const plan = this.plan;
     if (!fmt || !plan) throw new Error('DayEngine.write called before prepare');
-    const { customer, terminal, amountCents, scenario, perSecond } = sim;
+    const { rowData, perSecond } = sim;
     const n = sim.rows;
     const { defectRow, defectKind, defectVariant, insertAfter, insertSource } = plan;
     let buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
@@ -152,7 +153,7 @@ export class DayEngine {
         writeText(joinRow(f));
         def++;
       } else {
-        p = fmt.write(buf, p, row, customer[row], terminal[row], amountCents[row], scenario[row]);
+        p = fmt.write(buf, p, row, rowData, row * ROW_STRIDE);
         written++;
       }
       while (ins < insertAfter.length && insertAfter[ins] === row) {

@@ -10,6 +10,9 @@ import { cellOf, type Population } from './population.js';
 import type { ResolvedOptions } from './options.js';
 
 export const SECONDS_PER_DAY = 86400;
+export const ROW_STRIDE = 3;
+/** Amounts are stored shifted left by 2 next to the scenario; cap keeps them inside an int32. */
+const MAX_CENTS = 2 ** 29 - 1;
 
 export interface DaySimulation {
   day: number;
@@ -27,11 +30,11 @@ function growInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBu
 }
 
 export class DaySimulator {
-  /** Sorted rows of the last simulated day, valid for indexes < rows. Customer *index* (not id). */
-  customer = new Int32Array(0);
-  terminal = new Int32Array(0);
-  amountCents = new Int32Array(0);
-  scenario = new Uint8Array(0);
+  /**
+   * Sorted rows of the last simulated day, ROW_STRIDE ints per row (one cache line touched per scattered row):
+   * customer *index* (not id), terminal id, amount in cents << 2 | fraud scenario.
+   */
+  rowData = new Int32Array(0);
   /** Rows per second of the day; rows are sorted, so row i's second follows from the running sum. */
   readonly perSecond = new Int32Array(SECONDS_PER_DAY);
   /** firstRow[s] = index of the first row at second s (prefix sums of perSecond), length 86401. */
@@ -59,12 +62,8 @@ export class DaySimulator {
   }
 
   private ensureRowCapacity(n: number): void {
-    if (this.customer.length >= n) return;
-    const cap = Math.ceil(n * 1.05) + 1024;
-    this.customer = new Int32Array(cap);
-    this.terminal = new Int32Array(cap);
-    this.amountCents = new Int32Array(cap);
-    this.scenario = new Uint8Array(cap);
+    if (this.rowData.length >= n * ROW_STRIDE) return;
+    this.rowData = new Int32Array((Math.ceil(n * 1.05) + 1024) * ROW_STRIDE);
   }
 
   /** Terminals compromised on days [d-27, d] and customers on days [d-13, d] (scenario 2 and 3). */
@@ -139,16 +138,13 @@ export class DaySimulator {
   /** Pass 2: amount, terminal and fraud label of every transaction, written straight to its sorted slot. */
   private passDetails(rng: Rng): [number, number, number, number] {
     const pop = this.pop;
-    const { customers, custX, custY, custMeanAmount, cellStart, termX, termY, termId, cellSize, cellsPerSide } = pop;
+    const { customers, custX, custY, custMeanAmount, cellStart, termXY, termId, cellSize, cellsPerSide } = pop;
     const radius = pop.radius;
     const r2 = radius * radius;
     const kept = this.kept;
     const times = this.times;
     const cursor = this.firstRow.slice(0, SECONDS_PER_DAY);
-    const outCustomer = this.customer;
-    const outTerminal = this.terminal;
-    const outAmount = this.amountCents;
-    const outScenario = this.scenario;
+    const out = this.rowData;
     const terminalMarks = this.terminalMarks;
     const customerMarks = this.customerMarks;
     const rangeStart = this.rangeStart;
@@ -196,8 +192,8 @@ export class DaySimulator {
             r++;
           }
           k = rangeStart[r] + u;
-          const dx = termX[k] - x;
-          const dy = termY[k] - y;
+          const dx = termXY[2 * k] - x;
+          const dy = termXY[2 * k + 1] - y;
           if (dx * dx + dy * dy < r2) break;
         }
         const term = termId[k];
@@ -205,14 +201,14 @@ export class DaySimulator {
         if (terminalMarks[term] !== 0) scenario = 2;
         for (let e = 0; e < events; e++) {
           if (rng.next() * 3 < 1) {
-            cents *= 5;
+            cents = Math.min(cents * 5, MAX_CENTS);
             scenario = 3;
           }
         }
-        outCustomer[pos] = c;
-        outTerminal[pos] = term;
-        outAmount[pos] = cents;
-        outScenario[pos] = scenario;
+        const q = pos * ROW_STRIDE;
+        out[q] = c;
+        out[q + 1] = term;
+        out[q + 2] = (cents << 2) | scenario;
         fraud[scenario]++;
       }
     }

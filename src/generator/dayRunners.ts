@@ -3,8 +3,6 @@
  * (workers > 1, one runner per thread). The orchestrator in generate.ts cannot tell them apart, which is what
  * keeps the bytes identical whatever the number of workers.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FraudopsError } from '../errors.js';
 import { DayEngine, type DayWritten } from './DayEngine.js';
@@ -65,6 +63,15 @@ function rebuildError(info: WorkerErrorInfo): Error {
   return e;
 }
 
+/** The tsx loader API, resolved from this module so the worker does not depend on the current directory. */
+function tsxApi(): string {
+  try {
+    return import.meta.resolve('tsx/esm/api');
+  } catch {
+    return 'tsx/esm/api';
+  }
+}
+
 type Pending = { expect: FromWorker['op']; resolve(m: FromWorker): void; reject(e: unknown): void };
 
 export class WorkerDayRunner implements DayRunner {
@@ -84,7 +91,7 @@ export class WorkerDayRunner implements DayRunner {
     const workerData = { options: o, population: pop, localDir: output.localDir };
     this.worker = fromSource
       ? new Worker(
-          `import(${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href)}).then((m) => m.tsImport(${JSON.stringify(new URL('./dayWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
+          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(new URL('./dayWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
           { eval: true, workerData },
         )
       : new Worker(new URL('./dayWorker.js', import.meta.url), { workerData });

@@ -74,7 +74,8 @@ export function planNoise(
   o: ResolvedOptions,
   day: number,
   rows: number,
-  customer: Int32Array,
+  rowData: Int32Array,
+  stride: number,
   acrossRows: readonly string[],
 ): NoisePlan {
   const counts = zeroCounts();
@@ -103,7 +104,8 @@ export function planNoise(
   const taken = new Map<number, number>();
   const variants = new Map<number, number>();
   const any = (): boolean => true;
-  const positiveCustomer = (r: number): boolean => customer[r] > 0;
+  // Customer index 0 is id 0, the only id that cannot be negated.
+  const positiveCustomer = (r: number): boolean => rowData[r * stride] > 0;
   for (let k = 0; k < ROW_DEFECTS.length; k++) {
     const accept = ROW_DEFECTS[k] === 'negative_customer_id' ? positiveCustomer : any;
     for (let i = 0; i < wanted[k]; i++) {

@@ -21,8 +21,8 @@ export interface Population {
   /** 1 when at least one terminal lies within the radius; other customers make no transactions. */
   custActive: Uint8Array;
   /** Terminal coordinates and ids ordered by grid cell (row-major); cell c holds [cellStart[c], cellStart[c+1]). */
-  termX: Float32Array;
-  termY: Float32Array;
+  /** x, y interleaved. */
+  termXY: Float32Array;
   termId: Int32Array;
   cellStart: Int32Array;
   activeCustomers: number;
@@ -76,14 +76,13 @@ export function buildPopulation(o: ResolvedOptions): Population {
     cellStart[c + 1]++;
   }
   for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
-  const termX = shared(Float32Array, terminals);
-  const termY = shared(Float32Array, terminals);
+  const termXY = shared(Float32Array, 2 * terminals);
   const termId = shared(Int32Array, terminals);
   const cursor = cellStart.slice(0, cells);
   for (let i = 0; i < terminals; i++) {
     const p = cursor[rawCell[i]]++;
-    termX[p] = rawX[i];
-    termY[p] = rawY[i];
+    termXY[2 * p] = rawX[i];
+    termXY[2 * p + 1] = rawY[i];
     termId[p] = i;
   }
 
@@ -99,8 +98,7 @@ export function buildPopulation(o: ResolvedOptions): Population {
     custMeanAmount,
     custExpMinusLambda,
     custActive,
-    termX,
-    termY,
+    termXY,
     termId,
     cellStart,
     activeCustomers: 0,
@@ -122,7 +120,10 @@ export function buildPopulation(o: ResolvedOptions): Population {
 }
 
 function anyTerminalWithin(p: Population, x: number, y: number, r2: number): boolean {
-  const { cellSize, cellsPerSide, cellStart, termX, termY } = p;
+  const { cellSize, cellsPerSide, cellStart, termXY } = p;
+  // Any terminal in the customer's own cell is closer than cellSize·√2 < radius: no scan needed.
+  const own = cellOf(y, cellSize, cellsPerSide) * cellsPerSide + cellOf(x, cellSize, cellsPerSide);
+  if (cellSize * Math.SQRT2 < p.radius && cellStart[own + 1] > cellStart[own]) return true;
   const cx0 = cellOf(x - p.radius, cellSize, cellsPerSide);
   const cx1 = cellOf(x + p.radius, cellSize, cellsPerSide);
   const cy0 = cellOf(y - p.radius, cellSize, cellsPerSide);
@@ -130,8 +131,8 @@ function anyTerminalWithin(p: Population, x: number, y: number, r2: number): boo
   for (let cy = cy0; cy <= cy1; cy++) {
     const end = cellStart[cy * cellsPerSide + cx1 + 1];
     for (let k = cellStart[cy * cellsPerSide + cx0]; k < end; k++) {
-      const dx = termX[k] - x;
-      const dy = termY[k] - y;
+      const dx = termXY[2 * k] - x;
+      const dy = termXY[2 * k + 1] - y;
       if (dx * dx + dy * dy < r2) return true;
     }
   }

@@ -118,8 +118,12 @@ export class RowFormatter {
     this.tailLen = p;
   }
 
-  /** Writes one clean row at `p` (at most ~100 bytes); returns the new position. */
-  write(buf: Uint8Array, p: number, row: number, customer: number, terminal: number, cents: number, scenario: number): number {
+  /** Writes one clean row (customer, terminal, cents << 2 | scenario at rowData[q..q+2]) at `p`; returns the new position. */
+  write(buf: Uint8Array, p: number, row: number, rowData: Int32Array, q: number): number {
+    const customer = rowData[q];
+    const terminal = rowData[q + 1];
+    const cents = rowData[q + 2] >>> 2;
+    const scenario = rowData[q + 2] & 3;
     p = writeUintLarge(buf, p, this.idOffset + row);
     buf[p++] = COMMA;
     const c = this.clock;

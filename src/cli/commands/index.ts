@@ -1,5 +1,6 @@
 /** Every subcommand, in the order `fraudops --help` lists them. */
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
 import { prepareCommand } from './prepare.js';
 
-export const commands: Command[] = [prepareCommand];
+export const commands: Command[] = [demoCommand, prepareCommand];
