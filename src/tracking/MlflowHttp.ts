@@ -15,8 +15,10 @@ export interface MlflowAuth {
 }
 
 export interface MlflowHttpOptions extends MlflowAuth {
-  /** Per-request timeout; default 30 s. */
+  /** Per-request timeout for API calls; default 30 s. */
   timeoutMs?: number;
+  /** Per-request timeout for artifact uploads and downloads; default 10 min. */
+  artifactTimeoutMs?: number;
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -39,9 +41,11 @@ const ERROR_CODES: Record<string, TrackingCode> = {
 export class MlflowHttp {
   private readonly headers: Record<string, string> = {};
   private readonly timeoutMs: number;
+  readonly artifactTimeoutMs: number;
 
   constructor(readonly baseUrl: string, options: MlflowHttpOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.artifactTimeoutMs = options.artifactTimeoutMs ?? 600_000;
     if (options.token) this.headers.authorization = `Bearer ${options.token}`;
     else if (options.username !== undefined && options.password !== undefined) {
       this.headers.authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
@@ -62,7 +66,11 @@ export class MlflowHttp {
   }
 
   /** A raw request (artifact proxy); errors mapped, response returned for the caller to consume. */
-  async request(method: string, path: string, init: { body?: RequestInit['body']; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    method: string,
+    path: string,
+    init: { body?: RequestInit['body']; headers?: Record<string, string>; timeoutMs?: number } = {},
+  ): Promise<Response> {
     const url = `${this.baseUrl}/${path}`;
     let res: Response;
     try {
@@ -70,7 +78,7 @@ export class MlflowHttp {
         method,
         headers: { ...this.headers, ...init.headers },
         body: init.body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs),
         // Needed by Node's fetch when the body is a stream.
         ...(init.body && typeof init.body === 'object' && 'getReader' in init.body ? { duplex: 'half' } : {}),
       } as RequestInit);
@@ -98,8 +106,8 @@ export class MlflowHttp {
   }
 
   private unavailable(path: string, e: unknown): TrackingError {
-    const cause = (e as { cause?: { code?: string } }).cause;
-    const reason = cause?.code ?? (e as Error).name ?? 'error';
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (e as Error).name ?? 'error';
     return new TrackingError(TrackingCodes.UNAVAILABLE, `tracking server ${this.baseUrl} unreachable (${reason})`, {
       context: { uri: this.baseUrl, endpoint: path, reason },
       retriable: true,

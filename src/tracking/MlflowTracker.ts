@@ -63,6 +63,7 @@ export class MlflowTracker extends BaseTracker {
       username: options.username ?? env.MLFLOW_TRACKING_USERNAME,
       password: options.password ?? env.MLFLOW_TRACKING_PASSWORD,
       timeoutMs: options.timeoutMs,
+      artifactTimeoutMs: options.artifactTimeoutMs,
     });
     if (options.probe !== false) await tracker.http.send('POST', 'experiments/search', { max_results: 1 });
     return tracker;
@@ -170,7 +171,11 @@ export class MlflowTracker extends BaseTracker {
     const payload = 'bytes' in body ? body.bytes : (Readable.toWeb(createReadStream(body.file)) as ReadableStream);
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
     if ('file' in body) headers['content-length'] = String(body.size);
-    const res = await this.http.request('PUT', url, { body: payload as RequestInit['body'], headers });
+    const res = await this.http.request('PUT', url, {
+      body: payload as RequestInit['body'],
+      headers,
+      timeoutMs: this.http.artifactTimeoutMs,
+    });
     await res.arrayBuffer();
   }
 
@@ -187,7 +192,9 @@ export class MlflowTracker extends BaseTracker {
 
   protected async doGetArtifact(run: RunInfo, path: string): Promise<Buffer> {
     try {
-      const res = await this.http.request('GET', `api/2.0/mlflow-artifacts/artifacts/${this.artifactUrlPath(run, path)}`);
+      const res = await this.http.request('GET', `api/2.0/mlflow-artifacts/artifacts/${this.artifactUrlPath(run, path)}`, {
+        timeoutMs: this.http.artifactTimeoutMs,
+      });
       return Buffer.from(await res.arrayBuffer());
     } catch (e) {
       // The proxy reports a missing object as a server error from the object store; ask the listing instead.

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -51,10 +52,17 @@ describe('tracking > openTracker', () => {
   });
 
   it('an unreachable server is TRACKING_UNAVAILABLE, retriable, with the URI in context', async () => {
-    // Port 1 on loopback: nothing listens there, the connection is refused at once.
-    const e = await failure(openTracker('http://127.0.0.1:1', { timeoutMs: 5000 }));
+    // A loopback port that was just free: the connection is refused at once.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const uri = `http://127.0.0.1:${port}`;
+    const e = await failure(openTracker(uri, { timeoutMs: 5000 }));
     expect(e.code).toBe(TrackingCodes.UNAVAILABLE);
     expect(e.retriable).toBe(true);
-    expect(e.context.uri).toBe('http://127.0.0.1:1');
+    expect(e.context).toMatchObject({ uri, reason: 'ECONNREFUSED' });
   });
 });
