@@ -167,6 +167,13 @@ export function runObjectStoreContract({ name, newStore, skip = [] }: ObjectStor
         expect(err.code).toBe('SOURCE_UNREADABLE');
         expect(await s.head('x')).toBeUndefined();
       });
+      test(g, 'stops with ABORTED when the signal has fired, leaving nothing behind', async (s) => {
+        const signal = AbortSignal.abort();
+        expect((await storageError(s.write('a.txt', 'x', { signal }))).code).toBe('ABORTED');
+        expect((await storageError(s.write('b.bin', patternStream(1000), { signal }))).code).toBe('ABORTED');
+        expect((await storageError(s.read('a.txt', { signal }))).code).toMatch(/ABORTED|OBJECT_NOT_FOUND/);
+        expect(await s.list('')).toEqual([]);
+      });
       test(g, 'rejects keys that escape the root with INVALID_KEY', async (s) => {
         for (const key of ['../x', '/abs', 'a//b', 'a/./b', 'dir/', '']) {
           expect((await storageError(s.write(key, 'x'))).code).toBe('INVALID_KEY');

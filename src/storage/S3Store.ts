@@ -283,7 +283,8 @@ export class S3Store implements ObjectStore {
   /**
    * One code path for every upload. For `ifNoneMatch` a HEAD runs first (cheap early exit, and the only guard on
    * servers that ignore If-None-Match: there two writers racing between HEAD and PUT can both succeed), then the
-   * PUT (or CompleteMultipartUpload) carries `If-None-Match: *`, which AWS, MinIO and moto enforce atomically.
+   * PUT (or CompleteMultipartUpload) carries `If-None-Match: *`, which AWS and moto (and recent MinIO) enforce
+   * atomically.
    */
   private async upload(
     key: string,
@@ -293,8 +294,8 @@ export class S3Store implements ObjectStore {
   ): Promise<ObjectInfo> {
     checkKey(this.uri, key);
     const { signal, ifNoneMatch } = options;
+    if (signal?.aborted) throw this.fail(signal.reason, key, 'write');
     if (ifNoneMatch && (await this.head(key, signal))) throw this.exists(key);
-    signal?.throwIfAborted();
     const conditional = ifNoneMatch === true && this.conditionalPut;
     const known = size ?? (typeof body === 'string' ? Buffer.byteLength(body) : Buffer.isBuffer(body) ? body.length : undefined);
     // Grow parts for very large known sizes so they fit S3's 10 000-part limit.
