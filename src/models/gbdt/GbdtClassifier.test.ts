@@ -74,6 +74,16 @@ describe('models > gbdt', () => {
     expect(weighted.model.data.initScore).toBeCloseTo(dropped.model.data.initScore, 12);
   });
 
+  it('stops when the signal aborts', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('stop'));
+    await expect(trainGbdt(train.X, train.y, { threads: 1 }, { signal: controller.signal })).rejects.toThrow('stop');
+  });
+
+  it('needs a validation set for early stopping', async () => {
+    await expect(trainGbdt(train.X, train.y, { earlyStoppingRounds: 5 })).rejects.toMatchObject({ code: 'MODEL_INPUT_INVALID' });
+  });
+
   it('rejects bad parameters', () => {
     expect(() => new GbdtClassifier({ maxBins: 256 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
     expect(() => new GbdtClassifier({ rowSubsample: 0 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { ModelJson } from '../Classifier.js';
 import { GbdtModel } from './GbdtModel.js';
@@ -31,5 +32,13 @@ describe('models > gbdt > GbdtModel', () => {
     const json = stump().toJSON() as ModelJson & { trees: { left: number[] }[] };
     json.trees[0].left[1] = 0; // a cycle back to the root
     expect(() => GbdtModel.fromJSON(json)).toThrow(expect.objectContaining({ code: 'MODEL_INPUT_INVALID' }));
+  });
+});
+
+describe('models > gbdt > GbdtModel > stays loadable without the trainer', () => {
+  it('imports only the shared model types and input checks', () => {
+    const source = readFileSync(new URL('./GbdtModel.ts', import.meta.url), 'utf8');
+    const imports = [...source.matchAll(/from '([^']+)'/g)].map((m) => m[1]).sort();
+    expect(imports).toEqual(['../Classifier.js', '../inputs.js']);
   });
 });

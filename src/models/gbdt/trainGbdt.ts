@@ -34,6 +34,12 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   if (val !== undefined) {
     checkColumns(val.X, X.names);
     if (val.y.length !== val.X.rows) throw modelInputInvalid(`validation y has ${val.y.length} labels for ${val.X.rows} rows`);
+    if (val.y.some((v) => v > 1)) throw modelInputInvalid('validation labels must be 0 or 1');
+    if (val.sampleWeight !== undefined && val.sampleWeight.length !== val.X.rows) {
+      throw modelInputInvalid(`validation sampleWeight has ${val.sampleWeight.length} values for ${val.X.rows} rows`);
+    }
+  } else if (p.earlyStoppingRounds > 0) {
+    throw modelInputInvalid('earlyStoppingRounds needs a validation set');
   }
   throwIfAborted(options.signal);
 
@@ -86,7 +92,8 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   let bestLoss = Infinity;
   let bestRound = -1;
 
-  const threads = Math.min(p.threads, F);
+  // workers only pay off when some leaf (the root at least) is big enough to be split across them
+  const threads = n * F >= p.minParallelCells ? Math.min(p.threads, F) : 1;
   const builder = HistogramBuilder.create(arena, threads, p.minParallelCells);
   try {
     for (let round = 0; round < p.nEstimators; round++) {
