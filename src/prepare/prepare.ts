@@ -22,6 +22,7 @@ import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '..
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { Fifo } from './fifo.js';
+import { failpoint } from '../util/failpoint.js';
 import * as cleaning from './cleaningSql.js';
 import {
   addAccount,
@@ -70,7 +71,9 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   const rawStore = options.rawStore ?? (await openStore(options.raw));
   const lakeStore = options.lakeStore ?? (await openStore(options.lake));
   const ownsStores = !options.rawStore;
-  const work = realpathSync(mkdtempSync(join(options.workDir ?? tmpdir(), 'fraudops-prepare-')));
+  const workRoot = options.workDir ?? tmpdir();
+  removeDeadWorkDirs(workRoot);
+  const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
   let engine: SqlEngine | undefined;
   try {
     const report: QualityReport = {
@@ -129,6 +132,27 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     rmSync(work, { recursive: true, force: true });
     if (ownsStores) await rawStore.close();
     if (!options.lakeStore) await lakeStore.close();
+  }
+}
+
+const WORK_DIR_PREFIX = 'fraudops-prepare-';
+
+/** Scratch directories of earlier runs whose process is gone (killed runs never clean up after themselves). */
+function removeDeadWorkDirs(root: string): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(root).filter((e) => e.startsWith(WORK_DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const pid = Number(e.slice(WORK_DIR_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(root, e), { recursive: true, force: true });
+    }
   }
 }
 
@@ -197,6 +221,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     }
     const outDir = join(dir, 'out');
     const parts = await writeParts(ctx, info.key, seq, outDir);
+    failpoint('prepare.after-parts');
     const quarantine = await writeQuarantine(ctx, info.key, seq, dir, rejectsPath, load.structural.count, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
@@ -208,7 +233,9 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
       account,
     };
     signal?.throwIfAborted();
+    failpoint('prepare.before-commit');
     await log.append(record, signal);
+    failpoint('prepare.after-commit');
     return {
       file: info.key,
       headerStyle: load.normalizer.headerStyle!,
@@ -419,6 +446,7 @@ async function writeParts(ctx: FileContext, file: string, seq: number, outDir: s
     );
     const key = transactionsPartKey(day, seq, file);
     await ctx.lakeStore.writeFile(key, local, { signal: ctx.signal });
+    failpoint('prepare.after-part-upload');
     parts.push({ key, day, rows: Number(stats.rows), minId: Number(stats.min_id), maxId: Number(stats.max_id) });
   }
   return parts;
