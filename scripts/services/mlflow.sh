@@ -11,7 +11,8 @@ MLFLOW_LOG="$STATE/logs/mlflow.log"
 
 mlflow_install() {
   py_env
-  if ! "$PYENV_DIR/bin/python" -c "import mlflow, sys; sys.exit(mlflow.__version__ != '$MLFLOW_VERSION')" 2>/dev/null; then
+  # Version from the package metadata: importing mlflow itself takes seconds.
+  if ! "$PYENV_DIR/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('mlflow') != '$MLFLOW_VERSION')" 2>/dev/null; then
     log "pip install mlflow==$MLFLOW_VERSION"
     "$PYENV_DIR/bin/pip" install -q "mlflow==$MLFLOW_VERSION" >&2
   fi
@@ -39,7 +40,6 @@ PY
 mlflow_healthy() { curl -fsS -m 2 "http://127.0.0.1:$MLFLOW_PORT/health" >/dev/null 2>&1; }
 
 mlflow_up() {
-  if mlflow_healthy; then return 0; fi
   # Dependencies first, so `services.sh up mlflow` alone works too.
   declare -F postgres_up >/dev/null && postgres_up
   local s3host=${MLFLOW_S3_ENDPOINT#http://}; s3host=${s3host%%/*}
@@ -48,7 +48,9 @@ mlflow_up() {
     else log "no S3 server at $MLFLOW_S3_ENDPOINT and no s3 service defined"; return 1; fi
   fi
   mlflow_install
+  # Every time, even with MLflow already up: the S3 server may keep buckets in memory and have restarted.
   mlflow_create_bucket
+  if mlflow_healthy; then return 0; fi
   pid_stop mlflow
   log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$MLFLOW_PORT"
   # setsid: the server forks uvicorn workers; its own process group lets mlflow_down stop them all.
