@@ -57,6 +57,15 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
+  async queryColumns(sql: string): Promise<Record<string, unknown[]>> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql);
+      return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    } catch (cause) {
+      throw engineError(cause, sql);
+    }
+  }
+
   async close(): Promise<void> {
     this.connection.closeSync();
     this.instance.closeSync();

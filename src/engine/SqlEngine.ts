@@ -12,6 +12,8 @@ export interface SqlEngine {
   run(sql: string): Promise<void>;
   /** Runs a query and returns its rows as plain objects (BIGINT as bigint). */
   query<T extends SqlRow = SqlRow>(sql: string): Promise<T[]>;
+  /** Runs a query and returns its columns (for large results that go into typed arrays). */
+  queryColumns(sql: string): Promise<Record<string, unknown[]>>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,71 @@
+/**
+ * The one feature specification. Batch SQL (features over the lake) and the incremental per-transaction state
+ * (the streaming scorer) are both derived from this object, and a test checks they agree bit for bit.
+ *
+ * Exact semantics (the streaming side must reproduce them to the last bit):
+ * - Time is the transaction's `tx_datetime` as whole seconds since the Unix epoch, read as UTC. Transactions
+ *   are totally ordered by (time, transaction_id).
+ * - Customer windows of w days, for the transaction (t, id): the same customer's transactions with time in
+ *   (t − w·86400, t] and (time, id) ≤ (t, id) — the current one included, a same-second transaction with a
+ *   larger id not yet. NB_TX = their count; AVG_AMOUNT = (sum of amounts in integer cents) / (count · 100).
+ * - Terminal windows of w days with label delay d: the same terminal's transactions with time in
+ *   (t − (d + w)·86400, t − d·86400]. NB_TX = count; RISK = frauds / count, and 0 when count is 0.
+ * - TX_DURING_WEEKEND = 1 on Saturday and Sunday (UTC), else 0. TX_DURING_NIGHT = 1 when the hour ≤ 6.
+ * - AMOUNT_TO_CUSTOMER_AVG_<w> = (amount cents · count) / (sum of cents) over the customer window w; 1 when the
+ *   sum is 0. Every ratio is one IEEE-754 division of exact integers, so any engine gets the same double.
+ * Amounts are taken in integer cents (rounded half away from zero), which keeps sums exact in any order.
+ */
+import { createHash } from 'node:crypto';
+
+export interface FeatureSpec {
+  version: number;
+  customerWindowsDays: readonly number[];
+  terminalWindowsDays: readonly number[];
+  /** Label delay for terminal risk windows, in days. */
+  delayDays: number;
+  nightMaxHour: number;
+  /** Customer window used for the amount ratio. */
+  amountRatioWindowDays: number;
+}
+
+export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
+  version: 1,
+  customerWindowsDays: Object.freeze([1, 7, 30]),
+  terminalWindowsDays: Object.freeze([1, 7, 30]),
+  delayDays: 7,
+  nightMaxHour: 6,
+  amountRatioWindowDays: 7,
+});
+
+/** Feature column names in model input order. */
+export function featureNames(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string[] {
+  return [
+    'TX_AMOUNT',
+    'TX_DURING_WEEKEND',
+    'TX_DURING_NIGHT',
+    ...spec.customerWindowsDays.flatMap((w) => [`CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`, `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`]),
+    ...spec.terminalWindowsDays.flatMap((w) => [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, `TERMINAL_ID_RISK_${w}DAY_WINDOW`]),
+    `AMOUNT_TO_CUSTOMER_AVG_${spec.amountRatioWindowDays}DAY`,
+  ];
+}
+
+/** How far back the windows reach: rows this many days before the first output day are needed as history. */
+export function historyDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
+  return Math.max(...spec.customerWindowsDays, spec.delayDays + Math.max(...spec.terminalWindowsDays));
+}
+
+/** Stable hash of the spec; models record it and refuse features built from another spec. */
+export function featureSpecHash(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string {
+  const canonical = JSON.stringify({ ...spec, names: featureNames(spec) }, Object.keys({ ...spec, names: 0 }).sort());
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export function validateSpec(spec: FeatureSpec): void {
+  const positiveInts = [...spec.customerWindowsDays, ...spec.terminalWindowsDays, spec.amountRatioWindowDays];
+  if (positiveInts.some((w) => !Number.isInteger(w) || w <= 0) || !Number.isInteger(spec.delayDays) || spec.delayDays < 0) {
+    throw new Error('feature spec: windows must be positive whole days and the delay a non-negative whole number of days');
+  }
+  if (!spec.customerWindowsDays.includes(spec.amountRatioWindowDays)) {
+    throw new Error('feature spec: the amount ratio window must be one of the customer windows');
+  }
+}
