@@ -66,7 +66,10 @@ export class DaySimulator {
     this.rowData = new Int32Array((Math.ceil(n * 1.05) + 1024) * ROW_STRIDE);
   }
 
-  /** Terminals compromised on days [d-27, d] and customers on days [d-13, d] (scenario 2 and 3). */
+  /**
+   * Terminals compromised on days [d-27, d] and customers on days [d-13, d] (scenario 2 and 3), marked by
+   * position in cell order; returns the marked positions.
+   */
   private markCompromised(day: number): { terminals: number[]; customers: number[] } {
     const o = this.o;
     const terminals: number[] = [];
@@ -74,15 +77,17 @@ export class DaySimulator {
     for (let j = Math.max(0, day - o.terminalCompromiseDays + 1); j <= day; j++) {
       const r = streamFor(o.seed, Purpose.CompromisedTerminals, j);
       for (const t of sampleDistinct(r, o.compromisedTerminalsPerDay, this.pop.terminals)) {
-        this.terminalMarks[t] = 1;
-        terminals.push(t);
+        const p = this.pop.termPos[t];
+        this.terminalMarks[p] = 1;
+        terminals.push(p);
       }
     }
     for (let j = Math.max(0, day - o.customerCompromiseDays + 1); j <= day; j++) {
       const r = streamFor(o.seed, Purpose.CompromisedCustomers, j);
       for (const c of sampleDistinct(r, o.compromisedCustomersPerDay, this.pop.customers)) {
-        this.customerMarks[c]++;
-        customers.push(c);
+        const p = this.pop.custPos[c];
+        this.customerMarks[p]++;
+        customers.push(p);
       }
     }
     return { terminals, customers };
@@ -138,7 +143,7 @@ export class DaySimulator {
   /** Pass 2: amount, terminal and fraud label of every transaction, written straight to its sorted slot. */
   private passDetails(rng: Rng): [number, number, number, number] {
     const pop = this.pop;
-    const { customers, custX, custY, custMeanAmount, cellStart, termXY, termId, cellSize, cellsPerSide } = pop;
+    const { customers, custIndex, custX, custY, custMeanAmount, cellStart, termXY, termId, cellSize, cellsPerSide } = pop;
     const radius = pop.radius;
     const r2 = radius * radius;
     const kept = this.kept;
@@ -152,20 +157,24 @@ export class DaySimulator {
     const threshold = this.o.scenario1ThresholdCents;
     const fraud: [number, number, number, number] = [0, 0, 0, 0];
     let i = 0;
+    // c is a position in cell order (see Population).
     for (let c = 0; c < customers; c++) {
       const kk = kept[c];
       if (kk === 0) continue;
       const x = custX[c];
       const y = custY[c];
-      const cx0 = cellOf(x - radius, cellSize, cellsPerSide);
-      const cx1 = cellOf(x + radius, cellSize, cellsPerSide);
       const cy0 = cellOf(y - radius, cellSize, cellsPerSide);
       const cy1 = cellOf(y + radius, cellSize, cellsPerSide);
       let ranges = 0;
       let total = 0;
       for (let cy = cy0; cy <= cy1; cy++) {
-        const s = cellStart[cy * cellsPerSide + cx0];
-        const e = cellStart[cy * cellsPerSide + cx1 + 1];
+        // Only the cells a chord of the circle crosses in this band: fewer rejected draws below.
+        const lo = cy * cellSize;
+        const dy = y < lo ? lo - y : y >= lo + cellSize ? y - lo - cellSize : 0;
+        if (dy >= radius) continue;
+        const half = Math.sqrt(r2 - dy * dy);
+        const s = cellStart[cy * cellsPerSide + cellOf(x - half, cellSize, cellsPerSide)];
+        const e = cellStart[cy * cellsPerSide + cellOf(x + half, cellSize, cellsPerSide) + 1];
         if (e > s) {
           rangeStart[ranges] = s;
           rangeLen[ranges] = e - s;
@@ -196,9 +205,8 @@ export class DaySimulator {
           const dy = termXY[2 * k + 1] - y;
           if (dx * dx + dy * dy < r2) break;
         }
-        const term = termId[k];
         let scenario = cents > threshold ? 1 : 0;
-        if (terminalMarks[term] !== 0) scenario = 2;
+        if (terminalMarks[k] !== 0) scenario = 2;
         for (let e = 0; e < events; e++) {
           if (rng.next() * 3 < 1) {
             cents = Math.min(cents * 5, MAX_CENTS);
@@ -206,8 +214,8 @@ export class DaySimulator {
           }
         }
         const q = pos * ROW_STRIDE;
-        out[q] = c;
-        out[q + 1] = term;
+        out[q] = custIndex[c];
+        out[q + 1] = termId[k];
         out[q + 2] = (cents << 2) | scenario;
         fraud[scenario]++;
       }

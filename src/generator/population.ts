@@ -1,7 +1,10 @@
 /**
  * The simulated world: customer and terminal profiles (Handbook chapter 3) plus a uniform-grid spatial index of
- * terminals, so "terminals within radius r" never has to be materialised per customer. All arrays live in
- * SharedArrayBuffers: the population is built once and read by every worker thread without copying.
+ * terminals, so "terminals within radius r" never has to be materialised per customer. Customers and terminals
+ * are both stored in grid-cell order: a day is simulated customer by customer in that order, so consecutive
+ * customers draw from the same few cells of terminals and stay in cache. Ids are the original (drawing order)
+ * indexes, independent of location. All arrays live in SharedArrayBuffers: the population is built once and
+ * read by every worker thread without copying.
  */
 import { Purpose, streamFor } from './prng.js';
 import type { ResolvedOptions } from './options.js';
@@ -13,6 +16,10 @@ export interface Population {
   radius: number;
   cellSize: number;
   cellsPerSide: number;
+  /** Customer attributes by position in cell order; custIndex[pos] is the customer's index (its id source). */
+  custIndex: Int32Array;
+  /** Inverse of custIndex: customer index → position. */
+  custPos: Int32Array;
   custX: Float32Array;
   custY: Float32Array;
   custMeanAmount: Float32Array;
@@ -24,6 +31,8 @@ export interface Population {
   /** x, y interleaved. */
   termXY: Float32Array;
   termId: Int32Array;
+  /** Inverse of termId: terminal id → position in cell order. */
+  termPos: Int32Array;
   cellStart: Int32Array;
   activeCustomers: number;
   /** Sum of mean_nb_tx_per_day over active customers: sizes the per-day arrays. */
@@ -46,26 +55,46 @@ export function buildPopulation(o: ResolvedOptions): Population {
   const cellSize = radius / 2;
   const cellsPerSide = Math.max(1, Math.ceil(gridSize / cellSize));
 
+  const cells = cellsPerSide * cellsPerSide;
+  const rawCustX = new Float32Array(customers);
+  const rawCustY = new Float32Array(customers);
+  const rawMean = new Float32Array(customers);
+  const rawLambda = new Float32Array(customers);
+  const rawCustCell = new Int32Array(customers);
+  const custCellStart = new Int32Array(cells + 1);
+  const rc = streamFor(o.seed, Purpose.Customers);
+  for (let i = 0; i < customers; i++) {
+    rawCustX[i] = rc.next() * gridSize;
+    rawCustY[i] = rc.next() * gridSize;
+    rawMean[i] = 5 + 95 * rc.next();
+    rawLambda[i] = 4 * rc.next();
+    const c = cellOf(rawCustY[i], cellSize, cellsPerSide) * cellsPerSide + cellOf(rawCustX[i], cellSize, cellsPerSide);
+    rawCustCell[i] = c;
+    custCellStart[c + 1]++;
+  }
+  for (let c = 0; c < cells; c++) custCellStart[c + 1] += custCellStart[c];
+  const custIndex = shared(Int32Array, customers);
+  const custPos = shared(Int32Array, customers);
   const custX = shared(Float32Array, customers);
   const custY = shared(Float32Array, customers);
   const custMeanAmount = shared(Float32Array, customers);
   const custExpMinusLambda = shared(Float64Array, customers);
   const custActive = shared(Uint8Array, customers);
   const lambdas = new Float32Array(customers);
-  const rc = streamFor(o.seed, Purpose.Customers);
   for (let i = 0; i < customers; i++) {
-    custX[i] = rc.next() * gridSize;
-    custY[i] = rc.next() * gridSize;
-    custMeanAmount[i] = 5 + 95 * rc.next();
-    const lambda = 4 * rc.next();
-    lambdas[i] = lambda;
-    custExpMinusLambda[i] = Math.exp(-lambda);
+    const p = custCellStart[rawCustCell[i]]++;
+    custIndex[p] = i;
+    custPos[i] = p;
+    custX[p] = rawCustX[i];
+    custY[p] = rawCustY[i];
+    custMeanAmount[p] = rawMean[i];
+    lambdas[p] = rawLambda[i];
+    custExpMinusLambda[p] = Math.exp(-rawLambda[i]);
   }
 
   const rawX = new Float32Array(terminals);
   const rawY = new Float32Array(terminals);
   const rawCell = new Int32Array(terminals);
-  const cells = cellsPerSide * cellsPerSide;
   const cellStart = shared(Int32Array, cells + 1);
   const rt = streamFor(o.seed, Purpose.Terminals);
   for (let i = 0; i < terminals; i++) {
@@ -78,12 +107,14 @@ export function buildPopulation(o: ResolvedOptions): Population {
   for (let c = 0; c < cells; c++) cellStart[c + 1] += cellStart[c];
   const termXY = shared(Float32Array, 2 * terminals);
   const termId = shared(Int32Array, terminals);
+  const termPos = shared(Int32Array, terminals);
   const cursor = cellStart.slice(0, cells);
   for (let i = 0; i < terminals; i++) {
     const p = cursor[rawCell[i]]++;
     termXY[2 * p] = rawX[i];
     termXY[2 * p + 1] = rawY[i];
     termId[p] = i;
+    termPos[i] = p;
   }
 
   const pop: Population = {
@@ -93,6 +124,8 @@ export function buildPopulation(o: ResolvedOptions): Population {
     radius,
     cellSize,
     cellsPerSide,
+    custIndex,
+    custPos,
     custX,
     custY,
     custMeanAmount,
@@ -100,6 +133,7 @@ export function buildPopulation(o: ResolvedOptions): Population {
     custActive,
     termXY,
     termId,
+    termPos,
     cellStart,
     activeCustomers: 0,
     activeLambdaSum: 0,

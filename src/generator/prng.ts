@@ -20,6 +20,35 @@ export type Purpose = (typeof Purpose)[keyof typeof Purpose];
 
 const TWO_POW_MINUS_32 = 2 ** -32;
 
+/*
+ * Ziggurat tables for the standard normal (Marsaglia & Tsang, 2000): 128 layers of equal area. Most draws cost
+ * one 32-bit integer and a comparison, against a log, a square root and a sine for Box–Muller.
+ */
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_K = new Uint32Array(128);
+const ZIG_W = new Float64Array(128);
+const ZIG_F = new Float64Array(128);
+{
+  const m1 = 2147483648;
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  ZIG_K[0] = (dn / q) * m1;
+  ZIG_K[1] = 0;
+  ZIG_W[0] = q / m1;
+  ZIG_W[127] = dn / m1;
+  ZIG_F[0] = 1;
+  ZIG_F[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    ZIG_K[i + 1] = (dn / tn) * m1;
+    tn = dn;
+    ZIG_F[i] = Math.exp(-0.5 * dn * dn);
+    ZIG_W[i] = dn / m1;
+  }
+}
+
 function mix32(x: number): number {
   x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
@@ -31,8 +60,6 @@ export class Rng {
   private b: number;
   private c: number;
   private d: number;
-  private spare = 0;
-  private hasSpare = false;
 
   constructor(a: number, b: number, c: number, d: number) {
     this.a = a | 0;
@@ -72,17 +99,26 @@ export class Rng {
     return Math.floor(this.nextU32() * TWO_POW_MINUS_32 * n);
   }
 
-  /** Standard normal (Box–Muller, second value kept for the next call). */
+  /** Standard normal (ziggurat). */
   normal(): number {
-    if (this.hasSpare) {
-      this.hasSpare = false;
-      return this.spare;
+    for (;;) {
+      const hz = this.nextU32() | 0;
+      const iz = hz & 127;
+      const abs = hz < 0 ? -hz : hz;
+      if (abs < ZIG_K[iz]) return hz * ZIG_W[iz];
+      if (iz === 0) {
+        // Tail beyond R: Marsaglia's exponential rejection.
+        let x: number;
+        let y: number;
+        do {
+          x = -Math.log(this.nextOpen()) / ZIG_R;
+          y = -Math.log(this.nextOpen());
+        } while (y + y < x * x);
+        return hz > 0 ? ZIG_R + x : -ZIG_R - x;
+      }
+      const x = hz * ZIG_W[iz];
+      if (ZIG_F[iz] + this.next() * (ZIG_F[iz - 1] - ZIG_F[iz]) < Math.exp(-0.5 * x * x)) return x;
     }
-    const r = Math.sqrt(-2 * Math.log(this.nextOpen()));
-    const theta = 2 * Math.PI * this.next();
-    this.spare = r * Math.sin(theta);
-    this.hasSpare = true;
-    return r * Math.cos(theta);
   }
 
   /** Poisson variate given exp(-lambda) (Knuth's product method: fine for the small rates simulated here). */
