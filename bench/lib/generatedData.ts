@@ -82,11 +82,12 @@ export function cliPath(root: string): string {
   return join(root, 'dist', 'cli', 'main.js');
 }
 
-export function generateArgs(root: string, out: string, p: GenerateParams): string[] {
+/** `extra` holds flags that change speed but not output (e.g. `--workers 2`), so they stay out of the cache key. */
+export function generateArgs(root: string, out: string, p: GenerateParams, extra: string[] = []): string[] {
   return [
     cliPath(root), 'generate', '--out', out,
     '--days', String(p.days), '--customers', String(p.customers), '--terminals', String(p.terminals),
-    '--seed', String(p.seed), '--noise', p.noise,
+    '--seed', String(p.seed), '--noise', p.noise, ...extra,
   ];
 }
 
@@ -112,6 +113,7 @@ export async function findGenerated(dataDir: string, p: GenerateParams): Promise
 export async function generateMeasured(
   ctx: BenchContext,
   p: GenerateParams,
+  extra: string[] = [],
 ): Promise<{ measurement: Measurement; data: GeneratedData }> {
   const rawRoot = join(ctx.dataDir, 'raw');
   await mkdir(rawRoot, { recursive: true });
@@ -119,7 +121,7 @@ export async function generateMeasured(
   let measurement: Measurement;
   let files: string[];
   try {
-    measurement = await measureCommand(process.execPath, generateArgs(ctx.root, scratch, p), {
+    measurement = await measureCommand(process.execPath, generateArgs(ctx.root, scratch, p, extra), {
       cwd: ctx.root,
       stdout: 'ignore',
       signal: ctx.signal,

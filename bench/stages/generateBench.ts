@@ -3,7 +3,7 @@
  * and against the disk's own write speed for the same number of bytes. Its output is kept as the cached input of
  * the prepare bench when the parameters match.
  */
-import { DATA_OPTIONS, dataParams } from '../lib/dataOptions.js';
+import { DATA_OPTIONS, dataParams, positiveInt } from '../lib/dataOptions.js';
 import { datasetKey, estimateRows, generateMeasured, type GeneratedData } from '../lib/generatedData.js';
 import { writeFloor } from '../lib/floors.js';
 import { measureRepeated } from '../lib/repeat.js';
@@ -19,16 +19,20 @@ export const generateBench: BenchStage = {
     'Runs `node dist/cli/main.js generate --out <dir> --days N --customers C --terminals T --seed S --noise course`, ' +
     'counts rows from <dir>/_manifest.json (totals.rows) or by lines, then writes the same number of bytes with dd ' +
     '(no fsync, as the generator) as the floor. The generated files become the cached input of the prepare bench.',
-  options: { ...DATA_OPTIONS },
+  options: {
+    ...DATA_OPTIONS,
+    workers: { type: 'number', description: 'passed as --workers to generate (days simulated in parallel); output is the same' },
+  },
   examples: ['npm run bench -- generate', 'npm run bench -- generate --rows 200k --days 5', 'npm run bench -- generate --json'],
 
   async run(ctx) {
     const params = dataParams(ctx.options);
     ctx.log(`generate ${datasetKey(params)}: about ${estimateRows(params)} rows`);
+    const extra = ctx.options.workers === undefined ? [] : ['--workers', String(positiveInt(ctx.options, 'workers'))];
     let data: GeneratedData | undefined;
     const ours = await measureRepeated(ctx.repeat, async (i) => {
       ctx.log(`  generate run ${i + 1}/${ctx.repeat}...`);
-      const r = await generateMeasured(ctx, params);
+      const r = await generateMeasured(ctx, params, extra);
       data = r.data;
       return r.measurement;
     });
@@ -40,7 +44,7 @@ export const generateBench: BenchStage = {
     const rowsPerSecond = data.rows / ours.wallSeconds;
     return {
       stage: 'generate',
-      params: { ...params, rows: data.rows, files: data.files.length, repeat: ctx.repeat },
+      params: { ...params, workers: ctx.options.workers ?? 'default', rows: data.rows, files: data.files.length, repeat: ctx.repeat },
       reference: 'ours',
       rows: [
         { name: 'ours', wallSeconds: ours.wallSeconds, peakRssBytes: ours.peakRssBytes, rows: data.rows, bytes, note: 'fraudops generate' },
