@@ -11,7 +11,7 @@ function zero(): Record<NoiseDefect, number> {
 }
 
 /** Classifies one row independently of the generator: the defects it visibly carries. */
-function rowDefects(f: string[], startEpoch: number): NoiseDefect[] {
+function rowDefects(f: string[], startEpoch: number, problems: string[]): NoiseDefect[] {
   const [, datetime, customer, terminal, amount, seconds, days] = f;
   const found: NoiseDefect[] = [];
   if (terminal === 'Err' || terminal === 'None' || terminal === '') found.push('terminal_missing');
@@ -21,10 +21,8 @@ function rowDefects(f: string[], startEpoch: number): NoiseDefect[] {
   else if (customer.startsWith('-')) found.push('negative_customer_id');
   if (amount === '0.00') found.push('zero_amount');
   if (Number(days) !== Math.floor(Number(seconds) / 86400)) found.push('time_days_mismatch');
-  if (found.length === 0) {
-    // A clean row: datetime, seconds and days agree.
-    expect(parsed - startEpoch).toBe(Number(seconds));
-  }
+  // A clean row: datetime, seconds and days agree.
+  if (found.length === 0 && parsed - startEpoch !== Number(seconds)) problems.push(`inconsistent clean row: ${f.join(',')}`);
   return found;
 }
 
@@ -57,6 +55,10 @@ describe('generator > noise', () => {
       const startEpoch = Date.UTC(2019, 7, 22) / 1000;
       const earlier = new Map<string, string>(); // id → line, rows of earlier files
       const totals = zero();
+      const problems: string[] = [];
+      const check = (ok: boolean, what: string, line: string): void => {
+        if (!ok && problems.length < 20) problems.push(`${what}: ${line}`);
+      };
       for (const [i, name] of (await dayFiles(dir)).entries()) {
         const entry = manifest.files[i];
         expect(entry.file).toBe(name);
@@ -67,31 +69,32 @@ describe('generator > noise', () => {
         let lastBaseId = -1;
         for (const line of lines) {
           const f = line.split(',');
-          expect(f).toHaveLength(9);
+          check(f.length === 9, 'column count', line);
           const id = f[0];
           if (here.has(id)) {
-            expect(here.get(id)).toBe(line);
-            expect(defective.has(id)).toBe(false);
+            check(here.get(id) === line, 'within-file duplicate is an exact copy', line);
+            check(!defective.has(id), 'duplicated row is clean', line);
             found.duplicate_within_file++;
             continue;
           }
           if (earlier.has(id)) {
-            expect(earlier.get(id)).toBe(line);
-            expect(rowDefects(f, startEpoch)).toEqual([]);
+            check(earlier.get(id) === line, 'cross-file duplicate is an exact copy', line);
+            check(rowDefects(f, startEpoch, problems).length === 0, 'duplicated row is clean', line);
             found.duplicate_across_files++;
             continue;
           }
           // Other rows keep unique, increasing ids.
-          expect(Number(id)).toBeGreaterThan(lastBaseId);
+          check(Number(id) > lastBaseId, 'increasing id', line);
           lastBaseId = Number(id);
           here.set(id, line);
-          const d = rowDefects(f, startEpoch);
-          expect(d.length).toBeLessThanOrEqual(1);
+          const d = rowDefects(f, startEpoch, problems);
+          check(d.length <= 1, 'at most one defect per row', line);
           if (d.length === 1) {
             found[d[0]]++;
             defective.add(id);
           }
         }
+        expect(problems).toEqual([]);
         expect(found, name).toEqual(entry.defects);
         expect(lines.length).toBe(entry.rows);
         expect(entry.rows - found.duplicate_within_file - found.duplicate_across_files).toBe(entry.transactions);
