@@ -70,7 +70,9 @@ export class HistogramBuilder {
         a.hist, slotOffset, a.featureOffset, a.numBins);
       return;
     }
-    const cut = (p: number): number => Math.round((p * features.length) / parts);
+    // with enough features, slice on multiples of 4 to keep the kernel's four-feature passes full
+    const unit = features.length >= 8 * parts ? 4 : 1;
+    const cut = (p: number): number => (p >= parts ? features.length : unit * Math.round((p * features.length) / parts / unit));
     const done: Promise<void>[] = [];
     for (let p = 1; p < parts; p++) {
       const k = p - 1;

@@ -23,17 +23,18 @@ export interface BinnedMatrix {
 export function computeBinEdges(X: Matrix, maxBins: number, sampleSize: number): Float64Array[] {
   const take = Math.min(X.rows, sampleSize);
   const stride = X.rows / take;
-  const edges: Float64Array[] = [];
-  const values = new Float64Array(take);
-  for (let f = 0; f < X.cols; f++) {
-    let m = 0;
-    for (let s = 0; s < take; s++) {
-      const v = X.data[Math.floor(s * stride) * X.cols + f];
-      if (!Number.isNaN(v)) values[m++] = v;
+  const { cols, data } = X;
+  // one pass over the sampled rows (row-major reads), values gathered per feature
+  const values = Array.from({ length: cols }, () => new Float64Array(take));
+  const counts = new Int32Array(cols);
+  for (let s = 0; s < take; s++) {
+    const o = Math.floor(s * stride) * cols;
+    for (let f = 0; f < cols; f++) {
+      const v = data[o + f];
+      if (!Number.isNaN(v)) values[f][counts[f]++] = v;
     }
-    edges.push(quantileEdges(values.subarray(0, m).sort(), maxBins));
   }
-  return edges;
+  return values.map((v, f) => quantileEdges(v.subarray(0, counts[f]).sort(), maxBins));
 }
 
 /** Edges for sorted values: at most maxBins − 1 edges (maxBins finite bins), equal-frequency where possible. */
@@ -89,19 +90,18 @@ export function binOf(edges: Float64Array, v: number): number {
 }
 
 export function binMatrix(X: Matrix, edges: Float64Array[]): BinnedMatrix {
-  const { rows, cols } = X;
+  const { rows, cols, data } = X;
   const bins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * cols)), 0, rows * cols);
   const numBins = new Int32Array(cols);
-  for (let f = 0; f < cols; f++) {
-    const e = edges[f];
-    const base = f * rows;
-    let maxBin = 0;
-    for (let i = 0; i < rows; i++) {
-      const b = binOf(e, X.data[i * cols + f]);
-      bins[base + i] = b;
-      if (b > maxBin) maxBin = b;
+  for (let f = 0; f < cols; f++) numBins[f] = edges[f].length + 1;
+  // rows outer: reads stay sequential in the row-major input, writes go to `cols` sequential streams
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let f = 0; f < cols; f++) {
+      const b = binOf(edges[f], data[o + f]);
+      bins[f * rows + i] = b;
+      if (b >= numBins[f]) numBins[f] = b + 1; // the NaN bin
     }
-    numBins[f] = Math.max(maxBin, e.length) + 1;
   }
   return { rows, cols, bins, edges, numBins };
 }

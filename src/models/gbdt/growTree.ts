@@ -87,9 +87,15 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
 
   const build = async (leaf: Leaf): Promise<void> => {
     const { rows, orderedGrad, orderedHess } = arena;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      orderedGrad[i] = grad[rows[i]];
-      orderedHess[i] = hess[rows[i]];
+    if (leaf === root && bagSize === ctx.data.rows) {
+      // the unbagged root holds every row in order: a plain copy instead of a gather
+      orderedGrad.set(grad);
+      orderedHess.set(hess);
+    } else {
+      for (let i = leaf.start; i < leaf.end; i++) {
+        orderedGrad[i] = grad[rows[i]];
+        orderedHess[i] = hess[rows[i]];
+      }
     }
     await ctx.builder.build(leaf.start, leaf.end, ctx.features, leaf.slot * ctx.slotSize);
   };
