@@ -85,6 +85,23 @@ describe('models > gbdt', () => {
     await expect(trainGbdt(train.X, train.y, { earlyStoppingRounds: 5 })).rejects.toMatchObject({ code: 'MODEL_INPUT_INVALID' });
   });
 
+  it('learns which side missing values go', async () => {
+    // fraud when x < 0 or x is missing: one split can only isolate that if NaN may go left
+    const rows = 2000;
+    const data = new Float64Array(rows);
+    const y = new Uint8Array(rows);
+    for (let i = 0; i < rows; i++) {
+      data[i] = i % 4 === 0 ? NaN : ((i * 7919) % 1000) / 500 - 1;
+      y[i] = Number.isNaN(data[i]) || data[i] < 0 ? 1 : 0;
+    }
+    const X = { rows, cols: 1, data, names: ['x'] };
+    const model = await new GbdtClassifier({ nEstimators: 1, numLeaves: 2, learningRate: 1, threads: 1 }).fit(X, y);
+    expect(model.data.trees[0].defaultLeft[0]).toBe(1);
+    const p = model.predictProba({ rows: 3, cols: 1, data: Float64Array.of(NaN, -0.5, 0.5), names: ['x'] });
+    expect(p[0]).toBe(p[1]);
+    expect(p[0]).toBeGreaterThan(p[2]);
+  });
+
   it('rejects bad parameters', () => {
     expect(() => new GbdtClassifier({ maxBins: 256 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
     expect(() => new GbdtClassifier({ rowSubsample: 0 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));

@@ -1,6 +1,7 @@
 /**
  * A fitted gradient-boosted tree ensemble and its predictor. Trees store raw-value thresholds, so scoring
- * needs no binning: at a split, `x <= threshold` goes left, anything else (larger, NaN) goes right.
+ * needs no binning: at a split, `x <= threshold` goes left, a larger value goes right, and NaN (missing)
+ * follows the direction training learned for that split (`defaultLeft`).
  * This module must not import the trainer: the streaming scorer loads models with it alone.
  */
 import type { Matrix, Model, ModelJson } from '../Classifier.js';
@@ -12,6 +13,8 @@ export interface GbdtTree {
   threshold: Float64Array;
   left: Int32Array;
   right: Int32Array;
+  /** 1 where a missing (NaN) value goes left, 0 where it goes right. */
+  defaultLeft: Uint8Array;
   /** Leaf outputs (learning rate applied); 0 for internal nodes. */
   value: Float64Array;
 }
@@ -71,6 +74,7 @@ export class GbdtModel implements Model {
         threshold: [...t.threshold],
         left: [...t.left],
         right: [...t.right],
+        defaultLeft: [...t.defaultLeft],
         value: [...t.value],
       })),
     };
@@ -94,6 +98,7 @@ export class GbdtModel implements Model {
         threshold: Float64Array.from(t.threshold),
         left: Int32Array.from(t.left),
         right: Int32Array.from(t.right),
+        defaultLeft: Uint8Array.from(t.defaultLeft ?? t.feature.map(() => 0)),
         value: Float64Array.from(t.value),
       })),
     });
@@ -103,11 +108,12 @@ export class GbdtModel implements Model {
 }
 
 function treeValue(t: GbdtTree, row: ArrayLike<number>, offset: number): number {
-  const { feature, threshold, left, right } = t;
+  const { feature, threshold, left, right, defaultLeft } = t;
   let node = 0;
   let f = feature[0];
   while (f >= 0) {
-    node = row[offset + f] <= threshold[node] ? left[node] : right[node];
+    const x = row[offset + f];
+    node = x <= threshold[node] || (x !== x && defaultLeft[node] === 1) ? left[node] : right[node];
     f = feature[node];
   }
   return t.value[node];
@@ -116,7 +122,7 @@ function treeValue(t: GbdtTree, row: ArrayLike<number>, offset: number): number 
 /** Children must point forward (no cycles) and features exist, so a corrupt file fails at load, not in scoring. */
 function checkTree(t: GbdtTree, nFeatures: number, k: number): void {
   const n = t.feature.length;
-  if (n === 0 || t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n) {
+  if (n === 0 || t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n || t.defaultLeft.length !== n) {
     throw modelInputInvalid(`gbdt model: tree ${k} has inconsistent arrays`);
   }
   for (let i = 0; i < n; i++) {

@@ -5,6 +5,8 @@
  * the parent's slot. Split gain and leaf values are the usual second-order ones:
  *   gain = G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ),   leaf value = −G/(H+λ) · learningRate.
  * Rows of a leaf are a contiguous range of `arena.rows`, partitioned stably so rows stay in ascending order.
+ * Where a feature has missing values (its NaN bin), each threshold is tried with the missing rows on either
+ * side and the better direction is kept as the split's default (LightGBM's learned missing direction).
  */
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
@@ -26,6 +28,7 @@ export interface GrownTree {
   threshold: Float64Array;
   left: Int32Array;
   right: Int32Array;
+  defaultLeft: Uint8Array;
   value: Float64Array;
   /** Leaf ranges over arena.rows, for updating in-bag scores without traversal. */
   leaves: { start: number; end: number; node: number }[];
@@ -35,6 +38,8 @@ interface Split {
   gain: number;
   feature: number;
   bin: number;
+  /** Missing values go left. */
+  nanLeft: boolean;
   gl: number;
   hl: number;
   cl: number;
@@ -69,13 +74,14 @@ export interface TreeContext {
 
 export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
   const { arena, grad, hess, bagSize } = ctx;
-  const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], value: [] as number[] };
+  const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[] };
   const newNode = (): number => {
     nodes.feature.push(-1);
     nodes.bin.push(-1);
     nodes.threshold.push(0);
     nodes.left.push(-1);
     nodes.right.push(-1);
+    nodes.nanLeft.push(0);
     nodes.value.push(0);
     return nodes.feature.length - 1;
   };
@@ -124,10 +130,11 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     if (best < 0) break;
     const parent = leaves[best];
     const s = parent.split!;
-    const mid = partition(ctx, parent.start, parent.end, s.feature, s.bin);
+    const mid = partition(ctx, parent.start, parent.end, s.feature, s.bin, s.nanLeft);
     const node = parent.node;
     nodes.feature[node] = s.feature;
     nodes.bin[node] = s.bin;
+    nodes.nanLeft[node] = s.nanLeft ? 1 : 0;
     nodes.threshold[node] = ctx.data.edges[s.feature][s.bin];
     const left: Leaf = { start: parent.start, end: mid, depth: parent.depth + 1, g: s.gl, h: s.hl, node: newNode(), slot: -1, split: undefined };
     const right: Leaf = { start: mid, end: parent.end, depth: parent.depth + 1, g: parent.g - s.gl, h: parent.h - s.hl, node: newNode(), slot: -1, split: undefined };
@@ -165,6 +172,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     threshold: Float64Array.from(nodes.threshold),
     left: Int32Array.from(nodes.left),
     right: Int32Array.from(nodes.right),
+    defaultLeft: Uint8Array.from(nodes.nanLeft),
     value: Float64Array.from(nodes.value),
     leaves: leaves.map((l) => ({ start: l.start, end: l.end, node: l.node })),
   };
@@ -172,54 +180,72 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
 
 /** Best admissible split of a leaf over the tree's features, or undefined. Ties keep the first found. */
 function bestSplit(ctx: TreeContext, p: TreeGrowthParams, leaf: Leaf): Split | undefined {
-  const { hist, featureOffset } = ctx.arena;
+  const { hist, featureOffset, numBins } = ctx.arena;
   const slot = leaf.slot * ctx.slotSize;
-  const lambda = p.lambdaL2;
-  const G = leaf.g;
-  const H = leaf.h;
   const C = leaf.end - leaf.start;
-  const parentScore = (G * G) / (H + lambda);
-  let best: Split | undefined;
-  let bestGain = p.minSplitGain;
+  const parentScore = (leaf.g * leaf.g) / (leaf.h + p.lambdaL2);
+  const state: SplitSearch = { best: undefined, bestGain: p.minSplitGain };
   for (const f of ctx.features) {
     const base = slot + featureOffset[f];
-    // splits between finite bins only: thresholds are edges[0 .. edges.length−1]; NaN stays right
+    // thresholds are edges[0 .. lastBin]; the NaN bin, when present, is the one after the last finite bin
     const lastBin = ctx.data.edges[f].length - 1;
-    let gl = 0;
-    let hl = 0;
-    let cl = 0;
-    for (let b = 0; b <= lastBin; b++) {
-      const j = base + 3 * b;
-      gl += hist[j];
-      hl += hist[j + 1];
-      cl += hist[j + 2];
-      if (cl < p.minDataInLeaf || hl < p.minChildWeight) continue;
-      const cr = C - cl;
-      if (cr < p.minDataInLeaf) break;
-      const hr = H - hl;
-      if (hr < p.minChildWeight) continue;
-      const gr = G - gl;
-      const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-      if (gain > bestGain) {
-        bestGain = gain;
-        best = { gain, feature: f, bin: b, gl, hl, cl };
-      }
+    const nanBin = lastBin + 2;
+    const nanCount = nanBin < numBins[f] ? hist[base + 3 * nanBin + 2] : 0;
+    scanFeature(hist, base, f, lastBin, 0, 0, 0, false, leaf, C, parentScore, p, state);
+    if (nanCount > 0) {
+      const j = base + 3 * nanBin;
+      scanFeature(hist, base, f, lastBin, hist[j], hist[j + 1], nanCount, true, leaf, C, parentScore, p, state);
     }
   }
-  return best;
+  return state.best;
 }
 
-/** Stable partition of rows[start, end): bin <= splitBin first. Returns the first right position. */
-function partition(ctx: TreeContext, start: number, end: number, feature: number, splitBin: number): number {
+interface SplitSearch {
+  best: Split | undefined;
+  bestGain: number;
+}
+
+/** Scans the thresholds of one feature, the left side starting from (g0, h0, c0) (the NaN rows or nothing). */
+function scanFeature(
+  hist: Float64Array, base: number, f: number, lastBin: number, g0: number, h0: number, c0: number, nanLeft: boolean,
+  leaf: Leaf, C: number, parentScore: number, p: TreeGrowthParams, state: SplitSearch,
+): void {
+  const lambda = p.lambdaL2;
+  let gl = g0;
+  let hl = h0;
+  let cl = c0;
+  for (let b = 0; b <= lastBin; b++) {
+    const j = base + 3 * b;
+    gl += hist[j];
+    hl += hist[j + 1];
+    cl += hist[j + 2];
+    if (cl < p.minDataInLeaf || hl < p.minChildWeight) continue;
+    const cr = C - cl;
+    if (cr < p.minDataInLeaf) break;
+    const hr = leaf.h - hl;
+    if (hr < p.minChildWeight) continue;
+    const gr = leaf.g - gl;
+    const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+    if (gain > state.bestGain) {
+      state.bestGain = gain;
+      state.best = { gain, feature: f, bin: b, nanLeft, gl, hl, cl };
+    }
+  }
+}
+
+/** Stable partition of rows[start, end): left rows first. Returns the first right position. */
+function partition(ctx: TreeContext, start: number, end: number, feature: number, splitBin: number, nanLeft: boolean): number {
   const { rows } = ctx.arena;
   const { bins, rows: nRows } = ctx.data;
   const col = feature * nRows;
   const scratch = ctx.scratch;
+  const nanBin = nanLeft ? ctx.data.edges[feature].length + 1 : -1;
   let l = start;
   let r = 0;
   for (let i = start; i < end; i++) {
     const row = rows[i];
-    if (bins[col + row] <= splitBin) rows[l++] = row;
+    const b = bins[col + row];
+    if (b <= splitBin || b === nanBin) rows[l++] = row;
     else scratch[r++] = row;
   }
   rows.set(scratch.subarray(0, r), l);

@@ -114,7 +114,8 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
       const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch };
       const tree = await growTree(ctx, p);
       addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
-      const out: GbdtTree = { feature: tree.feature, threshold: tree.threshold, left: tree.left, right: tree.right, value: tree.value };
+      const { feature, threshold, left, right, defaultLeft, value } = tree;
+      const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value };
       trees.push(out);
 
       if (val !== undefined && valScore !== undefined) {
@@ -166,13 +167,15 @@ function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Ar
     return;
   }
   // out-of-bag rows were not partitioned: walk the tree in bin space for every row
-  const { bins, rows: n } = ctx.data;
-  const { feature, thresholdBin, left, right, value } = tree;
+  const { bins, rows: n, edges } = ctx.data;
+  const { feature, thresholdBin, left, right, defaultLeft, value } = tree;
   for (let i = 0; i < n; i++) {
     let node = 0;
     let f = feature[0];
     while (f >= 0) {
-      node = bins[f * n + i] <= thresholdBin[node] ? left[node] : right[node];
+      const b = bins[f * n + i];
+      const goLeft = b <= thresholdBin[node] || (defaultLeft[node] === 1 && b === edges[f].length + 1);
+      node = goLeft ? left[node] : right[node];
       f = feature[node];
     }
     score[i] += value[node];
