@@ -170,6 +170,8 @@ export async function generate(options: GenerateOptions, hooks: GenerateHooks = 
       rowsPerSecond: manifest.totals.rows / (elapsedMs / 1000),
     };
   } catch (e) {
+    // Workers must be gone before their partial files are removed, or one could still be creating one.
+    await Promise.all(runners.map((r) => r.close()));
     if (output.localDir !== undefined) await removeTempFiles(output.localDir);
     throw signal?.aborted ? signal.reason : failure ?? e;
   } finally {

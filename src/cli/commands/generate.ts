@@ -1,4 +1,5 @@
 /** `fraudops generate`: thin shell over the generator stage. */
+import { availableParallelism } from 'node:os';
 import type { Command, FlagSpec, FlagValues } from '../command.js';
 import { ConfigError } from '../../errors.js';
 import { generate, type GenerateResult } from '../../generator/generate.js';
@@ -67,7 +68,13 @@ export const generateCommand: Command = {
     terminals: { type: 'number', description: 'terminals', default: DEFAULTS.terminals },
     seed: { type: 'number', description: 'random seed (integer)', default: DEFAULTS.seed },
     noise: { type: 'string', description: 'inject the course dataset\'s defects', choices: ['none', 'course'], default: DEFAULTS.noise },
-    workers: { type: 'number', description: 'days simulated in parallel (worker threads)', default: DEFAULTS.workers, env: 'FRAUDOPS_GENERATOR_WORKERS' },
+    workers: {
+      type: 'number',
+      // Output does not depend on it, so the default can follow the machine.
+      description: 'days simulated in parallel (worker threads; files are identical whatever the value)',
+      default: Math.max(DEFAULTS.workers, Math.min(8, availableParallelism())),
+      env: 'FRAUDOPS_GENERATOR_WORKERS',
+    },
     'compromised-terminals': {
       type: 'number',
       description: 'scenario 2: terminals compromised per day (default round(2 · terminals / 10000), at least 1)',
