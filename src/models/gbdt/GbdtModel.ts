@@ -30,6 +30,12 @@ export interface GbdtModelData {
   bestIteration?: number;
 }
 
+/**
+ * @example
+ * const model = GbdtModel.fromJSON(JSON.parse(text));
+ * const p = model.predictProba({ rows, cols, data, names });   // a batch
+ * const z = model.predictRawRow(features);                     // one transaction, log-odds
+ */
 export class GbdtModel implements Model {
   readonly kind = 'gbdt';
   readonly featureNames: readonly string[];

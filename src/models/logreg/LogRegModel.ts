@@ -14,6 +14,11 @@ export interface LogRegModelData {
   intercept: number;
 }
 
+/**
+ * @example
+ * const model = LogRegModel.fromJSON(JSON.parse(text));
+ * const p = model.predictProba({ rows, cols, data, names });
+ */
 export class LogRegModel implements Model {
   readonly kind = 'logreg';
   readonly featureNames: readonly string[];
