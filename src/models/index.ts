@@ -9,3 +9,4 @@ export { GbdtClassifier } from './gbdt/GbdtClassifier.js';
 export { GbdtModel, type GbdtModelData, type GbdtTree } from './gbdt/GbdtModel.js';
 export type { GbdtParams } from './gbdt/GbdtParams.js';
 export { trainGbdt, type GbdtFitOptions, type GbdtTrainResult } from './gbdt/trainGbdt.js';
+export { featureImportance, type ImportanceKind } from './gbdt/featureImportance.js';

@@ -17,6 +17,8 @@ export interface GbdtTree {
   defaultLeft: Uint8Array;
   /** Leaf outputs (learning rate applied); 0 for internal nodes. */
   value: Float64Array;
+  /** Loss reduction of each split (0 at leaves), for gain importance; absent in hand-built trees. */
+  gain?: Float64Array;
 }
 
 export interface GbdtModelData {
@@ -82,6 +84,7 @@ export class GbdtModel implements Model {
         right: [...t.right],
         defaultLeft: [...t.defaultLeft],
         value: [...t.value],
+        ...(t.gain === undefined ? {} : { gain: [...t.gain] }),
       })),
     };
   }
@@ -106,6 +109,7 @@ export class GbdtModel implements Model {
         right: Int32Array.from(t.right),
         defaultLeft: Uint8Array.from(t.defaultLeft ?? t.feature.map(() => 0)),
         value: Float64Array.from(t.value),
+        ...(Array.isArray(t.gain) ? { gain: Float64Array.from(t.gain) } : {}),
       })),
     });
     model.data.trees.forEach((t, k) => checkTree(t, nFeatures, k));
@@ -128,7 +132,7 @@ function treeValue(t: GbdtTree, row: ArrayLike<number>, offset: number): number 
 /** Children must point forward (no cycles) and features exist, so a corrupt file fails at load, not in scoring. */
 function checkTree(t: GbdtTree, nFeatures: number, k: number): void {
   const n = t.feature.length;
-  if (n === 0 || t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n || t.defaultLeft.length !== n) {
+  if (n === 0 || t.threshold.length !== n || t.left.length !== n || t.right.length !== n || t.value.length !== n || t.defaultLeft.length !== n || (t.gain !== undefined && t.gain.length !== n)) {
     throw modelInputInvalid(`gbdt model: tree ${k} has inconsistent arrays`);
   }
   for (let i = 0; i < n; i++) {

@@ -30,6 +30,7 @@ export interface GrownTree {
   right: Int32Array;
   defaultLeft: Uint8Array;
   value: Float64Array;
+  gain: Float64Array;
   /** Leaf ranges over arena.rows, for updating in-bag scores without traversal. */
   leaves: { start: number; end: number; node: number }[];
 }
@@ -74,7 +75,7 @@ export interface TreeContext {
 
 export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
   const { arena, grad, hess, bagSize } = ctx;
-  const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[] };
+  const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[], gain: [] as number[] };
   const newNode = (): number => {
     nodes.feature.push(-1);
     nodes.bin.push(-1);
@@ -83,6 +84,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     nodes.right.push(-1);
     nodes.nanLeft.push(0);
     nodes.value.push(0);
+    nodes.gain.push(0);
     return nodes.feature.length - 1;
   };
   const freeSlots: number[] = [];
@@ -135,6 +137,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     nodes.feature[node] = s.feature;
     nodes.bin[node] = s.bin;
     nodes.nanLeft[node] = s.nanLeft ? 1 : 0;
+    nodes.gain[node] = s.gain;
     nodes.threshold[node] = ctx.data.edges[s.feature][s.bin];
     const left: Leaf = { start: parent.start, end: mid, depth: parent.depth + 1, g: s.gl, h: s.hl, node: newNode(), slot: -1, split: undefined };
     const right: Leaf = { start: mid, end: parent.end, depth: parent.depth + 1, g: parent.g - s.gl, h: parent.h - s.hl, node: newNode(), slot: -1, split: undefined };
@@ -174,6 +177,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     right: Int32Array.from(nodes.right),
     defaultLeft: Uint8Array.from(nodes.nanLeft),
     value: Float64Array.from(nodes.value),
+    gain: Float64Array.from(nodes.gain),
     leaves: leaves.map((l) => ({ start: l.start, end: l.end, node: l.node })),
   };
 }

@@ -114,8 +114,8 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
       const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch };
       const tree = await growTree(ctx, p);
       addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
-      const { feature, threshold, left, right, defaultLeft, value } = tree;
-      const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value };
+      const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
+      const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
       trees.push(out);
 
       if (val !== undefined && valScore !== undefined) {
