@@ -4,12 +4,13 @@
  * (`buildFeatures` over a ≥20M-row lake) in rows/s, optionally against PySpark window functions. Every side reads
  * the same files and times training alone, inside its own process; data loading is never on the clock.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { historyDays } from '../../src/features/spec.js';
 import { positiveInt } from '../lib/dataOptions.js';
 import { flushDirtyPages } from '../lib/floors.js';
-import { customersForRows, datasetKey, ensureGenerated, estimateRows, type GenerateParams } from '../lib/generatedData.js';
+import { cliPath, customersForRows, datasetKey, ensureGenerated, estimateRows, type GenerateParams } from '../lib/generatedData.js';
 import { measureCommand, type Measurement } from '../lib/measureCommand.js';
 import { BenchUsageError, type OptionValues } from '../lib/options.js';
 import { ensurePySpark } from '../lib/pyspark.js';
@@ -60,7 +61,7 @@ export const trainBench: BenchStage = {
     days: { type: 'number', description: 'days to generate for the matrix (default: window history + train days for --rows + gap + test)' },
     customers: { type: 'number', description: 'customers of the matrix data set', default: 5000 },
     terminals: { type: 'number', description: 'terminals of the matrix data set', default: 10_000 },
-    'test-days': { type: 'number', description: 'last days of the feature range held out as the test set', default: 7 },
+    'test-days': { type: 'number', description: 'last days of the feature range held out as the test set', default: 14 },
     'gap-days': { type: 'number', description: 'days left out between train and test (label delay)', default: 7 },
     'synthetic-rows': { type: 'number', description: 'instead: a synthetic matrix of this many rows (80% train), pure training speed' },
     'synthetic-cols': { type: 'number', description: 'features of the synthetic matrix', default: 16 },
@@ -74,6 +75,7 @@ export const trainBench: BenchStage = {
     'feature-days': { type: 'number', description: 'days of the feature-building data set', default: 40 },
     'feature-terminals': { type: 'number', description: 'terminals of the feature-building data set', default: 500_000 },
     'feature-customers': { type: 'number', description: 'customers of the feature-building data set (default: from --feature-rows)' },
+    'features-via': { type: 'string', description: 'auto (the CLI when it has `features`), cli or api (buildFeatures in a child)', default: 'auto', placeholder: '<how>' },
     'features-memory': { type: 'string', description: 'DuckDB memory cap of buildFeatures', default: '4GB', placeholder: '<size>' },
     'skip-gbdt': { type: 'boolean', description: 'do not run the GBDT pair' },
     'skip-logreg': { type: 'boolean', description: 'do not run the logistic-regression pair' },
@@ -107,10 +109,13 @@ export const trainBench: BenchStage = {
       if (runGbdt || runLogreg) {
         const peers = ensureTrainPeers(ctx.root, ctx.log);
         const matrix = await matrixFor(ctx);
-        Object.assign(params, { trainRows: matrix.trainRows, testRows: matrix.testRows, features: matrix.names.length });
+        Object.assign(params, { trainRows: matrix.trainRows, testRows: matrix.testRows, testFrauds: matrix.testPositives, features: matrix.names.length });
         details.matrix = matrix;
         details.peerVersions = peers.versions;
-        notes.push(`matrix: ${matrix.source}`);
+        notes.push(`matrix: ${matrix.source}; frauds: ${matrix.trainPositives} train, ${matrix.testPositives} test`);
+        if (matrix.testPositives < 1000) {
+          notes.push(`only ${matrix.testPositives} frauds in the test set: AUC differences of a few thousandths may be noise`);
+        }
 
         if (runGbdt) {
           const gbdtArgs = [
@@ -156,8 +161,10 @@ export const trainBench: BenchStage = {
       if (rows.length === 0) throw new BenchUsageError('every part is skipped: nothing to measure');
 
       for (const a of aucs) notes.push(formatAuc(a));
-      notes.push('the time ÷ column divides by the first row; each pair\'s own ratio is in the checks above');
-      notes.push('model times are training alone, taken inside each process (median of --repeat fits); peak RSS is the whole child, data loading included');
+      if (rows.length > 2) notes.push('the time ÷ column divides by the first row; each pair\'s own ratio is in the checks above');
+      if (runGbdt || runLogreg) {
+        notes.push('model times are training alone, taken inside each process (median of --repeat fits); peak RSS is the whole child, data loading included');
+      }
       if (ctx.keep) notes.push(`outputs kept in ${runDir}`);
       details.auc = aucs;
       return { stage: 'train', params, reference: rows[0].name, rows, checks, notes, details };
@@ -249,27 +256,27 @@ async function measureFeatures(
 
   flushDirtyPages();
   const featuresOut = join(runDir, 'features-ours');
-  ctx.log(`  ours features: buildFeatures ${lake.firstDay}..${lake.lastDay} over ${lake.rows} rows`);
-  const script = join(ctx.root, 'bench', 'train', 'buildFeaturesOurs.ts');
-  const ours = await measureCommand(
-    process.execPath,
-    ['--import', 'tsx', script, '--lake', lake.dir, '--out', featuresOut, '--from', lake.firstDay, '--to', lake.lastDay,
-      '--memory-limit', String(o['features-memory']), '--work-dir', runDir],
-    { cwd: ctx.root, signal: ctx.signal },
-  );
-  if (ours.exitCode !== 0) throw new Error(`buildFeatures child exited with ${ours.exitCode}:\n${ours.stderrTail.slice(-4000)}`);
-  const report = lastJsonLine(ours.stdout) as { rows: number; seconds: number; rowsPerSecond: number } | null;
-  if (!report) throw new Error(`buildFeatures child printed no report:\n${ours.stdout.slice(-2000)}`);
+  const via = featuresVia(ctx);
+  ctx.log(`  ours features (${via}): ${lake.firstDay}..${lake.lastDay} over ${lake.rows} rows`);
+  const common = ['--lake', lake.dir, '--out', featuresOut, '--from', lake.firstDay, '--to', lake.lastDay,
+    '--memory-limit', String(o['features-memory']), '--work-dir', runDir];
+  const args = via === 'cli'
+    ? [cliPath(ctx.root), 'features', ...common, '--json']
+    : ['--import', 'tsx', join(ctx.root, 'bench', 'train', 'buildFeaturesOurs.ts'), ...common];
+  const ours = await measureCommand(process.execPath, args, { cwd: ctx.root, signal: ctx.signal });
+  if (ours.exitCode !== 0) throw new Error(`feature building (${via}) exited with ${ours.exitCode}:\n${ours.stderrTail.slice(-4000)}`);
+  const report = featureReport(ours.stdout);
+  if (!report) throw new Error(`feature building (${via}) printed no report:\n${ours.stdout.slice(-2000)}`);
   if (!ctx.keep) await rm(featuresOut, { recursive: true, force: true });
   out.rows.push({
     name: 'ours features',
     wallSeconds: ours.wallSeconds,
     peakRssBytes: ours.peakRssBytes,
     rows: report.rows,
-    note: `buildFeatures ${lake.firstDay}..${lake.lastDay}, ${report.seconds.toFixed(2)} s of it in the call`,
+    note: `${via === 'cli' ? 'fraudops features' : 'buildFeatures in a child'} ${lake.firstDay}..${lake.lastDay}, ${report.seconds.toFixed(2)} s of it in buildFeatures`,
   });
-  out.checks.push(check('ours features rows/s (buildFeatures call)', report.rowsPerSecond, 'rows/s'));
-  out.details.features = { lake: lake.dir, lakeRows: lake.rows, lakeReused: lake.reused, ours: report, rssSource: ours.rssSource };
+  out.checks.push(check('ours features rows/s (in buildFeatures)', report.rowsPerSecond, 'rows/s'));
+  out.details.features = { via, lake: lake.dir, lakeRows: lake.rows, lakeReused: lake.reused, ours: report, rssSource: ours.rssSource };
 
   if (o['skip-spark'] === true) return;
   const spark = ensurePySpark(ctx.root, ctx.log);
@@ -298,9 +305,37 @@ async function measureFeatures(
     note: `window functions, ${String(o['spark-master'])}, Spark ${spark.version}${phases?.session_start_s !== undefined ? `, ${phases.session_start_s.toFixed(1)} s of it start-up` : ''}`,
   });
   out.checks.push(check('pyspark features ÷ ours features', peer.wallSeconds / ours.wallSeconds, '×'));
-  if (phases?.job_s !== undefined) out.checks.push(check('pyspark job only ÷ ours buildFeatures call', phases.job_s / report.seconds, '×'));
+  if (phases?.job_s !== undefined) out.checks.push(check('pyspark job only ÷ ours in buildFeatures', phases.job_s / report.seconds, '×'));
   if (phases?.rows !== undefined && phases.rows !== report.rows) out.notes.push(`PySpark wrote ${phases.rows} feature rows, ours ${report.rows}`);
   out.details.featuresPyspark = { version: spark.version, phases, rssSource: peer.rssSource };
+}
+
+/**
+ * `cli` runs `fraudops features --json` (the command under test, as the other stages do); `api` calls
+ * buildFeatures from dist/ in a child, for builds without that command. `auto` asks the built CLI.
+ */
+function featuresVia(ctx: BenchContext): 'cli' | 'api' {
+  const want = String(ctx.options['features-via']);
+  if (want !== 'auto' && want !== 'cli' && want !== 'api') throw new BenchUsageError(`--features-via expects auto, cli or api, got ${want}`);
+  if (want !== 'auto') return want;
+  const probe = spawnSync(process.execPath, [cliPath(ctx.root), 'features', '--help'], { cwd: ctx.root, stdio: 'ignore' });
+  return probe.status === 0 ? 'cli' : 'api';
+}
+
+/** Rows and seconds from either child: the CLI prints buildFeatures' result (durationMs), ours adds seconds. */
+function featureReport(stdout: string): { rows: number; seconds: number; rowsPerSecond: number } | null {
+  const text = stdout.trim();
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    doc = lastJsonLine(text);
+  }
+  const r = doc as { rows?: unknown; seconds?: unknown; durationMs?: unknown } | null;
+  if (!r || typeof r.rows !== 'number') return null;
+  const seconds = typeof r.seconds === 'number' ? r.seconds : typeof r.durationMs === 'number' ? r.durationMs / 1000 : null;
+  if (seconds === null) return null;
+  return { rows: r.rows, seconds, rowsPerSecond: r.rows / Math.max(seconds, 1e-6) };
 }
 
 function compareAuc(name: string, ours: number, peer: number, target?: number): AucComparison {

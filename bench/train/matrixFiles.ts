@@ -21,6 +21,9 @@ export interface MatrixFiles {
   test: string;
   trainRows: number;
   testRows: number;
+  /** Fraud rows in each file: with few test positives an AUC difference is mostly noise. */
+  trainPositives: number;
+  testPositives: number;
   names: string[];
   /** Human summary of where the rows come from, for the report. */
   source: string;
@@ -58,9 +61,9 @@ export async function ensureFeatureMatrix(ctx: BenchContext, lake: PreparedLake,
       await createFeatureTable(engine, { lake: store, from, to: lake.lastDay, cacheDir: join(work, 'cache'), signal: ctx.signal });
       const select = (a: string, b: string): string =>
         `SELECT ${names.join(', ')}, CAST(tx_fraud AS UTINYINT) AS label FROM features WHERE day BETWEEN ${sqlString(a)} AND ${sqlString(b)} ORDER BY tx_datetime, transaction_id`;
-      const trainRows = await copyTo(engine, select(from, trainTo), join(dir, 'train.parquet'));
-      const testRows = await copyTo(engine, select(testFrom, lake.lastDay), join(dir, 'test.parquet'));
-      return { train: join(dir, 'train.parquet'), test: join(dir, 'test.parquet'), trainRows, testRows, names, source };
+      const train = await copyTo(engine, select(from, trainTo), join(dir, 'train.parquet'));
+      const test = await copyTo(engine, select(testFrom, lake.lastDay), join(dir, 'test.parquet'));
+      return { train: train.path, test: test.path, trainRows: train.rows, testRows: test.rows, trainPositives: train.positives, testPositives: test.positives, names, source };
     } finally {
       await engine.close();
       await store.close();
@@ -88,19 +91,19 @@ export async function ensureSyntheticMatrix(ctx: BenchContext, rows: number, col
     const engine = await DuckDbEngine.create({ memoryLimit: '4GB' });
     try {
       const part = (where: string): string => `SELECT ${names.join(', ')}, label FROM (${flat}) WHERE ${where} ORDER BY i`;
-      const nTrain = await copyTo(engine, part(`i < ${trainRows}`), join(dir, 'train.parquet'));
-      const nTest = await copyTo(engine, part(`i >= ${trainRows}`), join(dir, 'test.parquet'));
-      return { train: join(dir, 'train.parquet'), test: join(dir, 'test.parquet'), trainRows: nTrain, testRows: nTest, names, source };
+      const train = await copyTo(engine, part(`i < ${trainRows}`), join(dir, 'train.parquet'));
+      const test = await copyTo(engine, part(`i >= ${trainRows}`), join(dir, 'test.parquet'));
+      return { train: train.path, test: test.path, trainRows: train.rows, testRows: test.rows, trainPositives: train.positives, testPositives: test.positives, names, source };
     } finally {
       await engine.close();
     }
   });
 }
 
-async function copyTo(engine: DuckDbEngine, select: string, path: string): Promise<number> {
+async function copyTo(engine: DuckDbEngine, select: string, path: string): Promise<{ path: string; rows: number; positives: number }> {
   await engine.run(`COPY (${select}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
-  const [c] = await engine.query<{ n: bigint }>(`SELECT count(*) AS n FROM read_parquet(${sqlString(path)})`);
-  return Number(c.n);
+  const [c] = await engine.query<{ n: bigint; p: bigint | null }>(`SELECT count(*) AS n, sum(label) AS p FROM read_parquet(${sqlString(path)})`);
+  return { path, rows: Number(c.n), positives: Number(c.p ?? 0n) };
 }
 
 /** Reuses `<dataDir>/train/<key>/` when its stamp is there; otherwise writes it with `write` and stamps it. */
@@ -109,7 +112,7 @@ async function cached(ctx: BenchContext, key: string, write: (dir: string) => Pr
   const stampPath = `${dir}.json`;
   try {
     const stamp = JSON.parse(await readFile(stampPath, 'utf8')) as MatrixStamp;
-    if (existsSync(stamp.train) && existsSync(stamp.test)) {
+    if (existsSync(stamp.train) && existsSync(stamp.test) && typeof stamp.testPositives === 'number') {
       ctx.log(`reusing matrix ${dir} (${stamp.trainRows} train, ${stamp.testRows} test rows)`);
       return { ...stamp, reused: true };
     }
