@@ -46,7 +46,7 @@ const TEST_NAMES: Record<ValidationTest, string> = {
 
 /**
  * @example
- * decide({ test: 'paired-bootstrap', alpha: 0.05, minEffect: 0.002, ...pairedBootstrap(input) });
+ * decide({ ...pairedBootstrap(input), test: 'paired-bootstrap', alpha: 0.05, minEffect: 0.002 }); // policy last: it wins
  * decide({ test: 'delong', alpha: 0.05, minEffect: 0, noChampion: true }); // FIRST_MODEL
  * @throws FraudopsError VALIDATION_INPUT_INVALID for an unknown test, alpha outside (0, 1) or a negative minEffect.
  */

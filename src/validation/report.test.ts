@@ -11,7 +11,7 @@ import { niceTicks } from './validationChart.js';
 function sampleReport(): ValidationReport {
   const data = scoredPair({ n: 800, prevalence: 0.1, seed: 21, advantage: 0.4 });
   const r = pairedBootstrap({ ...data, metric: aucMetric, B: 200, seed: 4 });
-  const decision = decide({ test: 'paired-bootstrap', alpha: 0.05, minEffect: 0.002, ...r });
+  const decision = decide({ ...r, test: 'paired-bootstrap', alpha: 0.05, minEffect: 0.002 });
   return { metric: 'ROC AUC', champion: 'model <v3>', candidate: 'model v4', test: 'paired-bootstrap', a: r.a, b: r.b, meanDiff: r.meanDiff, ci: r.ci, alpha: 0.05, decision };
 }
 
