@@ -1,0 +1,141 @@
+/**
+ * Hyperparameter search with prequential (rolling) validation, as in the Fraud Detection Handbook, chapter 5.
+ * Fold k trains on a window that ends k·V days earlier than the first fold's, so every validation window lies
+ * before the real training window ends and no test-period data is ever used to choose parameters: fold k's
+ * training window starts at trainStart − (delay + V) − k·V, then the same train/delay/validation lengths follow.
+ */
+import { FraudopsError } from '../errors.js';
+import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
+import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
+import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
+import type { Model } from '../models/Classifier.js';
+import { addDays } from '../features/buildFeatures.js';
+import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from './FeatureFrame.js';
+import { evaluate, type MetricName, type Metrics } from './evaluate.js';
+
+export type ModelKind = 'gbdt' | 'logreg';
+export type SearchMode = 'grid' | 'random';
+
+export interface Candidate {
+  kind: ModelKind;
+  params: Record<string, number>;
+}
+
+const GBDT_GRID: Record<string, number[]> = {
+  numLeaves: [15, 31, 63],
+  learningRate: [0.05, 0.1],
+  nEstimators: [100, 250],
+  minDataInLeaf: [20, 100],
+  colSubsample: [0.8, 1],
+};
+const LOGREG_GRID: Record<string, number[]> = { C: [0.01, 0.1, 1, 10, 100] };
+
+function cartesian(grid: Record<string, number[]>): Record<string, number>[] {
+  let out: Record<string, number>[] = [{}];
+  for (const [k, values] of Object.entries(grid)) out = out.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
+  return out;
+}
+
+/** A small seeded generator (mulberry32) so random search is reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomGbdt(r: () => number): Record<string, number> {
+  const pick = <T>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+  return {
+    numLeaves: pick([7, 15, 31, 63, 127]),
+    learningRate: Number((0.02 + r() * 0.18).toFixed(3)),
+    nEstimators: pick([100, 200, 300, 500]),
+    minDataInLeaf: pick([10, 20, 50, 100, 200]),
+    lambdaL2: pick([0, 0.1, 1, 10]),
+    colSubsample: pick([0.6, 0.8, 1]),
+    rowSubsample: pick([0.7, 0.9, 1]),
+  };
+}
+
+export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number, seed: number): Candidate[] {
+  const out: Candidate[] = [];
+  for (const kind of kinds) {
+    if (kind === 'logreg') {
+      out.push(...cartesian(LOGREG_GRID).map((params) => ({ kind, params })));
+      continue;
+    }
+    if (mode === 'grid') {
+      const all = cartesian(GBDT_GRID);
+      // A grid larger than the trial budget is thinned evenly, keeping the search's cost predictable.
+      const step = Math.max(1, all.length / Math.max(1, trials));
+      for (let i = 0; i < all.length && out.length < trials * kinds.length; i += step) out.push({ kind, params: all[Math.floor(i)] });
+    } else {
+      const r = rng(seed);
+      for (let i = 0; i < trials; i++) out.push({ kind, params: randomGbdt(r) });
+    }
+  }
+  return out;
+}
+
+export async function fitCandidate(c: Candidate, set: LabeledSet, seed: number, signal?: AbortSignal): Promise<Model> {
+  if (c.kind === 'logreg') return new LogisticRegression(c.params as LogRegParams).fit(set.X, set.y, { signal });
+  const params: GbdtParams = { ...c.params, seed };
+  return new GbdtClassifier(params).fit(set.X, set.y, { signal });
+}
+
+export function foldWindows(w: SplitWindows, folds: number): SplitWindows[] {
+  const out: SplitWindows[] = [];
+  for (let k = 0; k < folds; k++) {
+    out.push({ trainStart: addDays(w.trainStart, -(w.delayDays + w.testDays) - k * w.testDays), trainDays: w.trainDays, delayDays: w.delayDays, testDays: w.testDays });
+  }
+  return out;
+}
+
+/** First day the folds need, so the caller loads one frame covering folds and test. */
+export function earliestDay(w: SplitWindows, folds: number): string {
+  return foldWindows(w, folds).reduce((m, f) => (f.trainStart < m ? f.trainStart : m), w.trainStart);
+}
+
+export interface TrialResult {
+  index: number;
+  candidate: Candidate;
+  /** Mean validation metric over folds (the search objective). */
+  score: number;
+  folds: Metrics[];
+}
+
+export interface SearchResult {
+  metric: MetricName;
+  trials: TrialResult[];
+  best: TrialResult;
+}
+
+export async function prequentialSearch(
+  frame: FeatureFrame,
+  w: SplitWindows,
+  cands: Candidate[],
+  o: { folds: number; metric: MetricName; seed: number; signal?: AbortSignal; onTrial?: (t: TrialResult, total: number) => void },
+): Promise<SearchResult> {
+  const splits = foldWindows(w, o.folds).map((fw) => splitFrame(frame, fw));
+  const trials: TrialResult[] = [];
+  for (let i = 0; i < cands.length; i++) {
+    o.signal?.throwIfAborted();
+    const foldMetrics: Metrics[] = [];
+    for (const s of splits) {
+      const model = await fitCandidate(cands[i], s.train, o.seed, o.signal);
+      foldMetrics.push(evaluate(s.test, model.predictProba(s.test.X)));
+    }
+    const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;
+    const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics };
+    trials.push(t);
+    o.onTrial?.(t, cands.length);
+  }
+  if (trials.length === 0) throw new FraudopsError('SEARCH_EMPTY', 'no candidate to search');
+  // Highest mean score; ties go to the earlier (simpler-listed) candidate.
+  const best = trials.reduce((b, t) => (t.score > b.score ? t : b));
+  return { metric: o.metric, trials, best };
+}

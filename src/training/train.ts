@@ -1,0 +1,240 @@
+/**
+ * The training stage: builds features for the Handbook protocol's windows, searches hyperparameters with
+ * prequential validation, refits the best candidate on the full training window, measures it on the test
+ * window, and records everything in tracking: params, best params, metrics, the feature spec, dataset windows
+ * and row counts, the model artifact and the environment. The model becomes a new version of the registered
+ * model (promotion to `champion` is the validation stage's decision, not this one's).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FraudopsError } from '../errors.js';
+import { DuckDbEngine } from '../engine/DuckDbEngine.js';
+import { addDays } from '../features/buildFeatures.js';
+import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
+import { CommitLog } from '../lake/CommitLog.js';
+import { ARTIFACT_FILE, createArtifact, serializeArtifact } from '../models/artifact.js';
+import { openStore } from '../storage/openStore.js';
+import { openTracker } from '../tracking/openTracker.js';
+import type { Tracker } from '../tracking/Tracker.js';
+import { withRun } from '../tracking/withRun.js';
+import { runEnvironment } from './environment.js';
+import { bestF1Threshold, evaluate, type MetricName, type Metrics } from './evaluate.js';
+import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from './FeatureFrame.js';
+import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import { optionalOnnx } from './onnxArtifact.js';
+
+export const DEFAULT_EXPERIMENT = 'fraudops';
+export const DEFAULT_REGISTERED_MODEL = 'fraudops-fraud';
+export const MODEL_ARTIFACT_DIR = 'model';
+
+export interface TrainOptions {
+  lake: string;
+  /** First training day; default: the latest complete train + delay + test window of the lake. */
+  trainStart?: string;
+  trainDays?: number;
+  delayDays?: number;
+  testDays?: number;
+  model?: ModelKind | 'auto';
+  search?: SearchMode;
+  /** GBDT candidates to try (logistic regression always tries its small C grid). */
+  trials?: number;
+  folds?: number;
+  metric?: MetricName;
+  seed?: number;
+  /** Tracking URI; default MLFLOW_TRACKING_URI, else the embedded store. */
+  tracking?: string;
+  experiment?: string;
+  registeredModel?: string;
+  spec?: FeatureSpec;
+  workDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export interface TrainResult {
+  runId: string;
+  experimentId: string;
+  trackingUri: string;
+  model: ModelKind;
+  params: Record<string, number>;
+  metrics: Metrics;
+  threshold: number;
+  windows: ReturnType<typeof windowDays>;
+  rows: { train: number; trainFrauds: number; test: number; testFrauds: number; removedKnownCompromised: number };
+  search: { mode: SearchMode; metric: MetricName; folds: number; trials: number; bestScore: number };
+  featureSpecHash: string;
+  registeredModel: string;
+  modelVersion: string;
+  durationMs: number;
+}
+
+export async function train(o: TrainOptions): Promise<TrainResult> {
+  const started = Date.now();
+  const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
+  const trainDays = positive('train-days', o.trainDays ?? 7);
+  const delayDays = positive('delay-days', o.delayDays ?? 7);
+  const testDays = positive('test-days', o.testDays ?? 7);
+  const kinds: ModelKind[] = o.model === 'auto' ? ['logreg', 'gbdt'] : [o.model ?? 'gbdt'];
+  const mode = o.search ?? 'random';
+  const trials = positive('trials', o.trials ?? 8);
+  const metric = o.metric ?? 'ap';
+  const seed = o.seed ?? 1;
+  const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
+  const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
+  const progress = o.onProgress ?? (() => {});
+
+  // Fail on a bad tracking URI before any work is done.
+  const tracker = await openTracker(o.tracking);
+  const lake = await openStore(o.lake);
+  const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
+  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  try {
+    const log = await CommitLog.load(lake, o.signal);
+    const lakeDays = [...new Set(log.parts().map((p) => p.day))].sort();
+    if (lakeDays.length === 0) throw new FraudopsError('EMPTY_WINDOW', `${lake.uri}: the lake has no data; run \`fraudops prepare\` first`);
+    const trainStart = o.trainStart ?? addDays(lakeDays[lakeDays.length - 1], -(trainDays + delayDays + testDays) + 1);
+    const windows: SplitWindows = { trainStart, trainDays, delayDays, testDays };
+    const days = windowDays(windows);
+    // As many validation folds as the lake holds data for (at most the requested number, at least one).
+    let folds = positive('folds', o.folds ?? 4);
+    while (folds > 1 && earliestDay(windows, folds) < lakeDays[0]) folds--;
+    const from = earliestDay(windows, folds) < lakeDays[0] ? trainStart : earliestDay(windows, folds);
+
+    return await withRun(
+      tracker,
+      { experimentName: experiment, runName: `train-${kinds.join('+')}-${trainStart}`, tags: { 'fraudops.stage': 'train' }, signal: o.signal },
+      async (run) => {
+        const runId = run.runId;
+        await tracker.logParams(runId, {
+          'window.train_start': trainStart,
+          'window.train_days': trainDays,
+          'window.delay_days': delayDays,
+          'window.test_days': testDays,
+          'search.models': kinds.join(','),
+          'search.mode': mode,
+          'search.trials': trials,
+          'search.folds': folds,
+          'search.metric': metric,
+          seed,
+          'feature_spec.hash': featureSpecHash(spec),
+          lake: lake.uri,
+        });
+        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(spec, null, 2)), 'feature_spec.json');
+        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(runEnvironment(), null, 2)), 'environment.json');
+        for (const [k, v] of Object.entries(runEnvironment())) await tracker.setTag(runId, `env.${k.replace(/[^A-Za-z0-9_.-]/g, '_')}`, v);
+
+        progress(`building features ${from}..${days.test[1]}`);
+        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, cacheDir: join(work, 'cache'), signal: o.signal });
+        const split = splitFrame(frame, windows);
+        const rows = {
+          train: split.train.X.rows,
+          trainFrauds: split.train.frauds,
+          test: split.test.X.rows,
+          testFrauds: split.test.frauds,
+          removedKnownCompromised: split.removedKnownCompromised,
+        };
+        await tracker.logParams(runId, {
+          'dataset.train_rows': rows.train,
+          'dataset.train_frauds': rows.trainFrauds,
+          'dataset.test_rows': rows.test,
+          'dataset.test_frauds': rows.testFrauds,
+          'dataset.test_removed_known_compromised': rows.removedKnownCompromised,
+          'dataset.windows': JSON.stringify(days),
+        });
+
+        const cands = candidates(kinds, mode, trials, seed);
+        const search = await prequentialSearch(frame, windows, cands, {
+          folds,
+          metric,
+          seed,
+          signal: o.signal,
+          onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
+        });
+        await logTrials(tracker, runId, search.trials);
+        const best = search.best;
+        await tracker.logParams(runId, { 'best.model': best.candidate.kind, ...prefixed('best.', best.candidate.params) });
+
+        progress(`refitting ${best.candidate.kind} on ${days.train.join('..')}`);
+        const model = await fitCandidate(best.candidate, split.train, seed, o.signal);
+        const trainScores = model.predictProba(split.train.X);
+        const threshold = bestF1Threshold(split.train.y, trainScores);
+        const metrics = evaluate(split.test, model.predictProba(split.test.X));
+        await tracker.logBatch(runId, {
+          metrics: [
+            { key: 'test_auc', value: metrics.auc },
+            { key: 'test_ap', value: metrics.ap },
+            { key: 'test_cp100', value: metrics.cp100 },
+            { key: 'test_logloss', value: metrics.logloss },
+            { key: 'search_best_score', value: best.score },
+            { key: 'threshold', value: threshold },
+          ],
+        });
+
+        const artifact = createArtifact(model, {
+          spec,
+          threshold,
+          params: best.candidate.params,
+          lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score } },
+        });
+        await tracker.logArtifact(runId, serializeArtifact(artifact), `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`);
+        const onnx = await optionalOnnx(model);
+        if (onnx) await tracker.logArtifact(runId, onnx, `${MODEL_ARTIFACT_DIR}/model.onnx`);
+
+        await tracker.createRegisteredModel(registeredModel).catch((e: { code?: string }) => {
+          if (e.code !== 'RESOURCE_ALREADY_EXISTS') throw e;
+        });
+        const version = await tracker.createModelVersion({
+          name: registeredModel,
+          runId,
+          artifactPath: MODEL_ARTIFACT_DIR,
+          tags: {
+            'fraudops.model': best.candidate.kind,
+            'fraudops.feature_spec_hash': artifact.featureSpecHash,
+            'fraudops.test_ap': String(metrics.ap),
+            'fraudops.test_auc': String(metrics.auc),
+            'fraudops.test_cp100': String(metrics.cp100),
+          },
+        });
+        await tracker.setTag(runId, 'fraudops.model_version', version.version);
+        return {
+          runId,
+          experimentId: run.experimentId,
+          trackingUri: tracker.uri,
+          model: best.candidate.kind,
+          params: best.candidate.params,
+          metrics,
+          threshold,
+          windows: days,
+          rows,
+          search: { mode, metric, folds, trials: cands.length, bestScore: best.score },
+          featureSpecHash: artifact.featureSpecHash,
+          registeredModel,
+          modelVersion: version.version,
+          durationMs: Date.now() - started,
+        };
+      },
+    );
+  } finally {
+    await engine.close();
+    rmSync(work, { recursive: true, force: true });
+    await lake.close();
+    await tracker.close();
+  }
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new FraudopsError('CONFIG_INVALID', `--${name} must be a positive whole number, got ${v}`, { context: { field: name } });
+  return v;
+}
+
+function prefixed(prefix: string, o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}${k}`, v]));
+}
+
+async function logTrials(tracker: Tracker, runId: string, trials: TrialResult[]): Promise<void> {
+  await tracker.logBatch(runId, {
+    metrics: trials.map((t) => ({ key: 'search_score', value: t.score, step: t.index })),
+  });
+  await tracker.logArtifact(runId, Buffer.from(JSON.stringify(trials, null, 2)), 'search/trials.json');
+}
