@@ -22,7 +22,7 @@ import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from './evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from './FeatureFrame.js';
 import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
-import { optionalOnnx } from './onnxArtifact.js';
+import { exportOnnx } from '../models/onnx/exportOnnx.js';
 
 export const DEFAULT_EXPERIMENT = 'fraudops';
 export const DEFAULT_REGISTERED_MODEL = 'fraudops-fraud';
@@ -178,8 +178,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score } },
         });
         await tracker.logArtifact(runId, serializeArtifact(artifact), `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`);
-        const onnx = await optionalOnnx(model);
-        if (onnx) await tracker.logArtifact(runId, onnx, `${MODEL_ARTIFACT_DIR}/model.onnx`);
+        await tracker.logArtifact(runId, exportOnnx(model, { featureSpecHash: artifact.featureSpecHash }), `${MODEL_ARTIFACT_DIR}/model.onnx`);
 
         await tracker.createRegisteredModel(registeredModel).catch((e: { code?: string }) => {
           if (e.code !== 'RESOURCE_ALREADY_EXISTS') throw e;
