@@ -1,7 +1,9 @@
 /**
  * The promotion rule of `fraudops validate`: promote the candidate only when the chosen test finds it better
  * than the champion (one-sided p < alpha) and the estimated gain is at least `minEffect`; a candidate with no
- * champion to beat is promoted as the first model.
+ * champion to beat is promoted as the first model. The checks run in this order: no champion (FIRST_MODEL), a
+ * negative estimated gain (WORSE, whatever the p-value), p ≥ alpha (NOT_SIGNIFICANT), gain below minEffect
+ * (EFFECT_TOO_SMALL), else SIGNIFICANT_IMPROVEMENT.
  */
 import { validationInputInvalid } from './errors.js';
 

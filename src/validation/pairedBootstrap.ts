@@ -36,8 +36,9 @@ export interface PairedBootstrapResult {
   alpha: number;
   /**
    * One-sided p-value of H0: diff ≤ 0 against H1: the candidate is better,
-   * p = (1 + #{replicates with diff ≤ 0}) / (1 + B). The +1 counts the null case itself, so p is never 0
-   * and a test at level alpha rejects at most an alpha share of the time; two identical models give p = 1.
+   * p = (1 + #{replicates with diff ≤ 0}) / (1 + B): the share of the bootstrap distribution of the difference
+   * at or below zero (the level at which the one-sided percentile interval just reaches 0), with the usual +1
+   * correction so p is never 0 (its smallest value is 1/(1 + B)). Two identical models give p = 1.
    */
   pValue: number;
   B: number;
