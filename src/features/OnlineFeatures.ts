@@ -73,8 +73,8 @@ export class OnlineFeatures {
     if (!cq) this.customers.set(tx.customerId, (cq = new TimedQueue()));
     cq.push(t, cents);
     cq.evictUpTo(t - this.maxCustomerWindow);
-    let ratioN = 0;
-    let ratioS = 0;
+    const windowN: number[] = [];
+    const windowS: number[] = [];
     for (const w of spec.customerWindowsDays) {
       const lower = t - w * DAY;
       let n = 0;
@@ -85,10 +85,8 @@ export class OnlineFeatures {
       }
       out[k++] = n;
       out[k++] = s / (n * 100);
-      if (w === spec.amountRatioWindowDays) {
-        ratioN = n;
-        ratioS = s;
-      }
+      windowN.push(n);
+      windowS.push(s);
     }
 
     let tq = this.terminals.get(tx.terminalId);
@@ -110,7 +108,10 @@ export class OnlineFeatures {
     }
     tq.push(t, tx.fraud);
 
-    out[k++] = ratioS === 0 ? 1 : (cents * ratioN) / ratioS;
+    for (const w of spec.amountRatioWindowsDays) {
+      const i = spec.customerWindowsDays.indexOf(w);
+      out[k++] = windowS[i] === 0 ? 1 : (cents * windowN[i]) / windowS[i];
+    }
     return out;
   }
 

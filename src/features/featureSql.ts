@@ -32,14 +32,15 @@ export function featureSelectSql(source: string, spec: FeatureSpec): string {
       `CASE WHEN t_n_${w} = 0 THEN 0.0 ELSE CAST(t_f_${w} AS DOUBLE) / CAST(t_n_${w} AS DOUBLE) END AS TERMINAL_ID_RISK_${w}DAY_WINDOW`,
     );
   }
-  const r = spec.amountRatioWindowDays;
   const ordered = [
     'CAST(tx_amount AS DOUBLE) AS TX_AMOUNT',
     `CAST(CASE WHEN dayofweek(tx_datetime) IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
     `CAST(CASE WHEN hour(tx_datetime) <= ${spec.nightMaxHour} THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_NIGHT`,
     ...custFeatures,
     ...termFeatures,
-    `CASE WHEN c_s_${r} = 0 THEN 1.0 ELSE CAST(cents * c_n_${r} AS DOUBLE) / CAST(c_s_${r} AS DOUBLE) END AS AMOUNT_TO_CUSTOMER_AVG_${r}DAY`,
+    ...spec.amountRatioWindowsDays.map(
+      (r) => `CASE WHEN c_s_${r} = 0 THEN 1.0 ELSE CAST(cents * c_n_${r} AS DOUBLE) / CAST(c_s_${r} AS DOUBLE) END AS AMOUNT_TO_CUSTOMER_AVG_${r}DAY`,
+    ),
   ];
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = ordered.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));

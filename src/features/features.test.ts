@@ -116,8 +116,8 @@ describe('features > errors', () => {
 });
 
 describe('features > spec', () => {
-  it('has the 15 Handbook baseline features plus the amount ratio, and a stable hash', () => {
-    expect(featureNames()).toHaveLength(16);
+  it('has the 15 Handbook baseline features plus three amount ratios, and a stable hash', () => {
+    expect(featureNames()).toHaveLength(18);
     expect(featureSpecHash()).toBe(featureSpecHash({ ...DEFAULT_FEATURE_SPEC }));
     expect(featureSpecHash({ ...DEFAULT_FEATURE_SPEC, delayDays: 3 })).not.toBe(featureSpecHash());
   });

@@ -11,11 +11,12 @@
  * - Terminal windows of w days with label delay d: the same terminal's transactions with time in
  *   (t − (d + w)·86400, t − d·86400]. NB_TX = count; RISK = frauds / count, and 0 when count is 0.
  * - TX_DURING_WEEKEND = 1 on Saturday and Sunday (UTC), else 0. TX_DURING_NIGHT = 1 when the hour ≤ 6.
- * - AMOUNT_TO_CUSTOMER_AVG_<w> = (amount cents · count) / (sum of cents) over the customer window w; 1 when the
- *   sum is 0. Every ratio is one IEEE-754 division of exact integers, so any engine gets the same double.
+ * - AMOUNT_TO_CUSTOMER_AVG_<w>DAY = (amount cents · count) / (sum of cents) over the customer window w, for each
+ *   w in amountRatioWindowsDays; 1 when the sum is 0. Every ratio is one IEEE-754 division of exact integers, so any engine gets the same double.
  * Amounts are taken in integer cents (rounded half away from zero), which keeps sums exact in any order.
  */
 import { createHash } from 'node:crypto';
+import { FraudopsError } from '../errors.js';
 
 export interface FeatureSpec {
   version: number;
@@ -24,8 +25,8 @@ export interface FeatureSpec {
   /** Label delay for terminal risk windows, in days. */
   delayDays: number;
   nightMaxHour: number;
-  /** Customer window used for the amount ratio. */
-  amountRatioWindowDays: number;
+  /** Customer windows for which the amount-to-average ratio is a feature (each must be a customer window). */
+  amountRatioWindowsDays: readonly number[];
 }
 
 export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
@@ -34,7 +35,7 @@ export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
   terminalWindowsDays: Object.freeze([1, 7, 30]),
   delayDays: 7,
   nightMaxHour: 6,
-  amountRatioWindowDays: 7,
+  amountRatioWindowsDays: Object.freeze([1, 7, 30]),
 });
 
 /** Feature column names in model input order. */
@@ -45,7 +46,7 @@ export function featureNames(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string[]
     'TX_DURING_NIGHT',
     ...spec.customerWindowsDays.flatMap((w) => [`CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`, `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`]),
     ...spec.terminalWindowsDays.flatMap((w) => [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, `TERMINAL_ID_RISK_${w}DAY_WINDOW`]),
-    `AMOUNT_TO_CUSTOMER_AVG_${spec.amountRatioWindowDays}DAY`,
+    ...spec.amountRatioWindowsDays.map((w) => `AMOUNT_TO_CUSTOMER_AVG_${w}DAY`),
   ];
 }
 
@@ -61,11 +62,11 @@ export function featureSpecHash(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): strin
 }
 
 export function validateSpec(spec: FeatureSpec): void {
-  const positiveInts = [...spec.customerWindowsDays, ...spec.terminalWindowsDays, spec.amountRatioWindowDays];
-  if (positiveInts.some((w) => !Number.isInteger(w) || w <= 0) || !Number.isInteger(spec.delayDays) || spec.delayDays < 0) {
-    throw new Error('feature spec: windows must be positive whole days and the delay a non-negative whole number of days');
+  const positiveInts = [...spec.customerWindowsDays, ...spec.terminalWindowsDays, ...spec.amountRatioWindowsDays];
+  if (positiveInts.some((w) => !Number.isInteger(w) || w <= 0) || !Number.isInteger(spec.delayDays) || spec.delayDays < 1) {
+    throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: windows must be positive whole days and the label delay at least one day');
   }
-  if (!spec.customerWindowsDays.includes(spec.amountRatioWindowDays)) {
-    throw new Error('feature spec: the amount ratio window must be one of the customer windows');
+  if (!spec.amountRatioWindowsDays.every((w) => spec.customerWindowsDays.includes(w))) {
+    throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: every amount ratio window must be one of the customer windows');
   }
 }
