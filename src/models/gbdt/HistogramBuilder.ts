@@ -6,12 +6,17 @@
  * than the work.
  */
 import { Worker } from 'node:worker_threads';
-import { accumulateHistograms } from './histogramKernel.js';
+import { accumulateHistograms, accumulateRootHistograms } from './histogramKernel.js';
 
 export interface HistogramArena {
   bins: Uint8Array;
   nRows: number;
-  rows: Uint32Array;
+  rows: Int32Array;
+  /** Gradients and hessians by row, read in place for the unbagged root. */
+  grad: Float64Array;
+  hess: Float64Array;
+  /** Root counts in slot layout (see accumulateRootHistograms); empty when rows are bagged. */
+  rootCounts: Float64Array;
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
   hist: Float64Array;
@@ -23,10 +28,16 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const __name = (f) => f;
 const accumulate = ${accumulateHistograms.toString()};
+const accumulateRoot = ${accumulateRootHistograms.toString()};
 const a = workerData;
 parentPort.on('message', (m) => {
-  accumulate(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, m.start, m.end, m.features, m.from, m.to,
-    a.hist, m.slotOffset, a.featureOffset, a.numBins);
+  if (m.root) {
+    accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, m.features, m.from, m.to, a.hist, m.slotOffset,
+      a.featureOffset, a.numBins);
+  } else {
+    accumulate(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, m.start, m.end, m.features, m.from, m.to,
+      a.hist, m.slotOffset, a.featureOffset, a.numBins);
+  }
   parentPort.postMessage(0);
 });
 `;
@@ -61,14 +72,36 @@ export class HistogramBuilder {
     return new HistogramBuilder(arena, workers, minParallelCells);
   }
 
-  /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features`. */
-  async build(start: number, end: number, features: Int32Array, slotOffset: number): Promise<void> {
+  /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
+  build(start: number, end: number, features: Int32Array, slotOffset: number): Promise<void> | undefined {
     const a = this.arena;
+    return this.run(end - start, features, slotOffset, { start, end, root: false }, (from, to) =>
+      accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to,
+        a.hist, slotOffset, a.featureOffset, a.numBins),
+    );
+  }
+
+  /** Fills slot `slotOffset` with the histograms of all rows, in row order (the unbagged root). */
+  buildRoot(features: Int32Array, slotOffset: number): Promise<void> | undefined {
+    const a = this.arena;
+    return this.run(a.nRows, features, slotOffset, { start: 0, end: a.nRows, root: true }, (from, to) =>
+      accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slotOffset,
+        a.featureOffset, a.numBins),
+    );
+  }
+
+  /**
+   * Runs `local` over all features on this thread when the leaf is small (returning undefined, so callers
+   * skip an await), else hands feature slices to the workers and does the first slice here.
+   */
+  private run(
+    rows: number, features: Int32Array, slotOffset: number, job: { start: number; end: number; root: boolean },
+    local: (from: number, to: number) => void,
+  ): Promise<void> | undefined {
     const parts = Math.min(this.workers.length + 1, features.length);
-    if (parts <= 1 || (end - start) * features.length < this.minParallelCells) {
-      accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, features.length,
-        a.hist, slotOffset, a.featureOffset, a.numBins);
-      return;
+    if (parts <= 1 || rows * features.length < this.minParallelCells) {
+      local(0, features.length);
+      return undefined;
     }
     // with enough features, slice on multiples of 4 to keep the kernel's four-feature passes full
     const unit = features.length >= 8 * parts ? 4 : 1;
@@ -79,13 +112,12 @@ export class HistogramBuilder {
       done.push(
         new Promise<void>((resolve, reject) => {
           this.queues[k].push({ resolve, reject });
-          this.workers[k].postMessage({ start, end, features, from: cut(p), to: cut(p + 1), slotOffset });
+          this.workers[k].postMessage({ ...job, features, from: cut(p), to: cut(p + 1), slotOffset });
         }),
       );
     }
-    accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-      a.hist, slotOffset, a.featureOffset, a.numBins);
-    await Promise.all(done);
+    local(0, cut(1));
+    return Promise.all(done).then(() => undefined);
   }
 
   async close(): Promise<void> {

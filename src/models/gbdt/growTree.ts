@@ -70,7 +70,7 @@ export interface TreeContext {
   /** Doubles per histogram slot. */
   slotSize: number;
   /** Scratch for partitioning, length ≥ bagSize. */
-  scratch: Uint32Array;
+  scratch: Int32Array;
 }
 
 export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
@@ -93,19 +93,17 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   const canSplit = (leaf: Leaf, leafCount: number): boolean =>
     leafCount < p.numLeaves && (p.maxDepth <= 0 || leaf.depth < p.maxDepth) && leaf.end - leaf.start >= 2 * p.minDataInLeaf;
 
-  const build = async (leaf: Leaf): Promise<void> => {
+  const build = (leaf: Leaf): Promise<void> | undefined => {
+    const slotOffset = leaf.slot * ctx.slotSize;
+    // the unbagged root holds every row in order: its gradients are read in place and its counts are known
+    if (leaf === root && bagSize === ctx.data.rows) return ctx.builder.buildRoot(ctx.features, slotOffset);
     const { rows, orderedGrad, orderedHess } = arena;
-    if (leaf === root && bagSize === ctx.data.rows) {
-      // the unbagged root holds every row in order: a plain copy instead of a gather
-      orderedGrad.set(grad);
-      orderedHess.set(hess);
-    } else {
-      for (let i = leaf.start; i < leaf.end; i++) {
-        orderedGrad[i] = grad[rows[i]];
-        orderedHess[i] = hess[rows[i]];
-      }
+    for (let i = leaf.start; i < leaf.end; i++) {
+      const r = rows[i];
+      orderedGrad[i] = grad[r];
+      orderedHess[i] = hess[r];
     }
-    await ctx.builder.build(leaf.start, leaf.end, ctx.features, leaf.slot * ctx.slotSize);
+    return ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
   };
 
   let g0 = 0;
@@ -246,11 +244,16 @@ function partition(ctx: TreeContext, start: number, end: number, feature: number
   const nanBin = nanLeft ? ctx.data.edges[feature].length + 1 : -1;
   let l = start;
   let r = 0;
+  // branch-free: every row is written to both sides and only the matching cursor advances, which beats a
+  // mispredicted branch on the near-even splits
   for (let i = start; i < end; i++) {
     const row = rows[i];
     const b = bins[col + row];
-    if (b <= splitBin || b === nanBin) rows[l++] = row;
-    else scratch[r++] = row;
+    const goLeft = (b <= splitBin ? 1 : 0) | (b === nanBin ? 1 : 0);
+    rows[l] = row;
+    scratch[r] = row;
+    l += goLeft;
+    r += 1 - goLeft;
   }
   rows.set(scratch.subarray(0, r), l);
   return l;

@@ -12,7 +12,7 @@
 export function accumulateHistograms(
   bins: Uint8Array,
   nRows: number,
-  rows: Uint32Array,
+  rows: Int32Array,
   orderedGrad: Float64Array,
   orderedHess: Float64Array,
   start: number,
@@ -78,6 +78,74 @@ export function accumulateHistograms(
       hist[j] += orderedGrad[i];
       hist[j + 1] += orderedHess[i];
       hist[j + 2] += 1;
+    }
+  }
+}
+
+/**
+ * The same sums for the unbagged root, which holds every row in order: no row indirection, gradients read
+ * in place, and the counts, the same for every tree, copied from `rootCounts` (laid out as one histogram
+ * slot, zero but for the counts) instead of counted again. Rows are summed in the same order as
+ * `accumulateHistograms` would, so the histograms are the same bit for bit. Self-contained for the workers too.
+ */
+export function accumulateRootHistograms(
+  bins: Uint8Array,
+  nRows: number,
+  grad: Float64Array,
+  hess: Float64Array,
+  rootCounts: Float64Array,
+  features: Int32Array,
+  from: number,
+  to: number,
+  hist: Float64Array,
+  slotOffset: number,
+  featureOffset: Int32Array,
+  numBins: Int32Array,
+): void {
+  let k = from;
+  for (; k + 4 <= to; k += 4) {
+    const f0 = features[k];
+    const f1 = features[k + 1];
+    const f2 = features[k + 2];
+    const f3 = features[k + 3];
+    const b0 = slotOffset + featureOffset[f0];
+    const b1 = slotOffset + featureOffset[f1];
+    const b2 = slotOffset + featureOffset[f2];
+    const b3 = slotOffset + featureOffset[f3];
+    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
+    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
+    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
+    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
+    const c0 = f0 * nRows;
+    const c1 = f1 * nRows;
+    const c2 = f2 * nRows;
+    const c3 = f3 * nRows;
+    for (let i = 0; i < nRows; i++) {
+      const g = grad[i];
+      const h = hess[i];
+      let j = b0 + 3 * bins[c0 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b1 + 3 * bins[c1 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b2 + 3 * bins[c2 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b3 + 3 * bins[c3 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
+  for (; k < to; k++) {
+    const f = features[k];
+    const base = slotOffset + featureOffset[f];
+    hist.set(rootCounts.subarray(featureOffset[f], featureOffset[f] + 3 * numBins[f]), base);
+    const col = f * nRows;
+    for (let i = 0; i < nRows; i++) {
+      const j = base + 3 * bins[col + i];
+      hist[j] += grad[i];
+      hist[j + 1] += hess[i];
     }
   }
 }

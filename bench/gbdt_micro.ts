@@ -1,0 +1,164 @@
+/**
+ * Micro-benchmark of GBDT training on deterministic fraud-like matrices (~1% positives, skewed amounts,
+ * small counts, flags, missing values): time per fit and per tree for threads 1 and 2, a hash of the model
+ * JSON (identical hashes = identical models), and where the main thread spends its time, read from a V8
+ * CPU profile taken in-process and bucketed by function (binning, gradients, histograms, split finding,
+ * partitioning, score update). Not a test; compare its numbers run against run on the same machine.
+ *
+ *   npx tsx bench/gbdt_micro.ts [--sizes 70k,1M] [--threads 1,2] [--repeat 3] [--trees 200] [--profile]
+ *        [--cpu-profile out.cpuprofile]
+ */
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { parseArgs } from 'node:util';
+import type { Matrix } from '../src/models/Classifier.js';
+import { GbdtClassifier } from '../src/models/gbdt/GbdtClassifier.js';
+import { mulberry32 } from '../src/models/random.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '70k,1M' },
+    threads: { type: 'string', default: '1,2' },
+    repeat: { type: 'string', default: '3' },
+    trees: { type: 'string', default: '200' },
+    leaves: { type: 'string', default: '31' },
+    profile: { type: 'boolean', default: false },
+    /** Also write the profile for DevTools / speedscope. */
+    'cpu-profile': { type: 'string' },
+  },
+});
+
+const parseSize = (s: string): number => {
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(s.trim());
+  if (m === null) throw new Error(`bad size ${s}`);
+  return Math.round(Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6));
+};
+
+/** 16 columns shaped like card-fraud features; labels from a sparse log-odds with a ~1% base rate. */
+function fraudLike(rows: number, seed: number): { X: Matrix; y: Uint8Array } {
+  const rand = mulberry32(seed);
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  const cols = 16;
+  const names = [
+    'amount', 'is_weekend', 'is_night', 'cust_n_1d', 'cust_avg_1d', 'cust_n_7d', 'cust_avg_7d', 'cust_n_30d',
+    'cust_avg_30d', 'term_n_1d', 'term_risk_1d', 'term_n_7d', 'term_risk_7d', 'term_n_30d', 'term_risk_30d', 'amount_ratio',
+  ];
+  const data = new Float64Array(rows * cols);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    const amount = Math.round(Math.exp(3.5 + 1.1 * normal()) * 100) / 100;
+    const avg30 = Math.exp(3.5 + 0.6 * normal());
+    const tr7 = rand() < 0.02 ? 0.3 + 0.7 * rand() : rand() < 0.5 ? 0 : 0.05 * rand();
+    data[o] = amount;
+    data[o + 1] = rand() < 2 / 7 ? 1 : 0;
+    data[o + 2] = rand() < 0.15 ? 1 : 0;
+    data[o + 3] = Math.floor(-Math.log(1 - rand()) * 2);
+    data[o + 4] = avg30 * (0.7 + 0.6 * rand());
+    data[o + 5] = Math.floor(-Math.log(1 - rand()) * 10);
+    data[o + 6] = avg30 * (0.85 + 0.3 * rand());
+    data[o + 7] = Math.floor(-Math.log(1 - rand()) * 40);
+    data[o + 8] = avg30;
+    data[o + 9] = Math.floor(-Math.log(1 - rand()) * 3);
+    data[o + 10] = rand() < 0.03 ? NaN : rand() < 0.7 ? 0 : Math.round(rand() * 100) / 100;
+    data[o + 11] = Math.floor(-Math.log(1 - rand()) * 20);
+    data[o + 12] = rand() < 0.02 ? NaN : tr7;
+    data[o + 13] = Math.floor(-Math.log(1 - rand()) * 80);
+    data[o + 14] = rand() < 0.01 ? NaN : tr7 * (0.5 + rand());
+    data[o + 15] = amount / avg30;
+    const z = -5.4 + 1.6 * (amount > 220 ? 1 : 0) + 5 * tr7 + 0.9 * Math.log(Math.max(amount / avg30, 0.05)) * (rand() < 0.5 ? 1 : 0)
+      + 0.4 * (data[o + 2] === 1 ? 1 : 0);
+    y[i] = rand() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  return { X: { rows, cols, data, names }, y };
+}
+
+const PHASES: [string, RegExp][] = [
+  ['binning', /^(computeBinEdges|quantileEdges|binMatrix|binOf|midpoint)$/],
+  ['gradients', /^(computeGradients|sigmoid\w*)$/],
+  ['histograms', /^(accumulate\w*|build\w*|run|gatherOrdered)$/],
+  ['root counts', /^rootCounts$/],
+  ['subtraction', /^subtract/],
+  ['split finding', /^(bestSplit|scanFeature)$/],
+  ['partitioning', /^partition/],
+  ['score update', /^(addToTrainingScores|updateScores.*)$/],
+  ['tree growth (other)', /^(growTree|canSplit|newNode)$/],
+  ['boosting loop (other)', /^trainGbdt$/],
+  ['idle / waiting', /^\((idle|program)\)$/],
+  ['gc', /^\(garbage collector\)$/],
+];
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string };
+  children?: number[];
+}
+
+function bucket(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }): Map<string, number> {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const out = new Map<string, number>();
+  profile.samples.forEach((id, k) => {
+    const name = byId.get(id)?.callFrame.functionName ?? '';
+    const phase = PHASES.find(([, re]) => re.test(name))?.[0] ?? 'other';
+    out.set(phase, (out.get(phase) ?? 0) + profile.timeDeltas[k] / 1000);
+  });
+  return out;
+}
+
+const hashOf = (json: unknown): string => createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 12);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const sizes = values.sizes.split(',').map(parseSize);
+  const threadCounts = values.threads.split(',').map(Number);
+  const repeat = Number(values.repeat);
+  const nEstimators = Number(values.trees);
+  const numLeaves = Number(values.leaves);
+  for (const rows of sizes) {
+    const { X, y } = fraudLike(rows, 1);
+    const pos = y.reduce((s, v) => s + v, 0);
+    console.log(`\n${rows} × ${X.cols}, ${((100 * pos) / rows).toFixed(2)}% positives, ${nEstimators} trees, ${numLeaves} leaves`);
+    const fit = (threads: number): Promise<{ toJSON(): unknown }> =>
+      new GbdtClassifier({ numLeaves, nEstimators, learningRate: 0.05, threads }).fit(X, y);
+    await fit(1); // warm-up: JIT, worker source
+    const perThreads = new Map<number, number>();
+    for (const threads of threadCounts) {
+      const times: number[] = [];
+      let hash = '';
+      for (let r = 0; r < repeat; r++) {
+        const t0 = performance.now();
+        const model = await fit(threads);
+        times.push(performance.now() - t0);
+        hash = hashOf(model.toJSON());
+      }
+      const t = median(times);
+      perThreads.set(threads, t);
+      const ratio = threads === threadCounts[0] ? '' : `  (${(t / perThreads.get(threadCounts[0])!).toFixed(2)}× threads=${threadCounts[0]})`;
+      console.log(
+        `threads=${threads}: ${t.toFixed(0)} ms/fit (median of ${repeat}: ${times.map((x) => x.toFixed(0)).join(', ')}), ` +
+          `${(t / nEstimators).toFixed(2)} ms/tree, model ${hash}${ratio}`,
+      );
+    }
+    if (values.profile) {
+      const session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 100 });
+      await session.post('Profiler.start');
+      const t0 = performance.now();
+      await fit(1);
+      const wall = performance.now() - t0;
+      const { profile } = await session.post('Profiler.stop');
+      session.disconnect();
+      if (values['cpu-profile'] !== undefined) writeFileSync(values['cpu-profile'], JSON.stringify(profile));
+      const phases = bucket(profile as unknown as Parameters<typeof bucket>[0]);
+      console.log(`breakdown, threads=1 (sampled, profiler on: ${wall.toFixed(0)} ms):`);
+      for (const [name, ms] of [...phases].sort((a, b) => b[1] - a[1])) {
+        console.log(`  ${name.padEnd(24)} ${ms.toFixed(0).padStart(6)} ms  ${((100 * ms) / wall).toFixed(1).padStart(5)}%`);
+      }
+    }
+  }
+}
+
+await main();
