@@ -62,6 +62,10 @@ export function featureSpecHash(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): strin
 }
 
 export function validateSpec(spec: FeatureSpec): void {
+  const lists = [spec?.customerWindowsDays, spec?.terminalWindowsDays, spec?.amountRatioWindowsDays];
+  if (!lists.every((l) => Array.isArray(l) && l.length > 0)) {
+    throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: customer, terminal and amount-ratio windows must be non-empty lists');
+  }
   const positiveInts = [...spec.customerWindowsDays, ...spec.terminalWindowsDays, ...spec.amountRatioWindowsDays];
   if (positiveInts.some((w) => !Number.isInteger(w) || w <= 0) || !Number.isInteger(spec.delayDays) || spec.delayDays < 1) {
     throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: windows must be positive whole days and the label delay at least one day');

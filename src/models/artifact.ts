@@ -7,7 +7,7 @@ import { FraudopsError } from '../errors.js';
 import type { Model, ModelJson } from './Classifier.js';
 import { GbdtModel } from './gbdt/GbdtModel.js';
 import { LogRegModel } from './logreg/LogRegModel.js';
-import { featureNames, featureSpecHash, type FeatureSpec } from '../features/spec.js';
+import { featureNames, featureSpecHash, validateSpec, type FeatureSpec } from '../features/spec.js';
 
 export const ARTIFACT_FORMAT = 'fraudops.model/1';
 export const ARTIFACT_FILE = 'model.fraudops.json';
@@ -70,7 +70,14 @@ export function loadArtifact(bytes: Uint8Array, source: string): { artifact: Mod
   }
   const load = LOADERS[a.kind];
   if (!load) throw new FraudopsError('ARTIFACT_UNREADABLE', `${source}: unknown model kind "${a.kind}"`, { context: { source } });
-  if (featureSpecHash(a.featureSpec) !== a.featureSpecHash) {
+  let hash: string;
+  try {
+    validateSpec(a.featureSpec);
+    hash = featureSpecHash(a.featureSpec);
+  } catch (cause) {
+    throw new FraudopsError('ARTIFACT_UNREADABLE', `${source}: the artifact's feature spec is not valid for this version of fraudops`, { cause, context: { source } });
+  }
+  if (hash !== a.featureSpecHash) {
     throw new FraudopsError('ARTIFACT_UNREADABLE', `${source}: feature spec hash does not match its spec (edited or corrupt file)`, { context: { source } });
   }
   let model: Model;

@@ -31,13 +31,14 @@ export interface CourseTTestResult {
 }
 
 /**
- * Course-style comparison: B independent bootstrap replicates per model, then ttestInd(b, a).
+ * Course-style comparison: B independent bootstrap replicates per model, then ttestInd(b, a) (Student's test with
+ * pooled variance by default, as the course ran it; `equalVar: false` gives Welch's).
  *
  * @example
  * courseTTest({ labels, scoresA, scoresB, metric: aucMetric, B: 1000, seed: 3 }).pValue;
  * @throws FraudopsError like pairedBootstrap.
  */
-export function courseTTest(input: ModelPairInput): CourseTTestResult {
+export function courseTTest(input: ModelPairInput & { equalVar?: boolean }): CourseTTestResult {
   const what = 'courseTTest';
   checkModelPairInput(what, input);
   const { labels, scoresA, scoresB, metric, B, seed } = input;
@@ -62,8 +63,10 @@ export function courseTTest(input: ModelPairInput): CourseTTestResult {
   };
   const a = replicate(scoresA);
   const b = replicate(scoresB);
-  const oneSided = ttestInd(b, a, { alternative: 'greater' });
-  const twoSided = ttestInd(b, a);
+  // equalVar true is scipy's default, which is how the course called it; false is Welch's test.
+  const equalVar = input.equalVar ?? true;
+  const oneSided = ttestInd(b, a, { alternative: 'greater', equalVar });
+  const twoSided = ttestInd(b, a, { equalVar });
   const meanA = meanOf(a);
   const meanB = meanOf(b);
   return {

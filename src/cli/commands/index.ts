@@ -1,9 +1,11 @@
 /** Every subcommand, in the order `fraudops --help` lists them. */
 import type { Command } from '../command.js';
+import { championCommand } from './champion.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { prepareCommand } from './prepare.js';
 import { trainCommand } from './train.js';
+import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand];

@@ -1,0 +1,35 @@
+/** `fraudops champion`: what is serving now, and why. */
+import type { Command } from '../command.js';
+import { championInfo } from '../../promotion/champion.js';
+
+export const championCommand: Command = {
+  name: 'champion',
+  summary: 'show the model serving now (the champion alias) and the evidence that promoted it',
+  usage: 'fraudops champion [--registered-model <name>] [--json]',
+  examples: ['fraudops champion', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops champion --json'],
+  flags: {
+    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+  },
+  async run(flags, io) {
+    const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) });
+    if (io.json) {
+      io.out(JSON.stringify(info, null, 2));
+      return info.champion ? 0 : 1;
+    }
+    if (!info.champion) {
+      io.out(`${info.registeredModel}: no champion yet (train a model, then \`fraudops validate\` it)`);
+      return 1;
+    }
+    const c = info.champion;
+    io.out(`${info.registeredModel} champion: version ${c.version} (run ${c.runId ?? '?'})`);
+    for (const [k, v] of Object.entries(c.metrics).sort()) io.out(`  ${k} = ${v.toFixed(4)}`);
+    const e = c.evidence;
+    if (e['validation.code']) {
+      io.out(`  why: [${e['validation.code']}] ${e['validation.reason'] ?? ''}`);
+      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}, window ${e['validation.window']}, against ${e['validation.champion']}`);
+    }
+    if (info.previousChampion) io.out(`  previous champion: version ${info.previousChampion.version}`);
+    return 0;
+  },
+};

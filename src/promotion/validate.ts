@@ -1,0 +1,332 @@
+/**
+ * The validation stage: scores the candidate and the current champion on the same, current test window, compares
+ * them with a statistical test, and promotes the candidate only on a significant improvement of at least the
+ * minimum effect. The evidence goes to the candidate's run (metric distributions as step histories, mean, CI,
+ * p-value, decision, HTML/PNG report) and to its registry version (tags). Moving the aliases is the very last
+ * step — `previous-champion` first, then `champion` — so a failure at any earlier point promotes nothing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FraudopsError, isFraudopsError } from '../errors.js';
+import { DuckDbEngine } from '../engine/DuckDbEngine.js';
+import { addDays } from '../features/buildFeatures.js';
+import { CommitLog } from '../lake/CommitLog.js';
+import { openStore } from '../storage/openStore.js';
+import { openTracker } from '../tracking/openTracker.js';
+import type { Tracker } from '../tracking/Tracker.js';
+import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
+import { DEFAULT_REGISTERED_MODEL } from '../training/train.js';
+import type { MetricName } from '../training/evaluate.js';
+import {
+  aucMetric,
+  averagePrecisionMetric,
+  cardPrecisionMetric,
+  courseTTest,
+  decide,
+  delongTest,
+  pairedBootstrap,
+  renderValidationHtml,
+  renderValidationPng,
+  type Decision,
+  type ResampledMetric,
+  type ValidationTest,
+} from '../validation/index.js';
+import { resolveModel, type ResolvedModel } from './modelRef.js';
+
+export const CHAMPION = 'champion';
+export const PREVIOUS_CHAMPION = 'previous-champion';
+
+export interface ValidateOptions {
+  candidate: string;
+  lake: string;
+  /** What to compare against: an alias of the registered model (default `champion`) or a model reference. */
+  against?: string;
+  metric?: MetricName;
+  test?: ValidationTest;
+  bootstrap?: number;
+  alpha?: number;
+  minEffect?: number;
+  /** Resample whole days or whole cards instead of rows (fraud clusters by card and day). */
+  block?: 'none' | 'day' | 'card';
+  /** course-t only: Welch's unequal-variance test instead of Student's. */
+  welch?: boolean;
+  seed?: number;
+  /** Test window: the last `testDays` of the lake by default, after `delayDays` and `trainDays` for known-card removal. */
+  testEnd?: string;
+  trainDays?: number;
+  delayDays?: number;
+  testDays?: number;
+  tracking?: string;
+  registeredModel?: string;
+  /** Decide and record evidence, but move no alias. */
+  dryRun?: boolean;
+  workDir?: string;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}
+
+export interface ModelSummary {
+  ref: string;
+  runId: string;
+  version?: string;
+  kind: string;
+  observed: number;
+}
+
+export interface ValidateResult {
+  metric: MetricName;
+  test: ValidationTest;
+  candidate: ModelSummary;
+  champion?: ModelSummary;
+  window: { from: string; to: string; rows: number; frauds: number; removedKnownCompromised: number };
+  bootstrap?: { B: number; blocks: string; meanCandidate: number; meanChampion: number };
+  meanDiff: number;
+  ci?: [number, number];
+  pValue: number;
+  alpha: number;
+  minEffect: number;
+  decision: Decision;
+  promoted: boolean;
+  aliases: Record<string, string | undefined>;
+  report?: { html: string; png: string };
+}
+
+const METRIC_LABELS: Record<MetricName, string> = { auc: 'ROC AUC', ap: 'average precision', cp100: 'card precision@100' };
+
+export async function validate(o: ValidateOptions): Promise<ValidateResult> {
+  const metricName = o.metric ?? 'ap';
+  const test = o.test ?? 'paired-bootstrap';
+  const B = o.bootstrap ?? 1000;
+  const alpha = o.alpha ?? 0.05;
+  const minEffect = o.minEffect ?? 0;
+  const seed = o.seed ?? 1;
+  const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
+  const progress = o.onProgress ?? (() => {});
+  if (test === 'delong' && metricName !== 'auc') {
+    throw new FraudopsError('CONFIG_INVALID', `DeLong's test compares ROC AUCs only; use --metric auc or another test for ${metricName}`, { context: { field: 'test' } });
+  }
+  if (!Number.isInteger(B) || B < 10) throw new FraudopsError('CONFIG_INVALID', `--bootstrap must be an integer ≥ 10, got ${B}`, { context: { field: 'bootstrap' } });
+
+  const tracker = await openTracker(o.tracking);
+  const lake = await openStore(o.lake);
+  const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
+  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  try {
+    progress(`loading candidate ${o.candidate}`);
+    const candidate = await resolveModel(tracker, o.candidate, registeredModel);
+    const champion = await findChampion(tracker, o.against ?? CHAMPION, registeredModel);
+    if (champion && champion.artifact.featureSpecHash !== candidate.artifact.featureSpecHash) {
+      throw new FraudopsError(
+        'FEATURE_SPEC_MISMATCH',
+        `candidate (${candidate.ref}) and champion (${champion.ref}) were trained on different feature specs (${candidate.artifact.featureSpecHash} vs ${champion.artifact.featureSpecHash}); they cannot be compared on the same inputs`,
+        { context: { candidate: candidate.ref, champion: champion.ref } },
+      );
+    }
+
+    const windows = await currentWindows(lake, o);
+    const days = windowDays(windows);
+    progress(`scoring on ${days.test.join('..')}`);
+    const frame = await loadFeatureFrame(engine, lake, windows.trainStart, days.test[1], {
+      spec: candidate.artifact.featureSpec,
+      cacheDir: join(work, 'cache'),
+      signal: o.signal,
+    });
+    const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows);
+    const scoresB = candidate.model.predictProba(set.X);
+    const metric = resampledMetric(metricName, set);
+    const observedB = metric(set.y, scoresB);
+
+    let decision: Decision;
+    let scoresA: Float64Array | undefined;
+    /** Champion (a) and candidate (b) metric per replicate: paired resamples, or the course's independent ones. */
+    let distributions: { a: Float64Array; b: Float64Array } | undefined;
+    const result: Partial<ValidateResult> = {};
+    if (!champion) {
+      decision = decide({ test, alpha, minEffect, noChampion: true });
+      result.meanDiff = NaN;
+      result.pValue = NaN;
+    } else {
+      scoresA = champion.model.predictProba(set.X);
+      const blocks = blockIds(o.block ?? 'none', set);
+      progress(`comparing with ${champion.ref} (${test}, B=${B})`);
+      const boot = pairedBootstrap({ labels: set.y, scoresA, scoresB, metric, B, seed, alpha, ...(blocks ? { blocks } : {}) });
+      result.bootstrap = { B, blocks: o.block ?? 'none', meanCandidate: boot.meanB, meanChampion: boot.meanA };
+      result.ci = boot.ci;
+      distributions = { a: boot.a, b: boot.b };
+      if (test === 'paired-bootstrap') {
+        result.meanDiff = boot.observedDiff;
+        result.pValue = boot.pValue;
+      } else if (test === 'delong') {
+        const d = delongTest({ labels: set.y, scoresA, scoresB });
+        result.meanDiff = d.meanDiff;
+        result.pValue = d.pValue;
+      } else {
+        const c = courseTTest({ labels: set.y, scoresA, scoresB, metric, B, seed, equalVar: !o.welch });
+        result.meanDiff = c.meanDiff;
+        result.pValue = c.pValue;
+        result.bootstrap = { B, blocks: 'none (independent per model)', meanCandidate: c.meanB, meanChampion: c.meanA };
+        distributions = { a: c.a, b: c.b };
+      }
+      decision = decide({ test, alpha, minEffect, pValue: result.pValue, meanDiff: result.meanDiff });
+      await recordDistributions(tracker, candidate.runId, metricName, distributions.b, distributions.a);
+    }
+
+    const summary = (m: ResolvedModel, scores: Float64Array): ModelSummary => ({
+      ref: m.ref,
+      runId: m.runId,
+      version: m.version?.version,
+      kind: m.artifact.kind,
+      observed: metric(set.y, scores),
+    });
+    const out: ValidateResult = {
+      metric: metricName,
+      test,
+      candidate: { ...summary(candidate, scoresB), observed: observedB },
+      ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
+      window: { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed },
+      ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
+      meanDiff: result.meanDiff!,
+      ...(result.ci ? { ci: result.ci } : {}),
+      pValue: result.pValue!,
+      alpha,
+      minEffect,
+      decision,
+      promoted: false,
+      aliases: {},
+    };
+    await recordEvidence(tracker, candidate, out, champion, distributions);
+    if (decision.promote && !o.dryRun) {
+      if (!candidate.version) {
+        throw new FraudopsError('MODEL_NOT_REGISTERED', `${candidate.ref} has no registered version of ${registeredModel} to promote`, { context: { ref: candidate.ref } });
+      }
+      // The very last step: nothing after this can fail half-way through a promotion.
+      if (champion?.version) await tracker.setAlias(registeredModel, PREVIOUS_CHAMPION, champion.version.version);
+      await tracker.setAlias(registeredModel, CHAMPION, candidate.version.version);
+      out.promoted = true;
+    }
+    out.aliases = { [CHAMPION]: out.promoted ? candidate.version?.version : champion?.version?.version, [PREVIOUS_CHAMPION]: out.promoted ? champion?.version?.version : undefined };
+    return out;
+  } finally {
+    await engine.close();
+    rmSync(work, { recursive: true, force: true });
+    await lake.close();
+    await tracker.close();
+  }
+}
+
+async function findChampion(tracker: Tracker, against: string, registeredModel: string): Promise<ResolvedModel | undefined> {
+  const ref = against.includes(':') || /^[0-9a-f]{32}$/.test(against) ? against : `models:/${registeredModel}@${against}`;
+  try {
+    return await resolveModel(tracker, ref, registeredModel);
+  } catch (e) {
+    // No registered model or no alias yet: there is no champion, the candidate is the first model.
+    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND' && ref.startsWith('models:/') && ref.includes('@')) return undefined;
+    if (isFraudopsError(e) && e.code === 'ARTIFACT_UNREADABLE') {
+      throw new FraudopsError('CHAMPION_UNREADABLE', `the champion (${ref}) cannot be loaded: ${e.message}; nothing was promoted`, { cause: e, context: { ref } });
+    }
+    throw e;
+  }
+}
+
+/** The current test window: the last testDays of the lake (or ending at testEnd), preceded by delay and train days. */
+async function currentWindows(lake: Awaited<ReturnType<typeof openStore>>, o: ValidateOptions): Promise<SplitWindows> {
+  const trainDays = o.trainDays ?? 7;
+  const delayDays = o.delayDays ?? 7;
+  const testDays = o.testDays ?? 7;
+  let end = o.testEnd;
+  if (!end) {
+    const days = (await CommitLog.load(lake, o.signal)).parts().map((p) => p.day).sort();
+    if (days.length === 0) throw new FraudopsError('EMPTY_WINDOW', `${lake.uri}: the lake has no data; the test window is empty`);
+    end = days[days.length - 1];
+  }
+  return { trainStart: addDays(end, -(trainDays + delayDays + testDays) + 1), trainDays, delayDays, testDays };
+}
+
+function resampledMetric(name: MetricName, set: LabeledSet): ResampledMetric {
+  if (name === 'auc') return aucMetric;
+  if (name === 'ap') return averagePrecisionMetric;
+  return cardPrecisionMetric({ day: set.day, customerId: set.customerId, k: 100 });
+}
+
+function blockIds(block: 'none' | 'day' | 'card', set: LabeledSet): Int32Array | undefined {
+  if (block === 'none') return undefined;
+  if (block === 'day') return Int32Array.from(set.day);
+  const ids = new Map<number, number>();
+  return Int32Array.from(set.customerId, (c) => {
+    let id = ids.get(c);
+    if (id === undefined) ids.set(c, (id = ids.size));
+    return id;
+  });
+}
+
+/** The metric distributions as step histories on the candidate's run, as the course logged them. */
+async function recordDistributions(tracker: Tracker, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
+  const now = Date.now();
+  await tracker.logBatch(runId, {
+    metrics: [
+      ...Array.from(candidate, (value, step) => ({ key: `validation_dist_${metric}`, value, step, timestamp: now })),
+      ...Array.from(champion, (value, step) => ({ key: `validation_dist_champion_${metric}`, value, step, timestamp: now })),
+    ],
+  });
+}
+
+async function recordEvidence(
+  tracker: Tracker,
+  candidate: ResolvedModel,
+  r: ValidateResult,
+  champion: ResolvedModel | undefined,
+  distributions: { a: Float64Array; b: Float64Array } | undefined,
+): Promise<void> {
+  const runId = candidate.runId;
+  const metrics = [
+    { key: `validation_observed_${r.metric}`, value: r.candidate.observed },
+    ...(Number.isNaN(r.meanDiff) ? [] : [{ key: 'validation_mean_diff', value: r.meanDiff }]),
+    ...(Number.isNaN(r.pValue) ? [] : [{ key: 'validation_p_value', value: r.pValue }]),
+    ...(r.ci ? [{ key: 'validation_ci_low', value: r.ci[0] }, { key: 'validation_ci_high', value: r.ci[1] }] : []),
+    ...(r.bootstrap ? [{ key: `validation_mean_${r.metric}`, value: r.bootstrap.meanCandidate }] : []),
+  ];
+  await tracker.logBatch(runId, { metrics });
+  const tags: Record<string, string> = {
+    'validation.test': r.test,
+    'validation.metric': r.metric,
+    'validation.decision': r.decision.promote ? 'promote' : 'keep-champion',
+    'validation.code': r.decision.code,
+    'validation.reason': r.decision.reason,
+    'validation.p_value': String(r.pValue),
+    'validation.mean_diff': String(r.meanDiff),
+    'validation.ci': r.ci ? `[${r.ci[0]}, ${r.ci[1]}]` : '',
+    'validation.alpha': String(r.alpha),
+    'validation.min_effect': String(r.minEffect),
+    'validation.window': `${r.window.from}..${r.window.to}`,
+    'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
+  };
+  for (const [k, v] of Object.entries(tags)) await tracker.setTag(runId, k, v);
+  await tracker.logArtifact(runId, Buffer.from(JSON.stringify(r, null, 2)), 'validation/report.json');
+  if (distributions && champion) {
+    const report = {
+      metric: METRIC_LABELS[r.metric],
+      champion: shortName(champion),
+      candidate: shortName(candidate),
+      test: r.test,
+      a: distributions.a,
+      b: distributions.b,
+      meanDiff: r.meanDiff,
+      ci: r.ci ?? [NaN, NaN],
+      alpha: r.alpha,
+      decision: r.decision,
+    };
+    const html = renderValidationHtml(report);
+    const png = renderValidationPng(report);
+    await tracker.logArtifact(runId, Buffer.from(html), 'validation/report.html');
+    await tracker.logArtifact(runId, png, 'validation/report.png');
+    r.report = { html: 'validation/report.html', png: 'validation/report.png' };
+  }
+  if (candidate.version) {
+    for (const [k, v] of Object.entries(tags)) await tracker.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
+  }
+}
+
+function shortName(m: ResolvedModel): string {
+  return m.version ? `v${m.version.version} ${m.artifact.kind}` : `${m.artifact.kind} ${m.runId.slice(0, 8)}`;
+}
