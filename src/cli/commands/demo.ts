@@ -1,10 +1,14 @@
 /**
  * `fraudops demo`: the main job end to end on embedded defaults, with no server: generate a small noisy dataset,
- * prepare it into a local lake, and show the quality report next to the generator's ground truth.
+ * prepare it into a local lake (quality report checked against the generator's ground truth), train a boosted-tree
+ * model and validate it (the first model becomes the champion), then train a logistic-regression challenger and
+ * validate it against the champion (refused unless significantly better), printing the evidence.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
+import { train } from '../../training/train.js';
+import { validate } from '../../promotion/validate.js';
 import { generate } from '../../generator/generate.js';
 import { prepare } from '../../prepare/prepare.js';
 import { formatReport } from '../../prepare/report.js';
@@ -15,22 +19,25 @@ export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the pipeline on a small generated dataset, locally, with no servers',
   usage: 'fraudops demo [--dir <dir>] [--days N] [--customers N] [--terminals N] [--seed S] [--json]',
-  description: 'Starts from scratch in --dir each time (raw/ and lake/ inside it are replaced).',
+  description: 'Starts from scratch in --dir each time (raw/, lake/ and the embedded tracking store mlruns/ inside it are replaced).',
   examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 30 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
-    days: { type: 'number', description: 'days of transactions', default: 21 },
+    days: { type: 'number', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42 },
     customers: { type: 'number', description: 'customers', default: 5000 },
     terminals: { type: 'number', description: 'terminals', default: 10000 },
     seed: { type: 'number', description: 'random seed', default: 7 },
     'start-date': { type: 'string', description: 'first day', default: '2019-08-22', placeholder: 'YYYY-MM-DD' },
+    tracking: { type: 'string', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>' },
   },
   async run(flags, io) {
     const dir = resolve(String(flags.dir));
     const raw = join(dir, 'raw');
     const lake = join(dir, 'lake');
+    const tracking = typeof flags.tracking === 'string' ? flags.tracking : join(dir, 'mlruns');
     rmSync(raw, { recursive: true, force: true });
     rmSync(lake, { recursive: true, force: true });
+    if (typeof flags.tracking !== 'string') rmSync(tracking, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
 
     io.progress('demo: generating transactions…');
@@ -57,12 +64,23 @@ export const demoCommand: Command = {
     });
     const manifest = JSON.parse(readFileSync(join(raw, MANIFEST_NAME), 'utf8')) as Manifest;
     const differences = compareWithManifest(report, manifest);
+
+    const common = { lake, tracking, seed: 1, signal: io.signal, onProgress: (m: string) => io.progress(`demo: ${m}`) };
+    const champion = await train({ ...common, model: 'gbdt', search: 'random', trials: 3, folds: 1 });
+    const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 });
+    const challenger = await train({ ...common, model: 'logreg', folds: 1 });
+    const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 });
     const result = {
       dir,
       generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },
       prepare: report,
       matchesManifest: differences.length === 0,
       differences,
+      tracking,
+      runs: [
+        { train: champion, validate: first },
+        { train: challenger, validate: second },
+      ],
     };
     if (io.json) {
       io.out(JSON.stringify(result, null, 2));
@@ -75,6 +93,16 @@ export const demoCommand: Command = {
           : `quality report differs from the generator manifest:\n${differences.map((d) => `  ${d.file} ${d.field}: expected ${d.expected}, got ${d.actual}`).join('\n')}`,
       );
       io.out(`lake: ${lake}`);
+      for (const { train: t, validate: v } of result.runs) {
+        io.out('');
+        io.out(`trained ${t.model} → run ${t.runId}, version ${t.modelVersion}: test AUC ${t.metrics.auc.toFixed(4)}, AP ${t.metrics.ap.toFixed(4)}, CP@100 ${t.metrics.cp100.toFixed(4)}`);
+        const evidence = v.champion
+          ? ` (${v.metric} ${v.candidate.observed.toFixed(4)} vs champion ${v.champion.observed.toFixed(4)}, diff ${v.meanDiff.toFixed(4)}, CI [${v.ci?.map((x) => x.toFixed(4)).join(', ')}], ${v.test} p = ${v.pValue.toPrecision(3)})`
+          : '';
+        io.out(`validate: ${v.promoted ? 'PROMOTED' : 'REFUSED'} [${v.decision.code}]${evidence}`);
+        io.out(`  ${v.decision.reason}`);
+      }
+      io.out(`\ntracking: ${tracking}  (see \`fraudops champion --tracking ${tracking}\`)`);
     }
     return report.ok && differences.length === 0 ? 0 : 1;
   },
