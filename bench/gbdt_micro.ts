@@ -1,9 +1,10 @@
 /**
  * Micro-benchmark of GBDT training on deterministic fraud-like matrices (~1% positives, skewed amounts,
  * small counts, flags, missing values): time per fit and per tree for threads 1 and 2, a hash of the model
- * JSON (identical hashes = identical models), and where the main thread spends its time, read from a V8
- * CPU profile taken in-process and bucketed by function (binning, gradients, histograms, split finding,
- * partitioning, score update). Not a test; compare its numbers run against run on the same machine.
+ * JSON (identical hashes = identical models), and where the training thread spends its time by phase
+ * (binning, gradients, histograms, split finding, partitioning, score update). `--profile` also takes a V8
+ * CPU profile in-process and buckets it by function (inlined functions count towards their caller).
+ * Not a test; compare its numbers run against run on the same machine.
  *
  *   npx tsx bench/gbdt_micro.ts [--sizes 70k,1M] [--threads 1,2] [--repeat 3] [--trees 200] [--profile]
  *        [--cpu-profile out.cpuprofile]
@@ -14,6 +15,7 @@ import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import type { Matrix } from '../src/models/Classifier.js';
 import { GbdtClassifier } from '../src/models/gbdt/GbdtClassifier.js';
+import { newPhaseTimes, trainGbdt } from '../src/models/gbdt/trainGbdt.js';
 import { mulberry32 } from '../src/models/random.js';
 
 const { values } = parseArgs({
@@ -139,6 +141,15 @@ async function main(): Promise<void> {
         `threads=${threads}: ${t.toFixed(0)} ms/fit (median of ${repeat}: ${times.map((x) => x.toFixed(0)).join(', ')}), ` +
           `${(t / nEstimators).toFixed(2)} ms/tree, model ${hash}${ratio}`,
       );
+    }
+    for (const threads of threadCounts) {
+      const times = newPhaseTimes();
+      const t0 = performance.now();
+      await trainGbdt(X, y, { numLeaves, nEstimators, learningRate: 0.05, threads }, { phaseTimes: times });
+      const wall = performance.now() - t0;
+      const parts = Object.entries(times).map(([k, ms]) => `${k} ${ms.toFixed(0)} (${((100 * ms) / wall).toFixed(0)}%)`);
+      const rest = wall - Object.values(times).reduce((a, b) => a + b, 0);
+      console.log(`phases, threads=${threads}, ${wall.toFixed(0)} ms: ${parts.join(', ')}, other ${rest.toFixed(0)}`);
     }
     if (values.profile) {
       const session = new Session();

@@ -71,10 +71,13 @@ export interface TreeContext {
   slotSize: number;
   /** Scratch for partitioning, length ≥ bagSize. */
   scratch: Int32Array;
+  /** Phase times to add to, when measuring. */
+  times?: { histograms: number; splitFinding: number; partitioning: number };
 }
 
 export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
-  const { arena, grad, hess, bagSize } = ctx;
+  const { arena, grad, hess, bagSize, times } = ctx;
+  const now = (): number => (times === undefined ? 0 : performance.now());
   const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[], gain: [] as number[] };
   const newNode = (): number => {
     nodes.feature.push(-1);
@@ -117,8 +120,12 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   const leaves: Leaf[] = [root];
   if (canSplit(root, 1)) {
     root.slot = freeSlots.pop()!;
+    let t = now();
     await build(root);
+    if (times !== undefined) times.histograms += now() - t;
+    t = now();
     root.split = bestSplit(ctx, p, root);
+    if (times !== undefined) times.splitFinding += now() - t;
   }
 
   while (leaves.length < p.numLeaves) {
@@ -130,7 +137,10 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     if (best < 0) break;
     const parent = leaves[best];
     const s = parent.split!;
-    const mid = partition(ctx, parent.start, parent.end, s.feature, s.bin, s.nanLeft);
+    let t = now();
+    const nanBin = s.nanLeft ? ctx.data.edges[s.feature].length + 1 : -1;
+    const mid = partition(arena.rows, ctx.scratch, ctx.data.bins, s.feature * ctx.data.rows, parent.start, parent.end, s.bin, nanBin);
+    if (times !== undefined) times.partitioning += now() - t;
     const node = parent.node;
     nodes.feature[node] = s.feature;
     nodes.bin[node] = s.bin;
@@ -150,10 +160,14 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
       const [small, large] = left.end - left.start <= right.end - right.start ? [left, right] : [right, left];
       small.slot = freeSlots.pop()!;
       large.slot = parent.slot;
+      t = now();
       await build(small);
       subtract(arena.hist, large.slot * ctx.slotSize, small.slot * ctx.slotSize, ctx);
+      if (times !== undefined) times.histograms += now() - t;
+      t = now();
       if (leftOk) left.split = bestSplit(ctx, p, left);
       if (rightOk) right.split = bestSplit(ctx, p, right);
+      if (times !== undefined) times.splitFinding += now() - t;
       for (const child of [left, right]) {
         if (child.split === undefined) {
           freeSlots.push(child.slot);
@@ -235,13 +249,15 @@ function scanFeature(
   }
 }
 
-/** Stable partition of rows[start, end): left rows first. Returns the first right position. */
-function partition(ctx: TreeContext, start: number, end: number, feature: number, splitBin: number, nanLeft: boolean): number {
-  const { rows } = ctx.arena;
-  const { bins, rows: nRows } = ctx.data;
-  const col = feature * nRows;
-  const scratch = ctx.scratch;
-  const nanBin = nanLeft ? ctx.data.edges[feature].length + 1 : -1;
+/**
+ * Stable partition of rows[start, end) on `bin <= splitBin` (or the NaN bin, when `nanBin` ≥ 0): left rows
+ * first. Returns the first right position. Plain arrays and numbers only, and no method calls: with a
+ * property or method lookup after the hot loop, V8 kept deoptimizing the on-stack-replaced loop and ran
+ * this in the interpreter most of the time.
+ */
+function partition(
+  rows: Int32Array, scratch: Int32Array, bins: Uint8Array, col: number, start: number, end: number, splitBin: number, nanBin: number,
+): number {
   let l = start;
   let r = 0;
   // branch-free: every row is written to both sides and only the matching cursor advances, which beats a
@@ -255,7 +271,7 @@ function partition(ctx: TreeContext, start: number, end: number, feature: number
     l += goLeft;
     r += 1 - goLeft;
   }
-  rows.set(scratch.subarray(0, r), l);
+  for (let k = 0; k < r; k++) rows[l + k] = scratch[k];
   return l;
 }
 

@@ -19,7 +19,22 @@ export interface GbdtFitOptions {
   /** Rows for early stopping (and the loss history); never trained on. */
   validation?: { X: Matrix; y: Uint8Array; sampleWeight?: Float64Array };
   signal?: AbortSignal;
+  /** When given, milliseconds spent in each training phase are added to it (for benchmarks). */
+  phaseTimes?: GbdtPhaseTimes;
 }
+
+/** Wall time (ms) by phase, on the training thread; workers' share of histograms shows as the wait for them. */
+export interface GbdtPhaseTimes {
+  binning: number;
+  gradients: number;
+  histograms: number;
+  splitFinding: number;
+  partitioning: number;
+  scoreUpdate: number;
+}
+
+export const newPhaseTimes = (): GbdtPhaseTimes =>
+  ({ binning: 0, gradients: 0, histograms: 0, splitFinding: 0, partitioning: 0, scoreUpdate: 0 });
 
 export interface GbdtTrainResult {
   model: GbdtModel;
@@ -45,6 +60,8 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
 
   const n = X.rows;
   const F = X.cols;
+  const times = options.phaseTimes;
+  let t0 = times === undefined ? 0 : performance.now();
   const edges = computeBinEdges(X, p.maxBins, p.binSampleSize);
   const data = binMatrix(X, edges);
 
@@ -85,6 +102,7 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   };
   const score = new Float64Array(n).fill(initScore);
   const scratch = new Int32Array(n);
+  if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
   const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
   const featuresPerTree = Math.max(1, Math.round(F * p.colSubsample));
@@ -101,6 +119,7 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   try {
     for (let round = 0; round < p.nEstimators; round++) {
       throwIfAborted(options.signal);
+      if (times !== undefined) t0 = performance.now();
       computeGradients(score, y, w, grad, hess);
       let bagSize = 0;
       if (p.rowSubsample < 1) {
@@ -110,9 +129,12 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
         bagSize = n;
       }
       const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-      const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch };
+      const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
+      if (times !== undefined) times.gradients += performance.now() - t0;
       const tree = await growTree(ctx, p);
+      if (times !== undefined) t0 = performance.now();
       addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
+      if (times !== undefined) times.scoreUpdate += performance.now() - t0;
       const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
       const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
       trees.push(out);
