@@ -40,3 +40,17 @@ describe('models > gbdt > binning', () => {
     expect(binned.numBins[0]).toBe(4);
   });
 });
+
+describe('models > gbdt > binning > binMatrix', () => {
+  it('bins every value as binOf does', () => {
+    const rand = mulberry32(3);
+    const values = Array.from({ length: 4000 }, (_, i) =>
+      i % 97 === 0 ? NaN : i % 89 === 0 ? Infinity : i % 83 === 0 ? -Infinity : Math.round(rand() * 3000) / 11);
+    for (const maxBins of [2, 3, 7, 64, 255]) {
+      const X = column(values);
+      const edges = computeBinEdges(X, maxBins, 200_000);
+      const { bins } = binMatrix(X, edges);
+      expect([...bins]).toEqual(values.map((v) => binOf(edges[0], v)));
+    }
+  });
+});

@@ -98,10 +98,27 @@ export function binMatrix(X: Matrix, edges: Float64Array[]): BinnedMatrix {
   for (let i = 0; i < rows; i++) {
     const o = i * cols;
     for (let f = 0; f < cols; f++) {
-      const b = binOf(edges[f], data[o + f]);
+      const v = data[o + f];
+      const b = v !== v ? edges[f].length + 1 : countBelow(edges[f], v);
       bins[f * rows + i] = b;
       if (b >= numBins[f]) numBins[f] = b + 1; // the NaN bin
     }
   }
   return { rows, cols, bins, edges, numBins };
+}
+
+/**
+ * How many edges are < v, for a number v: the same bin as `binOf`. A binary search whose steps do not
+ * branch on the data (the comparison picks the next base), so it costs no mispredictions.
+ */
+function countBelow(edges: Float64Array, v: number): number {
+  let n = edges.length;
+  if (n === 0) return 0;
+  let base = 0;
+  while (n > 1) {
+    const half = n >>> 1;
+    base = edges[base + half] < v ? base + half : base;
+    n -= half;
+  }
+  return edges[base] < v ? base + 1 : base;
 }
