@@ -6,7 +6,7 @@
  * than the work.
  */
 import { Worker } from 'node:worker_threads';
-import { accumulateHistograms, accumulateRootHistograms } from './histogramKernel.js';
+import { accumulateHistograms, accumulateRootHistograms, computeGradients } from './histogramKernel.js';
 
 export interface HistogramArena {
   bins: Uint8Array;
@@ -15,6 +15,10 @@ export interface HistogramArena {
   /** Gradients and hessians by row, read in place for the unbagged root. */
   grad: Float64Array;
   hess: Float64Array;
+  /** Raw scores, labels and weights by row, for the gradients. */
+  score: Float64Array;
+  labels: Uint8Array;
+  weights: Float64Array;
   /** Root counts in slot layout (see accumulateRootHistograms); empty when rows are bagged. */
   rootCounts: Float64Array;
   orderedGrad: Float64Array;
@@ -29,9 +33,12 @@ const { parentPort, workerData } = require('node:worker_threads');
 const __name = (f) => f;
 const accumulate = ${accumulateHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
+const gradients = ${computeGradients.toString()};
 const a = workerData;
 parentPort.on('message', (m) => {
-  if (m.root) {
+  if (m.gradients) {
+    gradients(a.score, a.labels, a.weights, a.grad, a.hess, m.start, m.end);
+  } else if (m.root) {
     accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, m.features, m.from, m.to, a.hist, m.slotOffset,
       a.featureOffset, a.numBins);
   } else {
@@ -72,6 +79,25 @@ export class HistogramBuilder {
     return new HistogramBuilder(arena, workers, minParallelCells);
   }
 
+  /** Gradients and hessians of all rows from the current scores, rows split across the threads when many. */
+  gradients(): Promise<void> | undefined {
+    const a = this.arena;
+    const n = a.nRows;
+    // an exp costs about as much as a row's histogram cells, so the same threshold applies
+    const parts = Math.min(this.workers.length + 1, Math.floor((n * 16) / Math.max(1, this.minParallelCells)));
+    if (parts <= 1) {
+      computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, n);
+      return undefined;
+    }
+    const cut = (p: number): number => Math.round((p * n) / parts);
+    const done: Promise<void>[] = [];
+    for (let p = 1; p < parts; p++) {
+      done.push(this.post(p - 1, { gradients: true, start: cut(p), end: cut(p + 1) }));
+    }
+    computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
+    return Promise.all(done).then(() => undefined);
+  }
+
   /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
   build(start: number, end: number, features: Int32Array, slotOffset: number): Promise<void> | undefined {
     const a = this.arena;
@@ -109,15 +135,17 @@ export class HistogramBuilder {
     const done: Promise<void>[] = [];
     for (let p = 1; p < parts; p++) {
       const k = p - 1;
-      done.push(
-        new Promise<void>((resolve, reject) => {
-          this.queues[k].push({ resolve, reject });
-          this.workers[k].postMessage({ ...job, features, from: cut(p), to: cut(p + 1), slotOffset });
-        }),
-      );
+      done.push(this.post(k, { ...job, features, from: cut(p), to: cut(p + 1), slotOffset }));
     }
     local(0, cut(1));
     return Promise.all(done).then(() => undefined);
+  }
+
+  private post(k: number, message: object): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queues[k].push({ resolve, reject });
+      this.workers[k].postMessage(message);
+    });
   }
 
   async close(): Promise<void> {

@@ -66,7 +66,8 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   const data = binMatrix(X, edges);
 
   // weights: sample weight × scale_pos_weight on positives; the start score uses sample weights only (as LightGBM)
-  const w = new Float64Array(n);
+  const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
+  const w = new Float64Array(shared(8 * n), 0, n);
   let sumPos = 0;
   let sumAll = 0;
   for (let i = 0; i < n; i++) {
@@ -84,7 +85,9 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
     featureOffset[f] = slotSize;
     slotSize += 3 * data.numBins[f];
   }
-  const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
+  const score = new Float64Array(shared(8 * n), 0, n).fill(initScore);
+  const labels = new Uint8Array(shared(n), 0, n);
+  labels.set(y);
   const grad = new Float64Array(shared(8 * n), 0, n);
   const hess = new Float64Array(shared(8 * n), 0, n);
   const arena: HistogramArena = {
@@ -93,6 +96,9 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
     rows: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
+    score,
+    labels,
+    weights: w,
     rootCounts: p.rowSubsample < 1 ? new Float64Array(0) : rootCounts(data, featureOffset, slotSize),
     orderedGrad: new Float64Array(shared(8 * n), 0, n),
     orderedHess: new Float64Array(shared(8 * n), 0, n),
@@ -100,7 +106,6 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
     featureOffset,
     numBins: data.numBins,
   };
-  const score = new Float64Array(n).fill(initScore);
   const scratch = new Int32Array(n);
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
@@ -120,7 +125,7 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
     for (let round = 0; round < p.nEstimators; round++) {
       throwIfAborted(options.signal);
       if (times !== undefined) t0 = performance.now();
-      computeGradients(score, y, w, grad, hess);
+      await builder.gradients();
       let bagSize = 0;
       if (p.rowSubsample < 1) {
         for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
@@ -165,21 +170,6 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   });
   return { model, validationLoss };
 }
-
-/**
- * Log-loss gradients (p − y)·w and hessians p(1 − p)·w. p is the same as `sigmoid` bit for bit, with one
- * exp per row instead of two for negative scores (most rows, at a fraud base rate).
- */
-function computeGradients(score: Float64Array, y: Uint8Array, w: Float64Array, grad: Float64Array, hess: Float64Array): void {
-  for (let i = 0; i < score.length; i++) {
-    const z = score[i];
-    const pr = z >= 0 ? 1 / (1 + Math.exp(-z)) : sigmoidOfNegative(Math.exp(z));
-    grad[i] = (pr - y[i]) * w[i];
-    hess[i] = pr * (1 - pr) * w[i];
-  }
-}
-
-const sigmoidOfNegative = (e: number): number => e / (1 + e);
 
 /** Rows per bin over all rows, as a histogram slot with zero gradients and hessians (see accumulateRootHistograms). */
 function rootCounts(data: BinnedMatrix, featureOffset: Int32Array, slotSize: number): Float64Array {
