@@ -29,13 +29,17 @@ export interface HistogramArena {
 }
 
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const __name = (f) => f;
 const accumulate = ${accumulateHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
 const gradients = ${computeGradients.toString()};
-const a = workerData;
+let a;
 parentPort.on('message', (m) => {
+  if (m.arena) {
+    a = m.arena; // shared memory: the views arrive pointing at the same buffers, nothing is copied
+    return;
+  }
   if (m.gradients) {
     gradients(a.score, a.labels, a.weights, a.grad, a.hess, m.start, m.end);
   } else if (m.root) {
@@ -56,9 +60,9 @@ interface Pending {
 
 export class HistogramBuilder {
   private readonly queues: Pending[][];
+  private arena!: HistogramArena;
 
   private constructor(
-    private readonly arena: HistogramArena,
     private readonly workers: Worker[],
     /** Below this many (row × feature) cells a leaf is built on the main thread alone. */
     private readonly minParallelCells: number,
@@ -72,11 +76,19 @@ export class HistogramBuilder {
     });
   }
 
-  /** `threads` counts the main thread: threads = 2 starts one worker. */
-  static create(arena: HistogramArena, threads: number, minParallelCells: number): HistogramBuilder {
+  /**
+   * `threads` counts the main thread: threads = 2 starts one worker. Workers boot while the caller bins the
+   * data (tens of milliseconds); `attach` then hands them the arena, before any job.
+   */
+  static start(threads: number, minParallelCells: number): HistogramBuilder {
     const workers: Worker[] = [];
-    for (let k = 1; k < threads; k++) workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: arena }));
-    return new HistogramBuilder(arena, workers, minParallelCells);
+    for (let k = 1; k < threads; k++) workers.push(new Worker(WORKER_SOURCE, { eval: true }));
+    return new HistogramBuilder(workers, minParallelCells);
+  }
+
+  attach(arena: HistogramArena): void {
+    this.arena = arena;
+    for (const w of this.workers) w.postMessage({ arena });
   }
 
   /** Gradients and hessians of all rows from the current scores, rows split across the threads when many. */

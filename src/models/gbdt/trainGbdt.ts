@@ -10,7 +10,7 @@ import { checkColumns, checkFitInputs, modelInputInvalid, throwIfAborted } from 
 import { mulberry32 } from '../random.js';
 import { binMatrix, computeBinEdges, type BinnedMatrix } from './binning.js';
 import { GbdtModel, type GbdtTree } from './GbdtModel.js';
-import { resolveGbdtParams, type GbdtParams } from './GbdtParams.js';
+import { resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './GbdtParams.js';
 import { growTree, type GrownTree, type TreeContext } from './growTree.js';
 import { HistogramBuilder, type HistogramArena } from './HistogramBuilder.js';
 
@@ -58,6 +58,20 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   }
   throwIfAborted(options.signal);
 
+  const n = X.rows;
+  const F = X.cols;
+  // workers only pay off when some leaf (the root at least) is big enough to be split across them
+  const threads = n * F >= p.minParallelCells ? Math.min(p.threads, F) : 1;
+  const builder = HistogramBuilder.start(threads, p.minParallelCells);
+  try {
+    return await boost(X, y, p, options, builder);
+  } finally {
+    await builder.close();
+  }
+}
+
+async function boost(X: Matrix, y: Uint8Array, p: ResolvedGbdtParams, options: GbdtFitOptions, builder: HistogramBuilder): Promise<GbdtTrainResult> {
+  const val = options.validation;
   const n = X.rows;
   const F = X.cols;
   const times = options.phaseTimes;
@@ -118,46 +132,40 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
   let bestLoss = Infinity;
   let bestRound = -1;
 
-  // workers only pay off when some leaf (the root at least) is big enough to be split across them
-  const threads = n * F >= p.minParallelCells ? Math.min(p.threads, F) : 1;
-  const builder = HistogramBuilder.create(arena, threads, p.minParallelCells);
-  try {
-    for (let round = 0; round < p.nEstimators; round++) {
-      throwIfAborted(options.signal);
-      if (times !== undefined) t0 = performance.now();
-      await builder.gradients();
-      let bagSize = 0;
-      if (p.rowSubsample < 1) {
-        for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
-      } else {
-        for (let i = 0; i < n; i++) arena.rows[i] = i;
-        bagSize = n;
-      }
-      const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-      const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
-      if (times !== undefined) times.gradients += performance.now() - t0;
-      const tree = await growTree(ctx, p);
-      if (times !== undefined) t0 = performance.now();
-      addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
-      if (times !== undefined) times.scoreUpdate += performance.now() - t0;
-      const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
-      const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
-      trees.push(out);
-
-      if (val !== undefined && valScore !== undefined) {
-        const single = new GbdtModel({ featureNames: X.names, initScore: 0, trees: [out], binEdges: [] });
-        const add = single.predictRaw(val.X);
-        for (let i = 0; i < add.length; i++) valScore[i] += add[i];
-        const loss = weightedLogLoss(val.y, valScore, val.sampleWeight);
-        validationLoss.push(loss);
-        if (loss < bestLoss) {
-          bestLoss = loss;
-          bestRound = round;
-        } else if (p.earlyStoppingRounds > 0 && round - bestRound >= p.earlyStoppingRounds) break;
-      }
+  builder.attach(arena);
+  for (let round = 0; round < p.nEstimators; round++) {
+    throwIfAborted(options.signal);
+    if (times !== undefined) t0 = performance.now();
+    await builder.gradients();
+    let bagSize = 0;
+    if (p.rowSubsample < 1) {
+      for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
+    } else {
+      for (let i = 0; i < n; i++) arena.rows[i] = i;
+      bagSize = n;
     }
-  } finally {
-    await builder.close();
+    const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
+    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
+    if (times !== undefined) times.gradients += performance.now() - t0;
+    const tree = await growTree(ctx, p);
+    if (times !== undefined) t0 = performance.now();
+    addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
+    if (times !== undefined) times.scoreUpdate += performance.now() - t0;
+    const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
+    const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
+    trees.push(out);
+
+    if (val !== undefined && valScore !== undefined) {
+      const single = new GbdtModel({ featureNames: X.names, initScore: 0, trees: [out], binEdges: [] });
+      const add = single.predictRaw(val.X);
+      for (let i = 0; i < add.length; i++) valScore[i] += add[i];
+      const loss = weightedLogLoss(val.y, valScore, val.sampleWeight);
+      validationLoss.push(loss);
+      if (loss < bestLoss) {
+        bestLoss = loss;
+        bestRound = round;
+      } else if (p.earlyStoppingRounds > 0 && round - bestRound >= p.earlyStoppingRounds) break;
+    }
   }
 
   const keep = val !== undefined && p.earlyStoppingRounds > 0 ? bestRound + 1 : trees.length;
