@@ -1,0 +1,203 @@
+/**
+ * One training run end to end on a small generated lake: what it records in tracking (params, metrics,
+ * artifacts, registered version), that the same seed gives the same model, and that the ONNX export scores the
+ * test window like the native model.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../src/engine/DuckDbEngine.js';
+import { DEFAULT_FEATURE_SPEC, featureNames, featureSpecHash } from '../src/features/spec.js';
+import { ARTIFACT_FILE, loadArtifact, type ModelArtifact } from '../src/models/artifact.js';
+import { scoreWithOnnx } from '../src/models/onnx/onnxScore.js';
+import { openStore } from '../src/storage/openStore.js';
+import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
+import type { Run } from '../src/tracking/Tracker.js';
+import { evaluate } from '../src/training/evaluate.js';
+import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/training/FeatureFrame.js';
+import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, train, type TrainOptions, type TrainResult } from '../src/training/train.js';
+import { SMALL_TRAIN_START, smallLake } from './support/handbookLake.js';
+
+let dir: string;
+let lake: string;
+let uri: string;
+let tracker: EmbeddedTracker;
+/** gbdt, one random trial, one fold; seed 2 draws row and column subsampling, so the seed matters to the fit. */
+let first: TrainResult;
+let run: Run;
+/** The test window of the runs, as the trainer saw it. */
+let test: LabeledSet;
+
+const GBDT: Omit<TrainOptions, 'lake'> = { model: 'gbdt', search: 'random', trials: 1, folds: 1, seed: 2 };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'train-run-'));
+  lake = await smallLake();
+  uri = join(dir, 'tracking');
+  first = await train({ ...GBDT, lake, tracking: uri, workDir: dir });
+  tracker = await EmbeddedTracker.create(uri);
+  run = await tracker.getRun(first.runId);
+  test = await testWindow();
+}, 900_000);
+afterAll(async () => {
+  await tracker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function testWindow(): Promise<LabeledSet> {
+  const store = await openStore(lake);
+  const engine = await DuckDbEngine.create({ tempDir: join(dir, 'spill') });
+  try {
+    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1], { cacheDir: join(dir, 'cache') });
+    return splitFrame(frame, { trainStart: first.windows.train[0], trainDays: 7, delayDays: 7, testDays: 7 }).test;
+  } finally {
+    await engine.close();
+    await store.close();
+  }
+}
+
+async function artifactOf(runId: string): Promise<ModelArtifact> {
+  return JSON.parse((await tracker.downloadArtifact(runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`)).toString('utf8')) as ModelArtifact;
+}
+
+describe('train > tracked run', () => {
+  it('finishes and records windows, search settings, row counts and best params as params', () => {
+    expect(run.info.status).toBe('FINISHED');
+    expect(first.windows.train[0]).toBe(SMALL_TRAIN_START);
+    const p = run.data.params;
+    expect(p).toMatchObject({
+      'window.train_start': SMALL_TRAIN_START,
+      'window.train_days': '7',
+      'window.delay_days': '7',
+      'window.test_days': '7',
+      'search.models': 'gbdt',
+      'search.mode': 'random',
+      'search.trials': '1',
+      'search.folds': '1',
+      'search.metric': 'ap',
+      seed: '2',
+      'feature_spec.hash': featureSpecHash(DEFAULT_FEATURE_SPEC),
+      'dataset.train_rows': String(first.rows.train),
+      'dataset.train_frauds': String(first.rows.trainFrauds),
+      'dataset.test_rows': String(first.rows.test),
+      'dataset.test_frauds': String(first.rows.testFrauds),
+      'best.model': 'gbdt',
+    });
+    expect(JSON.parse(p['dataset.windows'])).toEqual(first.windows);
+    for (const [k, v] of Object.entries(first.params)) expect(p[`best.${k}`]).toBe(String(v));
+    expect(Object.keys(first.params)).toEqual(expect.arrayContaining(['numLeaves', 'learningRate', 'nEstimators']));
+    expect(run.data.tags['fraudops.stage']).toBe('train');
+  });
+
+  it('logs the test metrics the result reports', () => {
+    const m = run.data.metrics;
+    expect(m.test_auc).toBe(first.metrics.auc);
+    expect(m.test_ap).toBe(first.metrics.ap);
+    expect(m.test_cp100).toBe(first.metrics.cp100);
+    expect(m.test_logloss).toBe(first.metrics.logloss);
+    expect(m.threshold).toBe(first.threshold);
+    expect(m.search_best_score).toBe(first.search.bestScore);
+    expect(first.metrics.auc).toBeGreaterThan(0.75);
+  });
+
+  it('the logged metrics are those of the model artifact on the test window', async () => {
+    const { model } = loadArtifact(await tracker.downloadArtifact(first.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`), 'test');
+    expect(test.X.rows).toBe(first.rows.test);
+    expect(test.frauds).toBe(first.rows.testFrauds);
+    expect(evaluate(test, model.predictProba(test.X))).toEqual(first.metrics);
+  });
+
+  it('stores the model, its ONNX export, the feature spec, the environment and the search trials as artifacts', async () => {
+    const top = await tracker.listArtifacts(first.runId);
+    expect(top.map((a) => a.path).sort()).toEqual(['environment.json', 'feature_spec.json', 'model', 'search']);
+    const model = await tracker.listArtifacts(first.runId, 'model');
+    expect(model.map((a) => a.path).sort()).toEqual(['model/model.fraudops.json', 'model/model.onnx']);
+    expect(model.every((a) => (a.size ?? 0) > 0)).toBe(true);
+
+    const spec = JSON.parse((await tracker.downloadArtifact(first.runId, 'feature_spec.json')).toString('utf8'));
+    expect(spec).toEqual(JSON.parse(JSON.stringify(DEFAULT_FEATURE_SPEC)));
+    const env = JSON.parse((await tracker.downloadArtifact(first.runId, 'environment.json')).toString('utf8')) as Record<string, unknown>;
+    expect(Object.keys(env).length).toBeGreaterThan(0);
+    expect(Object.keys(run.data.tags).some((k) => k.startsWith('env.'))).toBe(true);
+
+    const trials = JSON.parse((await tracker.downloadArtifact(first.runId, 'search/trials.json')).toString('utf8')) as Array<{
+      index: number;
+      candidate: { kind: string; params: Record<string, number> };
+      score: number;
+      folds: unknown[];
+    }>;
+    expect(trials).toHaveLength(1);
+    expect(trials[0]).toMatchObject({ index: 0, candidate: { kind: 'gbdt', params: first.params }, score: first.search.bestScore });
+    expect(trials[0].folds).toHaveLength(1);
+    const history = await tracker.getMetricHistory(first.runId, 'search_score');
+    expect(history.map((h) => [h.step, h.value])).toEqual([[0, first.search.bestScore]]);
+
+    const artifact = await artifactOf(first.runId);
+    expect(artifact).toMatchObject({
+      kind: 'gbdt',
+      featureSpecHash: featureSpecHash(DEFAULT_FEATURE_SPEC),
+      featureNames: featureNames(DEFAULT_FEATURE_SPEC),
+      threshold: first.threshold,
+      params: first.params,
+      lineage: { runId: first.runId, windows: first.windows, rows: first.rows, metrics: first.metrics },
+    });
+  });
+
+  it('registers a model version pointing at the run, tagged with the model kind, spec hash and test metrics', async () => {
+    expect(first.registeredModel).toBe(DEFAULT_REGISTERED_MODEL);
+    const v = await tracker.getModelVersion(DEFAULT_REGISTERED_MODEL, first.modelVersion);
+    expect(v).toMatchObject({ runId: first.runId, status: 'READY', aliases: [] });
+    expect(v.source).toBe(`${run.info.artifactUri}/${MODEL_ARTIFACT_DIR}`);
+    expect(v.tags).toEqual({
+      'fraudops.model': 'gbdt',
+      'fraudops.feature_spec_hash': featureSpecHash(DEFAULT_FEATURE_SPEC),
+      'fraudops.test_ap': String(first.metrics.ap),
+      'fraudops.test_auc': String(first.metrics.auc),
+      'fraudops.test_cp100': String(first.metrics.cp100),
+    });
+    expect(run.data.tags['fraudops.model_version']).toBe(first.modelVersion);
+    // Training registers; promotion is the validation stage's decision.
+    await expect(tracker.getModelVersionByAlias(DEFAULT_REGISTERED_MODEL, 'champion')).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+  });
+});
+
+describe('train > onnx export', () => {
+  it('scores the test window like the native gbdt, within 1e-5', async () => {
+    const { model } = loadArtifact(await tracker.downloadArtifact(first.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`), 'test');
+    const onnx = await scoreWithOnnx(await tracker.downloadArtifact(first.runId, `${MODEL_ARTIFACT_DIR}/model.onnx`), test.X);
+    const native = model.predictProba(test.X);
+    expect(onnx.length).toBe(test.X.rows);
+    expect(maxAbsDiff(onnx, native)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('scores the test window like the native logistic regression, within 1e-5', async () => {
+    const r = await train({ lake, model: 'logreg', folds: 1, tracking: uri, workDir: dir });
+    const { model } = loadArtifact(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`), 'test');
+    const onnx = await scoreWithOnnx(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/model.onnx`), test.X);
+    expect(model.kind).toBe('logreg');
+    expect(maxAbsDiff(onnx, model.predictProba(test.X))).toBeLessThanOrEqual(1e-5);
+  });
+});
+
+describe('train > determinism', () => {
+  it('the same seed and settings train the same model, byte for byte, as a new version', async () => {
+    expect(first.params.rowSubsample).toBeLessThan(1);
+    expect(first.params.colSubsample).toBeLessThan(1);
+    const again = await train({ ...GBDT, lake, tracking: uri, workDir: dir });
+    expect(again.runId).not.toBe(first.runId);
+    expect(again.modelVersion).not.toBe(first.modelVersion);
+    expect(again.params).toEqual(first.params);
+    expect(again.metrics).toEqual(first.metrics);
+    expect(again.threshold).toBe(first.threshold);
+    const [a, b] = [await artifactOf(first.runId), await artifactOf(again.runId)];
+    expect(JSON.stringify(b.model)).toBe(JSON.stringify(a.model));
+  });
+});
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
