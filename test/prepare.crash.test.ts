@@ -40,7 +40,8 @@ interface Outcome {
   stdout: string;
 }
 
-function runPrepare(lake: string, env: Record<string, string> = {}, killAfterMs?: number): Promise<Outcome> {
+/** `killWhen` is polled every few milliseconds; when it returns true the process gets SIGKILL. */
+function runPrepare(lake: string, env: Record<string, string> = {}, killWhen?: () => boolean): Promise<Outcome> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'prepare', '--raw', raw, '--lake', lake, '--json', '--work-dir', dir], {
       cwd: ROOT,
@@ -50,10 +51,10 @@ function runPrepare(lake: string, env: Record<string, string> = {}, killAfterMs?
     let stdout = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', () => undefined);
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer = killWhen === undefined ? undefined : setInterval(() => killWhen() && child.kill('SIGKILL'), 3);
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
+      if (timer) clearInterval(timer);
       resolve({ code, signal, stdout });
     });
   });
@@ -96,13 +97,10 @@ async function snapshot(lake: string) {
 
 describe('prepare > crash recovery', () => {
   let clean: Awaited<ReturnType<typeof snapshot>>;
-  let cleanMs = 0;
 
   beforeAll(async () => {
     const lake = join(dir, 'lake-clean');
-    const started = Date.now();
     const r = await runPrepare(lake);
-    cleanMs = Date.now() - started;
     expect(r.code).toBe(0);
     clean = await snapshot(lake);
     expect(clean.rows.n).toBeGreaterThan(0);
@@ -125,10 +123,24 @@ describe('prepare > crash recovery', () => {
     const lake = join(dir, 'lake-random');
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const commits = () => {
+      try {
+        return readdirSync(join(lake, '_fraudops', 'commits')).length;
+      } catch {
+        return 0;
+      }
+    };
     let kills = 0;
-    for (let i = 0; i < 4; i++) {
-      // Somewhere between process start-up and the end of the work a clean run needs.
-      const r = await runPrepare(lake, {}, Math.floor(cleanMs * (0.4 + 0.55 * rand())));
+    for (let i = 0; i < 3; i++) {
+      // While the run works on a file: after its next commit, plus a random part of a file's processing time.
+      const target = commits() + 1;
+      const extraMs = Math.floor(rand() * 150);
+      let seenAt = 0;
+      const r = await runPrepare(lake, {}, () => {
+        if (commits() < target) return false;
+        seenAt ||= Date.now();
+        return Date.now() - seenAt >= extraMs;
+      });
       if (r.signal === 'SIGKILL') kills++;
     }
     const final = await runPrepare(lake);

@@ -24,6 +24,24 @@ export class Fifo {
     if (!this.stream.write(chunk)) await once(this.stream, 'drain');
   }
 
+  /** Bytes queued in this process, not yet taken by the pipe. */
+  get backlog(): number {
+    return this.stream.writableLength;
+  }
+
+  get full(): boolean {
+    return this.stream.writableNeedDrain;
+  }
+
+  /** Queues a chunk without waiting; check `full` before the next one. */
+  enqueue(chunk: Buffer): void {
+    this.stream.write(chunk);
+  }
+
+  drained(): Promise<void> {
+    return this.full ? once(this.stream, 'drain').then(() => undefined) : Promise.resolve();
+  }
+
   /**
    * Closing the only write end before the reader has opened would drop buffered bytes and leave the reader
    * waiting forever, so `end()` first waits until a second descriptor of this process (the engine's) refers to

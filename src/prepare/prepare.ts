@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -21,7 +21,7 @@ import { openStore } from '../storage/openStore.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
-import { Fifo } from './fifo.js';
+import { FifoFanout } from './FifoFanout.js';
 import { failpoint } from '../util/failpoint.js';
 import * as cleaning from './cleaningSql.js';
 import {
@@ -111,7 +111,16 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       const info = todo[i];
       try {
         const fileReport = await prepareFile(
-          { rawStore, lakeStore, engine: engine!, log, work, cacheDir: options.cacheDir ?? join(work, 'cache'), signal },
+          {
+            rawStore,
+            lakeStore,
+            engine: engine!,
+            log,
+            work,
+            cacheDir: options.cacheDir ?? join(work, 'cache'),
+            readers: Math.max(1, options.threads ?? availableParallelism()),
+            signal,
+          },
           info,
           (bytesRead, rows) =>
             options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows }),
@@ -202,6 +211,8 @@ interface FileContext {
   log: CommitLog;
   work: string;
   cacheDir: string;
+  /** Pipes (and so engine threads) the rows of one file are read through. */
+  readers: number;
   signal?: AbortSignal;
 }
 
@@ -277,8 +288,8 @@ async function loadIntoStaged(
     structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
     rejects.write(`${rejectJson(file, r)}\n`);
   });
-  const fifo = Fifo.create(join(dir, 'rows.csv'));
-  const query = ctx.engine.run(cleaning.stagedTableSql(readForwardedSql(fifo.path)));
+  const fifo = FifoFanout.create(dir, ctx.readers);
+  const query = ctx.engine.run(cleaning.stagedTableSql(readForwardedSql(fifo.paths)));
   query.catch(() => undefined);
   const hash = createHash('sha256');
   let bytesRead = 0;
@@ -302,7 +313,7 @@ async function loadIntoStaged(
       }
     }
     for (const out of normalizer.finish()) await fifo.write(out);
-    if (await fifo.waitForReader(query)) await fifo.end();
+    await fifo.end(query);
     await query;
     progress(bytesRead, normalizer.rows);
   } catch (e) {
@@ -322,9 +333,9 @@ function rejectJson(file: string, r: StructuralReject): string {
   return JSON.stringify({ file, line: r.line, reason: r.reason, raw: text, raw_base64: text === null ? r.raw.toString('base64') : null });
 }
 
-function readForwardedSql(path: string): string {
+function readForwardedSql(paths: string[]): string {
   const columns = [`'line': 'BIGINT'`, `'digit_mask': 'INTEGER'`, ...RAW_COLUMNS.map((c) => `'${cleaning.rawCol(c)}': 'VARCHAR'`)].join(', ');
-  return `SELECT * FROM read_csv(${sqlString(path)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n', parallel = false)`;
+  return `SELECT * FROM read_csv(${sqlStringList(paths)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n', parallel = false)`;
 }
 
 /**
