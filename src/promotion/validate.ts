@@ -132,7 +132,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
       cacheDir: join(work, 'cache'),
       signal: o.signal,
     });
-    const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows);
+    const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });
     const scoresB = candidate.model.predictProba(set.X);
     const metric = resampledMetric(metricName, set);
     const observedB = metric(set.y, scoresB);

@@ -127,8 +127,11 @@ function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet 
  * transactions of cards already known to be compromised removed. `known` starts as the customers with a fraud
  * in the training window; before test day i it gains the customers with a fraud on day
  * trainStart + trainDays + i − 1, then day i's transactions of known customers are dropped.
+ * With `needTrain: false` (validation, where the training window only finds known-compromised cards and no
+ * model is fitted on it) only the test window must hold transactions and fraud.
  */
-export function splitFrame(frame: FeatureFrame, w: SplitWindows): Split {
+export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): Split {
+  const needTrain = o.needTrain ?? true;
   const t0 = dayIndex(frame, w.trainStart);
   const testStart = t0 + w.trainDays + w.delayDays;
   if (t0 < 0 || testStart + w.testDays > frame.days) {
@@ -155,12 +158,12 @@ export function splitFrame(frame: FeatureFrame, w: SplitWindows): Split {
   const windows = windowDays(w);
   const train = take(frame, trainIdx, t0);
   const test = take(frame, testIdx, testStart);
-  if (train.X.rows === 0 || test.X.rows === 0) {
-    const which = train.X.rows === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && train.X.rows === 0) || test.X.rows === 0) {
+    const which = needTrain && train.X.rows === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('EMPTY_WINDOW', `the ${which} has no transactions`, { context: { window: which } });
   }
-  if (train.frauds === 0 || test.frauds === 0) {
-    const which = train.frauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && train.frauds === 0) || test.frauds === 0) {
+    const which = needTrain && train.frauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('NO_FRAUD', `the ${which} has no fraud: no model can be fitted or measured on it`, { context: { window: which } });
   }
   return { windows: w, train, test, removedKnownCompromised: removed };
