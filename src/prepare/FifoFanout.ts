@@ -9,39 +9,63 @@ import { join } from 'node:path';
 import { Fifo } from './fifo.js';
 
 export class FifoFanout {
-  private constructor(readonly fifos: Fifo[]) {}
+  private engineSettled = false;
 
-  static create(dir: string, count: number, name = 'rows'): FifoFanout {
-    const fifos: Fifo[] = [];
-    for (let i = 0; i < Math.max(1, count); i++) fifos.push(Fifo.create(join(dir, `${name}-${i}.csv`)));
-    return new FifoFanout(fifos);
+  private constructor(
+    readonly fifos: Fifo[],
+    private readonly engineDone: Promise<unknown>,
+  ) {
+    void engineDone.then(
+      () => (this.engineSettled = true),
+      () => (this.engineSettled = true),
+    );
   }
 
-  get paths(): string[] {
-    return this.fifos.map((f) => f.path);
+  /**
+   * Creates the pipes and starts the engine's reading query with their paths. A query that ends while rows are
+   * still being written (it failed) makes the next `write` reject with its error instead of waiting forever.
+   */
+  static open(dir: string, count: number, startQuery: (paths: string[]) => Promise<unknown>): { fanout: FifoFanout; query: Promise<unknown> } {
+    const fifos: Fifo[] = [];
+    for (let i = 0; i < Math.max(1, count); i++) fifos.push(Fifo.create(join(dir, `rows-${i}.csv`)));
+    const query = startQuery(fifos.map((f) => f.path));
+    query.catch(() => undefined);
+    return { fanout: new FifoFanout(fifos, query), query };
   }
 
   async write(chunk: Buffer): Promise<void> {
     for (;;) {
+      if (this.engineSettled) {
+        await this.engineDone;
+        throw new Error('the engine stopped reading before the end of the input');
+      }
       let best: Fifo | undefined;
       for (const f of this.fifos) if (!f.full && (best === undefined || f.backlog < best.backlog)) best = f;
       if (best) {
         best.enqueue(chunk);
         return;
       }
-      await Promise.race(this.fifos.map((f) => f.drained()));
+      await Promise.race([...this.fifos.map((f) => f.drained()), this.engineDone.catch(() => undefined)]);
     }
   }
 
   /** Closes every pipe once the engine has opened it; stops waiting when `engineDone` settles. */
-  async end(engineDone: Promise<unknown>): Promise<void> {
+  async end(): Promise<void> {
     for (const f of this.fifos) {
-      if (await f.waitForReader(engineDone)) await f.end();
+      if (await f.waitForReader(this.engineDone)) await f.end();
     }
   }
 
+  /**
+   * Gives up on the pipes after a failure on our side: closes our writers, then keeps unblocking the engine
+   * (end-of-file for a reader, room for a blocked write) until its query has finished, whichever pipe it is on.
+   */
   async abandon(): Promise<void> {
-    await Promise.all(this.fifos.map((f) => f.abandon()));
+    for (const f of this.fifos) f.destroyWriter();
+    while (!this.engineSettled) {
+      for (const f of this.fifos) f.unblock();
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   remove(): void {

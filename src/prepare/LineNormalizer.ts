@@ -3,9 +3,10 @@
  * both header styles (the course's `# a | b | ...` line and a plain CSV header), strips CR of CRLF files, and
  * sends lines that cannot be rows (wrong column count, binary bytes, blank, over-long, cut off at end of file)
  * to the reject callback with their line number. Every other line goes out as `lineNumber,digitMask,<original
- * fields>\n`: the line number lets the SQL stage name the line of any row it quarantines, and bit i of digitMask
- * is set when field i holds a byte other than 0-9, so SQL can check integer fields strictly without a regular
- * expression per value (the lexing is done here anyway; the rules stay in SQL). Bounded memory, chunk by chunk.
+ * fields>\n`: the line number lets the SQL stage name the line of any row it quarantines. Bit i of digitMask is
+ * set when field i holds a byte other than 0-9, and bit 16 + i when it holds one other than 0-9 and '.', so SQL
+ * checks integer and decimal fields strictly without a regular expression per value (the lexing is done here
+ * anyway; the rules stay in SQL). Bounded memory, chunk by chunk.
  */
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
@@ -28,6 +29,7 @@ const EXPECTED_COMMAS = RAW_COLUMNS.length - 1;
 const NL = 10;
 const CR = 13;
 const COMMA = 44;
+const DOT = 46;
 
 export class LineNormalizer {
   /** Data lines seen (header excluded), i.e. the file's `rowsIn`. */
@@ -138,7 +140,7 @@ export class LineNormalizer {
       if (b >= 48 && b <= 57) continue;
       if (b === COMMA) commas++;
       else {
-        mask |= 1 << commas;
+        mask |= b === DOT ? 1 << commas : 0x10001 << commas;
         if (b < 32 || b === 127) odd = true;
         else if (b > 127) high = true;
       }

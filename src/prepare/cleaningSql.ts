@@ -21,9 +21,11 @@
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
 import { sqlString } from '../engine/SqlEngine.js';
 
-/** Field positions in the raw row, for the digit mask (bit i set: field i holds a byte other than 0-9). */
+/**
+ * Field positions in the raw row, for the digit mask: bit i set when field i holds a byte other than 0-9,
+ * bit 16 + i when it holds one other than 0-9 and '.'.
+ */
 const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(typeof RAW_COLUMNS)[number], number>;
-const DECIMAL = `'[0-9]{1,15}(\\.[0-9]{1,6})?'`;
 
 /** Raw column names as read (all VARCHAR), prefixed to keep them apart from typed ones. */
 export const rawCol = (c: string) => `r_${c}`;
@@ -44,7 +46,12 @@ WITH typed AS (
          WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,18}') THEN CAST(${r.customer_id} AS BIGINT) END AS cust,
     (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
-    CASE WHEN regexp_full_match(${r.tx_amount}, ${DECIMAL}) THEN CAST(${r.tx_amount} AS DOUBLE) END AS amt,
+    -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
+    CASE WHEN (digit_mask & ${1 << (16 + FIELD.tx_amount)}) = 0 AND length(${r.tx_amount}) BETWEEN 1 AND 22
+          AND length(${r.tx_amount}) - length(replace(${r.tx_amount}, '.', '')) <= 1
+          AND NOT starts_with(${r.tx_amount}, '.') AND NOT ends_with(${r.tx_amount}, '.')
+          AND length(${r.tx_amount}) - coalesce(nullif(strpos(${r.tx_amount}, '.'), 0), length(${r.tx_amount})) <= 6
+         THEN TRY_CAST(${r.tx_amount} AS DOUBLE) END AS amt,
     ${intOrNull('tx_time_seconds')} AS secs,
     TRY_CAST(${r.tx_time_days} AS BIGINT) AS days_in,
     ${intOrNull('tx_fraud')} AS fraud,

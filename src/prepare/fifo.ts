@@ -1,10 +1,11 @@
 /**
  * A named pipe between our line normalizer and the SQL engine's CSV reader, so raw bytes stream from storage
  * into the engine without ever being written to disk. The write end is opened read-write, which never blocks on
- * open; if the engine fails before reading everything, `abandon()` drains the pipe so no write stays stuck.
+ * open. The two hazards of pipes are handled here: closing the only writer before the reader opened (the reader
+ * would then wait forever in open), and a reader that stops early (our writes would block forever).
  */
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, openSync, readSync, closeSync, constants, rmSync, readdirSync, readlinkSync, type WriteStream } from 'node:fs';
+import { closeSync, constants, createWriteStream, openSync, readdirSync, readlinkSync, readSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 
 export class Fifo {
@@ -17,11 +18,10 @@ export class Fifo {
     rmSync(path, { force: true });
     execFileSync('mkfifo', ['-m', '600', path]);
     const fd = openSync(path, constants.O_RDWR);
-    return new Fifo(path, createWriteStream('', { fd, highWaterMark: 1 << 20 }));
-  }
-
-  async write(chunk: Buffer): Promise<void> {
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+    const stream = createWriteStream('', { fd, highWaterMark: 1 << 20 });
+    // Write errors surface through the caller's flow (the engine's query result); never as an unhandled event.
+    stream.on('error', () => undefined);
+    return new Fifo(path, stream);
   }
 
   /** Bytes queued in this process, not yet taken by the pipe. */
@@ -43,19 +43,18 @@ export class Fifo {
   }
 
   /**
-   * Closing the only write end before the reader has opened would drop buffered bytes and leave the reader
-   * waiting forever, so `end()` first waits until a second descriptor of this process (the engine's) refers to
-   * the pipe. Gives up when `failed` settles (the engine stopped without opening it).
+   * Waits until a second descriptor of this process (the engine's reader) refers to the pipe, so that closing
+   * our end delivers end-of-file instead of dropping buffered bytes. Gives up when `engineDone` settles.
    */
-  async waitForReader(failed: Promise<unknown>): Promise<boolean> {
+  async waitForReader(engineDone: Promise<unknown>): Promise<boolean> {
     let stop = false;
-    void failed.then(
+    void engineDone.then(
       () => (stop = true),
       () => (stop = true),
     );
     while (!stop) {
       if (openDescriptors(this.path) >= 2) return true;
-      await new Promise((r) => setTimeout(r, 2));
+      await sleep(2);
     }
     return false;
   }
@@ -69,38 +68,47 @@ export class Fifo {
     await once(this.stream, 'close').catch(() => undefined);
   }
 
-  /** Stops writing and empties the pipe so a write blocked on a full pipe can complete. */
-  async abandon(): Promise<void> {
-    let drainFd: number | undefined;
-    try {
-      drainFd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch {
-      /* pipe already gone */
-    }
-    const buf = Buffer.allocUnsafe(1 << 16);
-    const closed = new Promise<void>((resolve) => {
-      if (this.stream.closed || this.stream.destroyed) resolve();
-      else this.stream.once('close', () => resolve());
-    });
+  /** Stops writing: queued bytes are dropped, our descriptor closes once a pending write returns. */
+  destroyWriter(): void {
     this.stream.destroy();
-    for (let i = 0; drainFd !== undefined && i < 2000; i++) {
+  }
+
+  /**
+   * One step of abandoning the pipe while the engine may still use it: reads away whatever is buffered (so a write
+   * of ours blocked on a full pipe returns) and, once our writer is closed, opens and closes a write end (so a
+   * reader blocked opening the pipe gets end-of-file). Both never block.
+   */
+  unblock(): void {
+    const buf = Buffer.allocUnsafe(1 << 16);
+    try {
+      const fd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
       try {
-        while (readSync(drainFd, buf) > 0) {
+        while (readSync(fd, buf) > 0) {
           /* discard */
         }
       } catch {
-        /* EAGAIN: empty for now */
+        /* EAGAIN: nothing buffered */
+      } finally {
+        closeSync(fd);
       }
-      const done = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5))]);
-      if (done) break;
+    } catch {
+      /* the pipe is gone */
     }
-    if (drainFd !== undefined) closeSync(drainFd);
-    rmSync(this.path, { force: true });
+    if (!this.stream.closed) return;
+    try {
+      closeSync(openSync(this.path, constants.O_WRONLY | constants.O_NONBLOCK));
+    } catch {
+      /* ENXIO: nobody is opening it for reading */
+    }
   }
 
   remove(): void {
     rmSync(this.path, { force: true });
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function openDescriptors(path: string): number {

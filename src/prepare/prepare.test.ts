@@ -227,6 +227,17 @@ describe('prepare > bad input', () => {
   });
 });
 
+describe('prepare > engine failure', () => {
+  it('fails with the engine error, releases the pipes and commits nothing', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => ({ id: i }));
+    writeFileSync(join(raw, '2019-08-22.txt'), courseFile(rows));
+    await expect(prepare({ raw, lake, workDir: dir, memoryLimit: '1MB' })).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+    expect(await lakeRows()).toEqual([]);
+    const again = await prepare({ raw, lake, workDir: dir });
+    expect(again.kept).toBe(60_000);
+  });
+});
+
 describe('prepare > dedup', () => {
   it('keeps the first occurrence inside a file, across files and across runs', async () => {
     writeFileSync(join(raw, '2019-08-22.txt'), courseFile([{ id: 0 }, { id: 1 }, { id: 0 }, { id: 2 }]));

@@ -288,9 +288,7 @@ async function loadIntoStaged(
     structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
     rejects.write(`${rejectJson(file, r)}\n`);
   });
-  const fifo = FifoFanout.create(dir, ctx.readers);
-  const query = ctx.engine.run(cleaning.stagedTableSql(readForwardedSql(fifo.paths)));
-  query.catch(() => undefined);
+  const { fanout: pipes, query } = FifoFanout.open(dir, ctx.readers, (paths) => ctx.engine.run(cleaning.stagedTableSql(readForwardedSql(paths))));
   const hash = createHash('sha256');
   let bytesRead = 0;
   let source: Awaited<ReturnType<typeof openDecoded>> | undefined;
@@ -306,23 +304,26 @@ async function loadIntoStaged(
     );
     let lastReport = 0;
     for await (const chunk of source.chunks) {
-      for (const out of normalizer.push(chunk as Buffer)) await fifo.write(out);
+      for (const out of normalizer.push(chunk as Buffer)) await pipes.write(out);
+      // A file of garbage turns into as many rejects as lines: keep their buffer bounded too.
+      if (rejects.writableNeedDrain) await once(rejects, 'drain');
       if (bytesRead - lastReport > 8 << 20) {
         lastReport = bytesRead;
         progress(bytesRead, normalizer.rows);
       }
     }
-    for (const out of normalizer.finish()) await fifo.write(out);
-    await fifo.end(query);
+    for (const out of normalizer.finish()) await pipes.write(out);
+    await pipes.end();
     await query;
     progress(bytesRead, normalizer.rows);
   } catch (e) {
-    await fifo.abandon();
-    await query.catch(() => undefined);
+    await pipes.abandon();
+    // When the engine failed first, its error is the one that explains the failure.
+    await query;
     throw e;
   } finally {
     source?.close();
-    fifo.remove();
+    pipes.remove();
     await closeStream(rejects);
   }
   return { normalizer, structural, sha256: hash.digest('hex') };
