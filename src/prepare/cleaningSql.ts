@@ -118,7 +118,7 @@ SELECT
   s.term_missing AS terminal_id_missing,
   ${sqlString(file)} AS source_file,
   s.line AS source_line,
-  strftime(s.ts, '%Y-%m-%d') AS day
+  CAST(s.ts AS DATE) AS day
 FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
 WHERE s.reason IS NULL`;
 }
