@@ -211,6 +211,11 @@ describe('prepare > bad input', () => {
     expect(r.errors[0].message).toContain('tx_datetime');
   });
 
+  it('fails on a raw directory that does not exist, and accepts an empty one', async () => {
+    await expect(prepare({ raw: join(dir, 'no-such-dir'), lake, workDir: dir })).rejects.toMatchObject({ code: 'RAW_NOT_FOUND' });
+    expect(await run()).toMatchObject({ ok: true, files: 0, rowsIn: 0 });
+  });
+
   it('reports an object that disappears between listing and reading', async () => {
     writeFileSync(join(raw, '2019-08-22.txt'), courseFile([{ id: 0 }]));
     writeFileSync(join(raw, '2019-08-23.txt'), courseFile([{ id: 1 }]));

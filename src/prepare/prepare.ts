@@ -6,9 +6,10 @@
  * lake one clean run would have produced.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
@@ -91,6 +92,10 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     const log = await CommitLog.load(lakeStore, signal);
     await removeUncommitted(lakeStore, log, signal);
     const candidates = (await rawStore.list('', signal)).filter((o) => RAW_FILE_PATTERN.test(o.key));
+    if (candidates.length === 0 && rawStore.uri.startsWith('file:') && !existsSync(fileURLToPath(rawStore.uri))) {
+      // An empty inbox is normal; a raw directory that does not exist is almost always a typo.
+      throw new StorageError('RAW_NOT_FOUND', `raw directory ${fileURLToPath(rawStore.uri)} does not exist`, { context: { uri: rawStore.uri } });
+    }
     const ledger = log.ledger();
     const todo: ObjectInfo[] = [];
     for (const info of candidates) {
