@@ -26,16 +26,12 @@ export class LocalStore implements ObjectStore {
     this.uri = pathToFileURL(root).href;
   }
 
-  /** Opens (and creates if needed) the directory `root`. */
+  /**
+   * Opens the directory `root`. It is created by the first write, not here: opening a mistyped input directory
+   * must not leave an empty one behind that makes the typo look like "no files yet".
+   */
   static async create(root: string): Promise<LocalStore> {
-    const abs = path.resolve(root);
-    const store = new LocalStore(abs);
-    try {
-      await fs.mkdir(abs, { recursive: true });
-    } catch (e) {
-      throw store.fail(e, '', 'write');
-    }
-    return store;
+    return new LocalStore(path.resolve(root));
   }
 
   async head(key: string): Promise<ObjectInfo | undefined> {
