@@ -43,7 +43,7 @@ interface Outcome {
 /** `killWhen` is polled every few milliseconds; when it returns true the process gets SIGKILL. */
 function runPrepare(lake: string, env: Record<string, string> = {}, killWhen?: () => boolean): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'prepare', '--raw', raw, '--lake', lake, '--json', '--work-dir', dir], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'prepare', '--raw', raw, '--lake', lake, '--json', '--work-dir', dir], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -70,7 +70,7 @@ export function datasetKey(p: GenerateParams): string {
   return `d${p.days}-c${p.customers}-t${p.terminals}-s${p.seed}-${p.noise}`;
 }
 
-/** The CLI under test: the `fraudops` entry of package.json's `bin` (dist/cli/main.js when it names none). */
+/** The CLI under test: the `fraudops` entry of package.json's `bin` (dist/cli/bin.js when it names none). */
 export function cliPath(root: string): string {
   try {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: string | Record<string, string> };
@@ -79,7 +79,7 @@ export function cliPath(root: string): string {
   } catch {
     /* fall through to the documented default */
   }
-  return join(root, 'dist', 'cli', 'main.js');
+  return join(root, 'dist', 'cli', 'bin.js');
 }
 
 /** `extra` holds flags that change speed but not output (e.g. `--workers 2`), so they stay out of the cache key. */

@@ -6,7 +6,7 @@
 import type { OptionSpecs, OptionValues } from './options.js';
 
 export interface BenchContext {
-  /** Repository root; the CLI under test is `<root>/dist/cli/main.js`. */
+  /** Repository root; the CLI under test is `<root>/dist/cli/bin.js`. */
   root: string;
   /** Where generated inputs are kept between runs and scratch outputs are written (default `.data/bench`). */
   dataDir: string;

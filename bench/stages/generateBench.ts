@@ -16,7 +16,7 @@ export const generateBench: BenchStage = {
   name: 'generate',
   summary: 'rows/s of `fraudops generate` against 3M rows/s and the raw disk write floor',
   description:
-    'Runs `node dist/cli/main.js generate --out <dir> --days N --customers C --terminals T --seed S --noise course`, ' +
+    'Runs `node dist/cli/bin.js generate --out <dir> --days N --customers C --terminals T --seed S --noise course`, ' +
     'counts rows from <dir>/_manifest.json (totals.rows) or by lines, then writes the same number of bytes with dd ' +
     '(no fsync, as the generator) as the floor. The generated files become the cached input of the prepare bench.',
   options: {

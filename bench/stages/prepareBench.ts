@@ -22,7 +22,7 @@ export const prepareBench: BenchStage = {
   summary: '`fraudops prepare` against PySpark local[2] (≥5× faster) and the read floor (≤4×)',
   description:
     'Generates (or reuses) the raw files, reads them once to warm the page cache, then times on the same files: ' +
-    '`cat` to /dev/null (read floor); `node dist/cli/main.js prepare --raw <dir> --lake <fresh dir> --json` (ours); ' +
+    '`cat` to /dev/null (read floor); `node dist/cli/bin.js prepare --raw <dir> --lake <fresh dir> --json` (ours); ' +
     'bench/peers/pyspark_prepare.py in local[2] (dedup on transaction_id, terminal_id 0 when missing, abs customer_id, ' +
     'drop unparseable datetimes, recompute tx_time_days, Parquet zstd partitioned by day).',
   options: {

@@ -4,8 +4,6 @@
  * --json), never as a stack trace, unless FRAUDOPS_DEBUG is set.
  */
 import { parseArgs } from 'node:util';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isFraudopsError, ConfigError } from '../errors.js';
 import { resolveFlags } from '../config/resolveFlags.js';
 import { loadConfigFile } from '../config/loadConfigFile.js';
@@ -112,24 +110,4 @@ async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
-}
-
-// `node dist/cli/main.js ...` works as well as the `fraudops` bin (dist/cli/bin.js).
-function isEntryPoint(): boolean {
-  try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
-  } catch {
-    return false;
-  }
-}
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`error[INTERNAL]: ${String(e)}\n`);
-      process.exitCode = EXIT_FAILURE;
-    },
-  );
 }

@@ -9,6 +9,7 @@ import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
+import { mulberry32 } from '../models/random.js';
 import { addDays } from '../features/buildFeatures.js';
 import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from './FeatureFrame.js';
 import { evaluate, type MetricName, type Metrics } from './evaluate.js';
@@ -35,18 +36,6 @@ function cartesian(grid: Record<string, number[]>): Record<string, number>[] {
   let out: Record<string, number>[] = [{}];
   for (const [k, values] of Object.entries(grid)) out = out.flatMap((p) => values.map((v) => ({ ...p, [k]: v })));
   return out;
-}
-
-/** A small seeded generator (mulberry32) so random search is reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomGbdt(r: () => number): Record<string, number> {
@@ -76,7 +65,7 @@ export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number,
       const step = Math.max(1, all.length / Math.max(1, trials));
       for (let i = 0; i < all.length && out.length < trials * kinds.length; i += step) out.push({ kind, params: all[Math.floor(i)] });
     } else {
-      const r = rng(seed);
+      const r = mulberry32(seed);
       for (let i = 0; i < trials; i++) out.push({ kind, params: randomGbdt(r) });
     }
   }
