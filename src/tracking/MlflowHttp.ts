@@ -38,6 +38,9 @@ const ERROR_CODES: Record<string, TrackingCode> = {
   REQUEST_LIMIT_EXCEEDED: TrackingCodes.UNAVAILABLE,
 };
 
+/** Socket errors of a connection closed under a request: the server never saw it, or saw it cut short. */
+const STALE_CONNECTION = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
+
 export class MlflowHttp {
   private readonly headers: Record<string, string> = {};
   private readonly timeoutMs: number;
@@ -72,16 +75,25 @@ export class MlflowHttp {
     init: { body?: RequestInit['body']; headers?: Record<string, string>; timeoutMs?: number } = {},
   ): Promise<Response> {
     const url = `${this.baseUrl}/${path}`;
-    let res: Response;
-    try {
-      res = await fetch(url, {
+    const streamed = !!init.body && typeof init.body === 'object' && 'getReader' in init.body;
+    const send = () =>
+      fetch(url, {
         method,
         headers: { ...this.headers, ...init.headers },
         body: init.body,
         signal: AbortSignal.timeout(init.timeoutMs ?? this.timeoutMs),
         // Needed by Node's fetch when the body is a stream.
-        ...(init.body && typeof init.body === 'object' && 'getReader' in init.body ? { duplex: 'half' } : {}),
+        ...(streamed ? { duplex: 'half' } : {}),
       } as RequestInit);
+    let res: Response;
+    try {
+      res = await send().catch((e: unknown) => {
+        // A pooled keep-alive connection the server closed while this process was busy (a synchronous model fit
+        // keeps the pool from noticing) fails the next request before the server reads it: send it once more on
+        // a fresh connection, as MLflow's own client does. A stream body cannot be sent twice.
+        if (streamed || !STALE_CONNECTION.has(String((e as { cause?: { code?: string } }).cause?.code))) throw e;
+        return send();
+      });
     } catch (e) {
       throw this.unavailable(path, e);
     }
