@@ -28,8 +28,17 @@ beforeAll(async () => {
   fraudLake = await tinyLake(join(dir, 'fraud'), { days: 35, fraud: (_, i) => i === 3 });
   cleanLake = await tinyLake(join(dir, 'clean'), { days: 35 });
   holeLake = await tinyLake(join(dir, 'hole'), { days: 35, skipDays: [20], fraud: (_, i) => i === 3 });
+  const { CommitLog } = await import('../src/lake/CommitLog.js');
+  const { openStore } = await import('../src/storage/openStore.js');
+  const store = await openStore(fraudLake);
+  fraudDayZero = (await CommitLog.load(store)).parts().map((p) => p.day).sort()[0];
+  await store.close();
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** First day of the tiny lakes (see tinyLake). */
+let fraudDayZero = '';
+const addDaysIso = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 let trackers = 0;
 /** A fresh embedded store per test, so each test sees only its own runs. */
@@ -77,6 +86,14 @@ describe('train > bad input > windows', () => {
     expect(await runsOf(uri)).toEqual([]);
   });
 
+  it('a lake too short for one validation fold is LAKE_TOO_SHORT, naming the day it starts, before any run', async () => {
+    const uri = tracking();
+    const e = await failure({ lake: fraudLake, tracking: uri, trainStart: addDaysIso(fraudDayZero, 10) });
+    expect(e.code).toBe('LAKE_TOO_SHORT');
+    expect(e.message).toContain(fraudDayZero);
+    expect(await runsOf(uri)).toEqual([]);
+  });
+
   it('a training window after the lake ends is LAKE_MISSING_DAYS, and its run is FAILED', async () => {
     const uri = tracking();
     const e = await failure({ lake: fraudLake, trainStart: '2030-01-01', tracking: uri });
@@ -85,8 +102,8 @@ describe('train > bad input > windows', () => {
     expect(runs.map((r) => [r.info.status, r.data.tags[FAILURE_TAG]])).toEqual([['FAILED', 'LAKE_MISSING_DAYS']]);
   });
 
-  it('a training window before the lake starts is LAKE_MISSING_DAYS', async () => {
-    expect((await failure({ lake: fraudLake, trainStart: '2000-01-01', tracking: tracking() })).code).toBe('LAKE_MISSING_DAYS');
+  it('a training window before the lake starts is LAKE_TOO_SHORT', async () => {
+    expect((await failure({ lake: fraudLake, trainStart: '2000-01-01', tracking: tracking() })).code).toBe('LAKE_TOO_SHORT');
   });
 
   it('a lake with a missing day inside the needed range is LAKE_MISSING_DAYS, counting the one missing day', async () => {

@@ -99,7 +99,15 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     // As many validation folds as the lake holds data for (at most the requested number, at least one).
     let folds = positive('folds', o.folds ?? 4);
     while (folds > 1 && earliestDay(windows, folds) < lakeDays[0]) folds--;
-    const from = earliestDay(windows, folds) < lakeDays[0] ? trainStart : earliestDay(windows, folds);
+    const from = earliestDay(windows, folds);
+    if (from < lakeDays[0]) {
+      const needed = trainDays + delayDays + testDays + delayDays + testDays;
+      throw new FraudopsError(
+        'LAKE_TOO_SHORT',
+        `${lake.uri}: training from ${trainStart} needs data from ${from} (one validation fold: ${needed} days in all), but the lake starts on ${lakeDays[0]}; prepare more days or pass a later --train-start`,
+        { context: { uri: lake.uri, lakeStart: lakeDays[0], needFrom: from } },
+      );
+    }
 
     return await withRun(
       tracker,
