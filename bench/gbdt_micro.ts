@@ -4,15 +4,22 @@
  * JSON (identical hashes = identical models), and where the training thread spends its time by phase
  * (binning, gradients, histograms, split finding, partitioning, score update). `--profile` also takes a V8
  * CPU profile in-process and buckets it by function (inlined functions count towards their caller).
- * Not a test; compare its numbers run against run on the same machine.
+ * `--lightgbm` also trains LightGBM (the project venv's) on the same matrix with the same parameters, one and
+ * two threads, and prints our time over its time and both held-out AUCs (on a second matrix of the same
+ * shape). Not a test; compare its numbers run against run on the same machine.
  *
  *   npx tsx bench/gbdt_micro.ts [--sizes 70k,1M] [--threads 1,2] [--repeat 3] [--trees 200] [--profile]
- *        [--cpu-profile out.cpuprofile]
+ *        [--lightgbm] [--min-parallel-cells N] [--cpu-profile out.cpuprofile]
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { auc } from '../src/metrics/auc.js';
 import type { Matrix } from '../src/models/Classifier.js';
 import { GbdtClassifier } from '../src/models/gbdt/GbdtClassifier.js';
 import { newPhaseTimes, trainGbdt } from '../src/models/gbdt/trainGbdt.js';
@@ -26,6 +33,9 @@ const { values } = parseArgs({
     trees: { type: 'string', default: '200' },
     leaves: { type: 'string', default: '31' },
     profile: { type: 'boolean', default: false },
+    lightgbm: { type: 'boolean', default: false },
+    /** Override the minParallelCells default (to tune it). */
+    'min-parallel-cells': { type: 'string' },
     /** Also write the profile for DevTools / speedscope. */
     'cpu-profile': { type: 'string' },
   },
@@ -108,6 +118,47 @@ function bucket(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: 
   return out;
 }
 
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** LightGBM with our parameters under their LightGBM names; times Dataset construction (its binning) and training. */
+const LIGHTGBM_SCRIPT = `
+import json, sys, time
+import numpy as np, lightgbm as lgb
+from sklearn.metrics import roc_auc_score
+d, rows, cols, trees, leaves, repeat = sys.argv[1], *map(int, sys.argv[2:7])
+X = np.fromfile(d + '/X.f64').reshape(rows, cols)
+y = np.fromfile(d + '/y.u8', dtype=np.uint8)
+Xt = np.fromfile(d + '/Xt.f64').reshape(-1, cols)
+yt = np.fromfile(d + '/yt.u8', dtype=np.uint8)
+out = {}
+for threads in map(int, sys.argv[7].split(',')):
+    params = dict(objective='binary', num_leaves=leaves, learning_rate=0.05, max_bin=255, min_data_in_leaf=20,
+                  min_sum_hessian_in_leaf=1e-3, lambda_l2=0.0, force_col_wise=True, num_threads=threads,
+                  bin_construct_sample_cnt=200000, verbose=-1, seed=0, deterministic=True)
+    times = []
+    for _ in range(repeat + 1):  # the first fit warms up
+        t0 = time.perf_counter()
+        booster = lgb.train(params, lgb.Dataset(X, y), num_boost_round=trees)
+        times.append((time.perf_counter() - t0) * 1000)
+    out[threads] = dict(ms=sorted(times[1:])[len(times[1:]) // 2], auc=roc_auc_score(yt, booster.predict(Xt)))
+print(json.dumps(out))
+`;
+
+function lightgbm(X: Matrix, y: Uint8Array, test: { X: Matrix; y: Uint8Array }, trees: number, leaves: number, repeat: number, threads: number[]): Record<string, { ms: number; auc: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gbdt-micro-'));
+  try {
+    writeFileSync(join(dir, 'X.f64'), X.data);
+    writeFileSync(join(dir, 'y.u8'), y);
+    writeFileSync(join(dir, 'Xt.f64'), test.X.data);
+    writeFileSync(join(dir, 'yt.u8'), test.y);
+    const python = join(ROOT, '.services', 'py', 'bin', 'python');
+    const args = ['-c', LIGHTGBM_SCRIPT, dir, ...[X.rows, X.cols, trees, leaves, repeat].map(String), threads.join(',')];
+    return JSON.parse(execFileSync(python, args, { encoding: 'utf8' })) as Record<string, { ms: number; auc: number }>;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const hashOf = (json: unknown): string => createHash('sha256').update(JSON.stringify(json)).digest('hex').slice(0, 12);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -117,35 +168,53 @@ async function main(): Promise<void> {
   const repeat = Number(values.repeat);
   const nEstimators = Number(values.trees);
   const numLeaves = Number(values.leaves);
+  const minParallelCells = values['min-parallel-cells'] === undefined ? undefined : Number(values['min-parallel-cells']);
   for (const rows of sizes) {
     const { X, y } = fraudLike(rows, 1);
     const pos = y.reduce((s, v) => s + v, 0);
     console.log(`\n${rows} × ${X.cols}, ${((100 * pos) / rows).toFixed(2)}% positives, ${nEstimators} trees, ${numLeaves} leaves`);
-    const fit = (threads: number): Promise<{ toJSON(): unknown }> =>
-      new GbdtClassifier({ numLeaves, nEstimators, learningRate: 0.05, threads }).fit(X, y);
+    const fit = (threads: number): Promise<{ toJSON(): unknown; predictProba(X: Matrix): Float64Array }> =>
+      new GbdtClassifier({ numLeaves, nEstimators, learningRate: 0.05, threads, minParallelCells }).fit(X, y);
     await fit(1); // warm-up: JIT, worker source
+    const test = values.lightgbm ? fraudLike(rows, 2) : undefined;
     const perThreads = new Map<number, number>();
-    for (const threads of threadCounts) {
-      const times: number[] = [];
-      let hash = '';
-      for (let r = 0; r < repeat; r++) {
+    const times = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
+    const hashes = new Map<number, string>();
+    let ourAuc = NaN;
+    // thread counts interleaved within each repeat, so load from other processes falls on all of them alike
+    for (let r = 0; r < repeat; r++) {
+      for (const threads of threadCounts) {
         const t0 = performance.now();
         const model = await fit(threads);
-        times.push(performance.now() - t0);
-        hash = hashOf(model.toJSON());
+        times.get(threads)!.push(performance.now() - t0);
+        hashes.set(threads, hashOf(model.toJSON()));
+        if (test !== undefined) ourAuc = auc(test.y, model.predictProba(test.X));
       }
-      const t = median(times);
+    }
+    for (const threads of threadCounts) {
+      const ts = times.get(threads)!;
+      const t = median(ts);
       perThreads.set(threads, t);
       const ratio = threads === threadCounts[0] ? '' : `  (${(t / perThreads.get(threadCounts[0])!).toFixed(2)}× threads=${threadCounts[0]})`;
       console.log(
-        `threads=${threads}: ${t.toFixed(0)} ms/fit (median of ${repeat}: ${times.map((x) => x.toFixed(0)).join(', ')}), ` +
-          `${(t / nEstimators).toFixed(2)} ms/tree, model ${hash}${ratio}`,
+        `threads=${threads}: ${t.toFixed(0)} ms/fit (median of ${repeat}: ${ts.map((x) => x.toFixed(0)).join(', ')}), ` +
+          `${(t / nEstimators).toFixed(2)} ms/tree, model ${hashes.get(threads)!}${ratio}`,
       );
+    }
+    if (test !== undefined) {
+      const peer = lightgbm(X, y, test, nEstimators, numLeaves, repeat, threadCounts);
+      for (const threads of threadCounts) {
+        const { ms, auc: peerAuc } = peer[threads];
+        console.log(
+          `LightGBM threads=${threads}: ${ms.toFixed(0)} ms/fit, ${(ms / nEstimators).toFixed(2)} ms/tree; ours / LightGBM ` +
+            `${(perThreads.get(threads)! / ms).toFixed(2)}×; held-out AUC ours ${ourAuc.toFixed(4)}, LightGBM ${peerAuc.toFixed(4)}`,
+        );
+      }
     }
     for (const threads of threadCounts) {
       const times = newPhaseTimes();
       const t0 = performance.now();
-      await trainGbdt(X, y, { numLeaves, nEstimators, learningRate: 0.05, threads }, { phaseTimes: times });
+      await trainGbdt(X, y, { numLeaves, nEstimators, learningRate: 0.05, threads, minParallelCells }, { phaseTimes: times });
       const wall = performance.now() - t0;
       const parts = Object.entries(times).map(([k, ms]) => `${k} ${ms.toFixed(0)} (${((100 * ms) / wall).toFixed(0)}%)`);
       const rest = wall - Object.values(times).reduce((a, b) => a + b, 0);

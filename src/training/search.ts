@@ -5,6 +5,7 @@
  * training window starts at trainStart − (delay + V) − k·V, then the same train/delay/validation lengths follow.
  */
 import { FraudopsError } from '../errors.js';
+import type { BinnedDataset } from '../models/gbdt/binDataset.js';
 import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
@@ -72,10 +73,21 @@ export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number,
   return out;
 }
 
-export async function fitCandidate(c: Candidate, set: LabeledSet, seed: number, signal?: AbortSignal): Promise<Model> {
+/** One training set binned per binning parameters, so GBDT candidates sharing them bin it once (same models). */
+export type BinnedCache = Map<string, BinnedDataset>;
+
+export async function fitCandidate(c: Candidate, set: LabeledSet, seed: number, signal?: AbortSignal, binned?: BinnedCache): Promise<Model> {
   if (c.kind === 'logreg') return new LogisticRegression(c.params as LogRegParams).fit(set.X, set.y, { signal });
   const params: GbdtParams = { ...c.params, seed };
-  return new GbdtClassifier(params).fit(set.X, set.y, { signal });
+  const gbdt = new GbdtClassifier(params);
+  if (binned === undefined) return gbdt.fit(set.X, set.y, { signal });
+  const key = `${params.maxBins ?? 'default'}/${params.binSampleSize ?? 'default'}`;
+  let data = binned.get(key);
+  if (data === undefined) {
+    data = gbdt.bin(set.X);
+    binned.set(key, data);
+  }
+  return gbdt.fitBinned(data, set.y, { signal });
 }
 
 export function foldWindows(w: SplitWindows, folds: number): SplitWindows[] {
@@ -112,12 +124,13 @@ export async function prequentialSearch(
   o: { folds: number; metric: MetricName; seed: number; signal?: AbortSignal; onTrial?: (t: TrialResult, total: number) => void },
 ): Promise<SearchResult> {
   const splits = foldWindows(w, o.folds).map((fw) => splitFrame(frame, fw));
+  const binned = splits.map((): BinnedCache => new Map());
   const trials: TrialResult[] = [];
   for (let i = 0; i < cands.length; i++) {
     o.signal?.throwIfAborted();
     const foldMetrics: Metrics[] = [];
-    for (const s of splits) {
-      const model = await fitCandidate(cands[i], s.train, o.seed, o.signal);
+    for (const [k, s] of splits.entries()) {
+      const model = await fitCandidate(cands[i], s.train, o.seed, o.signal, binned[k]);
       foldMetrics.push(evaluate(s.test, model.predictProba(s.test.X)));
     }
     const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;

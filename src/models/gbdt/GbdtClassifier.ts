@@ -5,14 +5,19 @@
  */
 import type { Classifier, Matrix } from '../Classifier.js';
 import type { GbdtModel } from './GbdtModel.js';
+import { binDataset, type BinnedDataset } from './binDataset.js';
 import { resolveGbdtParams, type GbdtParams } from './GbdtParams.js';
-import { trainGbdt, type GbdtFitOptions } from './trainGbdt.js';
+import { trainGbdt, trainGbdtBinned, type GbdtFitOptions } from './trainGbdt.js';
 
 /**
  * @example
  * const gbdt = new GbdtClassifier({ numLeaves: 31, learningRate: 0.05, nEstimators: 500, earlyStoppingRounds: 50 });
  * const model = await gbdt.fit(X, y, { validation: { X: Xval, y: yval } });
  * const p = model.predictProba(Xtest);
+ *
+ * // many fits on one matrix: bin it once (candidates must share maxBins and binSampleSize)
+ * const binned = gbdt.bin(X);
+ * const other = await new GbdtClassifier({ numLeaves: 15 }).fitBinned(binned, y);
  */
 export class GbdtClassifier implements Classifier<GbdtModel, GbdtFitOptions> {
   readonly kind = 'gbdt';
@@ -23,5 +28,15 @@ export class GbdtClassifier implements Classifier<GbdtModel, GbdtFitOptions> {
 
   async fit(X: Matrix, y: Uint8Array, options: GbdtFitOptions = {}): Promise<GbdtModel> {
     return (await trainGbdt(X, y, this.params, options)).model;
+  }
+
+  /** Bins `X` with this classifier's maxBins and binSampleSize, for `fitBinned` (of any classifier sharing them). */
+  bin(X: Matrix): BinnedDataset {
+    return binDataset(X, this.params);
+  }
+
+  /** The same model as `fit` on the matrix `data` was binned from. */
+  async fitBinned(data: BinnedDataset, y: Uint8Array, options: GbdtFitOptions = {}): Promise<GbdtModel> {
+    return (await trainGbdtBinned(data, y, this.params, options)).model;
   }
 }

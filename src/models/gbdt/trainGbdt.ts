@@ -1,14 +1,15 @@
 /**
- * The boosting loop for binary log loss: bin the features once, then per round compute gradients
+ * The boosting loop for binary log loss: bin the features once (or take them binned), then per round compute gradients
  * (p − y)·w and hessians p(1 − p)·w, draw the round's rows and features, grow a tree and add it to the
  * scores. With a validation set, its log loss is tracked each round and early stopping keeps the trees up
  * to the best round. Randomness (bagging, feature sampling) comes from one seeded stream, so a seed fixes
  * the model; thread count never changes it.
  */
 import type { Matrix } from '../Classifier.js';
-import { checkColumns, checkFitInputs, modelInputInvalid, throwIfAborted } from '../inputs.js';
+import { checkColumns, checkFitInputs, modelInputInvalid, modelParamInvalid, throwIfAborted } from '../inputs.js';
 import { mulberry32 } from '../random.js';
-import { binMatrix, computeBinEdges, type BinnedMatrix } from './binning.js';
+import { binDataset, type BinnedDataset } from './binDataset.js';
+import type { BinnedMatrix } from './binning.js';
 import { GbdtModel, type GbdtTree } from './GbdtModel.js';
 import { resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './GbdtParams.js';
 import { growTree, type GrownTree, type TreeContext } from './growTree.js';
@@ -45,9 +46,46 @@ export interface GbdtTrainResult {
 export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {}, options: GbdtFitOptions = {}): Promise<GbdtTrainResult> {
   const p = resolveGbdtParams(params);
   checkFitInputs(X, y, options.sampleWeight);
+  checkValidation(X.names, p, options);
+  // workers boot while the data is binned
+  const builder = HistogramBuilder.start(threadsFor(X.rows, X.cols, p), p.minParallelCells);
+  try {
+    const t0 = performance.now();
+    const data = binDataset(X, p);
+    if (options.phaseTimes !== undefined) options.phaseTimes.binning += performance.now() - t0;
+    return await boost(data, y, p, options, builder);
+  } finally {
+    await builder.close();
+  }
+}
+
+/**
+ * Trains on a dataset binned by `binDataset` with the same maxBins and binSampleSize: the same model as
+ * `trainGbdt` on the matrix, without binning again.
+ */
+export async function trainGbdtBinned(
+  data: BinnedDataset, y: Uint8Array, params: GbdtParams = {}, options: GbdtFitOptions = {},
+): Promise<GbdtTrainResult> {
+  const p = resolveGbdtParams(params);
+  if (p.maxBins !== data.maxBins) throw modelParamInvalid('maxBins', `is ${p.maxBins}, the dataset was binned with ${data.maxBins}`);
+  if (p.binSampleSize !== data.binSampleSize) {
+    throw modelParamInvalid('binSampleSize', `is ${p.binSampleSize}, the dataset was binned with ${data.binSampleSize}`);
+  }
+  // the matrix was checked when binned; a column-less stand-in of its height checks labels and weights
+  checkFitInputs({ rows: data.matrix.rows, cols: 0, data: new Float64Array(0), names: [] }, y, options.sampleWeight);
+  checkValidation(data.names, p, options);
+  const builder = HistogramBuilder.start(threadsFor(data.matrix.rows, data.matrix.cols, p), p.minParallelCells);
+  try {
+    return await boost(data, y, p, options, builder);
+  } finally {
+    await builder.close();
+  }
+}
+
+function checkValidation(names: readonly string[], p: ResolvedGbdtParams, options: GbdtFitOptions): void {
   const val = options.validation;
   if (val !== undefined) {
-    checkColumns(val.X, X.names);
+    checkColumns(val.X, names);
     if (val.y.length !== val.X.rows) throw modelInputInvalid(`validation y has ${val.y.length} labels for ${val.X.rows} rows`);
     if (val.y.some((v) => v > 1)) throw modelInputInvalid('validation labels must be 0 or 1');
     if (val.sampleWeight !== undefined && val.sampleWeight.length !== val.X.rows) {
@@ -57,27 +95,20 @@ export async function trainGbdt(X: Matrix, y: Uint8Array, params: GbdtParams = {
     throw modelInputInvalid('earlyStoppingRounds needs a validation set');
   }
   throwIfAborted(options.signal);
-
-  const n = X.rows;
-  const F = X.cols;
-  // workers only pay off when some leaf (the root at least) is big enough to be split across them
-  const threads = n * F >= p.minParallelCells ? Math.min(p.threads, F) : 1;
-  const builder = HistogramBuilder.start(threads, p.minParallelCells);
-  try {
-    return await boost(X, y, p, options, builder);
-  } finally {
-    await builder.close();
-  }
 }
 
-async function boost(X: Matrix, y: Uint8Array, p: ResolvedGbdtParams, options: GbdtFitOptions, builder: HistogramBuilder): Promise<GbdtTrainResult> {
+/** Workers only pay off when some leaf (the root at least) is big enough to be split across them. */
+function threadsFor(rows: number, cols: number, p: ResolvedGbdtParams): number {
+  return rows * cols >= p.minParallelCells ? Math.min(p.threads, cols) : 1;
+}
+
+async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams, options: GbdtFitOptions, builder: HistogramBuilder): Promise<GbdtTrainResult> {
   const val = options.validation;
-  const n = X.rows;
-  const F = X.cols;
+  const data = binned.matrix;
+  const n = data.rows;
+  const F = data.cols;
   const times = options.phaseTimes;
   let t0 = times === undefined ? 0 : performance.now();
-  const edges = computeBinEdges(X, p.maxBins, p.binSampleSize);
-  const data = binMatrix(X, edges);
 
   // weights: sample weight × scale_pos_weight on positives; the start score uses sample weights only (as LightGBM)
   const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
@@ -156,7 +187,7 @@ async function boost(X: Matrix, y: Uint8Array, p: ResolvedGbdtParams, options: G
     trees.push(out);
 
     if (val !== undefined && valScore !== undefined) {
-      const single = new GbdtModel({ featureNames: X.names, initScore: 0, trees: [out], binEdges: [] });
+      const single = new GbdtModel({ featureNames: [...binned.names], initScore: 0, trees: [out], binEdges: [] });
       const add = single.predictRaw(val.X);
       for (let i = 0; i < add.length; i++) valScore[i] += add[i];
       const loss = weightedLogLoss(val.y, valScore, val.sampleWeight);
@@ -170,10 +201,10 @@ async function boost(X: Matrix, y: Uint8Array, p: ResolvedGbdtParams, options: G
 
   const keep = val !== undefined && p.earlyStoppingRounds > 0 ? bestRound + 1 : trees.length;
   const model = new GbdtModel({
-    featureNames: [...X.names],
+    featureNames: [...binned.names],
     initScore,
     trees: trees.slice(0, keep),
-    binEdges: edges,
+    binEdges: data.edges,
     bestIteration: val !== undefined && p.earlyStoppingRounds > 0 ? keep : undefined,
   });
   return { model, validationLoss };
