@@ -71,7 +71,6 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   const signal = options.signal;
   const rawStore = options.rawStore ?? (await openStore(options.raw));
   const lakeStore = options.lakeStore ?? (await openStore(options.lake));
-  const ownsStores = !options.rawStore;
   const workRoot = options.workDir ?? tmpdir();
   removeDeadWorkDirs(workRoot);
   const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
@@ -111,21 +110,22 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
         threads: options.threads,
       });
     }
+    const ctx = engine && {
+      rawStore,
+      lakeStore,
+      engine,
+      log,
+      work,
+      cacheDir: options.cacheDir ?? join(work, 'cache'),
+      readers: Math.max(1, options.threads ?? availableParallelism()),
+      signal,
+    };
     for (let i = 0; i < todo.length; i++) {
       signal?.throwIfAborted();
       const info = todo[i];
       try {
         const fileReport = await prepareFile(
-          {
-            rawStore,
-            lakeStore,
-            engine: engine!,
-            log,
-            work,
-            cacheDir: options.cacheDir ?? join(work, 'cache'),
-            readers: Math.max(1, options.threads ?? availableParallelism()),
-            signal,
-          },
+          ctx!,
           info,
           (bytesRead, rows) =>
             options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows }),
@@ -144,7 +144,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   } finally {
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
-    if (ownsStores) await rawStore.close();
+    if (!options.rawStore) await rawStore.close();
     if (!options.lakeStore) await lakeStore.close();
   }
 }
