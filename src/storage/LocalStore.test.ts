@@ -28,12 +28,17 @@ describe('storage > local', () => {
     expect((await b.readBytes('x')).toString()).toBe('y');
   });
 
-  it('hides temporary files from list', async () => {
+  it('hides temporary files from list, and removes those of writers that died', async () => {
     const dir = fresh();
     const s = await LocalStore.create(dir);
     await s.write('a', '1');
-    await fs.writeFile(path.join(dir, '.fraudops-tmp-123-a'), 'partial');
+    const live = `.fraudops-tmp-${process.pid}-0a0b-a`;
+    // A pid far above the kernel's pid_max: no such process can exist.
+    const dead = '.fraudops-tmp-999999999-0c0d-a';
+    await fs.writeFile(path.join(dir, live), 'in progress');
+    await fs.writeFile(path.join(dir, dead), 'left by a killed writer');
     expect((await s.list('')).map((o) => o.key)).toEqual(['a']);
+    expect((await fs.readdir(dir)).sort()).toEqual([live, 'a'].sort());
   });
 
   it('returns the file itself from localPath', async () => {

@@ -17,6 +17,19 @@ import type { ObjectInfo, ObjectStore, ReadOptions, WriteOptions } from './Objec
 /** Temporary files start with this; list() hides them. */
 const TMP_PREFIX = '.fraudops-tmp-';
 
+/** Deletes a temporary file whose writing process no longer exists (killed mid-write); leaves live ones alone. */
+async function removeIfOrphaned(file: string, name: string): Promise<void> {
+  const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+    return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return;
+  }
+  await fs.rm(file, { force: true }).catch(() => undefined);
+}
+
 type Access = 'read' | 'write';
 
 export class LocalStore implements ObjectStore {
@@ -144,7 +157,8 @@ export class LocalStore implements ObjectStore {
     checkKey(this.uri, key);
     const target = this.pathOf(key);
     const dir = path.dirname(target);
-    const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(6).toString('hex')}-${path.basename(target)}`);
+    // The writer's pid in the name lets a later listing remove what a killed writer left behind.
+    const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
     try {
       if (options.ifNoneMatch && (await this.head(key))) throw this.exists(key);
       await fs.mkdir(dir, { recursive: true });
@@ -188,7 +202,10 @@ export class LocalStore implements ObjectStore {
       throw this.fail(e, dirKey, 'read');
     }
     for (const entry of entries) {
-      if (entry.name.startsWith(TMP_PREFIX)) continue;
+      if (entry.name.startsWith(TMP_PREFIX)) {
+        await removeIfOrphaned(path.join(dir, entry.name), entry.name);
+        continue;
+      }
       const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
       if (entry.isDirectory()) {
         // Descend only where keys can still match the prefix.
