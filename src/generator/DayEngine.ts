@@ -8,7 +8,7 @@ import { DaySimulator, type DaySimulation, ROW_STRIDE, SECONDS_PER_DAY } from '.
 import { planNoise, ROW_DEFECTS, type NoisePlan } from './noisePlan.js';
 import { dayDate, type ResolvedOptions } from './options.js';
 import type { Population } from './population.js';
-import { joinRow, RowFormatter, type RowFields } from './rowFormat.js';
+import { joinRow, RowFormatter, type RowFields, type RowTarget, rowTarget } from './rowFormat.js';
 import type { ChunkSink } from './openOutput.js';
 
 export interface DayWritten {
@@ -60,6 +60,8 @@ export class DayEngine {
   private readonly sim: DaySimulator;
   private plan: NoisePlan | undefined;
   private formatter: RowFormatter | undefined;
+  /** Chunks kept from one write to the next when the sink releases them (fresh memory costs a page fault per page). */
+  private spare: RowTarget[] = [];
 
   constructor(
     pop: Population,
@@ -115,18 +117,27 @@ export class DayEngine {
     const { rowData, perSecond } = sim;
     const n = sim.rows;
     const { defectRow, defectKind, defectVariant, insertAfter, insertSource } = plan;
-    let buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+    // A sink that releases its chunks gets two, filled in turn: one is written while the other fills.
+    const reuse = sink.releasesChunks === true;
+    const take = (): RowTarget => (reuse && this.spare.pop()) || rowTarget(Buffer.allocUnsafeSlow(CHUNK_BYTES));
+    let target = take();
+    let buf = target.bytes;
     let p = buf.write(`${COURSE_HEADER}\n`, 0, 'latin1');
     let pending: Promise<void> = Promise.resolve();
+    let inFlight: RowTarget | undefined;
     let bytes = 0;
     let written = 0;
     const flush = async (): Promise<void> => {
       await pending;
+      if (reuse && inFlight) this.spare.push(inFlight);
+      inFlight = undefined;
       signal?.throwIfAborted();
       const chunk = buf.subarray(0, p);
       bytes += p;
       pending = sink.write(chunk);
-      buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      inFlight = target;
+      target = take();
+      buf = target.bytes;
       p = 0;
     };
     const writeText = (text: string): void => {
@@ -153,7 +164,7 @@ export class DayEngine {
         writeText(joinRow(f));
         def++;
       } else {
-        p = fmt.write(buf, p, row, rowData, row * ROW_STRIDE);
+        p = fmt.write(target, p, row, rowData, row * ROW_STRIDE);
         written++;
       }
       while (ins < insertAfter.length && insertAfter[ins] === row) {
@@ -163,6 +174,8 @@ export class DayEngine {
     }
     if (p > 0) await flush();
     await pending;
+    if (reuse && inFlight) this.spare.push(inFlight);
+    if (reuse) this.spare.push(target);
     return { day: sim.day, rows: written, bytes, defects: { ...plan.counts } };
   }
 

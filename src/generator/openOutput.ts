@@ -18,6 +18,8 @@ export interface ChunkSink {
   close(): Promise<void>;
   /** Drops a partial file. */
   abort(): Promise<void>;
+  /** True when a chunk is no longer referenced once its `write` has resolved, so the caller may refill it. */
+  readonly releasesChunks?: boolean;
 }
 
 export interface Output {
@@ -53,6 +55,8 @@ export async function openLocalFile(dir: string, name: string): Promise<ChunkSin
       stream.end(() => (failed ? reject(failed) : resolve()));
     });
   return {
+    // fs.WriteStream calls back once the bytes are in the file.
+    releasesChunks: true,
     write: (chunk) => writeChunk(stream, chunk),
     async close() {
       await ended();

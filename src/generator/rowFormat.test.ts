@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinRow, RowFormatter, writeUint, writeUintLarge } from './rowFormat.js';
+import { joinRow, RowFormatter, rowTarget, writeUint, writeUintLarge } from './rowFormat.js';
 
 describe('generator > row format', () => {
   it('writes integers up to 2^53 in decimal', () => {
@@ -17,7 +17,7 @@ describe('generator > row format', () => {
     const buf = Buffer.alloc(256);
     for (const [i, second] of [1, 86399, 45296].entries()) {
       f.setSecond(second);
-      const end = f.write(buf, 0, i, rows, 3 * i);
+      const end = f.write(rowTarget(buf), 0, i, rows, 3 * i);
       const text = joinRow(f.fields(i, second, rows[3 * i], rows[3 * i + 1], rows[3 * i + 2] >>> 2, rows[3 * i + 2] & 3));
       expect(buf.toString('latin1', 0, end)).toBe(text);
     }
