@@ -179,14 +179,19 @@ async function main(): Promise<void> {
     const test = values.lightgbm ? fraudLike(rows, 2) : undefined;
     const perThreads = new Map<number, number>();
     const times = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
+    // CPU time of the process (all threads): with other load on the machine, steadier than wall time for one thread
+    const cpu = new Map<number, number[]>(threadCounts.map((t) => [t, []]));
     const hashes = new Map<number, string>();
     let ourAuc = NaN;
     // thread counts interleaved within each repeat, so load from other processes falls on all of them alike
     for (let r = 0; r < repeat; r++) {
       for (const threads of threadCounts) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const model = await fit(threads);
         times.get(threads)!.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpu.get(threads)!.push((c.user + c.system) / 1000);
         hashes.set(threads, hashOf(model.toJSON()));
         if (test !== undefined) ourAuc = auc(test.y, model.predictProba(test.X));
       }
@@ -198,7 +203,7 @@ async function main(): Promise<void> {
       const ratio = threads === threadCounts[0] ? '' : `  (${(t / perThreads.get(threadCounts[0])!).toFixed(2)}× threads=${threadCounts[0]})`;
       console.log(
         `threads=${threads}: ${t.toFixed(0)} ms/fit (median of ${repeat}: ${ts.map((x) => x.toFixed(0)).join(', ')}), ` +
-          `${(t / nEstimators).toFixed(2)} ms/tree, model ${hashes.get(threads)!}${ratio}`,
+          `${(t / nEstimators).toFixed(2)} ms/tree, CPU ${median(cpu.get(threads)!).toFixed(0)} ms, model ${hashes.get(threads)!}${ratio}`,
       );
     }
     if (test !== undefined) {

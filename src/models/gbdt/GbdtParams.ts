@@ -38,7 +38,10 @@ export interface GbdtParams {
   seed?: number;
   /** Threads for histogram building, the main thread included. Default os.availableParallelism(). */
   threads?: number;
-  /** Leaves smaller than this many row × feature cells are built on one thread. Default 262144. */
+  /**
+   * Histogram jobs smaller than this many row × feature cells run on one thread; larger ones run on all threads
+   * or one, whichever has cost less per cell in this fit so far (on a busy machine, one). Default 262144.
+   */
   minParallelCells?: number;
 }
 

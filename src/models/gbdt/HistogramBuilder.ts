@@ -1,16 +1,27 @@
 /**
  * Builds leaf histograms on the main thread or, for large leaves, across worker threads that each own a
  * contiguous slice of the features. Bins, row order, ordered gradients and histogram slots live in
- * SharedArrayBuffers handed to the workers once; a job message carries only a row range, the feature
- * slice and the slot. Small leaves stay on the main thread, where a message round trip would cost more
- * than the work.
+ * SharedArrayBuffers handed to the workers once per fit. A job is a few integers (kind, row range, feature
+ * slice, slot) written to a shared control block, and the hand-off is an Atomics notify/wait pair: a few
+ * microseconds, where a message round trip through both event loops took tens, so that smaller leaves
+ * pay off on two threads. The calls are synchronous: the main thread does its slice, then waits for the
+ * workers' slices. Small leaves stay on the main thread.
+ *
+ * On a machine busy with other work a woken worker may wait milliseconds for a core, and then a split
+ * job is slower than doing it alone. So for jobs big enough to split, the builder keeps the running cost
+ * per cell of both ways, by kind of job, and takes the cheaper one, trying the other now and then. Which
+ * way a job runs never changes its result.
  */
 import { Worker } from 'node:worker_threads';
 import { accumulateHistograms, accumulateRootHistograms, computeGradients } from './histogramKernel.js';
 
 export interface HistogramArena {
+  /** Column-major bins (see BinnedMatrix), for the root. */
   bins: Uint8Array;
   nRows: number;
+  /** Row-major bins, for other leaves. */
+  rowBins: Uint8Array;
+  nCols: number;
   rows: Int32Array;
   /** Gradients and hessians by row, read in place for the unbagged root. */
   grad: Float64Array;
@@ -28,139 +39,216 @@ export interface HistogramArena {
   numBins: Int32Array;
 }
 
+// control block per worker, in Int32 cells
+const SEQ = 0; // bumped by the main thread per job
+const DONE = 1; // set to SEQ by the worker when the job is done
+const KIND = 2;
+const START = 3;
+const END = 4;
+const FROM = 5;
+const TO = 6;
+const SLOT = 7;
+const FAILED = 8;
+const STRIDE = 16; // 64 bytes: one cache line per worker
+const LEAF = 0;
+const ROOT = 1;
+const GRADIENTS = 2;
+const DETACH = 3;
+/** Eligible jobs per trial of the way that looks slower. */
+const EXPLORE = 16;
+
 const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const __name = (f) => f;
 const accumulate = ${accumulateHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
 const gradients = ${computeGradients.toString()};
-let a;
-parentPort.on('message', (m) => {
-  if (m.arena) {
-    a = m.arena; // shared memory: the views arrive pointing at the same buffers, nothing is copied
-    return;
+const c = workerData.control;
+const o = workerData.offset;
+let seen = 0;
+// one fit: the arena arrives by message, then jobs come through the control block until DETACH
+parentPort.on('message', ({ arena: a, features }) => {
+  for (;;) {
+    Atomics.wait(c, o + ${SEQ}, seen);
+    seen = Atomics.load(c, o + ${SEQ});
+    const kind = c[o + ${KIND}];
+    if (kind !== ${DETACH}) {
+      try {
+        const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
+        if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
+        else if (kind === ${ROOT}) {
+          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
+        } else {
+          accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
+            a.featureOffset, a.numBins);
+        }
+      } catch (e) {
+        c[o + ${FAILED}] = 1;
+      }
+    }
+    Atomics.store(c, o + ${DONE}, seen);
+    Atomics.notify(c, o + ${DONE});
+    if (kind === ${DETACH}) return;
   }
-  if (m.gradients) {
-    gradients(a.score, a.labels, a.weights, a.grad, a.hess, m.start, m.end);
-  } else if (m.root) {
-    accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, m.features, m.from, m.to, a.hist, m.slotOffset,
-      a.featureOffset, a.numBins);
-  } else {
-    accumulate(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, m.start, m.end, m.features, m.from, m.to,
-      a.hist, m.slotOffset, a.featureOffset, a.numBins);
-  }
-  parentPort.postMessage(0);
 });
 `;
 
-interface Pending {
-  resolve: () => void;
-  reject: (e: unknown) => void;
-}
-
 export class HistogramBuilder {
-  private readonly queues: Pending[][];
-  private arena!: HistogramArena;
+  private arena: HistogramArena | undefined;
+  /** The tree's features, shared with the workers; `lastFeatures` is the array they were copied from. */
+  private features: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private lastFeatures: Int32Array | undefined;
+  /** Running ms per cell by job kind: [2 kind] on one thread, [2 kind + 1] split across the threads (0 = not yet measured). */
+  private readonly cost = new Float64Array(6);
+  private readonly jobs = new Int32Array(3);
+  private readonly warmedUp = new Uint8Array(6);
 
   private constructor(
     private readonly workers: Worker[],
+    private readonly control: Int32Array,
     /** Below this many (row × feature) cells a leaf is built on the main thread alone. */
     private readonly minParallelCells: number,
-  ) {
-    this.queues = workers.map(() => []);
-    workers.forEach((w, k) => {
-      w.on('message', () => this.queues[k].shift()?.resolve());
-      w.on('error', (e) => {
-        for (const p of this.queues[k].splice(0)) p.reject(e);
-      });
-    });
-  }
+  ) {}
 
   /**
    * `threads` counts the main thread: threads = 2 starts one worker. Workers boot while the caller bins the
    * data (tens of milliseconds); `attach` then hands them the arena, before any job.
    */
   static start(threads: number, minParallelCells: number): HistogramBuilder {
+    const control = new Int32Array(new SharedArrayBuffer(4 * STRIDE * Math.max(1, threads - 1)));
     const workers: Worker[] = [];
-    for (let k = 1; k < threads; k++) workers.push(new Worker(WORKER_SOURCE, { eval: true }));
-    return new HistogramBuilder(workers, minParallelCells);
+    for (let k = 1; k < threads; k++) {
+      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { control, offset: (k - 1) * STRIDE } }));
+    }
+    return new HistogramBuilder(workers, control, minParallelCells);
   }
 
   attach(arena: HistogramArena): void {
     this.arena = arena;
-    for (const w of this.workers) w.postMessage({ arena });
+    this.features = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, arena.featureOffset.length)));
+    this.lastFeatures = undefined;
+    for (const w of this.workers) w.postMessage({ arena, features: this.features });
   }
 
   /** Gradients and hessians of all rows from the current scores, rows split across the threads when many. */
-  gradients(): Promise<void> | undefined {
-    const a = this.arena;
+  gradients(): void {
+    const a = this.arena!;
     const n = a.nRows;
     // an exp costs about as much as a row's histogram cells, so the same threshold applies
-    const parts = Math.min(this.workers.length + 1, Math.floor((n * 16) / Math.max(1, this.minParallelCells)));
-    if (parts <= 1) {
-      computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, n);
-      return undefined;
-    }
+    const parts = this.choose(GRADIENTS, Math.floor((n * 16) / Math.max(1, this.minParallelCells)));
+    const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
-    const done: Promise<void>[] = [];
-    for (let p = 1; p < parts; p++) {
-      done.push(this.post(p - 1, { gradients: true, start: cut(p), end: cut(p + 1) }));
-    }
+    for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
     computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
-    return Promise.all(done).then(() => undefined);
+    this.join(parts - 1);
+    this.record(GRADIENTS, parts, n * 16, performance.now() - t0);
   }
 
   /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
-  build(start: number, end: number, features: Int32Array, slotOffset: number): Promise<void> | undefined {
-    const a = this.arena;
-    return this.run(end - start, features, slotOffset, { start, end, root: false }, (from, to) =>
-      accumulateHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to,
-        a.hist, slotOffset, a.featureOffset, a.numBins),
-    );
+  build(start: number, end: number, features: Int32Array, slotOffset: number): void {
+    const a = this.arena!;
+    const cells = (end - start) * features.length;
+    const parts = this.parts(LEAF, cells, features);
+    const t0 = performance.now();
+    const cut = this.cutter(features.length, parts);
+    for (let p = 1; p < parts; p++) this.post(p - 1, LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
+      a.hist, slotOffset, a.featureOffset, a.numBins);
+    this.join(parts - 1);
+    this.record(LEAF, parts, cells, performance.now() - t0);
   }
 
   /** Fills slot `slotOffset` with the histograms of all rows, in row order (the unbagged root). */
-  buildRoot(features: Int32Array, slotOffset: number): Promise<void> | undefined {
-    const a = this.arena;
-    return this.run(a.nRows, features, slotOffset, { start: 0, end: a.nRows, root: true }, (from, to) =>
-      accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slotOffset,
-        a.featureOffset, a.numBins),
-    );
+  buildRoot(features: Int32Array, slotOffset: number): void {
+    const a = this.arena!;
+    const cells = a.nRows * features.length;
+    const parts = this.parts(ROOT, cells, features);
+    const t0 = performance.now();
+    const cut = this.cutter(features.length, parts);
+    for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
+    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, 0, cut(1), a.hist, slotOffset,
+      a.featureOffset, a.numBins);
+    this.join(parts - 1);
+    this.record(ROOT, parts, cells, performance.now() - t0);
+  }
+
+  /** Threads for a histogram job; when more than one, the workers get the tree's features in shared memory. */
+  private parts(kind: number, cells: number, features: Int32Array): number {
+    const parts = this.choose(kind, cells < this.minParallelCells ? 1 : features.length);
+    if (parts > 1 && features !== this.lastFeatures) {
+      this.features.set(features);
+      this.lastFeatures = features;
+    }
+    return parts;
   }
 
   /**
-   * Runs `local` over all features on this thread when the leaf is small (returning undefined, so callers
-   * skip an await), else hands feature slices to the workers and does the first slice here.
+   * One thread, or as many as allowed (≤ `limit`), whichever has cost less per cell lately for this kind of
+   * job; the other way gets one job in EXPLORE, so that a change of load on the machine is noticed.
    */
-  private run(
-    rows: number, features: Int32Array, slotOffset: number, job: { start: number; end: number; root: boolean },
-    local: (from: number, to: number) => void,
-  ): Promise<void> | undefined {
-    const parts = Math.min(this.workers.length + 1, features.length);
-    if (parts <= 1 || rows * features.length < this.minParallelCells) {
-      local(0, features.length);
-      return undefined;
-    }
-    // with enough features, slice on multiples of 4 to keep the kernel's four-feature passes full
-    const unit = features.length >= 8 * parts ? 4 : 1;
-    const cut = (p: number): number => (p >= parts ? features.length : unit * Math.round((p * features.length) / parts / unit));
-    const done: Promise<void>[] = [];
-    for (let p = 1; p < parts; p++) {
-      const k = p - 1;
-      done.push(this.post(k, { ...job, features, from: cut(p), to: cut(p + 1), slotOffset }));
-    }
-    local(0, cut(1));
-    return Promise.all(done).then(() => undefined);
+  private choose(kind: number, limit: number): number {
+    const parts = Math.min(this.workers.length + 1, limit);
+    if (parts <= 1) return 1;
+    const alone = this.cost[2 * kind];
+    const split = this.cost[2 * kind + 1];
+    if (split === 0) return parts; // not tried yet
+    if (alone === 0) return 1;
+    const best = split < alone ? parts : 1;
+    return ++this.jobs[kind] % EXPLORE === 0 ? (best === 1 ? parts : 1) : best;
   }
 
-  private post(k: number, message: object): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queues[k].push({ resolve, reject });
-      this.workers[k].postMessage(message);
-    });
+  /** Adds a job's wall time per cell to the running cost of its kind and way (single- or multi-threaded). */
+  private record(kind: number, parts: number, cells: number, ms: number): void {
+    if (this.workers.length === 0 || cells < this.minParallelCells) return;
+    const k = 2 * kind + (parts > 1 ? 1 : 0);
+    if (this.warmedUp[k] === 0) {
+      this.warmedUp[k] = 1; // the first job of a kind may wait for a worker's boot or its compiler: not a cost
+      return;
+    }
+    const perCell = ms / cells;
+    this.cost[k] = this.cost[k] === 0 ? perCell : 0.75 * this.cost[k] + 0.25 * perCell;
   }
 
+  /** Feature slice boundaries; with enough features, on multiples of 4 to keep the kernel's four-feature passes full. */
+  private cutter(count: number, parts: number): (p: number) => number {
+    const unit = count >= 8 * parts ? 4 : 1;
+    return (p) => (p >= parts ? count : unit * Math.round((p * count) / parts / unit));
+  }
+
+  private post(k: number, kind: number, start: number, end: number, from: number, to: number, slot: number): void {
+    const c = this.control;
+    const o = k * STRIDE;
+    c[o + KIND] = kind;
+    c[o + START] = start;
+    c[o + END] = end;
+    c[o + FROM] = from;
+    c[o + TO] = to;
+    c[o + SLOT] = slot;
+    Atomics.add(c, o + SEQ, 1); // publishes the fields above
+    Atomics.notify(c, o + SEQ);
+  }
+
+  /** Waits for workers 0 .. count − 1 to finish their current job: a short spin, then a futex wait. */
+  private join(count: number): void {
+    const c = this.control;
+    for (let k = 0; k < count; k++) {
+      const o = k * STRIDE;
+      const seq = c[o + SEQ];
+      for (let spin = 0; ; spin++) {
+        const done = Atomics.load(c, o + DONE);
+        if (done === seq) break;
+        if (spin >= 200) Atomics.wait(c, o + DONE, done);
+      }
+      if (c[o + FAILED] !== 0) throw new Error(`histogram worker ${k + 1} failed`);
+    }
+  }
+
+  /** Ends the workers' job loops, then the workers. */
   async close(): Promise<void> {
+    if (this.arena !== undefined) {
+      this.workers.forEach((_, k) => this.post(k, DETACH, 0, 0, 0, 0, 0));
+      this.join(this.workers.length);
+    }
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

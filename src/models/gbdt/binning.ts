@@ -3,8 +3,10 @@
  * edges are quantiles of (a sample of) the training values; a feature with few distinct values gets one
  * bin per value. Edges sit midway between neighbouring distinct values, so a split "bin <= b" equals the raw
  * test "x <= edge[b]" for every value seen in training. NaN gets its own bin after the last, so it always
- * goes right, the same as the raw-threshold predictor. Bins are stored column-major, one byte each, in a
- * SharedArrayBuffer that histogram workers read without copying.
+ * goes right, the same as the raw-threshold predictor. Bins are stored one byte each, in SharedArrayBuffers
+ * that histogram workers read without copying, twice: column-major for whole-column passes (the root,
+ * partitioning) and row-major for the leaves' histograms, whose scattered rows then cost one cache line
+ * for all features instead of one per feature.
  */
 import type { Matrix } from '../Classifier.js';
 
@@ -13,6 +15,8 @@ export interface BinnedMatrix {
   cols: number;
   /** bins[f * rows + i]: bin of row i, feature f. */
   bins: Uint8Array;
+  /** rowBins[i * cols + f]: the same bins, row-major. */
+  rowBins: Uint8Array;
   /** Per feature, upper bounds of the finite bins except the last (which is open): edges.length + 1 finite bins. */
   edges: Float64Array[];
   /** Per feature, number of bins in use including the NaN bin when present (≤ 256). */
@@ -92,6 +96,7 @@ export function binOf(edges: Float64Array, v: number): number {
 export function binMatrix(X: Matrix, edges: Float64Array[]): BinnedMatrix {
   const { rows, cols, data } = X;
   const bins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * cols)), 0, rows * cols);
+  const rowBins = new Uint8Array(new SharedArrayBuffer(Math.max(1, rows * cols)), 0, rows * cols);
   const numBins = new Int32Array(cols);
   for (let f = 0; f < cols; f++) numBins[f] = edges[f].length + 1;
   // rows outer: reads stay sequential in the row-major input, writes go to `cols` sequential streams
@@ -101,10 +106,11 @@ export function binMatrix(X: Matrix, edges: Float64Array[]): BinnedMatrix {
       const v = data[o + f];
       const b = v !== v ? edges[f].length + 1 : countBelow(edges[f], v);
       bins[f * rows + i] = b;
+      rowBins[o + f] = b;
       if (b >= numBins[f]) numBins[f] = b + 1; // the NaN bin
     }
   }
-  return { rows, cols, bins, edges, numBins };
+  return { rows, cols, bins, rowBins, edges, numBins };
 }
 
 /**

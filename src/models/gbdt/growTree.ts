@@ -75,7 +75,7 @@ export interface TreeContext {
   times?: { histograms: number; splitFinding: number; partitioning: number };
 }
 
-export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
+export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
   const { arena, grad, hess, bagSize, times } = ctx;
   const now = (): number => (times === undefined ? 0 : performance.now());
   const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[], gain: [] as number[] };
@@ -96,17 +96,20 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   const canSplit = (leaf: Leaf, leafCount: number): boolean =>
     leafCount < p.numLeaves && (p.maxDepth <= 0 || leaf.depth < p.maxDepth) && leaf.end - leaf.start >= 2 * p.minDataInLeaf;
 
-  const build = (leaf: Leaf): Promise<void> | undefined => {
+  const build = (leaf: Leaf): void => {
     const slotOffset = leaf.slot * ctx.slotSize;
     // the unbagged root holds every row in order: its gradients are read in place and its counts are known
-    if (leaf === root && bagSize === ctx.data.rows) return ctx.builder.buildRoot(ctx.features, slotOffset);
+    if (leaf === root && bagSize === ctx.data.rows) {
+      ctx.builder.buildRoot(ctx.features, slotOffset);
+      return;
+    }
     const { rows, orderedGrad, orderedHess } = arena;
     for (let i = leaf.start; i < leaf.end; i++) {
       const r = rows[i];
       orderedGrad[i] = grad[r];
       orderedHess[i] = hess[r];
     }
-    return ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
   };
 
   let g0 = 0;
@@ -121,7 +124,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   if (canSplit(root, 1)) {
     root.slot = freeSlots.pop()!;
     let t = now();
-    await build(root);
+    build(root);
     if (times !== undefined) times.histograms += now() - t;
     t = now();
     root.split = bestSplit(ctx, p, root);
@@ -161,7 +164,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
       small.slot = freeSlots.pop()!;
       large.slot = parent.slot;
       t = now();
-      await build(small);
+      build(small);
       subtract(arena.hist, large.slot * ctx.slotSize, small.slot * ctx.slotSize, ctx);
       if (times !== undefined) times.histograms += now() - t;
       t = now();

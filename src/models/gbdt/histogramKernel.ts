@@ -13,8 +13,8 @@
  * reads them sequentially.
  */
 export function accumulateHistograms(
-  bins: Uint8Array,
-  nRows: number,
+  rowBins: Uint8Array,
+  nCols: number,
   rows: Int32Array,
   orderedGrad: Float64Array,
   orderedHess: Float64Array,
@@ -31,7 +31,8 @@ export function accumulateHistograms(
   let k = from;
   // Four features per pass over the rows: the row index and gradient loads are shared and the four
   // independent accumulations overlap (about 1.5× faster than one feature per pass). Each feature still
-  // sums its rows in order, so the result does not depend on the grouping.
+  // sums its rows in order, so the result does not depend on the grouping. Bins are read row-major: a
+  // row's features share a cache line.
   for (; k + 4 <= to; k += 4) {
     const f0 = features[k];
     const f1 = features[k + 1];
@@ -45,27 +46,23 @@ export function accumulateHistograms(
     hist.fill(0, b1, b1 + 3 * numBins[f1]);
     hist.fill(0, b2, b2 + 3 * numBins[f2]);
     hist.fill(0, b3, b3 + 3 * numBins[f3]);
-    const c0 = f0 * nRows;
-    const c1 = f1 * nRows;
-    const c2 = f2 * nRows;
-    const c3 = f3 * nRows;
     for (let i = start; i < end; i++) {
-      const r = rows[i];
+      const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 3 * bins[c0 + r];
+      let j = b0 + 3 * rowBins[o + f0];
       hist[j] += g;
       hist[j + 1] += h;
       hist[j + 2] += 1;
-      j = b1 + 3 * bins[c1 + r];
+      j = b1 + 3 * rowBins[o + f1];
       hist[j] += g;
       hist[j + 1] += h;
       hist[j + 2] += 1;
-      j = b2 + 3 * bins[c2 + r];
+      j = b2 + 3 * rowBins[o + f2];
       hist[j] += g;
       hist[j + 1] += h;
       hist[j + 2] += 1;
-      j = b3 + 3 * bins[c3 + r];
+      j = b3 + 3 * rowBins[o + f3];
       hist[j] += g;
       hist[j + 1] += h;
       hist[j + 2] += 1;
@@ -75,9 +72,8 @@ export function accumulateHistograms(
     const f = features[k];
     const base = slotOffset + featureOffset[f];
     hist.fill(0, base, base + 3 * numBins[f]);
-    const col = f * nRows;
     for (let i = start; i < end; i++) {
-      const j = base + 3 * bins[col + rows[i]];
+      const j = base + 3 * rowBins[rows[i] * nCols + f];
       hist[j] += orderedGrad[i];
       hist[j + 1] += orderedHess[i];
       hist[j + 2] += 1;

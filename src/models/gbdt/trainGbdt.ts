@@ -138,6 +138,8 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   const arena: HistogramArena = {
     bins: data.bins,
     nRows: n,
+    rowBins: data.rowBins,
+    nCols: F,
     rows: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
@@ -167,7 +169,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   for (let round = 0; round < p.nEstimators; round++) {
     throwIfAborted(options.signal);
     if (times !== undefined) t0 = performance.now();
-    await builder.gradients();
+    builder.gradients();
     let bagSize = 0;
     if (p.rowSubsample < 1) {
       for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
@@ -178,7 +180,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
     const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
     if (times !== undefined) times.gradients += performance.now() - t0;
-    const tree = await growTree(ctx, p);
+    const tree = growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
     addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
