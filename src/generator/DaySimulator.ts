@@ -6,7 +6,7 @@
  * A day's result depends only on (seed, options, day index), never on the other days or the thread.
  */
 import { Purpose, type Rng, sampleDistinct, streamFor } from './prng.js';
-import { cellOf, type Population } from './population.js';
+import { BAND_STRIDE, MAX_BANDS, type Population } from './population.js';
 import type { ResolvedOptions } from './options.js';
 
 export const SECONDS_PER_DAY = 86400;
@@ -46,8 +46,8 @@ export class DaySimulator {
   private readonly kept: Uint16Array;
   private readonly terminalMarks: Uint8Array;
   private readonly customerMarks: Uint8Array;
-  private readonly rangeStart = new Int32Array(64);
-  private readonly rangeLen = new Int32Array(64);
+  private readonly rangeStart = new Int32Array(MAX_BANDS);
+  private readonly rangeLen = new Int32Array(MAX_BANDS);
 
   constructor(
     private readonly pop: Population,
@@ -143,9 +143,8 @@ export class DaySimulator {
   /** Pass 2: amount, terminal and fraud label of every transaction, written straight to its sorted slot. */
   private passDetails(rng: Rng): [number, number, number, number] {
     const pop = this.pop;
-    const { customers, custIndex, custX, custY, custMeanAmount, cellStart, termXY, termId, cellSize, cellsPerSide } = pop;
-    const radius = pop.radius;
-    const r2 = radius * radius;
+    const { customers, custIndex, custX, custY, custMeanAmount, custBands, cellStart, termXY, termId, cellsPerSide } = pop;
+    const r2 = pop.radius * pop.radius;
     const kept = this.kept;
     const times = this.times;
     const cursor = this.firstRow.slice(0, SECONDS_PER_DAY);
@@ -163,18 +162,15 @@ export class DaySimulator {
       if (kk === 0) continue;
       const x = custX[c];
       const y = custY[c];
-      const cy0 = cellOf(y - radius, cellSize, cellsPerSide);
-      const cy1 = cellOf(y + radius, cellSize, cellsPerSide);
+      const b = c * BAND_STRIDE;
+      const cy0 = custBands[b];
+      const bands = custBands[b + 1];
       let ranges = 0;
       let total = 0;
-      for (let cy = cy0; cy <= cy1; cy++) {
-        // Only the cells a chord of the circle crosses in this band: fewer rejected draws below.
-        const lo = cy * cellSize;
-        const dy = y < lo ? lo - y : y >= lo + cellSize ? y - lo - cellSize : 0;
-        if (dy >= radius) continue;
-        const half = Math.sqrt(r2 - dy * dy);
-        const s = cellStart[cy * cellsPerSide + cellOf(x - half, cellSize, cellsPerSide)];
-        const e = cellStart[cy * cellsPerSide + cellOf(x + half, cellSize, cellsPerSide) + 1];
+      for (let i = 0; i < bands; i++) {
+        const row = (cy0 + i) * cellsPerSide;
+        const s = cellStart[row + custBands[b + 2 + 2 * i]];
+        const e = cellStart[row + custBands[b + 3 + 2 * i] + 1];
         if (e > s) {
           rangeStart[ranges] = s;
           rangeLen[ranges] = e - s;

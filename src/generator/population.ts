@@ -34,6 +34,12 @@ export interface Population {
   /** Inverse of termId: terminal id → position in cell order. */
   termPos: Int32Array;
   cellStart: Int32Array;
+  /**
+   * Each customer's neighbourhood (by position), BAND_STRIDE bytes: the first cell row its circle reaches, the
+   * number of rows, then per row the first and last cell column a chord of the circle crosses (first > last when
+   * the chord misses the row). Terminals in reach lie in those cells; fixed by the population, so computed once.
+   */
+  custBands: Uint8Array;
   activeCustomers: number;
   /** Sum of mean_nb_tx_per_day over active customers: sizes the per-day arrays. */
   activeLambdaSum: number;
@@ -42,6 +48,10 @@ export interface Population {
 function shared<T>(ctor: { new (b: SharedArrayBuffer): T; BYTES_PER_ELEMENT: number }, n: number): T {
   return new ctor(new SharedArrayBuffer(Math.max(1, n) * ctor.BYTES_PER_ELEMENT));
 }
+
+/** Cell rows a customer's circle may cross: its diameter spans 4 cell heights (5 rows), one more for rounding. */
+export const MAX_BANDS = 6;
+export const BAND_STRIDE = 2 + 2 * MAX_BANDS;
 
 export function cellOf(v: number, cellSize: number, cellsPerSide: number): number {
   const c = Math.floor(v / cellSize);
@@ -135,6 +145,7 @@ export function buildPopulation(o: ResolvedOptions): Population {
     termId,
     termPos,
     cellStart,
+    custBands: shared(Uint8Array, customers * BAND_STRIDE),
     activeCustomers: 0,
     activeLambdaSum: 0,
   };
@@ -142,6 +153,7 @@ export function buildPopulation(o: ResolvedOptions): Population {
   let active = 0;
   let lambdaSum = 0;
   for (let i = 0; i < customers; i++) {
+    writeBands(pop, i);
     if (anyTerminalWithin(pop, custX[i], custY[i], r2)) {
       custActive[i] = 1;
       active++;
@@ -151,6 +163,35 @@ export function buildPopulation(o: ResolvedOptions): Population {
   pop.activeCustomers = active;
   pop.activeLambdaSum = lambdaSum;
   return pop;
+}
+
+/** Fills custBands for the customer at position `c`. */
+function writeBands(p: Population, c: number): void {
+  const { cellSize, cellsPerSide, radius, custBands } = p;
+  const x = p.custX[c];
+  const y = p.custY[c];
+  const r2 = radius * radius;
+  const cy0 = cellOf(y - radius, cellSize, cellsPerSide);
+  const cy1 = cellOf(y + radius, cellSize, cellsPerSide);
+  if (cellsPerSide > 256 || cy1 - cy0 >= MAX_BANDS) {
+    throw new Error(`a grid of ${cellsPerSide}² cells of side ${cellSize} does not fit the neighbourhood index`);
+  }
+  const b = c * BAND_STRIDE;
+  custBands[b] = cy0;
+  custBands[b + 1] = cy1 - cy0 + 1;
+  for (let cy = cy0; cy <= cy1; cy++) {
+    const q = b + 2 + 2 * (cy - cy0);
+    const lo = cy * cellSize;
+    const dy = y < lo ? lo - y : y >= lo + cellSize ? y - lo - cellSize : 0;
+    if (dy >= radius) {
+      custBands[q] = 1;
+      custBands[q + 1] = 0;
+      continue;
+    }
+    const half = Math.sqrt(r2 - dy * dy);
+    custBands[q] = cellOf(x - half, cellSize, cellsPerSide);
+    custBands[q + 1] = cellOf(x + half, cellSize, cellsPerSide);
+  }
 }
 
 function anyTerminalWithin(p: Population, x: number, y: number, r2: number): boolean {
