@@ -56,6 +56,18 @@ function applyDefect(f: RowFields, kind: number, variant: number, day: number, d
   }
 }
 
+/** Where DayEngine.write stands in the day between two chunks. */
+interface WriteCursor {
+  row: number;
+  second: number;
+  /** Rows left in `second`. */
+  left: number;
+  def: number;
+  ins: number;
+  written: number;
+  done: boolean;
+}
+
 export class DayEngine {
   private readonly sim: DaySimulator;
   private plan: NoisePlan | undefined;
@@ -111,72 +123,87 @@ export class DayEngine {
 
   async write(sink: ChunkSink, signal?: AbortSignal): Promise<DayWritten> {
     const sim = this.sim;
-    const fmt = this.formatter;
     const plan = this.plan;
-    if (!fmt || !plan) throw new Error('DayEngine.write called before prepare');
-    const { rowData, perSecond } = sim;
-    const n = sim.rows;
-    const { defectRow, defectKind, defectVariant, insertAfter, insertSource } = plan;
+    if (!this.formatter || !plan) throw new Error('DayEngine.write called before prepare');
     // A sink that releases its chunks gets two, filled in turn: one is written while the other fills.
     const reuse = sink.releasesChunks === true;
     const take = (): RowTarget => (reuse && this.spare.pop()) || rowTarget(Buffer.allocUnsafeSlow(CHUNK_BYTES));
     let target = take();
-    let buf = target.bytes;
-    let p = buf.write(`${COURSE_HEADER}\n`, 0, 'latin1');
+    let p = target.bytes.write(`${COURSE_HEADER}\n`, 0, 'latin1');
     let pending: Promise<void> = Promise.resolve();
     let inFlight: RowTarget | undefined;
     let bytes = 0;
-    let written = 0;
-    const flush = async (): Promise<void> => {
+    const at: WriteCursor = { row: 0, second: -1, left: 0, def: 0, ins: 0, written: 0, done: false };
+    for (;;) {
+      p = this.fill(at, target, p);
+      if (at.done && p === 0) break;
       await pending;
       if (reuse && inFlight) this.spare.push(inFlight);
       inFlight = undefined;
       signal?.throwIfAborted();
-      const chunk = buf.subarray(0, p);
       bytes += p;
-      pending = sink.write(chunk);
+      pending = sink.write(target.bytes.subarray(0, p));
       inFlight = target;
+      if (at.done) break;
       target = take();
-      buf = target.bytes;
       p = 0;
-    };
-    const writeText = (text: string): void => {
-      p += buf.write(text, p, 'latin1');
-      written++;
-    };
-    let ins = 0;
-    while (ins < insertAfter.length && insertAfter[ins] < 0) writeText(this.insertText(insertSource[ins++]));
-    let def = 0;
-    let second = -1;
-    let left = 0;
+    }
+    await pending;
+    if (reuse && inFlight) this.spare.push(inFlight);
+    if (reuse && inFlight !== target) this.spare.push(target);
+    return { day: sim.day, rows: at.written, bytes, defects: { ...plan.counts } };
+  }
+
+  /**
+   * Formats rows from `at` into `t` from `p` until the chunk is nearly full or the day is done; returns the new
+   * position. Synchronous, so the hot loop keeps its state in locals.
+   */
+  private fill(at: WriteCursor, t: RowTarget, p: number): number {
+    const sim = this.sim;
+    const fmt = this.formatter!;
+    const plan = this.plan!;
+    const { rowData, perSecond } = sim;
+    const n = sim.rows;
+    const { defectRow, defectKind, defectVariant, insertAfter, insertSource } = plan;
+    const buf = t.bytes;
     const limit = CHUNK_BYTES - ROW_SLACK;
-    for (let row = 0; row < n; row++) {
+    let { row, second, left, def, ins, written } = at;
+    for (;;) {
+      // Extra rows following the previous row (after = -1: right after the header).
+      while (ins < insertAfter.length && insertAfter[ins] === row - 1) {
+        if (p > limit) break;
+        p += buf.write(this.insertText(insertSource[ins++]), p, 'latin1');
+        written++;
+      }
+      if (p > limit) break;
+      if (row === n) {
+        at.done = true;
+        break;
+      }
       while (left === 0) {
         second++;
         left = perSecond[second];
         if (left > 0) fmt.setSecond(second);
       }
       left--;
-      if (p > limit) await flush();
       if (def < defectRow.length && defectRow[def] === row) {
         const f = this.rowFields(row, second);
         applyDefect(f, defectKind[def], defectVariant[def], sim.day, fmt.date);
-        writeText(joinRow(f));
+        p += buf.write(joinRow(f), p, 'latin1');
         def++;
       } else {
-        p = fmt.write(target, p, row, rowData, row * ROW_STRIDE);
-        written++;
+        p = fmt.write(t, p, row, rowData, row * ROW_STRIDE);
       }
-      while (ins < insertAfter.length && insertAfter[ins] === row) {
-        if (p > limit) await flush();
-        writeText(this.insertText(insertSource[ins++]));
-      }
+      written++;
+      row++;
     }
-    if (p > 0) await flush();
-    await pending;
-    if (reuse && inFlight) this.spare.push(inFlight);
-    if (reuse) this.spare.push(target);
-    return { day: sim.day, rows: written, bytes, defects: { ...plan.counts } };
+    at.row = row;
+    at.second = second;
+    at.left = left;
+    at.def = def;
+    at.ins = ins;
+    at.written = written;
+    return p;
   }
 
   private insertText(source: number | string): string {

@@ -158,7 +158,10 @@ export class RowFormatter {
   /** `,<tx_time_seconds>,<tx_time_days>,` for the current second, padded to whole 32-bit words. */
   private readonly tail = new Uint8Array(32);
   private readonly tail32 = new Uint32Array(this.tail.buffer);
+  private readonly tailTarget = rowTarget(Buffer.from(this.tail.buffer));
   private tailLen = 0;
+  /** `,<tx_time_days>,` */
+  private readonly dayPart: Uint8Array;
 
   constructor(
     readonly day: number,
@@ -169,6 +172,8 @@ export class RowFormatter {
     this.clock[10] = 32;
     this.clock[13] = 58;
     this.clock[16] = 58;
+    this.tail[0] = COMMA;
+    this.dayPart = Buffer.from(`,${day},`, 'latin1');
   }
 
   setSecond(second: number): void {
@@ -188,11 +193,11 @@ export class RowFormatter {
       for (let k = 11; k < 19; k++) hd[at + k] = c[k];
     }
     const t = this.tail;
-    t[0] = COMMA;
-    let p = writeUintLarge(t, 1, this.day * 86400 + second);
-    t[p++] = COMMA;
-    p = writeUint(t, p, this.day);
-    t[p++] = COMMA;
+    const secs = this.day * 86400 + second;
+    let p = secs < 2147483648 ? writeUintFast(this.tailTarget, 1, secs) : writeUintLarge(t, 1, secs);
+    const dayPart = this.dayPart;
+    for (let k = 0; k < dayPart.length; k++) t[p + k] = dayPart[k];
+    p += dayPart.length;
     this.tailLen = p;
   }
 
