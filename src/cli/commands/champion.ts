@@ -1,6 +1,5 @@
 /** `fraudops champion`: what is serving now, and why. */
 import type { Command } from '../command.js';
-import { championInfo } from '../../promotion/champion.js';
 
 export const championCommand: Command = {
   name: 'champion',
@@ -12,6 +11,7 @@ export const championCommand: Command = {
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
   },
   async run(flags, io) {
+    const { championInfo } = await import('../../promotion/champion.js');
     const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) });
     if (io.json) {
       io.out(JSON.stringify(info, null, 2));

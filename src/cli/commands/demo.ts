@@ -7,12 +7,7 @@
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { train } from '../../training/train.js';
-import { validate } from '../../promotion/validate.js';
 import { generate } from '../../generator/generate.js';
-import { prepare } from '../../prepare/prepare.js';
-import { formatReport } from '../../prepare/report.js';
-import { compareWithManifest } from '../../prepare/manifestCheck.js';
 import { MANIFEST_NAME, type Manifest } from '../../generator/manifest.js';
 
 export const demoCommand: Command = {
@@ -31,6 +26,11 @@ export const demoCommand: Command = {
     tracking: { type: 'string', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>' },
   },
   async run(flags, io) {
+    const { train } = await import('../../training/train.js');
+    const { validate } = await import('../../promotion/validate.js');
+    const { prepare } = await import('../../prepare/prepare.js');
+    const { formatReport } = await import('../../prepare/report.js');
+    const { compareWithManifest } = await import('../../prepare/manifestCheck.js');
     const dir = resolve(String(flags.dir));
     const raw = join(dir, 'raw');
     const lake = join(dir, 'lake');

@@ -1,6 +1,5 @@
 /** `fraudops features`: thin shell over feature building. */
 import type { Command } from '../command.js';
-import { buildFeatures } from '../../features/buildFeatures.js';
 
 export const featuresCommand: Command = {
   name: 'features',
@@ -17,6 +16,7 @@ export const featuresCommand: Command = {
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {
+    const { buildFeatures } = await import('../../features/buildFeatures.js');
     const r = await buildFeatures({
       lake: String(flags.lake),
       from: String(flags.from),

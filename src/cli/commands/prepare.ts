@@ -1,7 +1,5 @@
 /** `fraudops prepare`: thin shell over the preparation stage. */
 import type { Command } from '../command.js';
-import { prepare } from '../../prepare/prepare.js';
-import { formatReport } from '../../prepare/report.js';
 
 export const prepareCommand: Command = {
   name: 'prepare',
@@ -27,6 +25,9 @@ export const prepareCommand: Command = {
     'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
   async run(flags, io) {
+    // Stage modules load on use, so `--help` and light commands never pay for the engine's native library.
+    const { prepare } = await import('../../prepare/prepare.js');
+    const { formatReport } = await import('../../prepare/report.js');
     const report = await prepare({
       raw: String(flags.raw),
       lake: String(flags.lake),

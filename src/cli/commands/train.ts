@@ -1,6 +1,5 @@
 /** `fraudops train`: thin shell over the training stage. */
 import type { Command } from '../command.js';
-import { train } from '../../training/train.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -36,6 +35,7 @@ export const trainCommand: Command = {
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
   async run(flags, io) {
+    const { train } = await import('../../training/train.js');
     const r = await train({
       lake: String(flags.lake),
       trainStart: flags['train-start'] as string | undefined,

@@ -1,6 +1,5 @@
 /** `fraudops validate`: thin shell over the validation stage. */
 import type { Command } from '../command.js';
-import { validate } from '../../promotion/validate.js';
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4));
 
@@ -41,6 +40,7 @@ export const validateCommand: Command = {
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {
+    const { validate } = await import('../../promotion/validate.js');
     const r = await validate({
       candidate: String(flags.candidate),
       lake: String(flags.lake),
