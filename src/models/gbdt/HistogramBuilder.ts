@@ -9,7 +9,7 @@
  *
  * On a machine busy with other work a woken worker may wait milliseconds for a core, and then a split
  * job is slower than doing it alone. So for jobs big enough to split, the builder keeps the running cost
- * per cell of both ways, by kind of job, and takes the cheaper one, trying the other now and then. Which
+ * per cell of both ways, by kind and size of job, and takes the cheaper one, trying the other now and then. Which
  * way a job runs never changes its result.
  */
 import { Worker } from 'node:worker_threads';
@@ -56,6 +56,8 @@ const GRADIENTS = 2;
 const DETACH = 3;
 /** Eligible jobs per trial of the way that looks slower. */
 const EXPLORE = 16;
+/** Jobs are costed by kind and by size in powers of two of minParallelCells: splitting pays more on big ones. */
+const SIZE_CLASSES = 8;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -98,10 +100,13 @@ export class HistogramBuilder {
   /** The tree's features, shared with the workers; `lastFeatures` is the array they were copied from. */
   private features: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private lastFeatures: Int32Array | undefined;
-  /** Running ms per cell by job kind: [2 kind] on one thread, [2 kind + 1] split across the threads (0 = not yet measured). */
-  private readonly cost = new Float64Array(6);
-  private readonly jobs = new Int32Array(3);
-  private readonly warmedUp = new Uint8Array(6);
+  /**
+   * Running ms per cell by job class (kind and size, see `jobClass`): [2 class] on one thread, [2 class + 1]
+   * split across the threads (0 = not yet measured).
+   */
+  private readonly cost = new Float64Array(2 * 3 * SIZE_CLASSES);
+  private readonly jobs = new Int32Array(3 * SIZE_CLASSES);
+  private readonly warmedUp = new Uint8Array(2 * 3 * SIZE_CLASSES);
 
   private constructor(
     private readonly workers: Worker[],
@@ -135,13 +140,13 @@ export class HistogramBuilder {
     const a = this.arena!;
     const n = a.nRows;
     // an exp costs about as much as a row's histogram cells, so the same threshold applies
-    const parts = this.choose(GRADIENTS, Math.floor((n * 16) / Math.max(1, this.minParallelCells)));
+    const parts = this.choose(this.jobClass(GRADIENTS, n * 16), Math.floor((n * 16) / Math.max(1, this.minParallelCells)));
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
     computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
     this.join(parts - 1);
-    this.record(GRADIENTS, parts, n * 16, performance.now() - t0);
+    this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }
 
   /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
@@ -155,7 +160,7 @@ export class HistogramBuilder {
     accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
       a.hist, slotOffset, a.featureOffset, a.numBins);
     this.join(parts - 1);
-    this.record(LEAF, parts, cells, performance.now() - t0);
+    this.record(this.jobClass(LEAF, cells), parts, cells, performance.now() - t0);
   }
 
   /** Fills slot `slotOffset` with the histograms of all rows, in row order (the unbagged root). */
@@ -169,12 +174,12 @@ export class HistogramBuilder {
     accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, 0, cut(1), a.hist, slotOffset,
       a.featureOffset, a.numBins);
     this.join(parts - 1);
-    this.record(ROOT, parts, cells, performance.now() - t0);
+    this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }
 
   /** Threads for a histogram job; when more than one, the workers get the tree's features in shared memory. */
   private parts(kind: number, cells: number, features: Int32Array): number {
-    const parts = this.choose(kind, cells < this.minParallelCells ? 1 : features.length);
+    const parts = this.choose(this.jobClass(kind, cells), cells < this.minParallelCells ? 1 : features.length);
     if (parts > 1 && features !== this.lastFeatures) {
       this.features.set(features);
       this.lastFeatures = features;
@@ -183,26 +188,31 @@ export class HistogramBuilder {
   }
 
   /**
-   * One thread, or as many as allowed (≤ `limit`), whichever has cost less per cell lately for this kind of
+   * One thread, or as many as allowed (≤ `limit`), whichever has cost less per cell lately for this class of
    * job; the other way gets one job in EXPLORE, so that a change of load on the machine is noticed.
    */
-  private choose(kind: number, limit: number): number {
+  private choose(jobClass: number, limit: number): number {
     const parts = Math.min(this.workers.length + 1, limit);
     if (parts <= 1) return 1;
-    const alone = this.cost[2 * kind];
-    const split = this.cost[2 * kind + 1];
+    const alone = this.cost[2 * jobClass];
+    const split = this.cost[2 * jobClass + 1];
     if (split === 0) return parts; // not tried yet
     if (alone === 0) return 1;
     const best = split < alone ? parts : 1;
-    return ++this.jobs[kind] % EXPLORE === 0 ? (best === 1 ? parts : 1) : best;
+    return ++this.jobs[jobClass] % EXPLORE === 0 ? (best === 1 ? parts : 1) : best;
   }
 
-  /** Adds a job's wall time per cell to the running cost of its kind and way (single- or multi-threaded). */
-  private record(kind: number, parts: number, cells: number, ms: number): void {
+  private jobClass(kind: number, cells: number): number {
+    const size = Math.floor(Math.log2(Math.max(1, cells / Math.max(1, this.minParallelCells))));
+    return kind * SIZE_CLASSES + Math.min(SIZE_CLASSES - 1, Math.max(0, size));
+  }
+
+  /** Adds a job's wall time per cell to the running cost of its class and way (single- or multi-threaded). */
+  private record(jobClass: number, parts: number, cells: number, ms: number): void {
     if (this.workers.length === 0 || cells < this.minParallelCells) return;
-    const k = 2 * kind + (parts > 1 ? 1 : 0);
+    const k = 2 * jobClass + (parts > 1 ? 1 : 0);
     if (this.warmedUp[k] === 0) {
-      this.warmedUp[k] = 1; // the first job of a kind may wait for a worker's boot or its compiler: not a cost
+      this.warmedUp[k] = 1; // the first job of a class may wait for a worker's boot or its compiler: not a cost
       return;
     }
     const perCell = ms / cells;
