@@ -157,9 +157,9 @@ export class LineNormalizer {
       this.out = Buffer.allocUnsafe(Math.max(OUT_CHUNK, need));
       this.outPos = 0;
     }
-    this.outPos += this.out.write(String(this.lineNo), this.outPos, 'latin1');
+    this.outPos = writeDecimal(this.out, this.outPos, this.lineNo);
     this.out[this.outPos++] = COMMA;
-    this.outPos += this.out.write(String(mask), this.outPos, 'latin1');
+    this.outPos = writeDecimal(this.out, this.outPos, mask);
     this.out[this.outPos++] = COMMA;
     this.outPos += buf.copy(this.out, this.outPos, s, e);
     this.out[this.outPos++] = NL;
@@ -208,4 +208,20 @@ export class LineNormalizer {
     }
     this.headerStyle = style;
   }
+}
+
+/** Writes a non-negative integer's decimal digits at `pos`; returns the position after them. */
+function writeDecimal(buf: Buffer, pos: number, value: number): number {
+  if (value < 10) {
+    buf[pos] = 48 + value;
+    return pos + 1;
+  }
+  let digits = 0;
+  for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
+  let v = value;
+  for (let i = pos + digits - 1; i >= pos; i--) {
+    buf[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return pos + digits;
 }

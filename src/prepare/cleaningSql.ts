@@ -30,14 +30,20 @@ const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(t
 /** Raw column names as read (all VARCHAR), prefixed to keep them apart from typed ones. */
 export const rawCol = (c: string) => `r_${c}`;
 
-/** Builds the `staged` table: every forwarded line typed and classified, raw text kept only for rejects. */
-export function stagedTableSql(sourceSql: string): string {
+/** The `staged` table: every forwarded line typed and classified, raw text kept only for rejects. */
+export const CREATE_STAGED_SQL = `
+CREATE OR REPLACE TEMP TABLE staged (
+  line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
+  term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
+
+/** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
+export function insertStagedSql(sourceSql: string): string {
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-18 of them); the digit mask answers that without looking at the text.
   const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 18`;
   const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN CAST(${r[c]} AS BIGINT) END`;
   return `
-CREATE OR REPLACE TEMP TABLE staged AS
+INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { prepare } from './prepare.js';
+import { spoolRoot } from './BatchSpool.js';
 import { courseFile, rawLine } from './testkit.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { sqlStringList } from '../engine/SqlEngine.js';
@@ -233,11 +234,12 @@ describe('prepare > bad input', () => {
 });
 
 describe('prepare > engine failure', () => {
-  it('fails with the engine error, releases the pipes and commits nothing', async () => {
+  it('fails with the engine error, removes its spooled batches and commits nothing', async () => {
     const rows = Array.from({ length: 60_000 }, (_, i) => ({ id: i }));
     writeFileSync(join(raw, '2019-08-22.txt'), courseFile(rows));
     await expect(prepare({ raw, lake, workDir: dir, memoryLimit: '1MB' })).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     expect(await lakeRows()).toEqual([]);
+    expect(readdirSync(spoolRoot(dir)).filter((e) => e.startsWith(`fraudops-prepare-${process.pid}-`))).toEqual([]);
     const again = await prepare({ raw, lake, workDir: dir });
     expect(again.kept).toBe(60_000);
   });

@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -22,7 +22,7 @@ import { openStore } from '../storage/openStore.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
-import { FifoFanout } from './FifoFanout.js';
+import { BatchSpool, spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
 import * as cleaning from './cleaningSql.js';
 import {
@@ -43,7 +43,7 @@ export interface PrepareOptions {
   raw: string;
   lake: string;
   engine?: 'duckdb';
-  /** Scratch directory for the pipe, staging Parquet and the engine's spill files. Default: the OS temp dir. */
+  /** Scratch directory for staging Parquet and the engine's spill files. Default: the OS temp dir. */
   workDir?: string;
   /** Engine memory cap, e.g. '2GB'. */
   memoryLimit?: string;
@@ -73,6 +73,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   const lakeStore = options.lakeStore ?? (await openStore(options.lake));
   const workRoot = options.workDir ?? tmpdir();
   removeDeadWorkDirs(workRoot);
+  removeDeadWorkDirs(spoolRoot(workRoot));
   const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
   let engine: SqlEngine | undefined;
   try {
@@ -117,7 +118,6 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       log,
       work,
       cacheDir: options.cacheDir ?? join(work, 'cache'),
-      readers: Math.max(1, options.threads ?? availableParallelism()),
       signal,
     };
     for (let i = 0; i < todo.length; i++) {
@@ -216,8 +216,6 @@ interface FileContext {
   log: CommitLog;
   work: string;
   cacheDir: string;
-  /** Pipes (and so engine threads) the rows of one file are read through. */
-  readers: number;
   signal?: AbortSignal;
 }
 
@@ -277,7 +275,7 @@ interface LoadResult {
   sha256: string;
 }
 
-/** Streams the raw object through the normalizer into the engine's `staged` table. */
+/** Streams the raw object through the normalizer into the engine's `staged` table, batch by batch. */
 async function loadIntoStaged(
   ctx: FileContext,
   info: ObjectInfo,
@@ -293,7 +291,11 @@ async function loadIntoStaged(
     structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
     rejects.write(`${rejectJson(file, r)}\n`);
   });
-  const { fanout: pipes, query } = FifoFanout.open(dir, ctx.readers, (paths) => ctx.engine.run(cleaning.stagedTableSql(readForwardedSql(paths))));
+  // Named like the work directories, so a later run removes the spool of a run that was killed.
+  const spool = new BatchSpool(join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`), (paths) =>
+    ctx.engine.run(cleaning.insertStagedSql(readForwardedSql(paths))),
+  );
+  await ctx.engine.run(cleaning.CREATE_STAGED_SQL);
   const hash = createHash('sha256');
   let bytesRead = 0;
   let source: Awaited<ReturnType<typeof openDecoded>> | undefined;
@@ -309,7 +311,7 @@ async function loadIntoStaged(
     );
     let lastReport = 0;
     for await (const chunk of source.chunks) {
-      for (const out of normalizer.push(chunk as Buffer)) await pipes.write(out);
+      for (const out of normalizer.push(chunk as Buffer)) await spool.write(out);
       // A file of garbage turns into as many rejects as lines: keep their buffer bounded too.
       if (rejects.writableNeedDrain) await once(rejects, 'drain');
       if (bytesRead - lastReport > 8 << 20) {
@@ -317,18 +319,12 @@ async function loadIntoStaged(
         progress(bytesRead, normalizer.rows);
       }
     }
-    for (const out of normalizer.finish()) await pipes.write(out);
-    await pipes.end();
-    await query;
+    for (const out of normalizer.finish()) await spool.write(out);
+    await spool.end();
     progress(bytesRead, normalizer.rows);
-  } catch (e) {
-    await pipes.abandon();
-    // When the engine failed first, its error is the one that explains the failure.
-    await query;
-    throw e;
   } finally {
     source?.close();
-    pipes.remove();
+    await spool.discard();
     await closeStream(rejects);
   }
   return { normalizer, structural, sha256: hash.digest('hex') };
@@ -341,7 +337,7 @@ function rejectJson(file: string, r: StructuralReject): string {
 
 function readForwardedSql(paths: string[]): string {
   const columns = [`'line': 'BIGINT'`, `'digit_mask': 'INTEGER'`, ...RAW_COLUMNS.map((c) => `'${cleaning.rawCol(c)}': 'VARCHAR'`)].join(', ');
-  return `SELECT * FROM read_csv(${sqlStringList(paths)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n', parallel = false)`;
+  return `SELECT * FROM read_csv(${sqlStringList(paths)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n')`;
 }
 
 /**

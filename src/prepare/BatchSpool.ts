@@ -1,0 +1,87 @@
+/**
+ * Hands normalized rows to the SQL engine in bounded batches of small files in memory-backed storage
+ * (/dev/shm when there is one). The engine reads each batch with its parallel CSV reader — every core parses and
+ * classifies — while the next batch is being normalized, and each batch's files are deleted as soon as it is
+ * loaded. At most two batches exist at a time, so memory stays bounded whatever the size of the raw file, and
+ * no copy of the raw file is ever written to disk.
+ */
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const CHUNK_BYTES = 2 << 20;
+export const BATCH_BYTES = 8 << 20;
+
+/** Memory-backed scratch space for the batch files, falling back to the work directory. */
+export function spoolRoot(workDir: string): string {
+  return existsSync('/dev/shm') ? '/dev/shm' : workDir;
+}
+
+export class BatchSpool {
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private batch: string[] = [];
+  private batchBytes = 0;
+  private fileNo = 0;
+  private loading: Promise<void> = Promise.resolve();
+  private failed: unknown;
+
+  /** `load(paths)` must read the files into the engine; it runs for one batch at a time, in order. */
+  constructor(
+    private readonly dir: string,
+    private readonly load: (paths: string[]) => Promise<void>,
+    private readonly chunkLimit = CHUNK_BYTES,
+    private readonly batchLimit = BATCH_BYTES,
+  ) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** Adds normalized bytes; waits only when a full batch is ready and the previous one is still loading. */
+  async write(buf: Buffer): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.chunks.push(buf);
+    this.chunkBytes += buf.length;
+    if (this.chunkBytes >= this.chunkLimit) this.flushChunk();
+    if (this.batchBytes >= this.batchLimit) await this.flushBatch();
+  }
+
+  /** Loads what is left and waits for every batch. */
+  async end(): Promise<void> {
+    this.flushChunk();
+    await this.flushBatch();
+    await this.loading;
+    if (this.failed) throw this.failed;
+  }
+
+  /** Waits for the batch in flight (its error is the caller's to report) and deletes every spooled file. */
+  async discard(): Promise<void> {
+    await this.loading.catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private flushChunk(): void {
+    if (this.chunkBytes === 0) return;
+    const path = join(this.dir, `rows-${this.fileNo++}.csv`);
+    writeFileSync(path, this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes));
+    this.batch.push(path);
+    this.batchBytes += this.chunkBytes;
+    this.chunks = [];
+    this.chunkBytes = 0;
+  }
+
+  private async flushBatch(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const paths = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.loading;
+    if (this.failed) throw this.failed;
+    this.loading = this.load(paths).then(
+      () => {
+        for (const p of paths) rmSync(p, { force: true });
+      },
+      (e: unknown) => {
+        this.failed = e;
+      },
+    );
+  }
+}
