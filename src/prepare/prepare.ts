@@ -106,7 +106,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     }
     if (todo.length > 0) {
       engine = await DuckDbEngine.create({
-        memoryLimit: options.memoryLimit ?? '2GB',
+        memoryLimit: options.memoryLimit ?? '1GB',
         tempDir: join(work, 'spill'),
         threads: options.threads,
       });

@@ -20,7 +20,7 @@ export const prepareCommand: Command = {
     raw: { type: 'string', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>' },
     lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
     engine: { type: 'string', description: 'SQL engine', choices: ['duckdb'], default: 'duckdb', env: 'FRAUDOPS_ENGINE', configKey: 'engine' },
-    'memory-limit': { type: 'string', description: 'engine memory cap', default: '2GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
+    'memory-limit': { type: 'string', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
     threads: { type: 'number', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads' },
     'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
