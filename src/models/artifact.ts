@@ -11,6 +11,10 @@ import { featureNames, featureSpecHash, validateSpec, type FeatureSpec } from '.
 
 export const ARTIFACT_FORMAT = 'fraudops.model/1';
 export const ARTIFACT_FILE = 'model.fraudops.json';
+/** Folder of a run's artifacts holding the model (native artifact and ONNX); registry versions point at it. */
+export const MODEL_ARTIFACT_DIR = 'model';
+/** Registered model that training adds versions to and validation moves aliases on. */
+export const DEFAULT_REGISTERED_MODEL = 'fraudops-fraud';
 
 export interface ModelArtifact {
   format: typeof ARTIFACT_FORMAT;

@@ -2,8 +2,8 @@
 import { isFraudopsError } from '../errors.js';
 import { openTracker } from '../tracking/openTracker.js';
 import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
-import { DEFAULT_REGISTERED_MODEL } from '../training/train.js';
-import { CHAMPION, PREVIOUS_CHAMPION } from './validate.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { CHAMPION, PREVIOUS_CHAMPION } from './modelRef.js';
 
 export interface ChampionInfo {
   registeredModel: string;

@@ -3,10 +3,9 @@
  * `models:/<name>@<alias>` — to its registry version, its run, and its loaded artifact.
  */
 import { FraudopsError, isFraudopsError } from '../errors.js';
-import { ARTIFACT_FILE, loadArtifact, type ModelArtifact } from '../models/artifact.js';
+import { ARTIFACT_FILE, MODEL_ARTIFACT_DIR, loadArtifact, type ModelArtifact } from '../models/artifact.js';
 import type { Model } from '../models/Classifier.js';
 import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
-import { MODEL_ARTIFACT_DIR } from '../training/train.js';
 
 export interface ResolvedModel {
   ref: string;
@@ -17,6 +16,9 @@ export interface ResolvedModel {
 }
 
 export const VERSION_TAG = 'fraudops.model_version';
+/** The alias of the model serving now, and of the one it replaced. */
+export const CHAMPION = 'champion';
+export const PREVIOUS_CHAMPION = 'previous-champion';
 
 export async function resolveVersion(tracker: Tracker, ref: string, registeredModel: string): Promise<{ runId: string; version?: ModelVersion }> {
   const m = /^models:\/([^/@]+)(?:\/(\d+)|@([A-Za-z0-9_-]+))$/.exec(ref);

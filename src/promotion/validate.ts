@@ -16,7 +16,7 @@ import { openStore } from '../storage/openStore.js';
 import { openTracker } from '../tracking/openTracker.js';
 import type { Tracker } from '../tracking/Tracker.js';
 import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
-import { DEFAULT_REGISTERED_MODEL } from '../training/train.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
 import type { MetricName } from '../training/evaluate.js';
 import {
   aucMetric,
@@ -32,10 +32,9 @@ import {
   type ResampledMetric,
   type ValidationTest,
 } from '../validation/index.js';
-import { resolveModel, type ResolvedModel } from './modelRef.js';
+import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
 
-export const CHAMPION = 'champion';
-export const PREVIOUS_CHAMPION = 'previous-champion';
+export { CHAMPION, PREVIOUS_CHAMPION };
 
 export interface ValidateOptions {
   candidate: string;

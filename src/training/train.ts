@@ -13,7 +13,7 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { addDays } from '../features/buildFeatures.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
 import { CommitLog } from '../lake/CommitLog.js';
-import { ARTIFACT_FILE, createArtifact, serializeArtifact } from '../models/artifact.js';
+import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, createArtifact, serializeArtifact } from '../models/artifact.js';
 import { openStore } from '../storage/openStore.js';
 import { openTracker } from '../tracking/openTracker.js';
 import type { Tracker } from '../tracking/Tracker.js';
@@ -25,8 +25,7 @@ import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKin
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 
 export const DEFAULT_EXPERIMENT = 'fraudops';
-export const DEFAULT_REGISTERED_MODEL = 'fraudops-fraud';
-export const MODEL_ARTIFACT_DIR = 'model';
+export { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR };
 
 export interface TrainOptions {
   lake: string;
