@@ -5,15 +5,26 @@
  * loaded. At most two batches exist at a time, so memory stays bounded whatever the size of the raw file, and
  * no copy of the raw file is ever written to disk.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CHUNK_BYTES = 2 << 20;
 export const BATCH_BYTES = 8 << 20;
 
-/** Memory-backed scratch space for the batch files, falling back to the work directory. */
+/**
+ * Memory-backed scratch space for the batch files, falling back to the work directory where there is none or it
+ * is too small (containers often mount a 64 MB /dev/shm).
+ */
 export function spoolRoot(workDir: string): string {
-  return existsSync('/dev/shm') ? '/dev/shm' : workDir;
+  try {
+    if (existsSync('/dev/shm')) {
+      const fs = statfsSync('/dev/shm');
+      if (fs.bavail * fs.bsize >= 8 * BATCH_BYTES) return '/dev/shm';
+    }
+  } catch {
+    /* not a filesystem we can ask */
+  }
+  return workDir;
 }
 
 export class BatchSpool {
