@@ -3,22 +3,15 @@
  * FRAUDOPS_TEST_S3_ENDPOINT). Each run works in a fresh bucket, removed afterwards. An unreachable server is a
  * failure with instructions, never a skip: a silently skipped backend is an untested backend.
  */
-import { randomBytes } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../src/errors.js';
 import { runObjectStoreContract } from '../src/storage/ObjectStore.contract.js';
 import { openStore } from '../src/storage/openStore.js';
 import type { S3StoreOptions } from '../src/storage/s3Config.js';
 import { S3Store } from '../src/storage/S3Store.js';
+import { S3_ENDPOINT, createTestBucket, deleteTestBucket } from './support/s3.js';
 
-const endpoint = process.env.FRAUDOPS_TEST_S3_ENDPOINT ?? 'http://127.0.0.1:9090';
+const endpoint = S3_ENDPOINT;
 const s3Options: S3StoreOptions = {
   endpoint,
   region: process.env.AWS_REGION ?? 'us-east-1',
@@ -27,22 +20,14 @@ const s3Options: S3StoreOptions = {
     secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
   },
 };
-const bucket = `fraudops-test-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const admin = new S3Client({ ...s3Options, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
+let bucket = '';
 
 let ready: Promise<void> | undefined;
+/** Creates the run's bucket once; an unreachable server fails every test with instructions. */
 function serverReady(): Promise<void> {
-  ready ??= (async () => {
-    try {
-      await fetch(endpoint, { signal: AbortSignal.timeout(5_000) });
-    } catch (e) {
-      throw new Error(
-        `S3 API server not reachable at ${endpoint} (${String((e as Error).cause ?? e)}). ` +
-          'Start it with `scripts/services.sh up s3` (or set FRAUDOPS_TEST_S3_ENDPOINT).',
-      );
-    }
-    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-  })();
+  ready ??= createTestBucket('fraudops-test').then((b) => {
+    bucket = b;
+  });
   return ready;
 }
 
@@ -51,21 +36,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  try {
-    await serverReady();
-  } catch {
-    admin.destroy();
-    return;
-  }
-  let token: string | undefined;
-  do {
-    const page = await admin.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
-    const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (keys.length) await admin.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    token = page.NextContinuationToken;
-  } while (token);
-  await admin.send(new DeleteBucketCommand({ Bucket: bucket }));
-  admin.destroy();
+  if (bucket) await deleteTestBucket(bucket);
 });
 
 let n = 0;

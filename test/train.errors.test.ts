@@ -14,6 +14,9 @@ import type { Run } from '../src/tracking/Tracker.js';
 import { FAILURE_TAG } from '../src/tracking/withRun.js';
 import { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, train, type TrainOptions } from '../src/training/train.js';
 import { tinyLake } from './support/handbookLake.js';
+import { addDays } from '../src/features/buildFeatures.js';
+import { CommitLog } from '../src/lake/CommitLog.js';
+import { openStore } from '../src/storage/openStore.js';
 
 let dir: string;
 /** 35 days (one validation fold fits) with a fraud every day. */
@@ -28,8 +31,6 @@ beforeAll(async () => {
   fraudLake = await tinyLake(join(dir, 'fraud'), { days: 35, fraud: (_, i) => i === 3 });
   cleanLake = await tinyLake(join(dir, 'clean'), { days: 35 });
   holeLake = await tinyLake(join(dir, 'hole'), { days: 35, skipDays: [20], fraud: (_, i) => i === 3 });
-  const { CommitLog } = await import('../src/lake/CommitLog.js');
-  const { openStore } = await import('../src/storage/openStore.js');
   const store = await openStore(fraudLake);
   fraudDayZero = (await CommitLog.load(store)).parts().map((p) => p.day).sort()[0];
   await store.close();
@@ -38,7 +39,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** First day of the tiny lakes (see tinyLake). */
 let fraudDayZero = '';
-const addDaysIso = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 
 let trackers = 0;
 /** A fresh embedded store per test, so each test sees only its own runs. */
@@ -88,7 +88,7 @@ describe('train > bad input > windows', () => {
 
   it('a lake too short for one validation fold is LAKE_TOO_SHORT, naming the day it starts, before any run', async () => {
     const uri = tracking();
-    const e = await failure({ lake: fraudLake, tracking: uri, trainStart: addDaysIso(fraudDayZero, 10) });
+    const e = await failure({ lake: fraudLake, tracking: uri, trainStart: addDays(fraudDayZero, 10) });
     expect(e.code).toBe('LAKE_TOO_SHORT');
     expect(e.message).toContain(fraudDayZero);
     expect(await runsOf(uri)).toEqual([]);

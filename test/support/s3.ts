@@ -21,6 +21,8 @@ function admin(): S3Client {
     endpoint: S3_ENDPOINT,
     region: process.env.AWS_REGION ?? 'us-east-1',
     forcePathStyle: true,
+    // Only the checksums the API requires: S3-compatible servers reject the SDK's newer defaults.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
     credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test' },
   });
 }
