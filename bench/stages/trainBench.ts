@@ -16,7 +16,7 @@ import { BenchUsageError, type OptionValues } from '../lib/options.js';
 import { ensurePySpark } from '../lib/pyspark.js';
 import { check, type BenchCheck, type BenchContext, type BenchRow, type BenchStage } from '../lib/stage.js';
 import { ensureFeatureMatrix, ensureSyntheticMatrix, type MatrixFiles } from '../train/matrixFiles.js';
-import { ensurePreparedLake, type PreparedLake } from '../train/preparedLake.js';
+import { ensurePreparedLake } from '../train/preparedLake.js';
 import { ensureTrainPeers, type TrainPeers } from '../train/trainPeers.js';
 
 const GOAL_GBDT_OVER_LIGHTGBM = 2;

@@ -1,7 +1,6 @@
 /**
  * Where generated files go. Local directories are written directly with node:fs (the fast path: each day file is
- * written to a temporary name and renamed when complete); `s3://` URIs go through the ObjectStore seam, loaded
- * only when needed. Day files are written as a sequence of chunks through a `ChunkSink`.
+ * written to a temporary name and renamed when complete); `s3://` URIs go through the ObjectStore seam. Day files are written as a sequence of chunks through a `ChunkSink`.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +9,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, StorageError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
+// openStore loads the S3 backend (and the AWS SDK) only for s3:// URIs.
+import { openStore } from '../storage/openStore.js';
 
 /** Receives one file as a sequence of chunks; each chunk is handed over (the caller never touches it again). */
 export interface ChunkSink {
@@ -86,8 +87,6 @@ function storeSink(store: ObjectStore, name: string): ChunkSink {
   };
 }
 
-const STORE_MODULE = '../storage/openStore.js';
-
 /**
  * Opens an output root: a directory path, a `file://` URL or `s3://bucket/prefix`.
  * @example
@@ -99,8 +98,7 @@ export async function openOutput(uri: string): Promise<Output> {
   if (scheme === 's3') {
     let store: ObjectStore;
     try {
-      const mod = (await import(STORE_MODULE)) as { openStore(uri: string): Promise<ObjectStore> };
-      store = await mod.openStore(uri);
+      store = await openStore(uri);
     } catch (e) {
       if (e instanceof ConfigError || e instanceof StorageError) throw e;
       throw new StorageError('STORE_UNAVAILABLE', `cannot open ${uri}: ${(e as Error).message}`, {

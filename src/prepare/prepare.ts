@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
-import { FraudopsError, InputError, LakeError, StorageError, isFraudopsError } from '../errors.js';
+import { FraudopsError, InputError, LakeError, StorageError } from '../errors.js';
 import { RAW_COLUMNS, FIX_RULES, FLAGS, QUARANTINE_REASONS, type QuarantineReason } from '../quality.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js';
@@ -31,7 +31,6 @@ import {
   emptyAccount,
   type ChangedFile,
   type FileAccount,
-  type FileProblem,
   type FileReport,
   type QualityReport,
 } from './report.js';
