@@ -134,7 +134,6 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });
     const scoresB = candidate.model.predictProba(set.X);
     const metric = resampledMetric(metricName, set);
-    const observedB = metric(set.y, scoresB);
 
     let decision: Decision;
     let scoresA: Float64Array | undefined;
@@ -181,7 +180,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     const out: ValidateResult = {
       metric: metricName,
       test,
-      candidate: { ...summary(candidate, scoresB), observed: observedB },
+      candidate: summary(candidate, scoresB),
       ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
       window: { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed },
       ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
@@ -300,7 +299,7 @@ async function recordEvidence(
     'validation.window': `${r.window.from}..${r.window.to}`,
     'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
   };
-  for (const [k, v] of Object.entries(tags)) await tracker.setTag(runId, k, v);
+  await tracker.logBatch(runId, { tags });
   await tracker.logArtifact(runId, Buffer.from(JSON.stringify(r, null, 2)), 'validation/report.json');
   if (distributions && champion) {
     const report = {

@@ -128,8 +128,11 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           lake: lake.uri,
         });
         await tracker.logArtifact(runId, Buffer.from(JSON.stringify(spec, null, 2)), 'feature_spec.json');
-        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(runEnvironment(), null, 2)), 'environment.json');
-        for (const [k, v] of Object.entries(runEnvironment())) await tracker.setTag(runId, `env.${k.replace(/[^A-Za-z0-9_.-]/g, '_')}`, v);
+        const environment = runEnvironment();
+        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(environment, null, 2)), 'environment.json');
+        await tracker.logBatch(runId, {
+          tags: Object.fromEntries(Object.entries(environment).map(([k, v]) => [`env.${k.replace(/[^A-Za-z0-9_.-]/g, '_')}`, v])),
+        });
 
         progress(`building features ${from}..${days.test[1]}`);
         const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, cacheDir: join(work, 'cache'), signal: o.signal });
