@@ -18,29 +18,55 @@ export interface OnlineTransaction {
   fraud: number;
 }
 
-/** A queue of (time, value) pairs with amortised O(1) eviction from the front. */
+/**
+ * (time, value) pairs in time order with running sums, so any time window's count and sum cost two binary
+ * searches instead of a scan (a busy terminal holds thousands of entries). Values are integers (cents, labels),
+ * so differences of running sums are exact. Eviction from the front is amortised O(1).
+ */
 class TimedQueue {
   times: number[] = [];
-  values: number[] = [];
+  /** sums[i] = values[0] + ... + values[i], counted from the last compaction. */
+  sums: number[] = [];
   head = 0;
 
   push(time: number, value: number): void {
+    const n = this.sums.length;
     this.times.push(time);
-    this.values.push(value);
+    this.sums.push((n === 0 ? 0 : this.sums[n - 1]) + value);
   }
 
   /** Drops entries with time ≤ bound. */
   evictUpTo(bound: number): void {
-    while (this.head < this.times.length && this.times[this.head] <= bound) this.head++;
+    this.head = this.firstAfter(bound);
     if (this.head > 64 && this.head * 2 > this.times.length) {
       this.times = this.times.slice(this.head);
-      this.values = this.values.slice(this.head);
+      this.sums = this.sums.slice(this.head);
       this.head = 0;
     }
   }
 
+  /** Count and sum of the entries with time in (lower, upper]. */
+  window(lower: number, upper: number): { n: number; sum: number } {
+    const lo = this.firstAfter(lower);
+    const hi = this.firstAfter(upper);
+    if (hi <= lo) return { n: 0, sum: 0 };
+    return { n: hi - lo, sum: this.sums[hi - 1] - (lo === 0 ? 0 : this.sums[lo - 1]) };
+  }
+
   get size(): number {
     return this.times.length - this.head;
+  }
+
+  /** Index of the first live entry with time > bound. */
+  private firstAfter(bound: number): number {
+    let lo = this.head;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.times[mid] <= bound) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
@@ -76,13 +102,7 @@ export class OnlineFeatures {
     const windowN: number[] = [];
     const windowS: number[] = [];
     for (const w of spec.customerWindowsDays) {
-      const lower = t - w * DAY;
-      let n = 0;
-      let s = 0;
-      for (let i = cq.times.length - 1; i >= cq.head && cq.times[i] > lower; i--) {
-        n++;
-        s += cq.values[i];
-      }
+      const { n, sum: s } = cq.window(t - w * DAY, t);
       out[k++] = n;
       out[k++] = s / (n * 100);
       windowN.push(n);
@@ -94,15 +114,7 @@ export class OnlineFeatures {
     tq.evictUpTo(t - this.terminalHorizon);
     const upper = t - spec.delayDays * DAY;
     for (const w of spec.terminalWindowsDays) {
-      const lower = upper - w * DAY;
-      let n = 0;
-      let f = 0;
-      for (let i = tq.head; i < tq.times.length && tq.times[i] <= upper; i++) {
-        if (tq.times[i] > lower) {
-          n++;
-          f += tq.values[i];
-        }
-      }
+      const { n, sum: f } = tq.window(upper - w * DAY, upper);
       out[k++] = n;
       out[k++] = n === 0 ? 0 : f / n;
     }
