@@ -14,8 +14,8 @@ import { scoreWithOnnx } from '../src/models/onnx/onnxScore.js';
 import { openStore } from '../src/storage/openStore.js';
 import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
 import type { Run } from '../src/tracking/Tracker.js';
-import { evaluate } from '../src/training/evaluate.js';
-import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/training/FeatureFrame.js';
+import { evaluate } from '../src/datasets/evaluate.js';
+import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/datasets/FeatureFrame.js';
 import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, train, type TrainOptions, type TrainResult } from '../src/training/train.js';
 import { SMALL_TRAIN_START, smallLake } from './support/handbookLake.js';
 

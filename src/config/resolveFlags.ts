@@ -4,7 +4,7 @@
  * names where it came from (flag, variable or file key), so the user knows what to fix.
  */
 import { ConfigError } from '../errors.js';
-import type { FlagSpec, FlagValues } from '../cli/command.js';
+import type { FlagSpec, FlagValues } from './flags.js';
 
 export type ConfigFile = Record<string, unknown>;
 

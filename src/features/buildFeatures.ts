@@ -12,24 +12,9 @@ import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js
 import { liveParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
+import { addDays, daysBetween } from '../util/dates.js';
 import { featureSelectSql } from './featureSql.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
-
-const DAY_MS = 86_400_000;
-
-export function addDays(day: string, n: number): string {
-  const d = Date.parse(`${day}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d)) {
-    throw new FraudopsError('INVALID_DATE', `not a date (YYYY-MM-DD): "${day}"`, { context: { field: 'date' } });
-  }
-  return new Date(d + n * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-}
 
 export interface FeatureTableOptions {
   lake: ObjectStore;

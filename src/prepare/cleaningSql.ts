@@ -144,8 +144,3 @@ FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
 WHERE s.reason IS NULL`;
 
 export const REASONS_SQL = `SELECT reason, count(*) AS n FROM staged WHERE reason IS NOT NULL GROUP BY reason`;
-
-/** Per-day row counts and id ranges of the kept rows (the commit's part statistics). */
-export function partStatsSql(file: string): string {
-  return `SELECT day, count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM (${keptSelectSql(file)}) GROUP BY day ORDER BY day`;
-}

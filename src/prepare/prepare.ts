@@ -24,6 +24,7 @@ import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactions
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool, spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
+import { processIsGone } from '../util/processes.js';
 import * as cleaning from './cleaningSql.js';
 import {
   addAccount,
@@ -159,13 +160,7 @@ function removeDeadWorkDirs(root: string): void {
     return;
   }
   for (const e of entries) {
-    const pid = Number(e.slice(WORK_DIR_PREFIX.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(root, e), { recursive: true, force: true });
-    }
+    if (processIsGone(Number(e.slice(WORK_DIR_PREFIX.length).split('-')[0]))) rmSync(join(root, e), { recursive: true, force: true });
   }
 }
 

@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, isFraudopsError } from '../errors.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { addDays } from '../features/buildFeatures.js';
+import { addDays } from '../util/dates.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { openStore } from '../storage/openStore.js';
 import { openTracker } from '../tracking/openTracker.js';
 import type { Tracker } from '../tracking/Tracker.js';
-import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
+import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
-import type { MetricName } from '../training/evaluate.js';
+import type { MetricName } from '../datasets/evaluate.js';
 import {
   aucMetric,
   averagePrecisionMetric,
@@ -26,12 +26,11 @@ import {
   decide,
   delongTest,
   pairedBootstrap,
-  renderValidationHtml,
-  renderValidationPng,
   type Decision,
   type ResampledMetric,
   type ValidationTest,
-} from '../validation/index.js';
+} from '../statistics/index.js';
+import { renderValidationHtml, renderValidationPng } from '../validationReport/report.js';
 import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
 
 export { CHAMPION, PREVIOUS_CHAMPION };

@@ -24,7 +24,7 @@ import type {
   Tracker,
 } from './Tracker.js';
 import { TrackingCodes, TrackingError, invalid, notFound } from './TrackingError.js';
-import * as v from './validation.js';
+import * as v from './argumentChecks.js';
 
 export interface KeyValue {
   key: string;

@@ -32,6 +32,7 @@ import type {
   SearchRunsOptions,
 } from './Tracker.js';
 import { TrackingCodes, TrackingError, invalid, notFound } from './TrackingError.js';
+import { TMP_PREFIX } from '../storage/atomicFile.js';
 import { KeyedLock, copyFileAtomic, createFileExclusive, readJson, writeFileAtomic, writeJsonAtomic } from './atomicFiles.js';
 import { compareRuns, compileRunFilter } from './runFilter.js';
 
@@ -236,7 +237,7 @@ export class EmbeddedTracker extends BaseTracker {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     const out: ArtifactInfo[] = [];
     for (const e of entries) {
-      if (e.name.endsWith('.tmp')) continue;
+      if (e.name.startsWith(TMP_PREFIX) || e.name.endsWith('.tmp')) continue;
       const rel = path ? `${path}/${e.name}` : e.name;
       if (e.isDirectory()) out.push({ path: rel, isDir: true });
       else out.push({ path: rel, isDir: false, size: (await stat(join(dir, e.name))).size });

@@ -1,65 +1,24 @@
 /**
- * File primitives for the embedded store: whole-file writes that readers never see half-done (temp file, fsync,
- * rename), exclusive creation that two processes cannot both win (temp file, hard link), and a per-key lock that
- * serialises read-modify-write cycles inside one process.
+ * File primitives for the embedded store: whole-file writes that readers never see half-done and exclusive
+ * creation that two processes cannot both win (both through storage/atomicFile.ts, the one atomic-write path),
+ * and a per-key lock that serialises read-modify-write cycles inside one process.
  */
-import { randomBytes } from 'node:crypto';
-import { copyFile, link, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
-
-function tempName(path: string): string {
-  return `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-}
-
-async function writeTemp(path: string, data: string | Uint8Array): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempName(path);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  return tmp;
-}
+import { readFile } from 'node:fs/promises';
+import { copyFileAtomic as copyAtomic, writeFileAtomic as writeAtomic } from '../storage/atomicFile.js';
 
 /** Replaces `path` atomically. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = await writeTemp(path, data);
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeAtomic(path, data);
 }
 
 /** Copies a local file to `path` atomically. */
 export async function copyFileAtomic(source: string, path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = tempName(path);
-  try {
-    await copyFile(source, tmp);
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await copyAtomic(source, path);
 }
 
 /** Creates `path` with `data` unless it exists; returns false when someone else got there first. */
-export async function createFileExclusive(path: string, data: string): Promise<boolean> {
-  const tmp = await writeTemp(path, data);
-  try {
-    await link(tmp, path);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
+export function createFileExclusive(path: string, data: string): Promise<boolean> {
+  return writeAtomic(path, data, { exclusive: true });
 }
 
 /** Parsed JSON, or undefined when the file does not exist. */

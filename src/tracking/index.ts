@@ -9,5 +9,5 @@ export { MlflowTracker } from './MlflowTracker.js';
 export type { MlflowAuth, MlflowHttpOptions } from './MlflowHttp.js';
 export { DEFAULT_EMBEDDED_DIR, openTracker, registerTrackerScheme, type OpenTrackerOptions, type TrackerFactory } from './openTracker.js';
 export { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
-export { LIMITS } from './validation.js';
+export { LIMITS } from './argumentChecks.js';
 export { FAILURE_TAG, withRun, type WithRunOptions } from './withRun.js';

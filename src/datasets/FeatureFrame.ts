@@ -7,7 +7,8 @@ import { FraudopsError } from '../errors.js';
 import type { SqlEngine } from '../engine/SqlEngine.js';
 import type { Matrix } from '../models/Classifier.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
-import { addDays, createFeatureTable } from '../features/buildFeatures.js';
+import { createFeatureTable } from '../features/buildFeatures.js';
+import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from '../features/spec.js';
 
 export interface FeatureFrame {
