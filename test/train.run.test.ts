@@ -49,7 +49,7 @@ async function testWindow(): Promise<LabeledSet> {
   const store = await openStore(lake);
   const engine = await DuckDbEngine.create({ tempDir: join(dir, 'spill') });
   try {
-    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1], { cacheDir: join(dir, 'cache') });
+    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1]);
     return splitFrame(frame, { trainStart: first.windows.train[0], trainDays: 7, delayDays: 7, testDays: 7 }).test;
   } finally {
     await engine.close();

@@ -59,7 +59,7 @@ export async function ensureFeatureMatrix(ctx: BenchContext, lake: PreparedLake,
     const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
     const store = await openStore(lake.dir);
     try {
-      await createFeatureTable(engine, { lake: store, from, to: lake.lastDay, cacheDir: join(work, 'cache'), signal: ctx.signal });
+      await createFeatureTable(engine, { lake: store, from, to: lake.lastDay, signal: ctx.signal });
       const select = (a: string, b: string): string =>
         `SELECT ${names.join(', ')}, CAST(tx_fraud AS UTINYINT) AS label FROM features WHERE day BETWEEN ${sqlString(a)} AND ${sqlString(b)} ORDER BY tx_datetime, transaction_id`;
       const train = await copyTo(engine, select(from, trainTo), join(dir, 'train.parquet'));

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, isFraudopsError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
+import { engineFactory } from '../engine/openEngine.js';
+import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { openStore } from '../storage/openStore.js';
@@ -60,6 +61,11 @@ export interface ValidateOptions {
   /** Decide and record evidence, but move no alias. */
   dryRun?: boolean;
   workDir?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
+  /** Engine memory cap (default 4GB). */
+  memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -109,7 +115,10 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   const tracker = await openTracker(o.tracking);
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     progress(`loading candidate ${o.candidate}`);
     const candidate = await resolveModel(tracker, o.candidate, registeredModel);
@@ -127,7 +136,6 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     progress(`scoring on ${days.test.join('..')}`);
     const frame = await loadFeatureFrame(engine, lake, windows.trainStart, days.test[1], {
       spec: candidate.artifact.featureSpec,
-      cacheDir: join(work, 'cache'),
       signal: o.signal,
     });
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });

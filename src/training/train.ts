@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
+import { engineFactory } from '../engine/openEngine.js';
+import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
 import { CommitLog } from '../lake/CommitLog.js';
@@ -47,6 +48,11 @@ export interface TrainOptions {
   registeredModel?: string;
   spec?: FeatureSpec;
   workDir?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
+  /** Engine memory cap (default 4GB). */
+  memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -87,7 +93,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const tracker = await openTracker(o.tracking);
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const log = await CommitLog.load(lake, o.signal);
     const lakeDays = [...new Set(log.parts().map((p) => p.day))].sort();
@@ -135,7 +144,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         });
 
         progress(`building features ${from}..${days.test[1]}`);
-        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, cacheDir: join(work, 'cache'), signal: o.signal });
+        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, signal: o.signal });
         const split = splitFrame(frame, windows);
         const rows = {
           train: split.train.X.rows,

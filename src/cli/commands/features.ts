@@ -13,6 +13,7 @@ export const featuresCommand: Command = {
     to: { type: 'string', description: 'last day', required: true, placeholder: 'YYYY-MM-DD' },
     out: { type: 'string', description: 'output root for feature Parquet (day partitions)', required: true, placeholder: '<uri>' },
     'memory-limit': { type: 'string', description: 'engine memory cap', default: '4GB', env: 'FRAUDOPS_MEMORY_LIMIT' },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>' },
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -24,6 +25,7 @@ export const featuresCommand: Command = {
       out: String(flags.out),
       memoryLimit: String(flags['memory-limit']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
     });
     if (io.json) io.out(JSON.stringify(r, null, 2));

@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 export const prepareCommand: Command = {
   name: 'prepare',
   summary: 'clean new raw transaction files into the Parquet lake, with an exact account of every row',
-  usage: 'fraudops prepare --raw <dir|s3://bucket/prefix> --lake <dir|s3://bucket/prefix> [--engine duckdb] [--json]',
+  usage: 'fraudops prepare --raw <dir|s3://bucket/prefix> --lake <dir|s3://bucket/prefix> [--engine duckdb:] [--json]',
   description: [
     'Processes only raw files (*.txt, *.txt.gz, *.csv) not yet in the lake; a file that changed after it was',
     'processed is reported and left alone. Every input row ends up kept (maybe fixed), a duplicate, or',
@@ -19,7 +19,7 @@ export const prepareCommand: Command = {
   flags: {
     raw: { type: 'string', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>' },
     lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
-    engine: { type: 'string', description: 'SQL engine', choices: ['duckdb'], default: 'duckdb', env: 'FRAUDOPS_ENGINE', configKey: 'engine' },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>' },
     'memory-limit': { type: 'string', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
     threads: { type: 'number', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads' },
     'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
@@ -31,7 +31,7 @@ export const prepareCommand: Command = {
     const report = await prepare({
       raw: String(flags.raw),
       lake: String(flags.lake),
-      engine: 'duckdb',
+      engine: String(flags.engine),
       memoryLimit: String(flags['memory-limit']),
       threads: typeof flags.threads === 'number' ? flags.threads : undefined,
       workDir: typeof flags['work-dir'] === 'string' ? flags['work-dir'] : undefined,

@@ -32,6 +32,7 @@ export const trainCommand: Command = {
     tracking: { type: 'string', description: 'tracking URI (http(s)://, file path, or "embedded")', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
     experiment: { type: 'string', description: 'experiment name', default: 'fraudops', env: 'MLFLOW_EXPERIMENT_NAME', configKey: 'experiment' },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>' },
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -52,6 +53,7 @@ export const trainCommand: Command = {
       experiment: String(flags.experiment),
       registeredModel: String(flags['registered-model']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
       onProgress: (m) => io.progress(`train: ${m}`),
     });

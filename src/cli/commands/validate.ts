@@ -37,6 +37,7 @@ export const validateCommand: Command = {
     'dry-run': { type: 'boolean', description: 'decide and record the evidence, but move no alias' },
     tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>' },
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -59,6 +60,7 @@ export const validateCommand: Command = {
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
       onProgress: (m) => io.progress(`validate: ${m}`),
     });
