@@ -44,6 +44,8 @@ export interface OnlineFeaturesOptions {
   terminals?: 'observe' | 'external';
   /** How far behind the newest event time another key's events may still arrive; widens eviction. Default 0. */
   latenessSeconds?: number;
+  /** Terminal state shared with other instances (one per stream partition, one terminal history). */
+  terminalState?: TerminalState;
 }
 
 export interface OnlineStateSize {
@@ -57,7 +59,7 @@ export class OnlineFeatures {
   readonly names: string[];
   readonly specHash: string;
   readonly customers = new CustomerState();
-  readonly terminals = new TerminalState();
+  readonly terminals: TerminalState;
   /** Newest event time seen by `score`. */
   watermark = -Infinity;
   private nextSweep = -Infinity;
@@ -78,6 +80,7 @@ export class OnlineFeatures {
     options: OnlineFeaturesOptions = {},
   ) {
     this.names = featureNames(spec);
+    this.terminals = options.terminalState ?? new TerminalState();
     this.specHash = featureSpecHash(spec);
     this.maxCustomerWindow = Math.max(...spec.customerWindowsDays) * DAY_SECONDS;
     this.terminalHorizon = (spec.delayDays + Math.max(...spec.terminalWindowsDays)) * DAY_SECONDS;
@@ -129,6 +132,13 @@ export class OnlineFeatures {
     return out;
   }
 
+  /** Adds a past transaction of the customer to the state without scoring it (history read from the lake). */
+  remember(tx: OnlineTransaction): void {
+    if (tx.time > this.watermark) this.advance(tx.time);
+    this.customers.record(tx.customerId, tx.time, Math.round(tx.amount * 100), tx.time - this.maxCustomerWindow);
+    if (this.observeTerminals) this.terminals.observe(tx.terminalId, tx.time);
+  }
+
   /** Records a label reported for an earlier transaction. */
   label(l: TransactionLabel): void {
     this.terminals.label(l.terminalId, l.time, l.fraud);
@@ -163,9 +173,9 @@ export class OnlineFeatures {
   }
 
   /** Writes the whole state (see online/snapshot.ts for the file around it). */
-  encode(w: FloatWriter, keepCustomer?: (customerId: number) => boolean): void {
+  encode(w: FloatWriter): void {
     w.push(this.watermark === -Infinity ? Number.MIN_SAFE_INTEGER : this.watermark);
-    this.customers.encode(w, keepCustomer);
+    this.customers.encode(w);
     this.terminals.encode(w);
   }
 

@@ -5,7 +5,8 @@ import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { prepareCommand } from './prepare.js';
+import { scoreCommand } from './score.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand];

@@ -37,8 +37,8 @@ export class CustomerState {
   }
 
   /** Layout: count, then per customer: id, n, n times, n values. */
-  encode(w: FloatWriter, keep: (customerId: number) => boolean = () => true): void {
-    const ids = [...this.keys.keys()].filter(keep).sort((a, b) => a - b);
+  encode(w: FloatWriter): void {
+    const ids = [...this.keys.keys()].sort((a, b) => a - b);
     w.push(ids.length);
     for (const id of ids) {
       const { times, values } = this.keys.get(id)!.live();
@@ -60,10 +60,5 @@ export class CustomerState {
       for (let i = 0; i < n; i++) q.push(times[i], values[i]);
       this.keys.set(id, q);
     }
-  }
-
-  /** Forgets the customers `drop` selects (a partition that moved away). */
-  forget(drop: (customerId: number) => boolean): void {
-    for (const id of this.keys.keys()) if (drop(id)) this.keys.delete(id);
   }
 }
