@@ -24,7 +24,7 @@ async function batchDay(day: string): Promise<Map<string, { features: number[]; 
   const engine = await DuckDbEngine.create();
   const tracker = await openTracker(f.tracking);
   try {
-    const info = await createFeatureTable(engine, { lake: store, from: day, to: day, cacheDir: join(f.dir, 'cache') });
+    const info = await createFeatureTable(engine, { lake: store, from: day, to: day });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT transaction_id, ${names.join(', ')} FROM features`);
     const data = new Float64Array(info.rows * names.length);

@@ -43,7 +43,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
   const engine = await DuckDbEngine.create();
   let model;
   try {
-    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to, cacheDir: join(f.dir, 'cache') });
+    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT tx_fraud, ${names.join(', ')} FROM features`);
     const X = new Float64Array(info.rows * names.length);
