@@ -4,6 +4,7 @@
  */
 
 import type { FlagSpec, FlagValues } from '../config/flags.js';
+import type { StageContext } from '../stage/StageContext.js';
 
 export type { FlagSpec, FlagType, FlagValues } from '../config/flags.js';
 
@@ -17,6 +18,8 @@ export interface CommandIO {
   /** Progress reporter; a no-op unless interactive. */
   progress(message: string): void;
   signal: AbortSignal;
+  /** The run's composition root: stores, engine factory, work directory, events, signal, retry policy. */
+  ctx: StageContext;
 }
 
 export interface Command {

@@ -12,6 +12,7 @@ import { compareWithManifest } from '../prepare/manifestCheck.js';
 import { prepare } from '../prepare/prepare.js';
 import { validate } from '../promotion/validate.js';
 import { train } from '../training/train.js';
+import type { StageContext } from '../stage/StageContext.js';
 
 export interface DemoOptions {
   /** Working directory; raw/, lake/ and (without `tracking`) mlruns/ inside it are replaced. */
@@ -27,7 +28,7 @@ export interface DemoOptions {
   onProgress?: (message: string) => void;
 }
 
-export async function runDemo(o: DemoOptions) {
+export async function runDemo(o: DemoOptions, ctx?: StageContext) {
   const progress = o.onProgress ?? (() => {});
   const dir = resolve(o.dir);
   const raw = join(dir, 'raw');
@@ -59,15 +60,15 @@ export async function runDemo(o: DemoOptions) {
     lake,
     signal: o.signal,
     onProgress: (p) => progress(`demo: preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
-  });
+  }, ctx);
   const manifest = JSON.parse(readFileSync(join(raw, MANIFEST_NAME), 'utf8')) as Manifest;
   const differences = compareWithManifest(report, manifest);
 
   const common = { lake, tracking, seed: 1, signal: o.signal, onProgress: (m: string) => progress(`demo: ${m}`) };
-  const champion = await train({ ...common, model: 'gbdt', search: 'random', trials: 3, folds: 1 });
-  const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 });
-  const challenger = await train({ ...common, model: 'logreg', folds: 1 });
-  const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 });
+  const champion = await train({ ...common, model: 'gbdt', search: 'random', trials: 3, folds: 1 }, ctx);
+  const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 }, ctx);
+  const challenger = await train({ ...common, model: 'logreg', folds: 1 }, ctx);
+  const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 }, ctx);
   const result = {
     dir,
     generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, LakeError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
 import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
@@ -92,7 +93,8 @@ export interface BuildFeaturesResult {
 }
 
 /** Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`. */
-export async function buildFeatures(o: BuildFeaturesOptions): Promise<BuildFeaturesResult> {
+export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
+  o = withContext(o, ctx);
   const started = Date.now();
   const lake = await openStore(o.lake);
   const out = await openStore(o.out);

@@ -16,6 +16,7 @@ import { once } from 'node:events';
 import { FraudopsError, InputError, LakeError, StorageError } from '../errors.js';
 import { RAW_COLUMNS, FIX_RULES, FLAGS, QUARANTINE_REASONS, type QuarantineReason } from '../quality.js';
 import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
 import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
@@ -67,7 +68,8 @@ export interface PrepareProgress {
   rows: number;
 }
 
-export async function prepare(options: PrepareOptions): Promise<QualityReport> {
+export async function prepare(options: PrepareOptions, ctx?: StageContext): Promise<QualityReport> {
+  options = withContext(options, ctx);
   const started = Date.now();
   const signal = options.signal;
   const rawStore = options.rawStore ?? (await openStore(options.raw));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, isFraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { CommitLog } from '../lake/CommitLog.js';
@@ -98,7 +99,8 @@ export interface ValidateResult {
 
 const METRIC_LABELS: Record<MetricName, string> = { auc: 'ROC AUC', ap: 'average precision', cp100: 'card precision@100' };
 
-export async function validate(o: ValidateOptions): Promise<ValidateResult> {
+export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<ValidateResult> {
+  o = withContext(o, ctx);
   const metricName = o.metric ?? 'ap';
   const test = o.test ?? 'paired-bootstrap';
   const B = o.bootstrap ?? 1000;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
@@ -74,7 +75,8 @@ export interface TrainResult {
   durationMs: number;
 }
 
-export async function train(o: TrainOptions): Promise<TrainResult> {
+export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainResult> {
+  o = withContext(o, ctx);
   const started = Date.now();
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   const trainDays = positive('train-days', o.trainDays ?? 7);

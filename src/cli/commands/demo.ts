@@ -1,5 +1,6 @@
 /** `fraudops demo`: thin shell over the demo pipeline (src/demo/runDemo.ts). */
 import { join } from 'node:path';
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const demoCommand: Command = {
@@ -10,12 +11,12 @@ export const demoCommand: Command = {
   examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 30 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
-    days: { type: 'number', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42 },
-    customers: { type: 'number', description: 'customers', default: 5000 },
-    terminals: { type: 'number', description: 'terminals', default: 10000 },
-    seed: { type: 'number', description: 'random seed', default: 7 },
-    'start-date': { type: 'string', description: 'first day', default: '2019-08-22', placeholder: 'YYYY-MM-DD' },
-    tracking: { type: 'string', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>' },
+    days: { type: 'integer', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42, min: 1, max: 3660 },
+    customers: { type: 'integer', description: 'customers', default: 5000, min: 1, max: 100_000_000 },
+    terminals: { type: 'integer', description: 'terminals', default: 10000, min: 1, max: 100_000_000 },
+    seed: { type: 'integer', description: 'random seed', default: 7 },
+    'start-date': { type: 'date', description: 'first day', default: '2019-08-22', placeholder: 'YYYY-MM-DD' },
+    tracking: { type: 'uri', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   },
   async run(flags, io) {
     const { runDemo } = await import('../../demo/runDemo.js');
@@ -30,7 +31,7 @@ export const demoCommand: Command = {
       tracking: typeof flags.tracking === 'string' ? flags.tracking : undefined,
       signal: io.signal,
       onProgress: io.progress,
-    });
+    }, io.ctx);
     const { generated: gen, prepare: report, differences, tracking } = result;
     const raw = join(result.dir, 'raw');
     const lake = join(result.dir, 'lake');

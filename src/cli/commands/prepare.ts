@@ -1,4 +1,6 @@
 /** `fraudops prepare`: thin shell over the preparation stage. */
+import { STORE_SCHEMES } from '../../config/schemes.js';
+import { checkEngineUri } from '../../engine/openEngine.js';
 import type { Command } from '../command.js';
 
 export const prepareCommand: Command = {
@@ -17,11 +19,11 @@ export const prepareCommand: Command = {
     'FRAUDOPS_LAKE=./lake fraudops prepare --raw ./raw --memory-limit 4GB',
   ],
   flags: {
-    raw: { type: 'string', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>' },
-    lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
-    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>' },
-    'memory-limit': { type: 'string', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
-    threads: { type: 'number', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads' },
+    raw: { type: 'uri', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
+    lake: { type: 'uri', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
+    'memory-limit': { type: 'size', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
+    threads: { type: 'integer', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads', min: 1, max: 1024 },
     'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -40,7 +42,7 @@ export const prepareCommand: Command = {
         io.progress(
           `prepare [${p.fileIndex + 1}/${p.fileCount}] ${p.file}: ${(p.bytesRead / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows`,
         ),
-    });
+    }, io.ctx);
     if (io.json) io.out(JSON.stringify(report, null, 2));
     else io.out(formatReport(report));
     return report.ok ? 0 : 1;
