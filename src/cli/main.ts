@@ -71,7 +71,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       progress.done();
     }
   } catch (e) {
-    return fail(e, wantsJson, isFraudopsError(e) && e.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
+    return fail(e, wantsJson, isFraudopsError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'DAG_INVALID') ? EXIT_USAGE : EXIT_FAILURE);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -27,6 +27,7 @@ export interface SchedulerOptions {
 }
 
 export type SchedulerEvent =
+  | { event: 'resumed'; runIds: string[] }
   | { event: 'waiting'; next: string; logicalDate: string }
   | { event: 'started'; runId: string; logicalDate: string }
   | { event: 'finished'; runId: string; state: RunOutcome['state'] }
@@ -75,6 +76,8 @@ export async function runScheduler(engine: PipelineEngine, o: SchedulerOptions):
       o.onEvent?.({ event: 'error', logicalDate, code: err.code ?? 'ERROR', message: err.message ?? String(e) });
     }
   };
+  const resumed = await engine.waitForResumed();
+  if (resumed.length > 0) o.onEvent?.({ event: 'resumed', runIds: resumed });
   let cursor = new Date(now());
   if (o.catchup) {
     const since = o.since ?? o.lastRun;

@@ -25,7 +25,12 @@ export const pipelineRunCommand: Command = {
 export async function runPipeline(flags: FlagValues, io: CommandIO, request: { dag: string; logicalDate: string; settings: ReturnType<typeof settingsFrom>; retryOf?: string }): Promise<number> {
   const { PipelineEngine } = await import('../../pipeline/engine/PipelineEngine.js');
   const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
+  const { loadDag } = await import('../../pipeline/dag.js');
+  const { dagDefinition } = await import('../../pipeline/daily.js');
+  const { PIPELINE_STAGES } = await import('../../pipeline/stages.js');
   const db = databaseUrl(flags);
+  // A bad DAG is refused before the engine starts or a run exists.
+  loadDag(dagDefinition(request.dag, request.settings), PIPELINE_STAGES);
   const schema = String(flags.schema);
   const engine = await PipelineEngine.open({
     databaseUrl: db,
@@ -33,6 +38,7 @@ export async function runPipeline(flags: FlagValues, io: CommandIO, request: { d
     executorId: typeof flags['executor-id'] === 'string' ? flags['executor-id'] : undefined,
     onLog: (_run, task, message) => io.progress(`${task}: ${message}`),
     onWarn: (m) => io.err(`warning: ${m}`),
+    signal: io.signal,
   });
   let runId: string;
   try {

@@ -50,6 +50,7 @@ export const schedulerStartCommand: Command = {
       executorId: typeof flags['executor-id'] === 'string' ? flags['executor-id'] : undefined,
       onLog: (runId, task, message) => (io.json ? undefined : io.progress(`${runId} ${task}: ${message}`)),
       onWarn: (m) => io.err(`warning: ${m}`),
+      signal: io.signal,
     });
     emit({ event: 'scheduler-started', executorId: engine.options.executorId, applicationVersion: engine.options.applicationVersion, cron, dag });
     try {

@@ -35,6 +35,8 @@ export interface EngineOptions {
   onLog?: (runId: string, task: string, message: string) => void;
   /** Engine warnings (never info chatter). */
   onWarn?: (message: string) => void;
+  /** Gives up waiting for another process's schema migration. */
+  signal?: AbortSignal;
 }
 
 export interface RunRequest {
@@ -123,7 +125,7 @@ export class PipelineEngine {
         logger: { info: () => {}, debug: () => {}, warn, error: warn },
       });
       // Schema creation is serialized across processes: two schedulers launching at once would deadlock in DDL.
-      await withSchemaLock(pool, options.schema, async (client) => {
+      await withSchemaLock(pool, options.schema, o.signal, async (client) => {
         await RunStore.migrate(client, options.schema);
         await DBOS.launch();
       });
@@ -186,6 +188,16 @@ export class PipelineEngine {
     };
   }
 
+  /**
+   * Waits for the runs this executor resumed at launch (they run in the background), so a scheduler starts new
+   * intervals only once they are done.
+   */
+  async waitForResumed(): Promise<string[]> {
+    const pending = await DBOS.listWorkflows({ status: ['PENDING', 'ENQUEUED'], workflow_id_prefix: 'pipeline:', executorId: this.options.executorId } as never);
+    for (const w of pending) await DBOS.retrieveWorkflow(w.workflowID).getResult().catch(() => undefined);
+    return pending.map((w) => w.workflowID);
+  }
+
   async tasks(runId: string): Promise<TaskRecord[]> {
     return this.store.tasks(runId);
   }
@@ -201,10 +213,17 @@ export class PipelineEngine {
   }
 }
 
-async function withSchemaLock<T>(pool: pg.Pool, schema: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function withSchemaLock<T>(pool: pg.Pool, schema: string, signal: AbortSignal | undefined, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`fraudops-pipeline-schema:${schema}`]);
+    // Polled, not blocking: a session blocked in pg_advisory_lock holds a snapshot, and the engine's
+    // CREATE INDEX CONCURRENTLY in the lock holder would wait for it — a deadlock PostgreSQL cannot see.
+    for (;;) {
+      const { rows } = await client.query('SELECT pg_try_advisory_lock(hashtext($1)) AS ok', [`fraudops-pipeline-schema:${schema}`]);
+      if (rows[0].ok) break;
+      if (signal?.aborted) throw new PipelineError('PIPELINE_ENGINE', 'interrupted while waiting for another process to prepare the pipeline database');
+      await new Promise((r) => setTimeout(r, 200));
+    }
     try {
       return await fn(client);
     } finally {

@@ -46,6 +46,7 @@ export class RunsClient {
   ) {}
 
   static async open(databaseUrl: string, schema = DEFAULT_SCHEMA): Promise<RunsClient> {
+    process.noDeprecation = true; // see PipelineEngine.open
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
     pool.on('error', () => {});
     try {
