@@ -10,6 +10,13 @@ export type ClusterFactory = (uri: string) => Promise<ClusterProvider> | Cluster
 
 const schemes = new Map<string, ClusterFactory>([
   ['none', () => new NoCluster()],
+  [
+    'yandex-dataproc',
+    async (uri) => {
+      const { YandexDataprocCluster } = await import('./yandex/YandexDataprocCluster.js');
+      return YandexDataprocCluster.fromUri(uri);
+    },
+  ],
 ]);
 
 export function registerClusterScheme(scheme: string, factory: ClusterFactory): void {
