@@ -4,7 +4,9 @@ import { championCommand } from './champion.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
+import { exportAirflowCommand } from './exportAirflow.js';
 import { pipelineRunCommand } from './pipeline.js';
+import { pipelineTaskCommand } from './pipelineTask.js';
 import { prepareCommand } from './prepare.js';
 import { runsCancelCommand, runsListCommand, runsLogsCommand, runsRetryCommand, runsShowCommand } from './runs.js';
 import { schedulerStartCommand } from './scheduler.js';
@@ -12,4 +14,5 @@ import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
 export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand,
-  pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand];
+  pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand,
+  pipelineTaskCommand, exportAirflowCommand];
