@@ -21,7 +21,7 @@ describe('pipeline > branch on new data (PostgreSQL)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('no new data: train, validate and publish are skipped and teardown runs', async () => {
+  it('no new data: train, validate and publish are skipped and teardown runs', { timeout: 600_000 }, async () => {
     const r = await cli(['pipeline', 'run', '--date', '2026-01-05', ...runFlags(dir, schema), '--json']);
     expect(r.code, r.stderr).toBe(0);
     const run = JSON.parse(r.stdout);
@@ -33,7 +33,7 @@ describe('pipeline > branch on new data (PostgreSQL)', () => {
     expect(task(run, 'cluster.teardown')).toMatchObject({ state: 'succeeded', attempts: 1 });
   });
 
-  it('starting the same date again is the same run: its recorded result, no task runs twice', async () => {
+  it('starting the same date again is the same run: its recorded result, no task runs twice', { timeout: 600_000 }, async () => {
     const again = await cli(['pipeline', 'run', '--date', '2026-01-05', ...runFlags(dir, schema), '--json']);
     expect(again.code, again.stderr).toBe(0);
     const logs = await withRuns(schema, (c) => c.logs('pipeline:daily:2026-01-05'));
@@ -42,7 +42,7 @@ describe('pipeline > branch on new data (PostgreSQL)', () => {
     expect(runs.map((x) => x.runId)).toEqual(['pipeline:daily:2026-01-05']);
   });
 
-  it('a bad DAG is refused at load with exit 2, naming the task and the missing option, and no run is created', async () => {
+  it('a bad DAG is refused at load with exit 2, naming the task and the missing option, and no run is created', { timeout: 600_000 }, async () => {
     const r = await cli(['pipeline', 'run', '--date', '2026-01-06', '--lake', join(dir, 'lake'), '--db', PG_URI, '--schema', schema, '--json']);
     expect(r.code).toBe(2);
     const error = JSON.parse(r.stdout).error;

@@ -17,7 +17,7 @@ describe('pipeline > cancel (PostgreSQL)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('cancel during train: teardown runs and the run ends cancelled', async () => {
+  it('cancel during train: teardown runs and the run ends cancelled', { timeout: 600_000 }, async () => {
     const runId = 'pipeline:daily:2026-03-01';
     const running = startCli(['pipeline', 'run', '--date', '2026-03-01', ...runFlags(dir, schema), '--json']);
     await waitForRun(schema, runId, (r) => task(r, 'train').state === 'running');

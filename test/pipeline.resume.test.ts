@@ -21,7 +21,7 @@ describe('pipeline > scheduler killed mid-train resumes (PostgreSQL)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('kill -9 during train, restart: the run resumes, prepare is not rerun, teardown runs', async () => {
+  it('kill -9 during train, restart: the run resumes, prepare is not rerun, teardown runs', { timeout: 600_000 }, async () => {
     const args = ['scheduler', 'start', '--cron', EVERY_5S, ...runFlags(dir, schema), '--executor-id', 'resume-a', '--json'];
     const first = startCli(args);
     let runId: string | undefined;
@@ -45,7 +45,7 @@ describe('pipeline > scheduler killed mid-train resumes (PostgreSQL)', () => {
 
     const second = startCli(args);
     try {
-      const done = await waitForRun(schema, runId, (r) => ['succeeded', 'failed', 'cancelled'].includes(r.state), 120_000);
+      const done = await waitForRun(schema, runId, (r) => ['succeeded', 'failed', 'cancelled'].includes(r.state), 500_000);
       expect(done.state).toBe('succeeded');
       expect(task(done, 'prepare')).toMatchObject({ state: 'succeeded', startedAt: prepared.startedAt, output: { commitSeqs: prepared.output!.commitSeqs } });
       expect(task(done, 'train')).toMatchObject({ state: 'succeeded' });

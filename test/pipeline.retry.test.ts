@@ -21,7 +21,7 @@ describe('pipeline > train fails, then retry (PostgreSQL)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('train fails: teardown runs and the run ends failed; retry reruns train onwards and reuses prepare', async () => {
+  it('train fails: teardown runs and the run ends failed; retry reruns train onwards and reuses prepare', { timeout: 600_000 }, async () => {
     const first = await cli(['pipeline', 'run', '--date', '2026-02-01', ...runFlags(dir, schema), '--json']);
     expect(first.code, first.stderr).toBe(1);
     const failed = JSON.parse(first.stdout);

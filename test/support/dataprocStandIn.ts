@@ -4,10 +4,12 @@
  * expire), Data Proc clusters (list by name, get, create, delete) and long-running operations that finish after a
  * few polls, with the documented shapes and gRPC error codes. Tests can inject an API error for the next call.
  */
-import { createPublicKey, generateKeyPairSync, verify, constants } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify, constants, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { IAM_TOKENS_URL, type AuthorizedKey } from '../../src/pipeline/cluster/yandex/IamTokenSource.js';
+
+let sharedKey: KeyObject | undefined;
 
 interface StandInCluster {
   id: string;
@@ -50,7 +52,9 @@ export class DataprocStandIn {
   url = '';
 
   constructor(private readonly o: StandInOptions = {}) {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    // One key per process: RSA generation is slow, and each stand-in only needs a key the test does not know.
+    sharedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const privateKey = sharedKey;
     this.key = {
       id: 'ajestandinkey0000001',
       service_account_id: 'ajestandinsa00000001',

@@ -33,7 +33,7 @@ export async function dropSchema(schema: string): Promise<void> {
 /** 36 generated days (a validation fold, train, delay and test weeks), small enough to train in seconds. */
 export async function smallRaw(dir: string): Promise<string> {
   const raw = join(dir, 'raw');
-  await generate({ out: raw, startDate: '2019-08-22', days: 36, customers: 800, terminals: 1600, seed: 1, noise: 'course', workers: 1 });
+  await generate({ out: raw, startDate: '2019-08-22', days: 36, customers: 400, terminals: 800, seed: 1, noise: 'course', workers: 1 });
   return raw;
 }
 
@@ -81,7 +81,7 @@ export async function withRuns<T>(schema: string, fn: (c: RunsClient) => Promise
 }
 
 /** Polls `show(runId)` until `until` holds. */
-export async function waitForRun(schema: string, runId: string, until: (r: RunDetail) => boolean, timeoutMs = 90_000): Promise<RunDetail> {
+export async function waitForRun(schema: string, runId: string, until: (r: RunDetail) => boolean, timeoutMs = 500_000): Promise<RunDetail> {
   const deadline = Date.now() + timeoutMs;
   return withRuns(schema, async (c) => {
     let last: RunDetail | undefined;
