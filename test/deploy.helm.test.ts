@@ -119,8 +119,8 @@ describe('deploy > helm > template', () => {
   it('KEDA set: a ScaledObject on consumer lag capped at the partition count, no HPA, SASL and CA from Secrets', () => {
     const objects = renderChecked('keda-values.yaml', [...KEDA_API, ...MONITORING_API]);
     expect(kinds(objects)).toEqual([
-      'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'ScaledObject', 'Service', 'ServiceAccount',
-      'ServiceMonitor', 'TriggerAuthentication',
+      'ConfigMap', 'Deployment', 'PodDisruptionBudget', 'ScaledObject', 'Service', 'Service', 'ServiceAccount',
+      'ServiceMonitor', 'StatefulSet', 'TriggerAuthentication',
     ]);
     const scorer = one(objects, 'Deployment', '-scorer');
     expect(scorer.object.spec.replicas).toBeUndefined(); // the autoscaler owns the count
@@ -155,18 +155,32 @@ describe('deploy > helm > template', () => {
     const sm = one(objects, 'ServiceMonitor').object;
     expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(sm.metadata.labels.release).toBe('prometheus');
-    expect(one(objects, 'Service').object.spec.ports[0]).toMatchObject({ name: 'http', port: 9464 });
+    expect(one(objects, 'Service', '-scorer').object.spec.ports[0]).toMatchObject({ name: 'http', port: 9464 });
   });
 
-  it('KEDA set: scheduler replicas each get their own executor id (the pod name) and the system database from a Secret', () => {
+  it('KEDA set: scheduler replicas each get their own executor id, stable across restarts (StatefulSet pod names)', () => {
     const objects = renderChecked('keda-values.yaml', [...KEDA_API, ...MONITORING_API]);
-    const scheduler = one(objects, 'Deployment', '-scheduler');
+    const scheduler = one(objects, 'StatefulSet', '-scheduler');
     expect(scheduler.object.spec.replicas).toBe(2);
+    expect(scheduler.object.spec.serviceName).toBe(one(objects, 'Service', '-scheduler').name);
+    expect(one(objects, 'Service', '-scheduler').object.spec.clusterIP).toBe('None');
     const c = container(scheduler);
-    expect(c.args).toEqual(['scheduler', 'start']);
+    expect(c.args).toEqual(['scheduler', 'start', '--cron', '15 4 * * *']);
     const executor = c.env.filter((e: { name: string }) => e.name === 'FRAUDOPS_EXECUTOR_ID');
     expect(executor).toEqual([{ name: 'FRAUDOPS_EXECUTOR_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
-    expect(c.env.find((e: { name: string }) => e.name === 'FRAUDOPS_SYSTEM_DATABASE_URL').valueFrom.secretKeyRef).toEqual({ name: 'fraudops-scheduler-db', key: 'url' });
+    expect(c.env.find((e: { name: string }) => e.name === 'FRAUDOPS_PIPELINE_DB').valueFrom.secretKeyRef).toEqual({ name: 'fraudops-pipeline-db', key: 'url' });
+    // The pipeline settings reach it through the config file, the GitHub token through a Secret.
+    const config = JSON.parse(one(objects, 'ConfigMap').object.data['fraudops.json']);
+    expect(config.pipeline.announcer).toBe('github:acme/fraudops');
+    expect(c.envFrom).toEqual(expect.arrayContaining([{ secretRef: { name: 'fraudops-github' } }]));
+  });
+
+  it('a scheduler or CronJob without the pipeline database Secret fails with what to set', () => {
+    for (const mode of ['scheduler', 'cronjob']) {
+      const r = template(undefined, ['--set', `scheduler.mode=${mode}`]);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/needs scheduler\.databaseSecret/);
+    }
   });
 
   it('KEDA mode on a cluster without KEDA fails with what to do, instead of leaving the scorer unscaled', () => {
@@ -194,15 +208,17 @@ describe('deploy > helm > template', () => {
     expect(container(scorer).resources.requests.cpu).toBeTruthy();
   });
 
-  it('CronJob set: the pipeline on a schedule, no scheduler Deployment, the image pinned by digest', () => {
+  it('CronJob set: the pipeline on a schedule, no scheduler, the image pinned by digest', () => {
     const objects = renderChecked('cronjob-values.yaml');
     expect(kinds(objects)).toEqual(['ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Service', 'ServiceAccount']);
+    expect(objects.some((o) => o.kind === 'StatefulSet')).toBe(false);
     const cron = one(objects, 'CronJob').object;
     expect(cron.spec.schedule).toBe('30 2 * * *');
     expect(cron.spec.timeZone).toBe('Europe/Berlin');
     expect(cron.spec.concurrencyPolicy).toBe('Forbid');
     const job = cron.spec.jobTemplate.spec.template.spec;
     expect(job.containers[0].args).toEqual(['pipeline', 'run']);
+    expect(job.containers[0].env.find((e: { name: string }) => e.name === 'FRAUDOPS_PIPELINE_DB').valueFrom.secretKeyRef.name).toBe('fraudops-pipeline-db');
     expect(job.containers[0].image).toBe('ghcr.io/fraudops/fraudops@sha256:0000000000000000000000000000000000000000000000000000000000000000');
     expect(job.securityContext.runAsNonRoot).toBe(true);
     expect(job.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
@@ -244,6 +260,16 @@ describe('deploy > helm > template', () => {
     const pdb = one(objects, 'PodDisruptionBudget').object;
     expect(pdb.apiVersion).toBe('policy/v1');
     expect(pdb.spec.selector.matchLabels).toEqual(scorer.object.spec.selector.matchLabels);
+  });
+
+  it('serves the alias by default and a pinned version when the release sets one', () => {
+    const args = (extra: string[]) => container(one(renderChecked(undefined, extra), 'Deployment', '-scorer')).args as string[];
+    expect(args([]).slice(args([]).indexOf('--model'), args([]).indexOf('--model') + 2)).toEqual(['--model', 'champion']);
+    for (const set of [['--set', 'model.ref=7'], ['--set-string', 'model.ref=7']]) {
+      const a = args(set);
+      expect(a.slice(a.indexOf('--model'), a.indexOf('--model') + 2)).toEqual(['--model', '7']);
+    }
+    expect(template(undefined, ['--set', 'model.ref=../etc']).status).not.toBe(0);
   });
 
   it('never renders a ScaledObject and an HPA together, whatever the mode and whether KEDA is there', () => {

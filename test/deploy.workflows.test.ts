@@ -112,6 +112,8 @@ describe('deploy > workflows > release', () => {
     expect(upgrade?.run).toMatch(/deploy\/helm\/fraudops/);
     expect(upgrade?.run).toMatch(/--set image\.tag="model-\$MODEL_VERSION"/);
     expect(upgrade?.run).toMatch(/--set image\.digest="\$DIGEST"/);
+    // The scorer serves the version the image was built for.
+    expect(upgrade?.run).toMatch(/--set-string model\.ref="\$MODEL_VERSION"/);
     expect(upgrade?.env?.DIGEST).toBe('${{ needs.image.outputs.digest }}');
   });
 });

@@ -167,7 +167,10 @@ export function modelLabels(m: PackagedModel): Record<string, string> {
   };
 }
 
-/** The project's Dockerfile plus a last stage: the model files, their labels, and where the scorer finds them. */
+/**
+ * The project's Dockerfile plus a last stage: the model files and their labels. The image is the record of which
+ * model it was built for; the scorer still loads that version from the registry (`--model <version>`).
+ */
 export function modelStage(dockerfile: string, labels: Record<string, string>): string {
   if (!/^FROM\s+\S+\s+AS\s+runtime\s*$/im.test(dockerfile)) {
     throw new FraudopsError('PACKAGE_SOURCE_MISSING', 'the Dockerfile has no `FROM ... AS runtime` stage to add the model to');
@@ -180,7 +183,6 @@ export function modelStage(dockerfile: string, labels: Record<string, string>): 
     'FROM runtime AS model',
     `COPY model/ ${IMAGE_MODEL_DIR}/`,
     `LABEL ${labelLines.join(' \\\n').trimStart()}`,
-    `ENV FRAUDOPS_MODEL_FILE=${IMAGE_MODEL_DIR}/${ARTIFACT_FILE}`,
     '',
   ].join('\n');
 }

@@ -128,6 +128,18 @@ list; `helm template` takes it from --api-versions).
 {{- end }}
 {{- end }}
 
+{{/* The pipeline's PostgreSQL URL (its runs and the workflow engine's state), from a Secret. */}}
+{{- define "fraudops.pipelineDatabaseEnv" -}}
+{{- if not .Values.scheduler.databaseSecret }}
+{{- fail (printf "scheduler.mode %s needs scheduler.databaseSecret: a Secret whose key `url` is the pipeline's postgresql:// URL" .Values.scheduler.mode) }}
+{{- end }}
+- name: FRAUDOPS_PIPELINE_DB
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.scheduler.databaseSecret }}
+      key: url
+{{- end }}
+
 {{- define "fraudops.envFrom" -}}
 {{- range .Values.envFromSecrets }}
 - secretRef:
