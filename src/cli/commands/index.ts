@@ -6,7 +6,10 @@ import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { packageCommand } from './package.js';
 import { prepareCommand } from './prepare.js';
+import { replayCommand } from './replay.js';
+import { scoreCommand } from './score.js';
+import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, packageCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, packageCommand];
