@@ -151,9 +151,19 @@ describe('deploy > helm > template', () => {
     ]);
     // The scorer reads the same credentials from the same Secret, and the CA from a mounted Secret.
     const env = container(scorer).env;
-    expect(env.find((e: { name: string }) => e.name === 'FRAUDOPS_KAFKA_SASL_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'fraudops-kafka', key: 'password' });
+    const byName = (name: string) => env.find((e: { name: string }) => e.name === name);
+    expect(byName('FRAUDOPS_KAFKA_SECURITY').value).toBe('sasl_ssl');
+    expect(byName('FRAUDOPS_KAFKA_USERNAME').valueFrom.secretKeyRef).toEqual({ name: 'fraudops-kafka', key: 'username' });
+    // The password is a file from the Secret, never an environment variable.
+    expect(byName('FRAUDOPS_KAFKA_PASSWORD')).toBeUndefined();
+    expect(byName('FRAUDOPS_KAFKA_PASSWORD_FILE').value).toBe('/etc/fraudops-kafka/password');
+    expect(byName('FRAUDOPS_KAFKA_CA').value).toBe('/etc/fraudops-kafka-ca/ca.crt');
+    const volumes = scorer.object.spec.template.spec.volumes;
+    expect(volumes.find((v: { name: string }) => v.name === 'kafka-password').secret).toMatchObject({ secretName: 'fraudops-kafka', items: [{ key: 'password', path: 'password' }] });
+    expect(volumes.find((v: { name: string }) => v.name === 'kafka-ca').secret.secretName).toBe('fraudops-kafka-ca');
+    const mounts = container(scorer).volumeMounts.map((m: { mountPath: string }) => m.mountPath);
+    expect(mounts).toEqual(expect.arrayContaining(['/etc/fraudops-kafka', '/etc/fraudops-kafka-ca']));
     expect(objects.some((o) => o.kind === 'Secret')).toBe(false); // existingSecret: the chart stores no password
-    expect(scorer.object.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'kafka-ca').secret.secretName).toBe('fraudops-kafka-ca');
     const sm = one(objects, 'ServiceMonitor').object;
     expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
     expect(sm.metadata.labels.release).toBe('prometheus');
@@ -205,7 +215,8 @@ describe('deploy > helm > template', () => {
     const secret = one(objects, 'Secret').object;
     expect(secret.stringData).toEqual({ username: 'scorer', password: 'change-me' });
     const env = container(scorer).env;
-    expect(env.find((e: { name: string }) => e.name === 'FRAUDOPS_KAFKA_SASL_USERNAME').valueFrom.secretKeyRef).toEqual({ name: secret.metadata.name, key: 'username' });
+    expect(env.find((e: { name: string }) => e.name === 'FRAUDOPS_KAFKA_USERNAME').valueFrom.secretKeyRef).toEqual({ name: secret.metadata.name, key: 'username' });
+    expect(scorer.object.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'kafka-password').secret.secretName).toBe(secret.metadata.name);
     // HPA utilization is a share of the request: without a CPU request the HPA cannot work.
     expect(container(scorer).resources.requests.cpu).toBeTruthy();
   });
@@ -240,7 +251,7 @@ describe('deploy > helm > template', () => {
     const c = container(scorer);
     expect(c.args).toEqual([
       'stream', '--brokers', 'kafka:9092', '--in', 'transactions', '--out', 'predictions', '--dlq', 'transactions.dlq',
-      '--group', 'fraudops-scorer', '--model', 'champion', '--http-port', '9555',
+      '--group', 'fraudops-scorer', '--model', 'champion', '--http-port', '9555', '--http-host', '0.0.0.0',
     ]);
     expect(c.ports).toEqual([{ name: 'http', containerPort: 9555, protocol: 'TCP' }]);
     expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });

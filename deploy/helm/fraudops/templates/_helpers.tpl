@@ -100,24 +100,17 @@ list; `helm template` takes it from --api-versions).
   value: production
 - name: FRAUDOPS_CONFIG
   value: /etc/fraudops/fraudops.json
-{{- if .Values.kafka.sasl.enabled }}
-- name: FRAUDOPS_KAFKA_SASL_MECHANISM
-  value: {{ .Values.kafka.sasl.mechanism | quote }}
-- name: FRAUDOPS_KAFKA_SASL_USERNAME
+{{- if eq .Values.kafka.security "sasl_ssl" }}
+- name: FRAUDOPS_KAFKA_SECURITY
+  value: sasl_ssl
+- name: FRAUDOPS_KAFKA_USERNAME
   valueFrom:
     secretKeyRef:
       name: {{ include "fraudops.kafkaSecretName" . }}
       key: username
-- name: FRAUDOPS_KAFKA_SASL_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "fraudops.kafkaSecretName" . }}
-      key: password
-{{- end }}
-{{- if .Values.kafka.tls.enabled }}
-- name: FRAUDOPS_KAFKA_TLS
-  value: "true"
-{{- if .Values.kafka.tls.caSecret }}
+- name: FRAUDOPS_KAFKA_PASSWORD_FILE
+  value: /etc/fraudops-kafka/password
+{{- if .Values.kafka.caSecret }}
 - name: FRAUDOPS_KAFKA_CA
   value: /etc/fraudops-kafka-ca/ca.crt
 {{- end }}
@@ -156,13 +149,22 @@ list; `helm template` takes it from --api-versions).
   emptyDir: {}
 - name: cache
   emptyDir: {}
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+{{- if eq .Values.kafka.security "sasl_ssl" }}
+- name: kafka-password
+  secret:
+    secretName: {{ include "fraudops.kafkaSecretName" . }}
+    defaultMode: 0440
+    items:
+      - key: password
+        path: password
+{{- if .Values.kafka.caSecret }}
 - name: kafka-ca
   secret:
-    secretName: {{ .Values.kafka.tls.caSecret }}
+    secretName: {{ .Values.kafka.caSecret }}
     items:
       - key: ca.crt
         path: ca.crt
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -174,9 +176,14 @@ list; `helm template` takes it from --api-versions).
   mountPath: /tmp
 - name: cache
   mountPath: /home/fraudops/.cache
-{{- if and .Values.kafka.tls.enabled .Values.kafka.tls.caSecret }}
+{{- if eq .Values.kafka.security "sasl_ssl" }}
+- name: kafka-password
+  mountPath: /etc/fraudops-kafka
+  readOnly: true
+{{- if .Values.kafka.caSecret }}
 - name: kafka-ca
   mountPath: /etc/fraudops-kafka-ca
   readOnly: true
+{{- end }}
 {{- end }}
 {{- end }}
