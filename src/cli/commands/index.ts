@@ -5,6 +5,7 @@ import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { exportAirflowCommand } from './exportAirflow.js';
+import { packageCommand } from './package.js';
 import { pipelineRunCommand } from './pipeline.js';
 import { pipelineTaskCommand } from './pipelineTask.js';
 import { prepareCommand } from './prepare.js';
@@ -16,6 +17,6 @@ import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand,
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, packageCommand,
   pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand,
   pipelineTaskCommand, exportAirflowCommand];

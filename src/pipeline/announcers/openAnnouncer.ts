@@ -4,11 +4,15 @@
  */
 import { ConfigError } from '../../errors.js';
 import type { Announcer } from './Announcer.js';
+import { GithubDispatchAnnouncer } from './GithubDispatchAnnouncer.js';
 import { NoneAnnouncer } from './NoneAnnouncer.js';
 
 export type AnnouncerFactory = (uri: string) => Promise<Announcer> | Announcer;
 
-const schemes = new Map<string, AnnouncerFactory>([['none', () => new NoneAnnouncer()]]);
+const schemes = new Map<string, AnnouncerFactory>([
+  ['none', () => new NoneAnnouncer()],
+  ['github', (uri) => GithubDispatchAnnouncer.fromUri(uri)],
+]);
 
 /** `scheme` without the colon, e.g. `github`. */
 export function registerAnnouncerScheme(scheme: string, factory: AnnouncerFactory): void {
