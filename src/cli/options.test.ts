@@ -43,9 +43,9 @@ function badValue(spec: FlagSpec): string | undefined {
   }
 }
 
-/** Required flags filled with plausible values, so only the bad one can fail. */
-function requiredArgs(flags: Record<string, FlagSpec>, except: string): string[] {
-  const args: string[] = [];
+/** Required positionals and flags filled with plausible values, so only the bad one can fail. */
+function requiredArgs(flags: Record<string, FlagSpec>, except: string, command?: { positionals?: { name: string; required?: boolean }[] }): string[] {
+  const args: string[] = (command?.positionals ?? []).filter((p) => p.required).map((p) => p.name);
   for (const [name, spec] of Object.entries(flags)) {
     if (!spec.required || name === except) continue;
     args.push(`--${name}`, spec.type === 'date' ? '2019-08-22' : spec.type === 'integer' ? '1' : join(dir, name));
@@ -68,7 +68,7 @@ describe('cli > options', () => {
   it('refuses a bad value given as a flag with exit 2, naming the flag, and creates nothing', async () => {
     for (const { command, name, bad } of strict) {
       err = [];
-      const code = await main([command.name, ...requiredArgs(command.flags, name), `--${name}`, bad, '--work-dir', dir].filter((a, i, all) => !(a === '--work-dir' && !command.flags['work-dir']) && !(all[i - 1] === '--work-dir' && !command.flags['work-dir'])), {});
+      const code = await main([...command.name.split(' '), ...requiredArgs(command.flags, name, command), `--${name}`, bad, '--work-dir', dir].filter((a, i, all) => !(a === '--work-dir' && !command.flags['work-dir']) && !(all[i - 1] === '--work-dir' && !command.flags['work-dir'])), {});
       expect(code, `${command.name} --${name} ${bad}`).toBe(EXIT_USAGE);
       expect(err.join(''), `${command.name} --${name}`).toContain(`flag --${name}`);
       expect(err.join('')).not.toContain('INTERNAL');
@@ -81,7 +81,7 @@ describe('cli > options', () => {
     expect(withEnv.length).toBeGreaterThan(5);
     for (const { command, name, spec, bad } of withEnv) {
       err = [];
-      const code = await main([command.name, ...requiredArgs(command.flags, name)], { [spec.env!]: bad });
+      const code = await main([...command.name.split(' '), ...requiredArgs(command.flags, name, command)], { [spec.env!]: bad });
       expect(code, `${command.name} ${spec.env}=${bad}`).toBe(EXIT_USAGE);
       expect(err.join(''), `${command.name} ${spec.env}`).toContain(`environment variable ${spec.env}`);
     }
@@ -99,7 +99,7 @@ describe('cli > options', () => {
       node[parts[parts.length - 1]] = spec.type === 'integer' ? 1.5 : bad;
       const file = join(dir, 'fraudops.json');
       writeFileSync(file, JSON.stringify(config));
-      const code = await main([command.name, ...requiredArgs(command.flags, name), '--config', file], {});
+      const code = await main([...command.name.split(' '), ...requiredArgs(command.flags, name, command), '--config', file], {});
       expect(code, `${command.name} ${spec.configKey}`).toBe(EXIT_USAGE);
       expect(err.join(''), `${command.name} ${spec.configKey}`).toContain(`key ${spec.configKey}`);
       expect(err.join('')).toContain(file);
