@@ -12,8 +12,8 @@ import { DEFAULT_FEATURE_SPEC, featureNames, featureSpecHash } from '../src/feat
 import { ARTIFACT_FILE, loadArtifact, type ModelArtifact } from '../src/models/artifact.js';
 import { scoreWithOnnx } from '../src/models/onnx/onnxScore.js';
 import { openStore } from '../src/storage/openStore.js';
-import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
-import type { Run } from '../src/tracking/Tracker.js';
+import { openRunView, type RunView } from './support/runView.js';
+import type { Run } from '../src/tracking/RunTracker.js';
 import { evaluate } from '../src/training/evaluate.js';
 import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/training/FeatureFrame.js';
 import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, train, type TrainOptions, type TrainResult } from '../src/training/train.js';
@@ -22,7 +22,7 @@ import { SMALL_TRAIN_START, smallLake } from './support/handbookLake.js';
 let dir: string;
 let lake: string;
 let uri: string;
-let tracker: EmbeddedTracker;
+let tracker: RunView;
 /** gbdt, one random trial, one fold; seed 2 draws row and column subsampling, so the seed matters to the fit. */
 let first: TrainResult;
 let run: Run;
@@ -36,7 +36,7 @@ beforeAll(async () => {
   lake = await smallLake();
   uri = join(dir, 'tracking');
   first = await train({ ...GBDT, lake, tracking: uri, workDir: dir });
-  tracker = await EmbeddedTracker.create(uri);
+  tracker = await openRunView(uri);
   run = await tracker.getRun(first.runId);
   test = await testWindow();
 }, 900_000);

@@ -35,6 +35,15 @@ export interface CommandIO {
   signal: AbortSignal;
 }
 
+/** A positional argument (`fraudops models show <version>`); its value reaches `run` under `name` in the flags. */
+export interface ArgSpec {
+  name: string;
+  description: string;
+  required?: boolean;
+  /** Allowed values (a subcommand like `list|show`). */
+  choices?: readonly string[];
+}
+
 export interface Command {
   name: string;
   summary: string;
@@ -44,6 +53,8 @@ export interface Command {
   /** Shown under "Examples:" in --help; each is a full command line. */
   examples: string[];
   flags: Record<string, FlagSpec>;
+  /** Positional arguments, in order; commands without them accept none. */
+  args?: ArgSpec[];
   /** Runs the command; returns the process exit code. Throw FraudopsError for user-facing failures. */
   run(flags: FlagValues, io: CommandIO): Promise<number>;
 }

@@ -43,7 +43,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return EXIT_OK;
     }
     const { path, config } = loadConfigFile(parsed.config, env);
-    const flags = resolveFlags(command.flags, { argv: parsed.values, env, config, configPath: path });
+    const flags = { ...resolveFlags(command.flags, { argv: parsed.values, env, config, configPath: path }), ...parsed.args };
     const interactive = !parsed.json && Boolean(process.stderr.isTTY);
     const progress = createProgress(interactive, process.stderr);
     const io: CommandIO = {
@@ -69,6 +69,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 interface ParsedArgs {
   values: Record<string, string | boolean | undefined>;
+  /** Positional arguments by their ArgSpec name. */
+  args: Record<string, string>;
   json: boolean;
   help: boolean;
   config?: string;
@@ -85,12 +87,31 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: (command.args ?? []).length > 0, strict: true });
   } catch (cause) {
     throw new ConfigError(`${(cause as Error).message}; run \`fraudops ${command.name} --help\``, { cause });
   }
   const { json, help, config, ...values } = parsed.values as Record<string, string | boolean | undefined>;
-  return { values, json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined };
+  return { values, args: help === true ? {} : positionals(command, parsed.positionals), json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined };
+}
+
+function positionals(command: Command, given: string[]): Record<string, string> {
+  const specs = command.args ?? [];
+  const hint = `; run \`fraudops ${command.name} --help\``;
+  if (given.length > specs.length) throw new ConfigError(`unexpected argument "${given[specs.length]}"${hint}`, { context: { field: 'argument' } });
+  const out: Record<string, string> = {};
+  specs.forEach((spec, i) => {
+    const value = given[i];
+    if (value === undefined) {
+      if (spec.required) throw new ConfigError(`missing <${spec.name}>${hint}`, { context: { field: spec.name } });
+      return;
+    }
+    if (spec.choices && !spec.choices.includes(value)) {
+      throw new ConfigError(`<${spec.name}> must be one of ${spec.choices.join(', ')}, got "${value}"${hint}`, { context: { field: spec.name } });
+    }
+    out[spec.name] = value;
+  });
+  return out;
 }
 
 function fail(e: unknown, json: boolean, code: number): number {
