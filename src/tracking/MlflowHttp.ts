@@ -213,7 +213,9 @@ function describeBody(res: Response, text: string): string {
   const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ');
   const html = type === 'text/html' || /^\s*<(!doctype|html)/i.test(text);
   const kind = html ? 'an HTML page' : type ? `a ${type} body` : 'a non-JSON body';
-  return `${kind}${title ? ` titled "${title}"` : ''} (${text.length} bytes)`;
+  // A short plain answer ("Invalid Host header") says more than its size; a page is only named, never pasted.
+  const short = !html && text.length <= 200 && !/[\u0000-\u0008]/.test(text) ? `: "${text.trim().replace(/\s+/g, ' ')}"` : '';
+  return `${kind}${title ? ` titled "${title}"` : ''} (${text.length} bytes)${short}`;
 }
 
 function nanReplacer(_key: string, value: unknown): unknown {
