@@ -126,7 +126,7 @@ function openEmbeddedDir(dir: string, options: OpenTrackingOptions): Promise<Tra
     throw formatError(
       dir,
       'holds the JSON layout of fraudops 0.1, which MLflow cannot open; this version keeps runs in MLflow\'s SQLite schema. ' +
-        'Move it aside (or point --tracking elsewhere) and retrain; see README "Tracking store format"',
+        `Carry it over with \`fraudops tracking migrate ${dir}\` (see README "Tracking store format")`,
     );
   }
   return openEmbedded(join(dir, EMBEDDED_DB_FILE), join(dir, 'artifacts'), options);

@@ -5,8 +5,9 @@ import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { modelsCommand, promoteCommand, rollbackCommand } from './models.js';
+import { trackingCommand } from './tracking.js';
 import { prepareCommand } from './prepare.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsCommand, promoteCommand, rollbackCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsCommand, promoteCommand, rollbackCommand, trackingCommand];
