@@ -25,6 +25,7 @@ export function runView(t: Tracking) {
     getMetricHistory: runs.getMetricHistory.bind(runs),
     getLoggedModel: runs.getLoggedModel.bind(runs),
     getRegisteredModel: registry.getRegisteredModel.bind(registry),
+    createRegisteredModel: registry.createRegisteredModel.bind(registry),
     getModelVersion: registry.getModelVersion.bind(registry),
     getModelVersionByAlias: registry.getModelVersionByAlias.bind(registry),
     setAlias: registry.setAlias.bind(registry),

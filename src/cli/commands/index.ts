@@ -7,7 +7,10 @@ import { generateCommand } from './generate.js';
 import { modelsCommand, promoteCommand, rollbackCommand } from './models.js';
 import { trackingCommand } from './tracking.js';
 import { prepareCommand } from './prepare.js';
+import { replayCommand } from './replay.js';
+import { scoreCommand } from './score.js';
+import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsCommand, promoteCommand, rollbackCommand, trackingCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsCommand, promoteCommand, rollbackCommand, scoreCommand, replayCommand, streamCommand, trackingCommand];
