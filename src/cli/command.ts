@@ -35,15 +35,6 @@ export interface CommandIO {
   signal: AbortSignal;
 }
 
-/** A positional argument (`fraudops models show <version>`); its value reaches `run` under `name` in the flags. */
-export interface ArgSpec {
-  name: string;
-  description: string;
-  required?: boolean;
-  /** Allowed values (a subcommand like `list|show`). */
-  choices?: readonly string[];
-}
-
 export interface Command {
   name: string;
   summary: string;
@@ -53,8 +44,8 @@ export interface Command {
   /** Shown under "Examples:" in --help; each is a full command line. */
   examples: string[];
   flags: Record<string, FlagSpec>;
-  /** Positional arguments, in order; commands without them accept none. */
-  args?: ArgSpec[];
+  /** Positional arguments (e.g. `runs show <id>`); a command without them refuses any. */
+  positionals?: { name: string; description: string; required?: boolean }[];
   /** Runs the command; returns the process exit code. Throw FraudopsError for user-facing failures. */
-  run(flags: FlagValues, io: CommandIO): Promise<number>;
+  run(flags: FlagValues, io: CommandIO, args: string[]): Promise<number>;
 }

@@ -1,5 +1,4 @@
 /** `fraudops models list|show <version>`, `fraudops promote <version> --reason`, `fraudops rollback`: the registry by hand. */
-import { FraudopsError } from '../../errors.js';
 import type { Command, CommandIO, FlagSpec, FlagValues } from '../command.js';
 
 const common: Record<string, FlagSpec> = {
@@ -19,46 +18,47 @@ async function withTracking<T>(flags: FlagValues, fn: (t: import('../../tracking
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
 
-export const modelsCommand: Command = {
-  name: 'models',
-  summary: 'list the registered model versions, or show one: aliases, test metrics and the evidence behind them',
-  usage: 'fraudops models list|show [<version>] [--registered-model <name>] [--tracking <uri>] [--json]',
+export const modelsListCommand: Command = {
+  name: 'models list',
+  summary: 'list the registered model versions: aliases, test metrics and the evidence behind them',
+  usage: 'fraudops models list [--registered-model <name>] [--tracking <uri>] [--json]',
   description: [
-    '`list` prints every version, newest first, with its aliases (champion, previous-champion), test metrics and',
-    'the last decision recorded on it (validation or manual promotion). `show <version>` adds every tag and the',
-    'training run\'s metrics and params.',
+    'Every version, newest first, with its aliases (champion, previous-champion), test metrics and the last',
+    'decision recorded on it (validation or manual promotion). `fraudops models show <version>` gives one in full.',
   ].join('\n'),
-  examples: [
-    'fraudops models list',
-    'fraudops models show 3',
-    'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops models list --json',
-  ],
-  args: [
-    { name: 'action', description: 'what to do', choices: ['list', 'show'], required: true },
-    { name: 'version', description: 'version number, for show' },
-  ],
+  examples: ['fraudops models list', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops models list --json'],
+  positionals: [],
   flags: common,
   async run(flags, io) {
     const registeredModel = String(flags['registered-model']);
-    const { listVersions, showVersion } = await import('../../registry/models.js');
-    if (flags.action === 'list') {
-      if (flags.version !== undefined) throw new FraudopsError('CONFIG_INVALID', '`models list` takes no version; use `models show <version>`', { context: { field: 'version' } });
-      const versions = await withTracking(flags, (t) => listVersions(t, registeredModel));
-      if (io.json) {
-        io.out(JSON.stringify({ registeredModel, versions }, null, 2));
-        return 0;
-      }
-      if (versions.length === 0) io.out(`${registeredModel}: no versions yet (\`fraudops train\` registers one)`);
-      for (const v of versions) {
-        const aliases = v.aliases.length ? ` [${v.aliases.join(', ')}]` : '';
-        const metrics = Object.entries(v.testMetrics).map(([k, x]) => `${k}=${fmt(x)}`).join(' ');
-        const why = v.evidence['promotion.action'] ? `${v.evidence['promotion.action']}: ${v.evidence['promotion.reason']}` : v.evidence['validation.code'] ?? '';
-        io.out(`v${v.version}${aliases}  ${v.model ?? '?'}  ${metrics}  ${v.createdAt}${why ? `  (${why})` : ''}`);
-      }
+    const { listVersions } = await import('../../registry/models.js');
+    const versions = await withTracking(flags, (t) => listVersions(t, registeredModel));
+    if (io.json) {
+      io.out(JSON.stringify({ registeredModel, versions }, null, 2));
       return 0;
     }
-    if (flags.version === undefined) throw new FraudopsError('CONFIG_INVALID', '`models show` needs a version: `fraudops models show 3`', { context: { field: 'version' } });
-    const v = await withTracking(flags, (t) => showVersion(t, String(flags.version), registeredModel));
+    if (versions.length === 0) io.out(`${registeredModel}: no versions yet (\`fraudops train\` registers one)`);
+    for (const v of versions) {
+      const aliases = v.aliases.length ? ` [${v.aliases.join(', ')}]` : '';
+      const metrics = Object.entries(v.testMetrics).map(([k, x]) => `${k}=${fmt(x)}`).join(' ');
+      const why = v.evidence['promotion.action'] ? `${v.evidence['promotion.action']}: ${v.evidence['promotion.reason']}` : v.evidence['validation.code'] ?? '';
+      io.out(`v${v.version}${aliases}  ${v.model ?? '?'}  ${metrics}  ${v.createdAt}${why ? `  (${why})` : ''}`);
+    }
+    return 0;
+  },
+};
+
+export const modelsShowCommand: Command = {
+  name: 'models show',
+  summary: 'show one registered model version: tags, aliases, its run\'s metrics and params, the evidence',
+  usage: 'fraudops models show <version> [--registered-model <name>] [--tracking <uri>] [--json]',
+  examples: ['fraudops models show 3', 'fraudops models show 3 --json'],
+  positionals: [{ name: 'version', description: 'version number', required: true }],
+  flags: common,
+  async run(flags, io, args) {
+    const registeredModel = String(flags['registered-model']);
+    const { showVersion } = await import('../../registry/models.js');
+    const v = await withTracking(flags, (t) => showVersion(t, String(args[0]), registeredModel));
     if (io.json) {
       io.out(JSON.stringify({ registeredModel, ...v }, null, 2));
       return 0;
@@ -95,16 +95,16 @@ export const promoteCommand: Command = {
     'version (promotion.* tags) and in a run of stage `promote`.',
   ].join('\n'),
   examples: ['fraudops promote 4 --reason "v5 mis-scores weekend traffic; back to v4 while we investigate"', 'fraudops promote 7 --reason "approved by risk committee 2026-11-30" --json'],
-  args: [{ name: 'version', description: 'version number to make the champion', required: true }],
+  positionals: [{ name: 'version', description: 'version number to make the champion', required: true }],
   flags: {
     reason: { type: 'string', description: 'why (recorded as evidence)', required: true, placeholder: '"<text>"' },
     experiment: { type: 'string', description: 'experiment recording the decision', default: 'fraudops', configKey: 'experiment' },
     ...common,
   },
-  async run(flags, io) {
+  async run(flags, io, args) {
     const { promote } = await import('../../registry/promote.js');
     const d = await withTracking(flags, (t) =>
-      promote(t, { version: String(flags.version), reason: String(flags.reason ?? ''), registeredModel: String(flags['registered-model']), experiment: String(flags.experiment) }),
+      promote(t, { version: String(args[0]), reason: String(flags.reason ?? ''), registeredModel: String(flags['registered-model']), experiment: String(flags.experiment) }),
     );
     printDecision(io, d);
     return 0;
@@ -121,6 +121,7 @@ export const rollbackCommand: Command = {
     '`rollback`. Fails with NO_PREVIOUS_CHAMPION when there is nothing to go back to.',
   ].join('\n'),
   examples: ['fraudops rollback', 'fraudops rollback --reason "alert rate doubled after the last promotion" --json'],
+  positionals: [],
   flags: {
     reason: { type: 'string', description: 'why (recorded as evidence)', default: 'rollback', placeholder: '"<text>"' },
     experiment: { type: 'string', description: 'experiment recording the decision', default: 'fraudops', configKey: 'experiment' },

@@ -1,8 +1,8 @@
 /** `fraudops tracking migrate <dir>`: carries a fraudops 0.1 embedded store into MLflow's SQLite format, in place. */
 import type { Command } from '../command.js';
 
-export const trackingCommand: Command = {
-  name: 'tracking',
+export const trackingMigrateCommand: Command = {
+  name: 'tracking migrate',
   summary: 'tracking store upkeep: migrate a fraudops 0.1 embedded store to MLflow\'s SQLite format',
   usage: 'fraudops tracking migrate <dir> [--json]',
   description: [
@@ -11,15 +11,12 @@ export const trackingCommand: Command = {
     'artifacts stay where they are and the JSON files are left untouched. Runs once per directory.',
   ].join('\n'),
   examples: ['fraudops tracking migrate ./mlruns-fraudops', 'fraudops tracking migrate ./fraudops-demo/mlruns --json'],
-  args: [
-    { name: 'action', description: 'what to do', choices: ['migrate'], required: true },
-    { name: 'dir', description: 'the 0.1 store directory', required: true },
-  ],
+  positionals: [{ name: 'dir', description: 'the 0.1 store directory', required: true }],
   flags: {},
-  async run(flags, io) {
+  async run(_flags, io, args) {
     const { resolve } = await import('node:path');
     const { migrateLegacyStore } = await import('../../tracking/embedded/migrateLegacyStore.js');
-    const r = await migrateLegacyStore(resolve(String(flags.dir)));
+    const r = await migrateLegacyStore(resolve(String(args[0])));
     if (io.json) io.out(JSON.stringify(r, null, 2));
     else {
       io.out(`${r.dir}: migrated ${r.experiments} experiments, ${r.runs} runs (${r.metricPoints} metric points), ${r.registeredModels} registered models, ${r.versions} versions, ${r.aliases} aliases`);
