@@ -20,6 +20,8 @@ export const EXIT_USAGE = 2;
 /** 128 + the signal number, as shells report a process stopped by a signal. */
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
+/** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
+const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
@@ -141,7 +143,7 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
 /** Usage and configuration problems exit 2; everything else that fails the job exits 1. */
 export function exitCodeOf(e: unknown): number {
   if (!isFraudopsError(e)) return EXIT_FAILURE;
-  return e.code === 'CONFIG_INVALID' || e.code === 'DAG_INVALID' || e.code === 'INVALID_DATE' || e.code.startsWith('CONFIG_') || e.code === 'CREDENTIALS_MISSING' ? EXIT_USAGE : EXIT_FAILURE;
+  return USAGE_CODES.has(e.code) || e.code === 'INVALID_DATE' || e.code.startsWith('CONFIG_') || e.code === 'CREDENTIALS_MISSING' ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 function fail(e: unknown, json: boolean, code: number): number {
