@@ -27,7 +27,7 @@ afterAll(() => rmSync(f.dir, { recursive: true, force: true }));
 
 function scorerArgs(topic: string, group: string, port: number, extra: string[] = []): string[] {
   return ['stream', '--brokers', BROKERS, '--in', `${topic}-in`, '--out', `${topic}-out`, '--dlq', `${topic}-dlq`, '--group', group, '--lake', f.lake,
-    '--tracking', f.tracking, '--http-port', String(port), '--with-features', '--batch-size', '300', '--model-poll', '500', ...extra];
+    '--tracking', f.tracking, '--http-port', String(port), '--with-features', '--batch-size', '1000', '--model-poll', '500', ...extra];
 }
 
 async function replayDays(topic: string, from: string, days: number): Promise<number> {
@@ -115,7 +115,7 @@ describe('stream > kafka', () => {
     } finally {
       await tracker.close();
     }
-  });
+  }, 600_000);
 
   it('a second scorer joins mid-stream and leaves: nothing lost or doubled, features still equal batch; promotion switches the version at one batch boundary', async () => {
     const topic = uniqueName('rebalance');
@@ -160,7 +160,7 @@ describe('stream > kafka', () => {
     const perBatch = new Map<string, Set<string>>();
     for (const p of preds) perBatch.set(`${p.scoringTime}|${p.partition}`, (perBatch.get(`${p.scoringTime}|${p.partition}`) ?? new Set()).add(p.modelVersion));
     expect([...perBatch.values()].every((s) => s.size === 1)).toBe(true);
-  });
+  }, 600_000);
 
   describe('security: SASL_SSL with SCRAM-SHA-512', () => {
     const password = (): string => readFileSync(process.env.FRAUDOPS_TEST_KAFKA_PASSWORD_FILE!, 'utf8').trim();

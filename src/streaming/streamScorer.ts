@@ -141,7 +141,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; retrying`);
+        o.log(`stream: ${err.message}; rebuilding state in a new session`);
         await sleep(1000, o.signal);
       }
     }
@@ -194,6 +194,7 @@ async function session(
     highWaterMark: Math.max(1024, o.batchSize ?? 5000),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
+  o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
@@ -245,12 +246,12 @@ async function session(
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
-          headers: {
-            reason: Buffer.from(d.reason),
-            'source-topic': Buffer.from(o.input),
-            'source-partition': Buffer.from(String(d.partition)),
-            'source-offset': Buffer.from(String(d.offset)),
-          },
+          headers: new Map<Buffer, Buffer>([
+            [Buffer.from('reason'), Buffer.from(d.reason)],
+            [Buffer.from('source-topic'), Buffer.from(o.input)],
+            [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
+            [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
+          ]),
         })),
       ];
       const last = new Map<number, Msg>();
@@ -265,6 +266,7 @@ async function session(
           await txn.commit();
         } catch (e) {
           metrics.aborted.inc();
+          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
           await txn.abort().catch(() => undefined);
           throw e;
         }
@@ -292,6 +294,7 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : 'input ended'})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);
