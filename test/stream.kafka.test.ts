@@ -119,19 +119,23 @@ describe('stream > kafka', () => {
 
   it('a second scorer joins mid-stream and leaves: nothing lost or doubled, features still equal batch; promotion switches the version at one batch boundary', async () => {
     const topic = uniqueName('rebalance');
-    await replayDays(topic, '2019-09-05', 2);
+    await replayDays(topic, '2019-09-05', 1);
     const batch = await batchScores(f, '2019-09-05', '2019-09-06');
     const group = uniqueName('g');
     const a = cli(scorerArgs(topic, group, freePort(), ['--batch-size', '100']));
     await waitReady(a);
-    await new Promise((r) => setTimeout(r, 1000));
     const b = cli(scorerArgs(topic, group, freePort(), ['--batch-size', '100']));
     await waitReady(b);
+    const firstDay = await readCommitted(`${topic}-out`, { count: batch.size / 3, idleMs: 500, timeoutMs: 120_000 });
+    expect(firstDay.length).toBeGreaterThan(0);
+    // Promotion while both run; the second day arrives after it, so the new version must show up.
     const v2 = await registerModel(f, { from: '2019-08-10', to: '2019-08-31', c: 0.05 });
     await setAlias(f, 'champion', v2);
+    await new Promise((r) => setTimeout(r, 2000));
+    await replayDays(topic, '2019-09-06', 1);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await stop(b), b.output()).toBe(0);
-    const out = await readCommitted(`${topic}-out`, { count: batch.size, idleMs: 4000, timeoutMs: 120_000 });
+    const out = await readCommitted(`${topic}-out`, { count: batch.size, idleMs: 4000, timeoutMs: 180_000 });
     expect(await stop(a), a.output()).toBe(0);
     await setAlias(f, 'champion', '1');
 
