@@ -207,9 +207,12 @@ async function session(
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
-      state.ready = true;
-      metrics.ready.set(1);
-      state.lastError = undefined;
+      // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
+      const connected = stream.isConnected();
+      state.ready = connected;
+      metrics.ready.set(connected ? 1 : 0);
+      if (connected) state.lastError = undefined;
+      else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
         continue;
