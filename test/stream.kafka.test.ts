@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { featureNames } from '../src/features/spec.js';
 import type { Prediction } from '../src/scoring/Scorer.js';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { batchScores, buildScoringFixture, registerModel, setAlias, type ScoringFixture } from './support/scoringFixture.js';
 import { BROKERS, SASL_BROKERS, cli, freePort, readCommitted, uniqueName, waitReady, type ScorerProcess } from './support/kafka.js';
 
@@ -104,7 +104,7 @@ describe('stream > kafka', () => {
       expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? -?[0-9.e+-]+|NaN|\+Inf$/);
     }
     // The tracker received the throughput.
-    const tracker = await openTracker(f.tracking);
+    const tracker = await openRunView(f.tracking);
     try {
       const exp = await tracker.getExperimentByName('fraudops-stream');
       const runs = await tracker.searchRuns({ experimentIds: [exp!.experimentId] });
