@@ -36,8 +36,11 @@ let dir: string;
 let model: RegisteredTestModel;
 let config: ImageConfig;
 
+/** buildah as root, where the base image is kept (through sudo where the tests do not run as root, as on CI runners). */
 function buildah(args: string[], timeout = 10 * 60_000): Promise<{ stdout: string; stderr: string }> {
-  return exec('buildah', ['--storage-driver', 'vfs', ...args], { timeout, maxBuffer: 64 << 20 });
+  const command = ['buildah', '--storage-driver', 'vfs', ...args];
+  const [bin, ...rest] = process.getuid?.() === 0 ? command : ['sudo', '-n', ...command];
+  return exec(bin, rest, { timeout, maxBuffer: 64 << 20 });
 }
 
 /** Runs `command` in a fresh container of the image, as the image's user, and removes the container. */

@@ -12,19 +12,19 @@ ORDER_buildah=6
 BUILDAH_CACHE="${FRAUDOPS_CACHE_DIR:-$HOME/.cache/fraudops}/image"
 BUILDAH_SUITE=bookworm
 
-buildah_cmd() { buildah --storage-driver vfs "$@"; }
+# The builder runs as root (vfs storage under /var/lib/containers); elsewhere, as on CI runners, through sudo.
+buildah_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+buildah_cmd() { buildah_root buildah --storage-driver vfs "$@"; }
 
 buildah_base_name() {
   echo "localhost/fraudops-node-base:${BUILDAH_SUITE}-node$(node -p 'process.versions.node')"
 }
 
 buildah_install() {
-  if command -v buildah >/dev/null && command -v debootstrap >/dev/null; then return 0; fi
-  local sudo=""
-  if [ "$(id -u)" != 0 ]; then sudo="sudo -n"; fi
-  echo "[services] buildah: installing buildah and debootstrap from Debian packages" >&2
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq buildah debootstrap >&2
+  if command -v buildah >/dev/null && command -v debootstrap >/dev/null && [ -f /usr/share/keyrings/debian-archive-keyring.gpg ]; then return 0; fi
+  echo "[services] buildah: installing buildah and debootstrap from the distribution's packages" >&2
+  buildah_root apt-get update -qq >&2
+  buildah_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap debian-archive-keyring >&2
 }
 
 # The base image, built once per Node version and kept in buildah's storage.
@@ -39,23 +39,23 @@ buildah_base() {
     if [ ! -s "$tar" ]; then
       rootfs="$(mktemp -d "$BUILDAH_CACHE/.rootfs.XXXXXX")"
       echo "[services] buildah: debootstrap $BUILDAH_SUITE (minbase) into $rootfs" >&2
-      debootstrap --variant=minbase --include=libstdc++6,ca-certificates "$BUILDAH_SUITE" "$rootfs" http://deb.debian.org/debian >&2
-      rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-      tar -C "$rootfs" -cf "$tar.partial" . && mv "$tar.partial" "$tar"
-      rm -rf "$rootfs"
+      buildah_root debootstrap --variant=minbase --include=libstdc++6,ca-certificates "$BUILDAH_SUITE" "$rootfs" http://deb.debian.org/debian >&2
+      buildah_root sh -c "rm -rf '$rootfs'/var/cache/apt/archives/*.deb '$rootfs'/var/lib/apt/lists/*"
+      buildah_root tar -C "$rootfs" -cf "$tar.partial" . && buildah_root chown "$(id -u):$(id -g)" "$tar.partial" && mv "$tar.partial" "$tar"
+      buildah_root rm -rf "$rootfs"
     fi
   ) 9>"$BUILDAH_CACHE/.lock-rootfs"
   echo "[services] buildah: assembling $name" >&2
   npm_dir="$(npm root -g)/npm"
   ctr="$(buildah_cmd from scratch)"
   mnt="$(buildah_cmd mount "$ctr")"
-  tar -C "$mnt" -xf "$tar"
-  install -d "$mnt/usr/local/bin" "$mnt/usr/local/lib/node_modules"
-  install -m 0755 "$(command -v node)" "$mnt/usr/local/bin/node"
-  cp -a "$npm_dir" "$mnt/usr/local/lib/node_modules/npm"
-  ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
-  ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
-  cp /etc/ssl/certs/ca-certificates.crt "$mnt/etc/ssl/certs/ca-certificates.crt"
+  buildah_root tar -C "$mnt" -xf "$tar"
+  buildah_root install -d "$mnt/usr/local/bin" "$mnt/usr/local/lib/node_modules"
+  buildah_root install -m 0755 "$(command -v node)" "$mnt/usr/local/bin/node"
+  buildah_root cp -a "$npm_dir" "$mnt/usr/local/lib/node_modules/npm"
+  buildah_root ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$mnt/usr/local/bin/npm"
+  buildah_root ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$mnt/usr/local/bin/npx"
+  buildah_root cp /etc/ssl/certs/ca-certificates.crt "$mnt/etc/ssl/certs/ca-certificates.crt"
   buildah_cmd umount "$ctr" >/dev/null
   buildah_cmd config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt --cmd node "$ctr"
