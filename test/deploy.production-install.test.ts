@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { REPO } from './support/goTools.js';
 import { registerTestModel, type RegisteredTestModel } from './support/registeredModel.js';
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   bin = join(app, 'node_modules', '.bin', 'fraudops');
   registry = join(dir, 'registry');
-  const tracker = await openTracker(registry);
+  const tracker = await openRunView(registry);
   try {
     model = await registerTestModel(tracker, 'fraudops-fraud', 'champion');
   } finally {

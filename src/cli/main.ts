@@ -15,6 +15,8 @@ import { createProgress } from './progress.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
+const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
@@ -71,7 +73,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       progress.done();
     }
   } catch (e) {
-    return fail(e, wantsJson, isFraudopsError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'DAG_INVALID') ? EXIT_USAGE : EXIT_FAILURE);
+    return fail(e, wantsJson, isFraudopsError(e) && USAGE_CODES.has(e.code) ? EXIT_USAGE : EXIT_FAILURE);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
