@@ -22,6 +22,10 @@ export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 /** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
 const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
+/** Another process holds what this command needed (the lake's writer lease): rerun later. */
+export const EXIT_CONFLICT = 3;
+/** Error codes that mean "someone else got there first", not "this job failed". */
+const CONFLICT_CODES = new Set(['LAKE_CONFLICT']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
@@ -140,10 +144,12 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
   return { values, json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined, positionals: parsed.positionals };
 }
 
-/** Usage and configuration problems exit 2; everything else that fails the job exits 1. */
+/** Usage and configuration problems exit 2; another holder of what was needed exits 3; everything else that fails the job exits 1. */
 export function exitCodeOf(e: unknown): number {
   if (!isFraudopsError(e)) return EXIT_FAILURE;
-  return USAGE_CODES.has(e.code) || e.code === 'INVALID_DATE' || e.code.startsWith('CONFIG_') || e.code === 'CREDENTIALS_MISSING' ? EXIT_USAGE : EXIT_FAILURE;
+  if (USAGE_CODES.has(e.code) || e.code === 'INVALID_DATE' || e.code.startsWith('CONFIG_') || e.code === 'CREDENTIALS_MISSING') return EXIT_USAGE;
+  if (CONFLICT_CODES.has(e.code)) return EXIT_CONFLICT;
+  return EXIT_FAILURE;
 }
 
 function fail(e: unknown, json: boolean, code: number): number {

@@ -38,8 +38,36 @@ function badValue(spec: FlagSpec): string | undefined {
       return 'lots';
     case 'uri':
       return 'ftp://example.com/x';
+    case 'duration':
+      return 'soon';
     default:
       return undefined;
+  }
+}
+
+/** A value of the option's type that its checks accept, so only the bad value under test can fail. */
+function goodValue(name: string, spec: FlagSpec): string {
+  switch (spec.type) {
+    case 'date':
+      return '2019-08-22';
+    case 'integer':
+    case 'number':
+      return '1';
+    case 'duration':
+      return '1s';
+    case 'uri':
+      return spec.schemes && !spec.schemes.includes('file') ? `${spec.schemes[0]}://127.0.0.1/x` : join(dir, name);
+    default: {
+      const candidates = [join(dir, name), '127.0.0.1:9092', '0 3 * * *', 'x'];
+      return candidates.find((c) => {
+        try {
+          spec.check?.(c);
+          return true;
+        } catch {
+          return false;
+        }
+      })!;
+    }
   }
 }
 
@@ -48,7 +76,7 @@ function requiredArgs(flags: Record<string, FlagSpec>, except: string, command?:
   const args: string[] = (command?.positionals ?? []).filter((p) => p.required).map((p) => p.name);
   for (const [name, spec] of Object.entries(flags)) {
     if (!spec.required || name === except) continue;
-    args.push(`--${name}`, spec.type === 'date' ? '2019-08-22' : spec.type === 'integer' ? '1' : join(dir, name));
+    args.push(`--${name}`, goodValue(name, spec));
   }
   return args;
 }
@@ -62,7 +90,9 @@ const strict = commands.flatMap((c) =>
 describe('cli > options', () => {
   it('has strictly typed options in every command that takes numbers, dates, sizes or URIs', () => {
     const names = new Set(strict.map((s) => s.command.name));
-    for (const c of ['generate', 'prepare', 'features', 'train', 'validate', 'demo']) expect(names, c).toContain(c);
+    const typed = ['generate', 'prepare', 'features', 'train', 'validate', 'demo', 'champion', 'score', 'stream', 'replay', 'capacity'];
+    const alsoTyped = ['pipeline run', 'pipeline task', 'scheduler start', 'runs list', 'runs cancel', 'export airflow', 'package', 'models list', 'promote', 'rollback'];
+    for (const c of [...typed, ...alsoTyped]) expect(names, c).toContain(c);
   });
 
   it('refuses a bad value given as a flag with exit 2, naming the flag, and creates nothing', async () => {

@@ -6,9 +6,10 @@
 /**
  * `integer` and `number` are decimal literals only (no `0x2`, `1e3` for integers, blanks); `date` is a real
  * calendar date `YYYY-MM-DD`; `uri` is checked against `schemes` (a plain path counts as scheme `file`); `size`
- * is a byte size such as `512MB` or `4GB`.
+ * is a byte size such as `512MB` or `4GB`; `duration` is a time span such as `250ms`, `60s`, `5m` or `1h`
+ * (a bare number is in `durationUnit`), resolved to milliseconds.
  */
-export type FlagType = 'string' | 'boolean' | 'number' | 'integer' | 'date' | 'uri' | 'size';
+export type FlagType = 'string' | 'boolean' | 'number' | 'integer' | 'date' | 'uri' | 'size' | 'duration';
 
 export interface FlagSpec {
   type: FlagType;
@@ -32,6 +33,8 @@ export interface FlagSpec {
   below?: number;
   /** URIs: accepted schemes, e.g. ['file', 's3']; `file` also admits plain paths. */
   schemes?: readonly string[];
+  /** Durations: the unit of a bare number (default `ms`). */
+  durationUnit?: 'ms' | 's' | 'm' | 'h';
   /** Strings: refuse the empty string (default true: an empty value is almost always a mistake). */
   allowEmpty?: boolean;
   /** A further check of a parsed string value; throws an Error whose message says what is wrong. */

@@ -11,6 +11,8 @@ import type { FlagSpec } from './flags.js';
 const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const SIZE = /^(\d+(\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
+const DURATION = /^(\d+)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 export function parseValue(name: string, spec: FlagSpec, raw: unknown, origin: string): string | number | boolean {
   const value = parseTyped(name, spec, raw, origin);
@@ -55,6 +57,14 @@ function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string):
     case 'size': {
       if (typeof raw !== 'string' || !SIZE.test(raw.trim())) return bad('a size such as 512MB or 4GB');
       return (raw as string).trim();
+    }
+    case 'duration': {
+      const m = typeof raw === 'number' ? DURATION.exec(String(raw)) : typeof raw === 'string' ? DURATION.exec(raw.trim()) : null;
+      if (!m) return bad('a duration such as 250ms, 60s, 5m or 1h');
+      const ms = Number(m[1]) * UNIT_MS[(m[2] ?? spec.durationUnit ?? 'ms') as keyof typeof UNIT_MS];
+      if (!Number.isSafeInteger(ms)) return bad('a duration such as 250ms, 60s, 5m or 1h');
+      checkRange(name, spec, ms, origin);
+      return ms;
     }
     case 'uri': {
       if (typeof raw !== 'string' || raw.trim() === '') return bad(`a URI (${(spec.schemes ?? ['file']).join(', ')})`);

@@ -2,9 +2,10 @@
  * The demo pipeline: the main job end to end on embedded defaults, with no server: generate a small noisy dataset,
  * prepare it into a local lake (quality report checked against the generator's ground truth), train a boosted-tree
  * model and validate it (the first model becomes the champion), then train a logistic-regression challenger and
- * validate it against the champion (refused unless significantly better). Returns every result; the CLI prints them.
+ * validate it against the champion (refused unless significantly better), and score the last day file with the
+ * champion through the stream scorer's path without a broker. Returns every result; the CLI prints them.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { MANIFEST_NAME, type Manifest } from '../generator/manifest.js';
@@ -12,6 +13,7 @@ import { compareWithManifest } from '../prepare/manifestCheck.js';
 import { prepare } from '../prepare/prepare.js';
 import { validate } from '../promotion/validate.js';
 import { train } from '../training/train.js';
+import { scoreFile } from '../scoring/scoreFile.js';
 import type { StageContext } from '../stage/StageContext.js';
 
 export interface DemoOptions {
@@ -69,6 +71,10 @@ export async function runDemo(o: DemoOptions, ctx?: StageContext) {
   const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 }, ctx);
   const challenger = await train({ ...common, model: 'logreg', folds: 1 }, ctx);
   const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 }, ctx);
+  // Scoring without a broker: the last day file through the stream scorer's path (in-process source and sink).
+  const lastDay = readdirSync(raw).filter((n) => /^\d{4}-\d{2}-\d{2}\.txt$/.test(n)).sort().pop()!;
+  progress(`demo: scoring ${lastDay} with the champion…`);
+  const scored = await scoreFile({ raw: join(raw, lastDay), out: join(dir, 'predictions.jsonl'), lake, tracking, signal: o.signal }, ctx);
   const result = {
     dir,
     generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },
@@ -80,6 +86,7 @@ export async function runDemo(o: DemoOptions, ctx?: StageContext) {
       { train: champion, validate: first },
       { train: challenger, validate: second },
     ],
+    scored,
   };
   return result;
 }

@@ -166,11 +166,11 @@ export function runEngineContract(o: EngineContractOptions): void {
         // Three committed days plus one uncommitted leftover part: readers see only what a commit lists.
         const days = ['2019-08-20', '2019-08-21', '2019-08-22'];
         const sql = `SELECT CAST(i AS BIGINT) AS transaction_id, CAST(${"'2019-08-'"} || CAST(20 + i % 3 AS VARCHAR) AS DATE) AS day FROM range(30) t(i)`;
-        const written = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', keyFor: (day) => transactionsPartKey(day, 0, '2019-08-20.txt') });
+        const written = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', keyFor: (day) => transactionsPartKey(day, 0, '2019-08-20.txt', 1) });
         const leftover = await engine.writePartitionedParquet("SELECT 999 AS transaction_id, DATE '2019-08-21' AS day", {
           store,
           partitionBy: 'day',
-          keyFor: (day) => transactionsPartKey(day, 1, 'killed.txt'),
+          keyFor: (day) => transactionsPartKey(day, 1, 'killed.txt', 1),
         });
         expect(leftover).toHaveLength(1);
         const log = await CommitLog.load(store);

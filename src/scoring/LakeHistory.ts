@@ -4,7 +4,8 @@
  * customer windows on first start). Reads committed parts only, through the lake's commit log.
  */
 import { engineFactory } from '../engine/openEngine.js';
-import type { EngineFactory, SqlEngine } from '../engine/SqlEngine.js';
+import type { SqlEngine } from '../engine/SqlEngine.js';
+import type { StageContext } from '../stage/StageContext.js';
 import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
@@ -21,15 +22,19 @@ export class LakeHistory {
   private constructor(
     private readonly store: ObjectStore,
     private readonly engine: SqlEngine,
+    private readonly ownsStore: boolean,
   ) {}
 
-  /** `workDir` is the engine's scratch directory (its download cache of remote parts lives there). */
-  static async open(lake: string, workDir: string, engines: EngineFactory = engineFactory()): Promise<LakeHistory> {
-    const store = await openStore(lake);
+  /**
+   * `workDir` is the engine's scratch directory (its download cache of remote parts lives there). With a stage
+   * context the lake store and the engine come from it (the context closes the store); without one they are opened here.
+   */
+  static async open(lake: string, workDir: string, ctx?: Pick<StageContext, 'store' | 'engines'>): Promise<LakeHistory> {
+    const store = ctx ? await ctx.store(lake) : await openStore(lake);
     try {
-      return new LakeHistory(store, await engines({ workDir, threads: 1 }));
+      return new LakeHistory(store, await (ctx?.engines ?? engineFactory())({ workDir, threads: 1 }), !ctx);
     } catch (e) {
-      await store.close();
+      if (!ctx) await store.close();
       throw e;
     }
   }
@@ -68,6 +73,6 @@ export class LakeHistory {
 
   async close(): Promise<void> {
     await this.engine.close();
-    await this.store.close();
+    if (this.ownsStore) await this.store.close();
   }
 }

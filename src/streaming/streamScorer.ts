@@ -11,6 +11,8 @@
  * of the partitions it then owns, so state follows partitions and nothing is lost or counted twice.
  */
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Consumer, FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { FraudopsError } from '../errors.js';
@@ -21,6 +23,7 @@ import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
 import { openTracking } from '../tracking/openTracking.js';
+import type { StageContext } from '../stage/StageContext.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -46,9 +49,12 @@ export interface StreamOptions {
   withFeatures?: boolean;
   /** false: no Kafka transactions (at-least-once), for the benchmark's comparison only. */
   exactlyOnce?: boolean;
-  cacheDir: string;
-  signal: AbortSignal;
-  log: (message: string) => void;
+  /** Default: the context's signal. */
+  signal?: AbortSignal;
+  /** Scratch directory (the lake history's engine); default: the context's work directory. */
+  workDir?: string;
+  /** Default: log events on the context. */
+  log?: (message: string) => void;
 }
 
 export interface StreamSummary {
@@ -62,13 +68,21 @@ export interface StreamSummary {
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
-export async function runStream(o: StreamOptions): Promise<StreamSummary> {
+type ResolvedStreamOptions = StreamOptions & { signal: AbortSignal; log: (message: string) => void };
+
+export async function runStream(options: StreamOptions, ctx?: StageContext): Promise<StreamSummary> {
+  const o: ResolvedStreamOptions = {
+    ...options,
+    signal: options.signal ?? ctx?.signal ?? new AbortController().signal,
+    log: options.log ?? ((message) => ctx?.emit({ type: 'log', stage: 'stream', level: 'info', message })),
+  };
+  const workDir = join(options.workDir ?? ctx?.workDir ?? tmpdir(), 'fraudops-stream');
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
   const tracking = await openTracking(o.tracking);
   const tracker = tracking.runs;
-  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const history = o.lake ? await LakeHistory.open(o.lake, workDir, ctx) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
   const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
@@ -142,7 +156,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; retrying`);
+        o.log(`stream: ${err.message}; rebuilding state in a new session`);
         await sleep(1000, o.signal);
       }
     }
@@ -177,7 +191,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
 
 /** One group session: consume from the beginning of the assigned partitions until a rebalance, failure or stop. */
 async function session(
-  o: StreamOptions,
+  o: ResolvedStreamOptions,
   consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
   producer: Producer<Buffer, Buffer, Buffer, Buffer>,
   scorer: Scorer,
@@ -195,6 +209,7 @@ async function session(
     highWaterMark: Math.max(1024, o.batchSize ?? 5000),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
+  o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
@@ -207,9 +222,12 @@ async function session(
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
-      state.ready = true;
-      metrics.ready.set(1);
-      state.lastError = undefined;
+      // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
+      const connected = stream.isConnected();
+      state.ready = connected;
+      metrics.ready.set(connected ? 1 : 0);
+      if (connected) state.lastError = undefined;
+      else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
         continue;
@@ -246,12 +264,12 @@ async function session(
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
-          headers: {
-            reason: Buffer.from(d.reason),
-            'source-topic': Buffer.from(o.input),
-            'source-partition': Buffer.from(String(d.partition)),
-            'source-offset': Buffer.from(String(d.offset)),
-          },
+          headers: new Map<Buffer, Buffer>([
+            [Buffer.from('reason'), Buffer.from(d.reason)],
+            [Buffer.from('source-topic'), Buffer.from(o.input)],
+            [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
+            [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
+          ]),
         })),
       ];
       const last = new Map<number, Msg>();
@@ -266,6 +284,7 @@ async function session(
           await txn.commit();
         } catch (e) {
           metrics.aborted.inc();
+          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
           await txn.abort().catch(() => undefined);
           throw e;
         }
@@ -293,6 +312,7 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : 'input ended'})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);
@@ -338,7 +358,7 @@ async function nextBatch(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
   return out;
 }
 
-async function retrying<T>(fn: () => Promise<T>, o: StreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
+async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

@@ -1,5 +1,5 @@
 /** `fraudops demo`: thin shell over the demo pipeline (src/demo/runDemo.ts). */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
@@ -32,9 +32,10 @@ export const demoCommand: Command = {
       signal: io.signal,
       onProgress: io.progress,
     }, io.ctx);
-    const { generated: gen, prepare: report, differences, tracking } = result;
+    const { generated: gen, prepare: report, differences, tracking, scored } = result;
     const raw = join(result.dir, 'raw');
     const lake = join(result.dir, 'lake');
+    const lastDay = basename(scored.raw);
     if (io.json) {
       io.out(JSON.stringify(result, null, 2));
     } else {
@@ -55,6 +56,11 @@ export const demoCommand: Command = {
         io.out(`validate: ${v.promoted ? 'PROMOTED' : 'REFUSED'} [${v.decision.code}]${evidence}`);
         io.out(`  ${v.decision.reason}`);
       }
+      io.out('');
+      io.out(
+        `scored ${lastDay} without a broker (the stream scorer's path): ${scored.scored.toLocaleString('en-US')} transactions by version ${scored.modelVersion}, ` +
+          `${scored.alerts} alerts, ${scored.dead} dead letters, ${Math.round(scored.transactionsPerSecond).toLocaleString('en-US')} tx/s → ${scored.out}`,
+      );
       io.out(`\ntracking: ${tracking}  (see \`fraudops champion --tracking ${tracking}\`)`);
     }
     return report.ok && differences.length === 0 ? 0 : 1;

@@ -1,8 +1,9 @@
 /** `fraudops models list|show <version>`, `fraudops promote <version> --reason`, `fraudops rollback`: the registry by hand. */
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command, CommandIO, FlagSpec, FlagValues } from '../command.js';
 
 const common: Record<string, FlagSpec> = {
-  tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+  tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
 };
 
