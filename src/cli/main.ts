@@ -21,7 +21,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 /** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
-const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
+const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID', 'TRACKING_STORE_MISSING']);
 /** Another process holds what this command needed (the lake's writer lease): rerun later. */
 export const EXIT_CONFLICT = 3;
 /** Error codes that mean "someone else got there first", not "this job failed". */
@@ -130,7 +130,8 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
   try {
     parsed = parseArgs({ args, options, allowPositionals: command.positionals !== undefined, strict: true });
   } catch (cause) {
-    throw new ConfigError(`${(cause as Error).message}; run \`fraudops ${command.name} --help\``, { cause });
+    // Node's messages can run over several lines; an error is one line.
+    throw new ConfigError(`${(cause as Error).message.replace(/\s*\n\s*/g, ' ')}; run \`fraudops ${command.name} --help\``, { cause });
   }
   const allowed = command.positionals ?? [];
   if (parsed.positionals.length > allowed.length) {

@@ -2,7 +2,7 @@
  * Every command's options are checked up front by their one schema, whatever the source: a bad value from a
  * flag, an environment variable or a config-file key exits 2 before any work, with a message naming the source.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -134,6 +134,13 @@ describe('cli > options', () => {
       expect(err.join(''), `${command.name} ${spec.configKey}`).toContain(`key ${spec.configKey}`);
       expect(err.join('')).toContain(file);
     }
+  });
+
+  it('documents every config-file key in the README', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const keys = new Set(commands.flatMap((c) => Object.values(c.flags).flatMap((f) => (f.configKey ? [f.configKey] : []))));
+    expect(keys.size).toBeGreaterThan(20);
+    for (const key of keys) expect(readme, key).toContain(`\`${key}\``);
   });
 
   it('refuses an unknown config-file key with exit 2, naming it and the nearest known key', async () => {

@@ -62,7 +62,7 @@ export async function packageImage(options: PackageOptions): Promise<PackageResu
   const out = resolve(options.out);
   checkOut(out);
   const registeredModel = options.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracking(options.tracking);
+  const tracker = await openTracking(options.tracking, { mustExist: true });
   try {
     const version = await findVersion(tracker, registeredModel, options.model);
     if (!version.runId) {

@@ -51,7 +51,7 @@ export interface ScoreFileResult {
 export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): Promise<ScoreFileResult> {
   const o = withContext(options, ctx);
   const started = performance.now();
-  const tracking = await openTracking(o.tracking);
+  const tracking = await openTracking(o.tracking, { mustExist: true });
   let history: LakeHistory | undefined;
   try {
     history = o.lake ? await LakeHistory.open(o.lake, join(o.workDir ?? tmpdir(), 'fraudops-score'), ctx) : undefined;

@@ -80,7 +80,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracking = await openTracking(o.tracking);
+  const tracking = await openTracking(o.tracking, { mustExist: true });
   const tracker = tracking.runs;
   const history = o.lake ? await LakeHistory.open(o.lake, workDir, ctx) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;

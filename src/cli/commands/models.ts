@@ -9,7 +9,7 @@ const common: Record<string, FlagSpec> = {
 
 async function withTracking<T>(flags: FlagValues, fn: (t: import('../../tracking/Tracking.js').Tracking) => Promise<T>): Promise<T> {
   const { openTracking } = await import('../../tracking/openTracking.js');
-  const tracking = await openTracking(flags.tracking as string | undefined);
+  const tracking = await openTracking(flags.tracking as string | undefined, { mustExist: true });
   try {
     return await fn(tracking);
   } finally {
