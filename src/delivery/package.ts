@@ -54,7 +54,7 @@ export const IMAGE_MODEL_DIR = '/opt/fraudops/model';
 export const LABEL_PREFIX = 'io.fraudops.model';
 
 /** The project files the Dockerfile's build stages copy. */
-const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'src'];
+const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'];
 
 export async function packageImage(options: PackageOptions): Promise<PackageResult> {
   const source = resolve(options.source ?? defaultSource());
