@@ -1,8 +1,10 @@
 /**
  * The composition root of a stage run. A process (the CLI, the scheduler, the scorer) builds one context and
  * hands it to every stage it runs: stages take `(options, ctx)` and get their resources from here instead of
- * opening their own. It holds object stores by URI (opened once, closed with the context), the engine factory,
- * the work directory, one typed event stream for progress and logs, the AbortSignal, and the retry policy.
+ * opening their own. It holds object stores by URI and tracking backends (run tracker, model registry and
+ * artifact repositories) by URI, each opened once and closed with the context; the engine factory; the work
+ * directory; one typed event stream for progress and logs; the AbortSignal; and the retry policy, which the
+ * stores and trackers it hands out already apply to their calls that are safe to repeat (see retrying.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,10 @@ import { DEFAULT_ENGINE_URI, engineFactory } from '../engine/openEngine.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
+import { openTracking, type OpenTrackingOptions } from '../tracking/openTracking.js';
+import type { Tracking } from '../tracking/Tracking.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
+import { retryingStore, retryingTracking } from './retrying.js';
 
 /** What a stage reports while it works; the CLI draws progress events on a TTY and prints logs. */
 export type StageEvent =
@@ -24,12 +29,18 @@ export interface StageContext {
   /** Opens the SQL engine the process was configured with (`--engine`). */
   readonly engines: EngineFactory;
   readonly retryPolicy: RetryPolicy;
-  /** The store at `uri`, opened once per context. */
+  /** The store at `uri`, opened once per context; its repeatable calls follow the retry policy. */
   store(uri: string): Promise<ObjectStore>;
+  /**
+   * The tracking backend at `uri` (default: MLFLOW_TRACKING_URI, else the embedded store), opened once per
+   * context; its repeatable calls follow the retry policy. `mustExist`: an embedded store must exist already
+   * (commands that only read the registry never create one).
+   */
+  tracking(uri?: string, options?: Pick<OpenTrackingOptions, 'mustExist'>): Promise<Tracking>;
   emit(event: StageEvent): void;
   /** Runs `fn`, retrying errors marked `retriable` under the context's policy. */
   retry<T>(fn: () => Promise<T>): Promise<T>;
-  /** Closes the stores the context opened. */
+  /** Closes the stores and tracking backends the context opened. */
   close(): Promise<void>;
 }
 
@@ -49,7 +60,9 @@ export function createStageContext(o: StageContextOptions = {}): StageContext {
   const engines = engineFactory(o.engine ?? DEFAULT_ENGINE_URI);
   const retryPolicy = o.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const stores = new Map<string, Promise<ObjectStore>>();
+  const trackings = new Map<string, Promise<Tracking>>();
   const onEvent = o.onEvent ?? (() => {});
+  const retry = <T>(fn: () => Promise<T>) => withRetry(fn, retryPolicy, signal);
   return {
     signal,
     workDir,
@@ -58,18 +71,31 @@ export function createStageContext(o: StageContextOptions = {}): StageContext {
     store(uri) {
       let s = stores.get(uri);
       if (!s) {
-        s = openStore(uri);
+        s = openStore(uri).then((store) => retryingStore(store, retry));
         s.catch(() => stores.delete(uri));
         stores.set(uri, s);
       }
       return s;
     },
+    tracking(uri, options = {}) {
+      const key = `${options.mustExist ? 'existing' : 'any'} ${uri ?? ''}`;
+      let t = trackings.get(key);
+      if (!t) {
+        t = openTracking(uri, { mustExist: options.mustExist }).then((tracking) => retryingTracking(tracking, retry));
+        t.catch(() => trackings.delete(key));
+        trackings.set(key, t);
+      }
+      return t;
+    },
     emit: onEvent,
-    retry: (fn) => withRetry(fn, retryPolicy, signal),
+    retry,
     async close() {
       const open = [...stores.values()];
+      const openTrackings = [...trackings.values()];
       stores.clear();
+      trackings.clear();
       for (const s of open) await (await s.catch(() => undefined))?.close();
+      for (const t of openTrackings) await (await t.catch(() => undefined))?.close();
     },
   };
 }
