@@ -7,6 +7,20 @@ import { PipelineError } from '../errors.js';
 import { openAnnouncer } from './announcers/openAnnouncer.js';
 import { openCluster } from './cluster/openCluster.js';
 import type { PipelineStage, TaskContext, TaskOutput } from './stage.js';
+import { createStageContext, type StageContext } from '../stage/StageContext.js';
+
+/**
+ * Runs a product stage under a stage context built for this task, as the CLI builds one per command: the task's
+ * signal, its log for the stage's events, stores and tracking opened once and closed when the task ends.
+ */
+async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
+  const ctx = createStageContext({ signal: task.signal, workDir, onEvent: (e) => task.log(e.message) });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
 
 const clusterEnsure: PipelineStage<{ provider: string }> = {
   name: 'cluster.ensure',
@@ -60,14 +74,19 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
   },
   async run(o, ctx) {
     const { prepare } = await import('../prepare/prepare.js');
-    const report = await prepare({
-      raw: o.raw,
-      lake: o.lake,
-      memoryLimit: o.memoryLimit,
-      workDir: o.workDir,
-      signal: ctx.signal,
-      onProgress: (p) => ctx.log(`preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
-    });
+    const report = await withStageContext(ctx, o.workDir, (stageCtx) =>
+      prepare(
+        {
+          raw: o.raw,
+          lake: o.lake,
+          memoryLimit: o.memoryLimit,
+          workDir: o.workDir,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.log(`preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
+        },
+        stageCtx,
+      ),
+    );
     const output = {
       ok: report.ok,
       newFiles: report.files,
@@ -132,18 +151,23 @@ const trainStage: PipelineStage<TrainTaskOptions> = {
   },
   async run(o, ctx) {
     const { train } = await import('../training/train.js');
-    const r = await train({
-      lake: o.lake,
-      tracking: o.tracking,
-      model: o.model as never,
-      search: o.search as never,
-      trials: o.trials,
-      folds: o.folds,
-      seed: o.seed,
-      registeredModel: o.registeredModel,
-      signal: ctx.signal,
-      onProgress: (m) => ctx.log(m),
-    });
+    const r = await withStageContext(ctx, undefined, (stageCtx) =>
+      train(
+        {
+          lake: o.lake,
+          tracking: o.tracking,
+          model: o.model as never,
+          search: o.search as never,
+          trials: o.trials,
+          folds: o.folds,
+          seed: o.seed,
+          registeredModel: o.registeredModel,
+          signal: ctx.signal,
+          onProgress: (m) => ctx.log(m),
+        },
+        stageCtx,
+      ),
+    );
     ctx.log(`trained ${r.model}: run ${r.runId}, version ${r.modelVersion}, AP ${r.metrics.ap.toFixed(4)}`);
     return {
       runId: r.runId,
@@ -183,18 +207,23 @@ const validateStage: PipelineStage<ValidateTaskOptions> = {
     const trained = ctx.upstream('train');
     if (!trained) throw new PipelineError('DAG_INVALID', 'validate needs a train task before it');
     const { validate } = await import('../promotion/validate.js');
-    const r = await validate({
-      candidate: String(trained.runId),
-      lake: o.lake,
-      tracking: o.tracking,
-      metric: o.metric as never,
-      bootstrap: o.bootstrap,
-      alpha: o.alpha,
-      minEffect: o.minEffect,
-      registeredModel: o.registeredModel,
-      signal: ctx.signal,
-      onProgress: (m) => ctx.log(m),
-    });
+    const r = await withStageContext(ctx, undefined, (stageCtx) =>
+      validate(
+        {
+          candidate: String(trained.runId),
+          lake: o.lake,
+          tracking: o.tracking,
+          metric: o.metric as never,
+          bootstrap: o.bootstrap,
+          alpha: o.alpha,
+          minEffect: o.minEffect,
+          registeredModel: o.registeredModel,
+          signal: ctx.signal,
+          onProgress: (m) => ctx.log(m),
+        },
+        stageCtx,
+      ),
+    );
     ctx.log(`validate: ${r.promoted ? 'PROMOTED' : 'REFUSED'} [${r.decision.code}] ${r.decision.reason}`);
     return {
       candidateRunId: r.candidate.runId,
