@@ -4,8 +4,12 @@
  * commit sequences, run ids, decisions. Product stages load on use, so loading a DAG needs no native engine.
  */
 import { PipelineError } from '../errors.js';
-import { openAnnouncer } from './announcers/openAnnouncer.js';
-import { openCluster } from './cluster/openCluster.js';
+import { checkAnnouncerUri, openAnnouncer } from './announcers/openAnnouncer.js';
+import { checkClusterUri, openCluster } from './cluster/openCluster.js';
+import { taskSchema } from './optionSchema.js';
+import { PREPARE_OPTIONS } from '../prepare/options.js';
+import { TRAIN_OPTIONS } from '../training/options.js';
+import { VALIDATE_OPTIONS } from '../promotion/options.js';
 import type { PipelineStage, TaskContext, TaskOutput } from './stage.js';
 import { createStageContext, type StageContext } from '../stage/StageContext.js';
 
@@ -25,7 +29,7 @@ async function withStageContext<T>(task: TaskContext, workDir: string | undefine
 const clusterEnsure: PipelineStage<{ provider: string }> = {
   name: 'cluster.ensure',
   description: 'create the run’s compute cluster, or adopt the one already created for this run',
-  schema: { provider: { type: 'string', required: true, description: 'cluster provider URI: none, spark-local, yandex-dataproc://<folder-id>' } },
+  schema: { provider: { type: 'string', required: true, description: 'cluster provider URI: none, spark-local, yandex-dataproc://<folder-id>', check: checkClusterUri } },
   rerunOnRetry: true,
   async run(o, ctx) {
     const provider = await openCluster(o.provider);
@@ -66,12 +70,7 @@ interface PrepareTaskOptions {
 const prepareStage: PipelineStage<PrepareTaskOptions> = {
   name: 'prepare',
   description: 'clean the raw files not processed yet into the lake (one commit per file)',
-  schema: {
-    raw: { type: 'string', required: true, description: 'raw files: a directory or s3:// URI' },
-    lake: { type: 'string', required: true, description: 'the lake: a directory or s3:// URI' },
-    memoryLimit: { type: 'string', description: 'engine memory cap, e.g. 1GB' },
-    workDir: { type: 'string', description: 'scratch directory' },
-  },
+  schema: taskSchema(PREPARE_OPTIONS, ['raw', 'lake', 'memory-limit', 'work-dir'], ['raw', 'lake']),
   async run(o, ctx) {
     const { prepare } = await import('../prepare/prepare.js');
     const report = await withStageContext(ctx, o.workDir, (stageCtx) =>
@@ -139,16 +138,7 @@ interface TrainTaskOptions {
 const trainStage: PipelineStage<TrainTaskOptions> = {
   name: 'train',
   description: 'train a candidate on the lake’s latest complete window and register it',
-  schema: {
-    lake: { type: 'string', required: true, description: 'the lake' },
-    tracking: { type: 'string', description: 'tracking URI' },
-    model: { type: 'string', choices: ['auto', 'gbdt', 'logreg'], description: 'model kind' },
-    search: { type: 'string', choices: ['grid', 'random'], description: 'hyperparameter search' },
-    trials: { type: 'integer', min: 1, description: 'GBDT candidates' },
-    folds: { type: 'integer', min: 1, description: 'prequential folds' },
-    seed: { type: 'integer', description: 'random seed' },
-    registeredModel: { type: 'string', description: 'registered model name' },
-  },
+  schema: taskSchema(TRAIN_OPTIONS, ['lake', 'tracking', 'model', 'search', 'trials', 'folds', 'seed', 'registered-model'], ['lake']),
   async run(o, ctx) {
     const { train } = await import('../training/train.js');
     const r = await withStageContext(ctx, undefined, (stageCtx) =>
@@ -194,15 +184,7 @@ interface ValidateTaskOptions {
 const validateStage: PipelineStage<ValidateTaskOptions> = {
   name: 'validate',
   description: 'compare the candidate with the champion on the current test window; promote or refuse',
-  schema: {
-    lake: { type: 'string', required: true, description: 'the lake' },
-    tracking: { type: 'string', description: 'tracking URI' },
-    metric: { type: 'string', choices: ['auc', 'ap', 'cp100'], description: 'metric' },
-    bootstrap: { type: 'integer', min: 10, description: 'bootstrap replicates' },
-    alpha: { type: 'number', min: 0, description: 'significance level' },
-    minEffect: { type: 'number', min: 0, description: 'smallest gain worth a promotion' },
-    registeredModel: { type: 'string', description: 'registered model name' },
-  },
+  schema: taskSchema(VALIDATE_OPTIONS, ['lake', 'tracking', 'metric', 'bootstrap', 'alpha', 'min-effect', 'registered-model'], ['lake']),
   async run(o, ctx) {
     const trained = ctx.upstream('train');
     if (!trained) throw new PipelineError('DAG_INVALID', 'validate needs a train task before it');
@@ -241,7 +223,7 @@ const publishStage: PipelineStage<{ announcer: string; registeredModel?: string 
   name: 'publish',
   description: 'announce a promotion (for example a release dispatch); nothing to do when validate refused',
   schema: {
-    announcer: { type: 'string', required: true, description: 'announcer URI: none, or one registered by a delivery module' },
+    announcer: { type: 'string', required: true, description: 'announcer URI: none, or one registered by a delivery module', check: checkAnnouncerUri },
     registeredModel: { type: 'string', description: 'registered model name' },
   },
   async run(o, ctx) {
