@@ -15,6 +15,10 @@ import { createProgress } from './progress.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Another process holds what this command needed (the lake's writer lease, the champion alias): rerun later. */
+export const EXIT_CONFLICT = 3;
+/** Error codes that mean "someone else got there first", not "this job failed". */
+export const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;
@@ -60,11 +64,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       progress.done();
     }
   } catch (e) {
-    return fail(e, wantsJson, isFraudopsError(e) && e.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
+    return fail(e, wantsJson, exitCodeOf(e));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function exitCodeOf(e: unknown): number {
+  if (!isFraudopsError(e)) return EXIT_FAILURE;
+  if (e.code === 'CONFIG_INVALID') return EXIT_USAGE;
+  if (CONFLICT_CODES.has(e.code)) return EXIT_CONFLICT;
+  return EXIT_FAILURE;
 }
 
 interface ParsedArgs {

@@ -39,17 +39,18 @@ CREATE OR REPLACE TEMP TABLE staged (
 /** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
 export function insertStagedSql(sourceSql: string): string {
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
-  // An integer field is digits only (1-18 of them); the digit mask answers that without looking at the text.
-  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 18`;
-  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN CAST(${r[c]} AS BIGINT) END`;
+  // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
+  // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
+  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 19`;
+  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN TRY_CAST(${r[c]} AS BIGINT) END`;
   return `
 INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
     TRY_STRPTIME(${r.tx_datetime}, '%Y-%m-%d %H:%M:%S') AS ts,
-    CASE WHEN ${digitsOnly('customer_id')} THEN CAST(${r.customer_id} AS BIGINT)
-         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,18}') THEN CAST(${r.customer_id} AS BIGINT) END AS cust,
+    CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
+         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,19}') THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
     (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
     -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
@@ -82,11 +83,14 @@ SELECT line, reason,
 FROM classified`;
 }
 
-/** Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication). */
+/**
+ * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).
+ * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT); a NULL range (unknown) always matches.
+ */
 export function candidatePartsSql(partsValues: string): string {
   return `
 SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
-JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid BETWEEN p.min_id AND p.max_id`;
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON p.min_id IS NULL OR s.tid BETWEEN p.min_id AND p.max_id`;
 }
 
 /** Ids of this batch already present in the given lake parts. */

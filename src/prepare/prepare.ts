@@ -1,9 +1,11 @@
 /**
  * The preparation stage: raw daily transaction files → cleaned, deduplicated Parquet lake, with an exact
  * account of every row. Each new raw file is one atomic commit: its Parquet parts and quarantine file are
- * uploaded first, then a commit record is published with create-only semantics. A run killed at any point leaves
- * only unreferenced objects behind, which the next run deletes before it starts, so rerunning always yields the
- * lake one clean run would have produced.
+ * uploaded first, then a commit record is published with create-only semantics. One writer at a time holds the
+ * lake (WriterLease): a second one fails with LAKE_CONFLICT before touching anything, and a holder that lost its
+ * lease commits nothing more. A run killed at any point leaves only unreferenced objects behind, which the next
+ * writer deletes before it starts (only those of earlier, dead writers), so rerunning always yields the lake one
+ * clean run would have produced.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
@@ -20,7 +22,8 @@ import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
-import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
+import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey, writerEpochOf } from '../lake/layout.js';
+import { WriterLease } from '../lake/WriterLease.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool, spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
@@ -52,6 +55,8 @@ export interface PrepareOptions {
   /** Opened stores (tests and the scheduler reuse connections); otherwise opened from the URIs. */
   rawStore?: ObjectStore;
   lakeStore?: ObjectStore;
+  /** How long the writer lease lasts without renewal. Default: FRAUDOPS_LAKE_LEASE_MS, else 60 s. */
+  leaseMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: PrepareProgress) => void;
 }
@@ -75,7 +80,9 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   removeDeadWorkDirs(spoolRoot(workRoot));
   const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
   let engine: SqlEngine | undefined;
+  let lease: WriterLease | undefined;
   try {
+    lease = await WriterLease.acquire(lakeStore, { ttlMs: options.leaseMs, signal });
     const report: QualityReport = {
       ok: true,
       raw: rawStore.uri,
@@ -89,7 +96,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       ...emptyAccount(),
     };
     const log = await CommitLog.load(lakeStore, signal);
-    await removeUncommitted(lakeStore, log, signal);
+    await removeUncommitted(lakeStore, log, lease.epoch, signal);
     const candidates = (await rawStore.list('', signal)).filter((o) => RAW_FILE_PATTERN.test(o.key));
     if (candidates.length === 0 && rawStore.uri.startsWith('file:') && !existsSync(fileURLToPath(rawStore.uri))) {
       // An empty inbox is normal; a raw directory that does not exist is almost always a typo.
@@ -115,6 +122,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       lakeStore,
       engine,
       log,
+      lease,
       work,
       cacheDir: options.cacheDir ?? join(work, 'cache'),
       signal,
@@ -141,6 +149,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     report.durationMs = Date.now() - started;
     return report;
   } finally {
+    await lease?.release();
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
     if (!options.rawStore) await rawStore.close();
@@ -198,12 +207,15 @@ async function sameContent(store: ObjectStore, info: ObjectInfo, done: CommitRec
   return hash.digest('hex') === done.raw.sha256;
 }
 
-/** Deletes parts and quarantine files that no commit references: leftovers of a run that died before committing. */
-async function removeUncommitted(lake: ObjectStore, log: CommitLog, signal?: AbortSignal): Promise<void> {
+/**
+ * Deletes parts and quarantine files that no commit references and that earlier writers wrote: leftovers of runs
+ * that died (or were fenced) before committing. Every earlier epoch's writer is gone: this one holds the lease.
+ */
+async function removeUncommitted(lake: ObjectStore, log: CommitLog, epoch: number, signal?: AbortSignal): Promise<void> {
   const referenced = log.referencedKeys();
   const stale: string[] = [];
   for (const prefix of [TRANSACTIONS_PREFIX, QUARANTINE_PREFIX]) {
-    for (const o of await lake.list(prefix, signal)) if (!referenced.has(o.key)) stale.push(o.key);
+    for (const o of await lake.list(prefix, signal)) if (!referenced.has(o.key) && writerEpochOf(o.key) < epoch) stale.push(o.key);
   }
   if (stale.length > 0) await lake.delete(stale, signal);
 }
@@ -213,6 +225,7 @@ interface FileContext {
   lakeStore: ObjectStore;
   engine: SqlEngine;
   log: CommitLog;
+  lease: WriterLease;
   work: string;
   cacheDir: string;
   signal?: AbortSignal;
@@ -244,9 +257,11 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
       parts,
       ...(quarantine ? { quarantine } : {}),
       account,
+      writer: { epoch: ctx.lease.epoch },
     };
     signal?.throwIfAborted();
     failpoint('prepare.before-commit');
+    await ctx.lease.assertHeld(signal);
     await log.append(record, signal);
     failpoint('prepare.after-commit');
     return {
@@ -403,7 +418,7 @@ async function accountAndDedup(ctx: FileContext, file: string, normalizer: LineN
   const parts = log.parts();
   let parquetList: string | undefined;
   if (parts.length > 0) {
-    const values = parts.map((p) => `(${sqlString(p.key)}, ${p.minId}, ${p.maxId})`).join(', ');
+    const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
     const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
     if (keys.length > 0) {
       const paths: string[] = [];
@@ -433,6 +448,21 @@ async function accountAndDedup(ctx: FileContext, file: string, normalizer: LineN
   return account;
 }
 
+/**
+ * A part's id range as two BIGINT SQL values. Ranges are exact decimal strings; lakes written before that hold JS
+ * numbers, exact only up to 2^53, so a range beyond that is unknown (NULL) and the part is always read.
+ */
+function idRangeSql(p: CommitPart): string {
+  const bound = (v: string | number): string | undefined => {
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return `CAST(${sqlString(v)} AS BIGINT)`;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return `CAST(${v} AS BIGINT)`;
+    return undefined;
+  };
+  const lo = bound(p.minId);
+  const hi = bound(p.maxId);
+  return lo && hi ? `${lo}, ${hi}` : 'CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)';
+}
+
 /** Writes the kept rows as zstd Parquet partitioned by day and uploads them; returns the commit's parts. */
 async function writeParts(ctx: FileContext, file: string, seq: number, outDir: string): Promise<CommitPart[]> {
   const { engine } = ctx;
@@ -456,10 +486,10 @@ async function writeParts(ctx: FileContext, file: string, seq: number, outDir: s
     const [stats] = await engine.query<{ rows: bigint; min_id: bigint; max_id: bigint }>(
       `SELECT count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM read_parquet(${sqlString(local)})`,
     );
-    const key = transactionsPartKey(day, seq, file);
+    const key = transactionsPartKey(day, seq, file, ctx.lease.epoch);
     await ctx.lakeStore.writeFile(key, local, { signal: ctx.signal });
     failpoint('prepare.after-part-upload');
-    parts.push({ key, day, rows: Number(stats.rows), minId: Number(stats.min_id), maxId: Number(stats.max_id) });
+    parts.push({ key, day, rows: Number(stats.rows), minId: String(stats.min_id), maxId: String(stats.max_id) });
   }
   return parts;
 }
@@ -480,7 +510,7 @@ async function writeQuarantine(
   const union = structuralCount > 0 ? `${semantic} UNION ALL ${structural}` : semantic;
   const local = join(dir, 'quarantine.jsonl');
   await ctx.engine.run(`COPY (SELECT * FROM (${union}) ORDER BY line) TO ${sqlString(local)} (FORMAT json)`);
-  const key = quarantinePartKey(seq, file);
+  const key = quarantinePartKey(seq, file, ctx.lease.epoch);
   await ctx.lakeStore.writeFile(key, local, { contentType: 'application/x-ndjson', signal: ctx.signal });
   return { key, rows: total };
 }
