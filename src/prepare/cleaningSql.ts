@@ -15,6 +15,10 @@
  *   tx_time_seconds  must be a non-negative integer                          → bad_time_seconds
  *   tx_time_days     recomputed as floor(seconds / 86400) when it disagrees  (fixed.time_days_mismatch)
  *   tx_fraud         0 or 1; tx_fraud_scenario 0..3                           → bad_label
+ * Then plausibility, on rows that parsed:
+ *   tx_datetime      within 7 days of the file's day (from its name)         → implausible_datetime
+ *   tx_amount        at most 1,000,000                                         → implausible_amount
+ *   tx_fraud         1 exactly when the scenario is 1..3                       → inconsistent_label
  * Then, among valid rows, duplicates by transaction_id: the first line wins inside a file, and an id already in
  * the lake is always a duplicate (deduplication is global, not per batch).
  */
@@ -36,8 +40,23 @@ CREATE OR REPLACE TEMP TABLE staged (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
   term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
 
+/** How far a row's date may be from its file's day before it is implausible (late and early arrivals happen). */
+export const PLAUSIBLE_DAYS_FROM_FILE_DAY = 7;
+export const MAX_PLAUSIBLE_AMOUNT = 1_000_000;
+
+/** The day a raw file is named after (`2019-08-22.txt`, `daily/2019-08-22.csv.gz`), if it has one. */
+export function fileDay(rawKey: string): string | undefined {
+  const m = /(\d{4})-(\d{2})-(\d{2})[^/]*$/.exec(rawKey);
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
 /** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
-export function insertStagedSql(sourceSql: string): string {
+export function insertStagedSql(sourceSql: string, day?: string): string {
+  const dateRule = day
+    ? `abs(datediff('day', DATE ${sqlString(day)}, CAST(ts AS DATE))) > ${PLAUSIBLE_DAYS_FROM_FILE_DAY}`
+    : `ts < TIMESTAMP '1970-01-01' OR ts > current_timestamp::TIMESTAMP + INTERVAL 1 DAY`;
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
   // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
@@ -74,6 +93,9 @@ WITH typed AS (
     WHEN amt IS NULL OR amt < 0 THEN 'bad_amount'
     WHEN secs IS NULL THEN 'bad_time_seconds'
     WHEN fraud IS NULL OR fraud > 1 OR scen IS NULL OR scen > 3 THEN 'bad_label'
+    WHEN ${dateRule} THEN 'implausible_datetime'
+    WHEN amt > ${MAX_PLAUSIBLE_AMOUNT} THEN 'implausible_amount'
+    WHEN (fraud = 1) <> (scen > 0) THEN 'inconsistent_label'
   END AS reason
   FROM typed
 )
