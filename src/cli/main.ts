@@ -18,7 +18,7 @@ export const EXIT_USAGE = 2;
 /** Another process holds what this command needed (the lake's writer lease, the champion alias): rerun later. */
 export const EXIT_CONFLICT = 3;
 /** Error codes that mean "someone else got there first", not "this job failed". */
-export const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED']);
+export const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED', 'PROMOTION_BUSY']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [name, ...rest] = argv;

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FraudopsError, isFraudopsError } from '../errors.js';
+import { ConfigError, FraudopsError, isFraudopsError } from '../errors.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { addDays } from '../features/buildFeatures.js';
 import { CommitLog } from '../lake/CommitLog.js';
@@ -16,7 +16,7 @@ import { openStore } from '../storage/openStore.js';
 import { openTracker } from '../tracking/openTracker.js';
 import type { Tracker } from '../tracking/Tracker.js';
 import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR } from '../models/artifact.js';
 import type { MetricName } from '../training/evaluate.js';
 import {
   aucMetric,
@@ -33,6 +33,8 @@ import {
   type ValidationTest,
 } from '../validation/index.js';
 import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
+import { PromotionLock } from './PromotionLock.js';
+import { courseTInterval, delongInterval } from '../validation/intervals.js';
 
 export { CHAMPION, PREVIOUS_CHAMPION };
 
@@ -114,14 +116,10 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   try {
     progress(`loading candidate ${o.candidate}`);
     const candidate = await resolveModel(tracker, o.candidate, registeredModel);
-    const champion = await findChampion(tracker, o.against ?? CHAMPION, registeredModel);
-    if (champion && champion.artifact.featureSpecHash !== candidate.artifact.featureSpecHash) {
-      throw new FraudopsError(
-        'FEATURE_SPEC_MISMATCH',
-        `candidate (${candidate.ref}) and champion (${champion.ref}) were trained on different feature specs (${candidate.artifact.featureSpecHash} vs ${champion.artifact.featureSpecHash}); they cannot be compared on the same inputs`,
-        { context: { candidate: candidate.ref, champion: champion.ref } },
-      );
-    }
+    const against = o.against ?? CHAMPION;
+    // The champion when this validation started: promotion re-checks it under the promotion lock.
+    const championAtStart = await aliasVersion(tracker, registeredModel, CHAMPION);
+    let champion = await findChampion(tracker, against, registeredModel, candidate);
 
     const windows = await currentWindows(lake, o);
     const days = windowDays(windows);
@@ -134,77 +132,55 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });
     const scoresB = candidate.model.predictProba(set.X);
     const metric = resampledMetric(metricName, set);
+    const window = { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed };
+    const settings = { metricName, test, B, alpha, minEffect, seed, block: o.block ?? 'none', welch: o.welch === true };
 
-    let decision: Decision;
-    let scoresA: Float64Array | undefined;
-    /** Champion (a) and candidate (b) metric per replicate: paired resamples, or the course's independent ones. */
-    let distributions: { a: Float64Array; b: Float64Array } | undefined;
-    const result: Partial<ValidateResult> = {};
-    if (!champion) {
-      decision = decide({ test, alpha, minEffect, noChampion: true });
-      result.meanDiff = NaN;
-      result.pValue = NaN;
-    } else {
-      scoresA = champion.model.predictProba(set.X);
-      const blocks = blockIds(o.block ?? 'none', set);
-      progress(`comparing with ${champion.ref} (${test}, B=${B})`);
-      const boot = pairedBootstrap({ labels: set.y, scoresA, scoresB, metric, B, seed, alpha, ...(blocks ? { blocks } : {}) });
-      result.bootstrap = { B, blocks: o.block ?? 'none', meanCandidate: boot.meanB, meanChampion: boot.meanA };
-      result.ci = boot.ci;
-      distributions = { a: boot.a, b: boot.b };
-      if (test === 'paired-bootstrap') {
-        result.meanDiff = boot.observedDiff;
-        result.pValue = boot.pValue;
-      } else if (test === 'delong') {
-        const d = delongTest({ labels: set.y, scoresA, scoresB });
-        result.meanDiff = d.meanDiff;
-        result.pValue = d.pValue;
-      } else {
-        const c = courseTTest({ labels: set.y, scoresA, scoresB, metric, B, seed, equalVar: !o.welch });
-        result.meanDiff = c.meanDiff;
-        result.pValue = c.pValue;
-        result.bootstrap = { B, blocks: 'none (independent per model)', meanCandidate: c.meanB, meanChampion: c.meanA };
-        distributions = { a: c.a, b: c.b };
+    for (let attempt = 1; ; attempt++) {
+      const { out, distributions } = compare(settings, set, metric, candidate, scoresB, champion, window, progress);
+      if (o.dryRun) return out; // a dry run decides and records nothing
+      if (!out.decision.promote) {
+        await recordEvidence(tracker, candidate, out, champion, distributions);
+        return out;
       }
-      decision = decide({ test, alpha, minEffect, pValue: result.pValue, meanDiff: result.meanDiff });
-      await recordDistributions(tracker, candidate.runId, metricName, distributions.b, distributions.a);
-    }
-
-    const summary = (m: ResolvedModel, scores: Float64Array): ModelSummary => ({
-      ref: m.ref,
-      runId: m.runId,
-      version: m.version?.version,
-      kind: m.artifact.kind,
-      observed: metric(set.y, scores),
-    });
-    const out: ValidateResult = {
-      metric: metricName,
-      test,
-      candidate: summary(candidate, scoresB),
-      ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
-      window: { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed },
-      ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
-      meanDiff: result.meanDiff!,
-      ...(result.ci ? { ci: result.ci } : {}),
-      pValue: result.pValue!,
-      alpha,
-      minEffect,
-      decision,
-      promoted: false,
-      aliases: {},
-    };
-    await recordEvidence(tracker, candidate, out, champion, distributions);
-    if (decision.promote && !o.dryRun) {
       if (!candidate.version) {
         throw new FraudopsError('MODEL_NOT_REGISTERED', `${candidate.ref} has no registered version of ${registeredModel} to promote`, { context: { ref: candidate.ref } });
       }
-      // The very last step: nothing after this can fail half-way through a promotion.
-      if (champion?.version) await tracker.setAlias(registeredModel, PREVIOUS_CHAMPION, champion.version.version);
-      await tracker.setAlias(registeredModel, CHAMPION, candidate.version.version);
-      out.promoted = true;
+      const lock = await PromotionLock.acquire(tracker, registeredModel, {
+        runId: candidate.runId,
+        artifactPath: MODEL_ARTIFACT_DIR,
+        signal: o.signal,
+      });
+      let moved: string | undefined;
+      try {
+        const now = await aliasVersion(tracker, registeredModel, CHAMPION);
+        // Compared with the champion itself: it must still be champion. Compared with another reference: the
+        // champion must not have moved since this validation started.
+        const expected = against === CHAMPION ? champion?.version?.version : championAtStart;
+        if (now === expected) {
+          await recordEvidence(tracker, candidate, out, champion, distributions);
+          lock.assertHeld();
+          // The very last step: nothing after this can fail half-way through a promotion.
+          if (now) await tracker.setAlias(registeredModel, PREVIOUS_CHAMPION, now);
+          await tracker.setAlias(registeredModel, CHAMPION, candidate.version.version);
+          out.promoted = true;
+          out.aliases = { [CHAMPION]: candidate.version.version, [PREVIOUS_CHAMPION]: now };
+          return out;
+        }
+        moved = now;
+      } finally {
+        await lock.release();
+      }
+      // Another promotion moved the champion while this candidate was being scored.
+      if (against !== CHAMPION || attempt >= MAX_REVALIDATIONS || moved === undefined) {
+        throw new FraudopsError(
+          'CHAMPION_MOVED',
+          `the champion moved to version ${moved ?? '(none)'} while ${candidate.ref} was being compared with ${champion ? champion.ref : 'no champion'}; nothing was promoted, rerun validate`,
+          { context: { ref: candidate.ref, champion: moved }, retriable: true },
+        );
+      }
+      progress(`the champion moved to version ${moved} during validation; comparing again`);
+      champion = await findChampion(tracker, against, registeredModel, candidate);
     }
-    out.aliases = { [CHAMPION]: out.promoted ? candidate.version?.version : champion?.version?.version, [PREVIOUS_CHAMPION]: out.promoted ? champion?.version?.version : undefined };
-    return out;
   } finally {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
@@ -213,18 +189,145 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   }
 }
 
-async function findChampion(tracker: Tracker, against: string, registeredModel: string): Promise<ResolvedModel | undefined> {
-  const ref = against.includes(':') || /^[0-9a-f]{32}$/.test(against) ? against : `models:/${registeredModel}@${against}`;
+/** Times the champion may move under a validation before it gives up with CHAMPION_MOVED. */
+const MAX_REVALIDATIONS = 3;
+
+async function aliasVersion(tracker: Tracker, registeredModel: string, alias: string): Promise<string | undefined> {
   try {
-    return await resolveModel(tracker, ref, registeredModel);
+    return (await tracker.getModelVersionByAlias(registeredModel, alias)).version;
   } catch (e) {
-    // No registered model or no alias yet: there is no champion, the candidate is the first model.
-    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND' && ref.startsWith('models:/') && ref.includes('@')) return undefined;
+    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+interface CompareSettings {
+  metricName: MetricName;
+  test: ValidationTest;
+  B: number;
+  alpha: number;
+  minEffect: number;
+  seed: number;
+  block: 'none' | 'day' | 'card';
+  welch: boolean;
+}
+
+/** Scores the champion on the same set and runs the chosen test; pure computation, records nothing. */
+function compare(
+  s: CompareSettings,
+  set: LabeledSet,
+  metric: ResampledMetric,
+  candidate: ResolvedModel,
+  scoresB: Float64Array,
+  champion: ResolvedModel | undefined,
+  window: ValidateResult['window'],
+  progress: (m: string) => void,
+): { out: ValidateResult; distributions?: { a: Float64Array; b: Float64Array } } {
+  const { test, B, alpha, minEffect, seed } = s;
+  let decision: Decision;
+  let scoresA: Float64Array | undefined;
+  /** Champion (a) and candidate (b) metric per replicate: paired resamples, or the course's independent ones. */
+  let distributions: { a: Float64Array; b: Float64Array } | undefined;
+  const result: Partial<ValidateResult> = {};
+  if (!champion) {
+    decision = decide({ test, alpha, minEffect, noChampion: true });
+    result.meanDiff = NaN;
+    result.pValue = NaN;
+  } else {
+    scoresA = champion.model.predictProba(set.X);
+    const blocks = blockIds(s.block, set);
+    progress(`comparing with ${champion.ref} (${test}, B=${B})`);
+    const boot = pairedBootstrap({ labels: set.y, scoresA, scoresB, metric, B, seed, alpha, ...(blocks ? { blocks } : {}) });
+    result.bootstrap = { B, blocks: s.block, meanCandidate: boot.meanB, meanChampion: boot.meanA };
+    result.ci = boot.ci;
+    distributions = { a: boot.a, b: boot.b };
+    if (test === 'paired-bootstrap') {
+      result.meanDiff = boot.observedDiff;
+      result.pValue = boot.pValue;
+    } else if (test === 'delong') {
+      const d = delongTest({ labels: set.y, scoresA, scoresB });
+      result.meanDiff = d.meanDiff;
+      result.pValue = d.pValue;
+      result.ci = delongInterval(d, alpha);
+    } else {
+      const c = courseTTest({ labels: set.y, scoresA, scoresB, metric, B, seed, equalVar: !s.welch });
+      result.meanDiff = c.meanDiff;
+      result.pValue = c.pValue;
+      result.ci = courseTInterval(c, alpha);
+      result.bootstrap = { B, blocks: 'none (independent per model)', meanCandidate: c.meanB, meanChampion: c.meanA };
+      distributions = { a: c.a, b: c.b };
+    }
+    decision = decide({ test, alpha, minEffect, pValue: result.pValue, meanDiff: result.meanDiff });
+  }
+  const summary = (m: ResolvedModel, scores: Float64Array): ModelSummary => ({
+    ref: m.ref,
+    runId: m.runId,
+    version: m.version?.version,
+    kind: m.artifact.kind,
+    observed: metric(set.y, scores),
+  });
+  const out: ValidateResult = {
+    metric: s.metricName,
+    test,
+    candidate: summary(candidate, scoresB),
+    ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
+    window,
+    ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
+    meanDiff: result.meanDiff!,
+    ...(result.ci ? { ci: result.ci } : {}),
+    pValue: result.pValue!,
+    alpha,
+    minEffect,
+    decision,
+    promoted: false,
+    aliases: { [CHAMPION]: champion?.version?.version, [PREVIOUS_CHAMPION]: undefined },
+  };
+  return { out, distributions };
+}
+
+/**
+ * What the candidate is compared with. The default alias `champion` missing means the first model, but only when
+ * the model never had one (no `previous-champion` either); any other alias or reference must exist.
+ */
+async function findChampion(tracker: Tracker, against: string, registeredModel: string, candidate: ResolvedModel): Promise<ResolvedModel | undefined> {
+  const isAlias = !(against.includes(':') || /^[0-9a-f]{32}$/.test(against));
+  const ref = isAlias ? `models:/${registeredModel}@${against}` : against;
+  let champion: ResolvedModel;
+  try {
+    champion = await resolveModel(tracker, ref, registeredModel);
+  } catch (e) {
+    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
+      if (isAlias && against === CHAMPION) {
+        const previous = await aliasVersion(tracker, registeredModel, PREVIOUS_CHAMPION).catch(() => undefined);
+        if (previous === undefined) return undefined; // never had a champion: the candidate is the first model
+        throw new FraudopsError(
+          'CHAMPION_MISSING',
+          `${registeredModel} has a previous-champion (version ${previous}) but no champion alias: it was removed; set it again (fraudops promote) before validating. Nothing was promoted`,
+          { context: { ref } },
+        );
+      }
+      const aliases = isAlias ? Object.keys((await tracker.getRegisteredModel(registeredModel).catch(() => undefined))?.aliases ?? {}) : [];
+      throw new ConfigError(
+        `--against ${against}: ${isAlias ? `${registeredModel} has no alias "${against}"${aliases.length ? ` (it has: ${aliases.join(', ')})` : ''}` : 'no such model'}; nothing was compared or promoted`,
+        { context: { field: 'against', ref }, cause: e },
+      );
+    }
     if (isFraudopsError(e) && e.code === 'ARTIFACT_UNREADABLE') {
       throw new FraudopsError('CHAMPION_UNREADABLE', `the champion (${ref}) cannot be loaded: ${e.message}; nothing was promoted`, { cause: e, context: { ref } });
     }
     throw e;
   }
+  if (champion.runId === candidate.runId || (champion.version && candidate.version && champion.version.version === candidate.version.version)) {
+    throw new ConfigError(`${candidate.ref} is ${ref} itself: a model cannot be validated against itself`, { context: { field: 'candidate', ref } });
+  }
+  if (champion.artifact.featureSpecHash !== candidate.artifact.featureSpecHash) {
+    throw new FraudopsError(
+      'FEATURE_SPEC_MISMATCH',
+      `candidate (${candidate.ref}) and champion (${champion.ref}) were trained on different feature specs (${candidate.artifact.featureSpecHash} vs ${champion.artifact.featureSpecHash}); they cannot be compared on the same inputs`,
+      { context: { candidate: candidate.ref, champion: champion.ref } },
+    );
+  }
+  return champion;
 }
 
 /** The current test window: the last testDays of the lake (or ending at testEnd), preceded by delay and train days. */
@@ -277,6 +380,7 @@ async function recordEvidence(
   distributions: { a: Float64Array; b: Float64Array } | undefined,
 ): Promise<void> {
   const runId = candidate.runId;
+  if (distributions && champion) await recordDistributions(tracker, runId, r.metric, distributions.b, distributions.a);
   const metrics = [
     { key: `validation_observed_${r.metric}`, value: r.candidate.observed },
     ...(Number.isNaN(r.meanDiff) ? [] : [{ key: 'validation_mean_diff', value: r.meanDiff }]),
@@ -291,8 +395,9 @@ async function recordEvidence(
     'validation.decision': r.decision.promote ? 'promote' : 'keep-champion',
     'validation.code': r.decision.code,
     'validation.reason': r.decision.reason,
-    'validation.p_value': String(r.pValue),
-    'validation.mean_diff': String(r.meanDiff),
+    // No comparison (the first model): no p-value or difference, rather than "NaN".
+    'validation.p_value': Number.isNaN(r.pValue) ? '' : String(r.pValue),
+    'validation.mean_diff': Number.isNaN(r.meanDiff) ? '' : String(r.meanDiff),
     'validation.ci': r.ci ? `[${r.ci[0]}, ${r.ci[1]}]` : '',
     'validation.alpha': String(r.alpha),
     'validation.min_effect': String(r.minEffect),
