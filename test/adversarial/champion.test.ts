@@ -49,7 +49,7 @@ async function champion(model: string, json = true): Promise<{ code: number; out
     progress: () => undefined,
     signal: new AbortController().signal,
   };
-  const code = await championCommand.run({ tracking: uri, 'registered-model': model }, io);
+  const code = await championCommand.run({ tracking: uri, 'registered-model': model }, io, []);
   return { code, out };
 }
 
