@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { ARTIFACT_FILE, loadArtifact } from '../src/models/artifact.js';
 import { PACKAGE_MANIFEST } from '../src/delivery/package.js';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { REPO } from './support/goTools.js';
 import { registerTestModel, uniqueModelName, type RegisteredTestModel } from './support/registeredModel.js';
 
@@ -47,7 +47,7 @@ for (const backend of ['embedded', 'mlflow'] as const) {
 
     beforeAll(async () => {
       tracking = backend === 'embedded' ? join(dir, `store-${backend}`) : MLFLOW_URI;
-      const tracker = await openTracker(tracking);
+      const tracker = await openRunView(tracking);
       try {
         const name = uniqueModelName('pkg');
         champion = await registerTestModel(tracker, name, 'champion');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { REPO } from './support/goTools.js';
 import { registerTestModel, type RegisteredTestModel } from './support/registeredModel.js';
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   bin = join(app, 'node_modules', '.bin', 'fraudops');
   registry = join(dir, 'registry');
-  const tracker = await openTracker(registry);
+  const tracker = await openRunView(registry);
   try {
     model = await registerTestModel(tracker, 'fraudops-fraud', 'champion');
   } finally {
@@ -83,7 +83,8 @@ describe('deploy > production install', () => {
   it('installs without dev dependencies', () => {
     const installed = readdirSync(join(app, 'node_modules'));
     expect(installed).toContain('fraudops');
-    for (const dev of ['vitest', 'typescript', 'tsx', 'yaml']) expect(installed, dev).not.toContain(dev);
+    // Packages only the dev tree needs (yaml is not one: the workflow engine's SDK depends on it at run time).
+    for (const dev of ['vitest', 'typescript', 'tsx', '@types']) expect(installed, dev).not.toContain(dev);
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'fraudops', 'package.json'), 'utf8'));
     expect(pkg.engines.node).toBe('>=20.19');
     expect(existsSync(join(app, 'node_modules', 'fraudops', 'src'))).toBe(false);

@@ -15,10 +15,12 @@ import { createProgress } from './progress.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
+const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
 /** Another process holds what this command needed (the lake's writer lease, the champion alias): rerun later. */
 export const EXIT_CONFLICT = 3;
 /** Error codes that mean "someone else got there first", not "this job failed". */
-export const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED', 'PROMOTION_BUSY']);
+const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED', 'PROMOTION_BUSY']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
@@ -84,7 +86,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 function exitCodeOf(e: unknown): number {
   if (!isFraudopsError(e)) return EXIT_FAILURE;
-  if (e.code === 'CONFIG_INVALID' || e.code === 'DAG_INVALID') return EXIT_USAGE;
+  if (USAGE_CODES.has(e.code)) return EXIT_USAGE;
   if (CONFLICT_CODES.has(e.code)) return EXIT_CONFLICT;
   return EXIT_FAILURE;
 }

@@ -16,7 +16,8 @@
  *   tx_time_days     recomputed as floor(seconds / 86400) when it disagrees  (fixed.time_days_mismatch)
  *   tx_fraud         0 or 1; tx_fraud_scenario 0..3                           → bad_label
  * Then plausibility, on rows that parsed:
- *   tx_datetime      within 7 days of the file's day (from its name)         → implausible_datetime
+ *   tx_datetime      at most 7 days after the file's day (from its name) and
+ *                    at most 366 days before it                              → implausible_datetime
  *   tx_amount        at most 1,000,000                                         → implausible_amount
  *   tx_fraud         1 exactly when the scenario is 1..3                       → inconsistent_label
  * Then, among valid rows, duplicates by transaction_id: the first line wins inside a file, and an id already in
@@ -40,8 +41,16 @@ CREATE OR REPLACE TEMP TABLE staged (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
   term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
 
-/** How far a row's date may be from its file's day before it is implausible (late and early arrivals happen). */
-export const PLAUSIBLE_DAYS_FROM_FILE_DAY = 7;
+/**
+ * How far a row's date may run ahead of its file's day before it is implausible (clock skew and early batches
+ * happen; dates from the future do not).
+ */
+export const PLAUSIBLE_DAYS_AFTER_FILE_DAY = 7;
+/**
+ * How far a row's date may lag its file's day: late arrivals and transactions sent again in a later file (which
+ * dedup must see, not the date rule) are real; a date years before the file is a corrupt field.
+ */
+export const PLAUSIBLE_DAYS_BEFORE_FILE_DAY = 366;
 export const MAX_PLAUSIBLE_AMOUNT = 1_000_000;
 
 /** The day a raw file is named after (`2019-08-22.txt`, `daily/2019-08-22.csv.gz`), if it has one. */
@@ -55,7 +64,7 @@ export function fileDay(rawKey: string): string | undefined {
 /** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
 export function insertStagedSql(sourceSql: string, day?: string): string {
   const dateRule = day
-    ? `abs(datediff('day', DATE ${sqlString(day)}, CAST(ts AS DATE))) > ${PLAUSIBLE_DAYS_FROM_FILE_DAY}`
+    ? `datediff('day', DATE ${sqlString(day)}, CAST(ts AS DATE)) NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
     : `ts < TIMESTAMP '1970-01-01' OR ts > current_timestamp::TIMESTAMP + INTERVAL 1 DAY`;
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything

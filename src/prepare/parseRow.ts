@@ -7,7 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID, type FixRule, type QuarantineReason } from '../quality.js';
 import { MAX_LINE_BYTES } from './LineNormalizer.js';
-import { MAX_PLAUSIBLE_AMOUNT, PLAUSIBLE_DAYS_FROM_FILE_DAY } from './cleaningSql.js';
+import { MAX_PLAUSIBLE_AMOUNT, PLAUSIBLE_DAYS_AFTER_FILE_DAY, PLAUSIBLE_DAYS_BEFORE_FILE_DAY } from './cleaningSql.js';
 
 export interface ParsedRow {
   transactionId: number;
@@ -108,7 +108,7 @@ function plausibleTime(time: number, fileDay: string | undefined): boolean {
   if (fileDay) {
     const day = Math.floor(time / 86400);
     const file = Date.parse(`${fileDay}T00:00:00Z`) / 86_400_000;
-    return Math.abs(day - file) <= PLAUSIBLE_DAYS_FROM_FILE_DAY;
+    return day - file <= PLAUSIBLE_DAYS_AFTER_FILE_DAY && file - day <= PLAUSIBLE_DAYS_BEFORE_FILE_DAY;
   }
   return time >= 0 && time <= Date.now() / 1000 + 86400;
 }

@@ -4,9 +4,10 @@
  * or the alias was removed).
  */
 import { isFraudopsError } from '../errors.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { openTracking } from '../tracking/openTracking.js';
+import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
+import type { Tracking } from '../tracking/Tracking.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { CHAMPION, PREVIOUS_CHAMPION, loadRunModel } from './modelRef.js';
 
 export interface ChampionInfo {
@@ -25,9 +26,9 @@ export interface ChampionInfo {
   reason?: { code: 'NO_REGISTERED_MODEL' | 'NO_CHAMPION_YET' | 'CHAMPION_REMOVED'; message: string };
 }
 
-async function byAlias(tracker: Tracker, name: string, alias: string): Promise<ModelVersion | undefined> {
+async function byAlias(registry: ModelRegistry, name: string, alias: string): Promise<ModelVersion | undefined> {
   try {
-    return await tracker.getModelVersionByAlias(name, alias);
+    return await registry.getModelVersionByAlias(name, alias);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') return undefined;
     throw e;
@@ -39,10 +40,10 @@ function v(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== 'NaN';
 }
 
-async function artifactHealth(tracker: Tracker, name: string, version: ModelVersion): Promise<NonNullable<ChampionInfo['champion']>['artifact']> {
+async function artifactHealth(tracking: Tracking, name: string, version: ModelVersion): Promise<NonNullable<ChampionInfo['champion']>['artifact']> {
   if (!version.runId) return { ok: false, code: 'ARTIFACT_UNREADABLE', message: `version ${version.version} has no run holding its artifact` };
   try {
-    const { artifact } = await loadRunModel(tracker, version.runId, `models:/${name}/${version.version}`);
+    const { artifact } = await loadRunModel(tracking, version.runId, `models:/${name}/${version.version}`);
     return { ok: true, kind: artifact.kind };
   } catch (e) {
     if (isFraudopsError(e) && !e.retriable) return { ok: false, code: e.code, message: e.message };
@@ -50,9 +51,9 @@ async function artifactHealth(tracker: Tracker, name: string, version: ModelVers
   }
 }
 
-async function noChampionReason(tracker: Tracker, name: string, previous: ModelVersion | undefined): Promise<NonNullable<ChampionInfo['reason']>> {
+async function noChampionReason(registry: ModelRegistry, name: string, previous: ModelVersion | undefined): Promise<NonNullable<ChampionInfo['reason']>> {
   try {
-    await tracker.getRegisteredModel(name);
+    await registry.getRegisteredModel(name);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
       return { code: 'NO_REGISTERED_MODEL', message: `no registered model named ${name} in this tracking store: train a model first (or check --registered-model and --tracking)` };
@@ -67,21 +68,21 @@ async function noChampionReason(tracker: Tracker, name: string, previous: ModelV
 
 export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
   try {
-    const current = await byAlias(tracker, registeredModel, CHAMPION);
-    const previous = await byAlias(tracker, registeredModel, PREVIOUS_CHAMPION);
+    const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
+    const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);
     const info: ChampionInfo = { registeredModel };
     if (current) {
-      const metrics = current.runId ? (await tracker.getRun(current.runId)).data.metrics : {};
+      const metrics = current.runId ? (await tracking.runs.getRun(current.runId)).data.metrics : {};
       const keep = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('test_') || (k.startsWith('validation_') && !k.startsWith('validation_dist'))));
       const evidence = Object.fromEntries(Object.entries(current.tags).filter(([k]) => k.startsWith('validation.') && v(current.tags[k])));
-      info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence, artifact: await artifactHealth(tracker, registeredModel, current) };
+      info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence, artifact: await artifactHealth(tracking, registeredModel, current) };
     }
     if (previous) info.previousChampion = { version: previous.version, runId: previous.runId };
-    if (!current) info.reason = await noChampionReason(tracker, registeredModel, previous);
+    if (!current) info.reason = await noChampionReason(tracking.registry, registeredModel, previous);
     return info;
   } finally {
-    await tracker.close();
+    await tracking.close();
   }
 }

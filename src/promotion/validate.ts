@@ -2,8 +2,10 @@
  * The validation stage: scores the candidate and the current champion on the same, current test window, compares
  * them with a statistical test, and promotes the candidate only on a significant improvement of at least the
  * minimum effect. The evidence goes to the candidate's run (metric distributions as step histories, mean, CI,
- * p-value, decision, HTML/PNG report) and to its registry version (tags). Moving the aliases is the very last
- * step — `previous-champion` first, then `champion` — so a failure at any earlier point promotes nothing.
+ * p-value, decision, HTML/PNG report) and to its registry version (tags). A promotion goes through
+ * `moveChampion` (the registry's alias lock and a re-check of the champion): if another promotion moved the
+ * champion while this candidate was being scored, the candidate is compared again with the new one, or the
+ * validation fails with CHAMPION_MOVED. A dry run decides and records nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +15,12 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { addDays } from '../features/buildFeatures.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { openStore } from '../storage/openStore.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { Tracker } from '../tracking/Tracker.js';
+import { openTracking } from '../tracking/openTracking.js';
+import { logRunArtifact } from '../tracking/runArtifacts.js';
+import type { Tracking } from '../tracking/Tracking.js';
 import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
-import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR } from '../models/artifact.js';
+import { ARTIFACTS, DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
+import { aliasVersion, moveChampion } from '../registry/moveChampion.js';
 import type { MetricName } from '../training/evaluate.js';
 import {
   aucMetric,
@@ -33,7 +37,6 @@ import {
   type ValidationTest,
 } from '../validation/index.js';
 import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
-import { PromotionLock } from './PromotionLock.js';
 import { courseTInterval, delongInterval } from '../validation/intervals.js';
 
 export { CHAMPION, PREVIOUS_CHAMPION };
@@ -109,17 +112,17 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   }
   if (!Number.isInteger(B) || B < 10) throw new FraudopsError('CONFIG_INVALID', `--bootstrap must be an integer ≥ 10, got ${B}`, { context: { field: 'bootstrap' } });
 
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
   const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
   try {
     progress(`loading candidate ${o.candidate}`);
-    const candidate = await resolveModel(tracker, o.candidate, registeredModel);
+    const candidate = await resolveModel(tracking, o.candidate, registeredModel);
     const against = o.against ?? CHAMPION;
     // The champion when this validation started: promotion re-checks it under the promotion lock.
-    const championAtStart = await aliasVersion(tracker, registeredModel, CHAMPION);
-    let champion = await findChampion(tracker, against, registeredModel, candidate);
+    const championAtStart = await aliasVersion(tracking.registry, registeredModel, CHAMPION);
+    let champion = await findChampion(tracking, against, registeredModel, candidate);
 
     const windows = await currentWindows(lake, o);
     const days = windowDays(windows);
@@ -139,37 +142,31 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
       const { out, distributions } = compare(settings, set, metric, candidate, scoresB, champion, window, progress);
       if (o.dryRun) return out; // a dry run decides and records nothing
       if (!out.decision.promote) {
-        await recordEvidence(tracker, candidate, out, champion, distributions);
+        await recordEvidence(tracking, candidate, out, champion, distributions);
         return out;
       }
       if (!candidate.version) {
         throw new FraudopsError('MODEL_NOT_REGISTERED', `${candidate.ref} has no registered version of ${registeredModel} to promote`, { context: { ref: candidate.ref } });
       }
-      const lock = await PromotionLock.acquire(tracker, registeredModel, {
+      // Compared with the champion itself: it must still be champion. Compared with another reference: the
+      // champion must not have moved since this validation started.
+      const expected = against === CHAMPION ? champion?.version?.version : championAtStart;
+      const comparedWith = champion;
+      const outcome = await moveChampion(tracking.registry, {
+        registeredModel,
+        target: candidate.version.version,
+        expectedChampion: expected,
         runId: candidate.runId,
-        artifactPath: MODEL_ARTIFACT_DIR,
+        source: candidate.version.source,
+        evidence: () => recordEvidence(tracking, candidate, out, comparedWith, distributions),
         signal: o.signal,
       });
-      let moved: string | undefined;
-      try {
-        const now = await aliasVersion(tracker, registeredModel, CHAMPION);
-        // Compared with the champion itself: it must still be champion. Compared with another reference: the
-        // champion must not have moved since this validation started.
-        const expected = against === CHAMPION ? champion?.version?.version : championAtStart;
-        if (now === expected) {
-          await recordEvidence(tracker, candidate, out, champion, distributions);
-          lock.assertHeld();
-          // The very last step: nothing after this can fail half-way through a promotion.
-          if (now) await tracker.setAlias(registeredModel, PREVIOUS_CHAMPION, now);
-          await tracker.setAlias(registeredModel, CHAMPION, candidate.version.version);
-          out.promoted = true;
-          out.aliases = { [CHAMPION]: candidate.version.version, [PREVIOUS_CHAMPION]: now };
-          return out;
-        }
-        moved = now;
-      } finally {
-        await lock.release();
+      if (outcome.moved) {
+        out.promoted = true;
+        out.aliases = { [CHAMPION]: outcome.champion, [PREVIOUS_CHAMPION]: outcome.previousChampion };
+        return out;
       }
+      const moved = outcome.champion;
       // Another promotion moved the champion while this candidate was being scored.
       if (against !== CHAMPION || attempt >= MAX_REVALIDATIONS || moved === undefined) {
         throw new FraudopsError(
@@ -179,27 +176,18 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
         );
       }
       progress(`the champion moved to version ${moved} during validation; comparing again`);
-      champion = await findChampion(tracker, against, registeredModel, candidate);
+      champion = await findChampion(tracking, against, registeredModel, candidate);
     }
   } finally {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
     await lake.close();
-    await tracker.close();
+    await tracking.close();
   }
 }
 
 /** Times the champion may move under a validation before it gives up with CHAMPION_MOVED. */
 const MAX_REVALIDATIONS = 3;
-
-async function aliasVersion(tracker: Tracker, registeredModel: string, alias: string): Promise<string | undefined> {
-  try {
-    return (await tracker.getModelVersionByAlias(registeredModel, alias)).version;
-  } catch (e) {
-    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') return undefined;
-    throw e;
-  }
-}
 
 interface CompareSettings {
   metricName: MetricName;
@@ -289,16 +277,16 @@ function compare(
  * What the candidate is compared with. The default alias `champion` missing means the first model, but only when
  * the model never had one (no `previous-champion` either); any other alias or reference must exist.
  */
-async function findChampion(tracker: Tracker, against: string, registeredModel: string, candidate: ResolvedModel): Promise<ResolvedModel | undefined> {
+async function findChampion(tracking: Tracking, against: string, registeredModel: string, candidate: ResolvedModel): Promise<ResolvedModel | undefined> {
   const isAlias = !(against.includes(':') || /^[0-9a-f]{32}$/.test(against));
   const ref = isAlias ? `models:/${registeredModel}@${against}` : against;
   let champion: ResolvedModel;
   try {
-    champion = await resolveModel(tracker, ref, registeredModel);
+    champion = await resolveModel(tracking, ref, registeredModel);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
       if (isAlias && against === CHAMPION) {
-        const previous = await aliasVersion(tracker, registeredModel, PREVIOUS_CHAMPION).catch(() => undefined);
+        const previous = await aliasVersion(tracking.registry, registeredModel, PREVIOUS_CHAMPION).catch(() => undefined);
         if (previous === undefined) return undefined; // never had a champion: the candidate is the first model
         throw new FraudopsError(
           'CHAMPION_MISSING',
@@ -306,7 +294,7 @@ async function findChampion(tracker: Tracker, against: string, registeredModel: 
           { context: { ref } },
         );
       }
-      const aliases = isAlias ? Object.keys((await tracker.getRegisteredModel(registeredModel).catch(() => undefined))?.aliases ?? {}) : [];
+      const aliases = isAlias ? Object.keys((await tracking.registry.getRegisteredModel(registeredModel).catch(() => undefined))?.aliases ?? {}) : [];
       throw new ConfigError(
         `--against ${against}: ${isAlias ? `${registeredModel} has no alias "${against}"${aliases.length ? ` (it has: ${aliases.join(', ')})` : ''}` : 'no such model'}; nothing was compared or promoted`,
         { context: { field: 'against', ref }, cause: e },
@@ -362,9 +350,9 @@ function blockIds(block: 'none' | 'day' | 'card', set: LabeledSet): Int32Array |
 }
 
 /** The metric distributions as step histories on the candidate's run, as the course logged them. */
-async function recordDistributions(tracker: Tracker, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
+async function recordDistributions(tracking: Tracking, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
   const now = Date.now();
-  await tracker.logBatch(runId, {
+  await tracking.runs.logBatch(runId, {
     metrics: [
       ...Array.from(candidate, (value, step) => ({ key: `validation_dist_${metric}`, value, step, timestamp: now })),
       ...Array.from(champion, (value, step) => ({ key: `validation_dist_champion_${metric}`, value, step, timestamp: now })),
@@ -373,14 +361,14 @@ async function recordDistributions(tracker: Tracker, runId: string, metric: Metr
 }
 
 async function recordEvidence(
-  tracker: Tracker,
+  tracking: Tracking,
   candidate: ResolvedModel,
   r: ValidateResult,
   champion: ResolvedModel | undefined,
   distributions: { a: Float64Array; b: Float64Array } | undefined,
 ): Promise<void> {
   const runId = candidate.runId;
-  if (distributions && champion) await recordDistributions(tracker, runId, r.metric, distributions.b, distributions.a);
+  if (distributions && champion) await recordDistributions(tracking, runId, r.metric, distributions.b, distributions.a);
   const metrics = [
     { key: `validation_observed_${r.metric}`, value: r.candidate.observed },
     ...(Number.isNaN(r.meanDiff) ? [] : [{ key: 'validation_mean_diff', value: r.meanDiff }]),
@@ -388,7 +376,7 @@ async function recordEvidence(
     ...(r.ci ? [{ key: 'validation_ci_low', value: r.ci[0] }, { key: 'validation_ci_high', value: r.ci[1] }] : []),
     ...(r.bootstrap ? [{ key: `validation_mean_${r.metric}`, value: r.bootstrap.meanCandidate }] : []),
   ];
-  await tracker.logBatch(runId, { metrics });
+  await tracking.runs.logBatch(runId, { metrics });
   const tags: Record<string, string> = {
     'validation.test': r.test,
     'validation.metric': r.metric,
@@ -404,8 +392,8 @@ async function recordEvidence(
     'validation.window': `${r.window.from}..${r.window.to}`,
     'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
   };
-  await tracker.logBatch(runId, { tags });
-  await tracker.logArtifact(runId, Buffer.from(JSON.stringify(r, null, 2)), 'validation/report.json');
+  await tracking.runs.logBatch(runId, { tags });
+  await logRunArtifact(tracking, runId, Buffer.from(JSON.stringify(r, null, 2)), ARTIFACTS.validationJson);
   if (distributions && champion) {
     const report = {
       metric: METRIC_LABELS[r.metric],
@@ -421,12 +409,12 @@ async function recordEvidence(
     };
     const html = renderValidationHtml(report);
     const png = renderValidationPng(report);
-    await tracker.logArtifact(runId, Buffer.from(html), 'validation/report.html');
-    await tracker.logArtifact(runId, png, 'validation/report.png');
-    r.report = { html: 'validation/report.html', png: 'validation/report.png' };
+    await logRunArtifact(tracking, runId, Buffer.from(html), ARTIFACTS.validationHtml);
+    await logRunArtifact(tracking, runId, png, ARTIFACTS.validationPng);
+    r.report = { html: ARTIFACTS.validationHtml, png: ARTIFACTS.validationPng };
   }
   if (candidate.version) {
-    for (const [k, v] of Object.entries(tags)) await tracker.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
+    for (const [k, v] of Object.entries(tags)) await tracking.registry.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
   }
 }
 

@@ -19,8 +19,8 @@ import { LakeHistory } from '../scoring/LakeHistory.js';
 import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
 import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
-import type { Tracker } from '../tracking/Tracker.js';
-import { openTracker } from '../tracking/openTracker.js';
+import type { RunTracker } from '../tracking/RunTracker.js';
+import { openTracking } from '../tracking/openTracking.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -66,10 +66,11 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
+  const tracker = tracking.runs;
   const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const models = new ModelSource(tracker, registeredModel, o.model ?? 'champion');
+  const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
   let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -141,7 +142,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; retrying`);
+        o.log(`stream: ${err.message}; rebuilding state in a new session`);
         await sleep(1000, o.signal);
       }
     }
@@ -170,7 +171,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
       server.closeAllConnections();
     }
     await history?.close();
-    await tracker.close();
+    await tracking.close();
   }
 }
 
@@ -194,6 +195,7 @@ async function session(
     highWaterMark: Math.max(1024, o.batchSize ?? 5000),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
+  o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
@@ -206,9 +208,12 @@ async function session(
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
-      state.ready = true;
-      metrics.ready.set(1);
-      state.lastError = undefined;
+      // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
+      const connected = stream.isConnected();
+      state.ready = connected;
+      metrics.ready.set(connected ? 1 : 0);
+      if (connected) state.lastError = undefined;
+      else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
         continue;
@@ -245,12 +250,12 @@ async function session(
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
-          headers: {
-            reason: Buffer.from(d.reason),
-            'source-topic': Buffer.from(o.input),
-            'source-partition': Buffer.from(String(d.partition)),
-            'source-offset': Buffer.from(String(d.offset)),
-          },
+          headers: new Map<Buffer, Buffer>([
+            [Buffer.from('reason'), Buffer.from(d.reason)],
+            [Buffer.from('source-topic'), Buffer.from(o.input)],
+            [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
+            [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
+          ]),
         })),
       ];
       const last = new Map<number, Msg>();
@@ -265,6 +270,7 @@ async function session(
           await txn.commit();
         } catch (e) {
           metrics.aborted.inc();
+          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
           await txn.abort().catch(() => undefined);
           throw e;
         }
@@ -292,6 +298,7 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : 'input ended'})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);
@@ -358,14 +365,14 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function startTrackingRun(tracker: Tracker, o: StreamOptions): Promise<string> {
+async function startTrackingRun(tracker: RunTracker, o: StreamOptions): Promise<string> {
   const exp = await tracker.getOrCreateExperiment('fraudops-stream');
   const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `stream ${o.group} ${o.input}→${o.output}`, tags: { 'fraudops.stage': 'stream' } });
   await tracker.logParams(run.runId, { group: o.group, input: o.input, output: o.output, dlq: o.dlq, brokers: o.kafka.brokers.join(','), security: o.kafka.security });
   return run.runId;
 }
 
-async function logThroughput(tracker: Tracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
+async function logThroughput(tracker: RunTracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
   const timestamp = Date.now();
   await tracker.logBatch(runId, {
     metrics: [

@@ -11,15 +11,14 @@ import { championCommand } from '../../src/cli/commands/champion.js';
 import type { CommandIO } from '../../src/cli/command.js';
 import { loadArtifact, type ModelArtifact } from '../../src/models/artifact.js';
 import { CHAMPION } from '../../src/promotion/validate.js';
-import { openTracker } from '../../src/tracking/openTracker.js';
-import type { Tracker } from '../../src/tracking/Tracker.js';
+import { openRunView, type RunView } from '../support/runView.js';
 import { train } from '../../src/training/train.js';
 import { smallLake } from '../support/handbookLake.js';
 import { ARTIFACT_PATH, registerLadder, type Rung } from './support/modelLadder.js';
 
 let dir: string;
 let uri: string;
-let tracker: Tracker;
+let tracker: RunView;
 let artifact: Buffer;
 let rungs: Rung[];
 const MODEL = 'fraudops-champion-cases';
@@ -28,11 +27,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'champion-cases-'));
   const lake = await smallLake();
   const trained = await train({ lake, model: 'logreg', folds: 1, tracking: join(dir, 'trained'), workDir: dir, seed: 1 });
-  const t = await openTracker(join(dir, 'trained'));
+  const t = await openRunView(join(dir, 'trained'));
   artifact = await t.downloadArtifact(trained.runId, ARTIFACT_PATH);
   await t.close();
   uri = join(dir, 'tracking');
-  tracker = await openTracker(uri);
+  tracker = await openRunView(uri);
 }, 900_000);
 afterAll(async () => {
   await tracker?.close();

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { championInfo } from '../../src/promotion/champion.js';
 import { CHAMPION, validate, type ValidateOptions } from '../../src/promotion/validate.js';
-import { openTracker } from '../../src/tracking/openTracker.js';
-import type { Tracker } from '../../src/tracking/Tracker.js';
+import { openRunView, type RunView } from '../support/runView.js';
 import { train } from '../../src/training/train.js';
 import { smallLake } from '../support/handbookLake.js';
 import { ARTIFACT_PATH, registerLadder, type Rung } from './support/modelLadder.js';
@@ -20,18 +19,18 @@ const MODEL = 'fraudops-promises';
 let dir: string;
 let lake: string;
 let uri: string;
-let tracker: Tracker;
+let tracker: RunView;
 let rungs: Rung[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'validate-promises-'));
   lake = await smallLake();
   const trained = await train({ lake, model: 'logreg', folds: 1, tracking: join(dir, 'trained'), workDir: dir, seed: 1 });
-  const t = await openTracker(join(dir, 'trained'));
+  const t = await openRunView(join(dir, 'trained'));
   const artifact = await t.downloadArtifact(trained.runId, ARTIFACT_PATH);
   await t.close();
   uri = join(dir, 'tracking');
-  tracker = await openTracker(uri);
+  tracker = await openRunView(uri);
   rungs = await registerLadder(tracker, artifact, MODEL, 'promises', [1, 4, 99]);
 }, 900_000);
 afterAll(async () => {
@@ -95,7 +94,7 @@ describe('validate > promises', () => {
   it('a champion alias that was removed is not mistaken for "no champion yet"', async () => {
     const r = await run({ candidate: rungs[1].ref });
     expect(r.promoted).toBe(true); // now previous-champion exists
-    await tracker.deleteAlias(MODEL, CHAMPION);
+    await tracker.tracking.registry.deleteAlias(MODEL, CHAMPION);
     await expect(run({ candidate: rungs[2].ref })).rejects.toMatchObject({ code: 'CHAMPION_MISSING' });
     expect((await aliases())[CHAMPION]).toBeUndefined();
     await tracker.setAlias(MODEL, CHAMPION, rungs[1].version);

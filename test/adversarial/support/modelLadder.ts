@@ -1,12 +1,11 @@
 /**
  * A ladder of registered model versions of known, strictly increasing quality without training each one: the
  * trained logistic regression with all but its k strongest weights zeroed (k = 1 ranks almost at random, k = all
- * is the trained model). Each rung is logged as its own run and registered like a trained model, on any tracker.
+ * is the trained model). Each rung is logged as its own run and registered like a trained model, on any tracking backend.
  */
-import { ARTIFACT_FILE, type ModelArtifact } from '../../../src/models/artifact.js';
-import { VERSION_TAG } from '../../../src/promotion/modelRef.js';
-import type { Tracker } from '../../../src/tracking/Tracker.js';
-import { MODEL_ARTIFACT_DIR } from '../../../src/training/train.js';
+import type { ModelArtifact } from '../../../src/models/artifact.js';
+import { ARTIFACTS, MODEL_ARTIFACT_PATH, TAGS } from '../../../src/models/conventions.js';
+import type { RunView } from '../../support/runView.js';
 
 export interface Rung {
   keep: number;
@@ -15,9 +14,9 @@ export interface Rung {
   ref: string;
 }
 
-export const ARTIFACT_PATH = `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`;
+export const ARTIFACT_PATH = MODEL_ARTIFACT_PATH;
 
-export async function registerLadder(tracker: Tracker, artifactBytes: Buffer, model: string, experiment: string, keeps: number[]): Promise<Rung[]> {
+export async function registerLadder(tracker: RunView, artifactBytes: Buffer, model: string, experiment: string, keeps: number[]): Promise<Rung[]> {
   const exp = await tracker.getOrCreateExperiment(experiment);
   await tracker.createRegisteredModel(model).catch((e: { code?: string }) => {
     if (e.code !== 'RESOURCE_ALREADY_EXISTS') throw e;
@@ -31,8 +30,8 @@ export async function registerLadder(tracker: Tracker, artifactBytes: Buffer, mo
     body.coef = body.coef.map((c, j) => (kept.has(j) ? c : 0));
     const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `ladder-keep-${keep}` });
     await tracker.logArtifact(run.runId, Buffer.from(JSON.stringify(artifact)), ARTIFACT_PATH);
-    const version = await tracker.createModelVersion({ name: model, runId: run.runId, artifactPath: MODEL_ARTIFACT_DIR });
-    await tracker.setTag(run.runId, VERSION_TAG, version.version);
+    const version = await tracker.createModelVersion({ name: model, runId: run.runId, artifactPath: ARTIFACTS.modelDir });
+    await tracker.setTag(run.runId, TAGS.modelVersion, version.version);
     await tracker.endRun(run.runId);
     rungs.push({ keep, runId: run.runId, version: version.version, ref: `models:/${model}/${version.version}` });
   }

@@ -1,25 +1,25 @@
 /**
- * The behaviour every Tracker backend must share, as one vitest suite. Each backend's test file calls
- * `runTrackerContract` with a factory; the MLflow one runs it against a real server. Names carry a random
+ * The behaviour every RunTracker backend must share, as one vitest suite. Each backend's test file calls
+ * `runRunTrackerContract` with a factory; the MLflow one runs it against a real server. Names carry a random
  * suffix so the suite can run repeatedly against a long-lived server.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Tracker } from './Tracker.js';
+import type { RunTracker } from './RunTracker.js';
+import type { Tracking } from './Tracking.js';
 import { TrackingCodes } from './TrackingError.js';
-import { FAILURE_TAG, withRun } from './withRun.js';
+import { FAILURE_TAG, HEARTBEAT_TAG, HOST_TAG, PID_TAG, STALE_RUN, reconcileStaleRuns, withRun } from './withRun.js';
 
-export interface TrackerContractOptions {
+export interface ContractOptions {
   name: string;
-  newTracker: () => Promise<Tracker>;
+  open: () => Promise<Tracking>;
   /** Test titles to skip, each with the reason. */
   skip?: Record<string, string>;
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {
     await p;
     return undefined;
@@ -28,26 +28,31 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   }
 }
 
-export function runTrackerContract({ name, newTracker, skip = {} }: TrackerContractOptions): void {
-  describe(`tracking > ${name}`, () => {
+/** The pid of a process that has exited (a real one, so no live process can be mistaken for it soon after). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+export function runRunTrackerContract({ name, open, skip = {} }: ContractOptions): void {
+  describe(`tracking > runs > ${name}`, () => {
     const suffix = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     const unknownRun = randomBytes(16).toString('hex');
-    let t: Tracker;
+    let tracking: Tracking;
+    let t: RunTracker;
     let experimentId: string;
-    let scratch: string;
     const test = (title: string, fn: () => Promise<void>) =>
       skip[title] ? it.skip(`${title} (skipped: ${skip[title]})`, fn) : it(title, fn, 60_000);
     const newRun = async (runName = 'r', tags: Record<string, string> = {}) =>
       (await t.createRun({ experimentId, runName, tags })).runId;
 
     beforeAll(async () => {
-      t = await newTracker();
+      tracking = await open();
+      t = tracking.runs;
       experimentId = (await t.getOrCreateExperiment(`contract-${suffix}`)).experimentId;
-      scratch = await mkdtemp(join(tmpdir(), 'fraudops-tracker-'));
     }, 60_000);
     afterAll(async () => {
-      await t?.close();
-      if (scratch) await rm(scratch, { recursive: true, force: true });
+      await tracking?.close();
     });
 
     describe('experiments', () => {
@@ -102,8 +107,7 @@ export function runTrackerContract({ name, newTracker, skip = {} }: TrackerContr
           () => t.logMetric(unknownRun, 'm', 1),
           () => t.setTag(unknownRun, 'k', 'v'),
           () => t.getMetricHistory(unknownRun, 'm'),
-          () => t.listArtifacts(unknownRun),
-          () => t.logArtifact(unknownRun, Buffer.from('x'), 'x.txt'),
+          () => t.logInputs(unknownRun, [{ dataset: { name: 'd', digest: 'abc', sourceType: 'local', source: '{}' } }]),
         ]) {
           expect(await codeOf(call())).toBe(TrackingCodes.NOT_FOUND);
         }
@@ -172,43 +176,6 @@ export function runTrackerContract({ name, newTracker, skip = {} }: TrackerContr
       });
     });
 
-    describe('artifacts', () => {
-      test('bytes, files and directories round-trip', async () => {
-        const id = await newRun();
-        const bytes = randomBytes(200_000);
-        await t.logArtifact(id, bytes, 'model/weights.bin');
-        const file = join(scratch, 'report.json');
-        await writeFile(file, JSON.stringify({ auc: 0.93 }));
-        await t.logArtifact(id, file, 'reports/report.json');
-        const dir = join(scratch, 'plots');
-        await mkdir(join(dir, 'roc'), { recursive: true });
-        await writeFile(join(dir, 'pr.txt'), 'pr');
-        await writeFile(join(dir, 'roc', 'roc.txt'), 'roc');
-        await t.logArtifact(id, dir, 'plots');
-
-        expect(Buffer.compare(await t.downloadArtifact(id, 'model/weights.bin'), bytes)).toBe(0);
-        expect(JSON.parse((await t.downloadArtifact(id, 'reports/report.json')).toString())).toEqual({ auc: 0.93 });
-        expect((await t.downloadArtifact(id, 'plots/roc/roc.txt')).toString()).toBe('roc');
-        expect(await t.listArtifacts(id)).toEqual([
-          { path: 'model', isDir: true },
-          { path: 'plots', isDir: true },
-          { path: 'reports', isDir: true },
-        ]);
-        expect(await t.listArtifacts(id, 'plots')).toEqual([
-          { path: 'plots/pr.txt', isDir: false, size: 2 },
-          { path: 'plots/roc', isDir: true },
-        ]);
-        expect(await t.listArtifacts(id, 'model')).toEqual([{ path: 'model/weights.bin', isDir: false, size: 200_000 }]);
-      });
-      test('missing artifacts and escaping paths', async () => {
-        const id = await newRun();
-        expect(await t.listArtifacts(id)).toEqual([]);
-        expect(await codeOf(t.downloadArtifact(id, 'nope.bin'))).toBe(TrackingCodes.NOT_FOUND);
-        expect(await codeOf(t.logArtifact(id, Buffer.from('x'), '../outside.txt'))).toBe(TrackingCodes.INVALID_PARAMETER);
-        expect(await codeOf(t.logArtifact(id, join(scratch, 'does-not-exist'), 'x'))).toBe(TrackingCodes.NOT_FOUND);
-      });
-    });
-
     describe('search', () => {
       test('filters on metrics, params, tags and status; orders by metric', async () => {
         const exp = (await t.getOrCreateExperiment(`search-${suffix}`)).experimentId;
@@ -233,55 +200,6 @@ export function runTrackerContract({ name, newTracker, skip = {} }: TrackerContr
         expect(top.map((r) => r.info.runId)).toEqual([b]);
         expect(top[0].data.metrics.auc).toBe(0.93);
         expect(await codeOf(t.searchRuns({ experimentIds: [exp], filter: 'metrics.auc >' }))).toBe(TrackingCodes.INVALID_PARAMETER);
-      });
-    });
-
-    describe('model registry', () => {
-      test('models, versions from run artifacts, version tags', async () => {
-        const model = `fraud-gbm-${suffix}`;
-        const created = await t.createRegisteredModel(model, { description: 'card fraud', tags: { domain: 'cards' } });
-        expect(created.name).toBe(model);
-        expect(await codeOf(t.createRegisteredModel(model))).toBe(TrackingCodes.ALREADY_EXISTS);
-        expect((await t.getRegisteredModel(model)).tags.domain).toBe('cards');
-        expect(await codeOf(t.getRegisteredModel(`missing-${suffix}`))).toBe(TrackingCodes.NOT_FOUND);
-
-        const run = await t.createRun({ experimentId, runName: 'register' });
-        await t.logArtifact(run.runId, Buffer.from('{"trees":[]}'), 'model/model.json');
-        const v1 = await t.createModelVersion({ name: model, runId: run.runId, artifactPath: 'model', tags: { auc: '0.91' } });
-        expect(v1.version).toBe('1');
-        expect(v1.source).toBe(`${run.artifactUri}/model`);
-        expect(v1.runId).toBe(run.runId);
-        expect(v1.tags.auc).toBe('0.91');
-        await t.setModelVersionTag(model, '1', 'validated', 'true');
-        const got = await t.getModelVersion(model, '1');
-        expect(got.tags).toEqual({ auc: '0.91', validated: 'true' });
-        expect(got.status).toBe('READY');
-        expect(await codeOf(t.getModelVersion(model, '99'))).toBe(TrackingCodes.NOT_FOUND);
-        expect(await codeOf(t.createModelVersion({ name: model, runId: unknownRun, artifactPath: 'model' }))).toBe(TrackingCodes.NOT_FOUND);
-      });
-      test('aliases move between versions and can be deleted', async () => {
-        const model = `fraud-alias-${suffix}`;
-        await t.createRegisteredModel(model);
-        const run = await t.createRun({ experimentId, runName: 'alias' });
-        await t.logArtifact(run.runId, Buffer.from('m'), 'model/m.bin');
-        await t.createModelVersion({ name: model, runId: run.runId, artifactPath: 'model' });
-        await t.createModelVersion({ name: model, runId: run.runId, artifactPath: 'model' });
-
-        await t.setAlias(model, 'champion', '1');
-        await t.setAlias(model, 'challenger', '2');
-        expect((await t.getModelVersionByAlias(model, 'champion')).version).toBe('1');
-        await t.setAlias(model, 'champion', '2');
-        expect((await t.getModelVersionByAlias(model, 'champion')).version).toBe('2');
-        expect((await t.getModelVersion(model, '1')).aliases).toEqual([]);
-        expect((await t.getModelVersion(model, '2')).aliases).toEqual(['challenger', 'champion']);
-        expect((await t.getRegisteredModel(model)).aliases).toEqual({ champion: '2', challenger: '2' });
-
-        await t.deleteAlias(model, 'champion');
-        expect(await codeOf(t.getModelVersionByAlias(model, 'champion'))).toBe(TrackingCodes.NOT_FOUND);
-        expect((await t.getRegisteredModel(model)).aliases).toEqual({ challenger: '2' });
-        expect(await codeOf(t.setAlias(model, 'latest', '1'))).toBe(TrackingCodes.INVALID_PARAMETER);
-        expect(await codeOf(t.setAlias(model, 'v3', '1'))).toBe(TrackingCodes.INVALID_PARAMETER);
-        expect(await codeOf(t.getModelVersionByAlias(`missing-${suffix}`, 'champion'))).toBe(TrackingCodes.NOT_FOUND);
       });
     });
 
@@ -323,5 +241,67 @@ export function runTrackerContract({ name, newTracker, skip = {} }: TrackerContr
         expect((await t.getRun(runId)).info.status).toBe('KILLED');
       });
     });
+    describe('inputs and logged models', () => {
+      test('dataset inputs round-trip with their tags, once per (name, digest)', async () => {
+        const id = await newRun();
+        const train = { name: `lake train ${suffix}`, digest: 'a1b2c3d4e5f60718', sourceType: 's3', source: '{"uri":"s3://lake"}', profile: '{"rows":10}' };
+        const testSet = { name: `lake test ${suffix}`, digest: '0011223344556677', sourceType: 's3', source: '{"uri":"s3://lake"}' };
+        await t.logInputs(id, [
+          { dataset: train, tags: { 'mlflow.data.context': 'training' } },
+          { dataset: testSet, tags: { 'mlflow.data.context': 'test' } },
+        ]);
+        await t.logInputs(id, [{ dataset: train, tags: { 'mlflow.data.context': 'training' } }]);
+        const inputs = (await t.getRun(id)).inputs.sort((a, b) => a.dataset.name.localeCompare(b.dataset.name));
+        expect(inputs).toEqual([
+          { dataset: testSet, tags: { 'mlflow.data.context': 'test' } },
+          { dataset: train, tags: { 'mlflow.data.context': 'training' } },
+        ]);
+        expect(await codeOf(t.logInputs(id, [{ dataset: { ...train, digest: 'x'.repeat(37) } }]))).toBe(TrackingCodes.INVALID_PARAMETER);
+      });
+      test('a logged model is READY, carries params and tags, and is the run\'s output', async () => {
+        const id = await newRun();
+        const model = await t.createLoggedModel({ experimentId, name: 'fraud-gbdt', sourceRunId: id, modelType: 'gbdt', params: { depth: 6 }, tags: { spec: 'abc' } });
+        expect(model.modelId).toMatch(/^m-/);
+        expect(model).toMatchObject({ name: 'fraud-gbdt', status: 'READY', sourceRunId: id, modelType: 'gbdt', params: { depth: '6' } });
+        expect(model.tags.spec).toBe('abc');
+        expect(model.artifactLocation).toContain(model.modelId);
+        expect((await t.getLoggedModel(model.modelId)).modelId).toBe(model.modelId);
+        expect((await t.getRun(id)).outputs).toEqual([{ modelId: model.modelId, step: 0 }]);
+        expect(await codeOf(t.getLoggedModel(`m-${randomBytes(16).toString('hex')}`))).toBe(TrackingCodes.NOT_FOUND);
+      });
+    });
+
+    describe('stale runs', () => {
+      test('a RUNNING run whose process died is ended FAILED with STALE_RUN by the next run', async () => {
+        const exp = (await t.getOrCreateExperiment(`stale-${suffix}`)).experimentId;
+        const started = Date.now() - 5_000;
+        const orphan = await t.createRun({
+          experimentId: exp,
+          runName: 'died-mid-train',
+          startTime: started,
+          tags: { [HOST_TAG]: hostname(), [PID_TAG]: String(deadPid()), [HEARTBEAT_TAG]: String(started + 1_000) },
+        });
+        const silent = await t.createRun({
+          experimentId: exp,
+          runName: 'other-host-silent',
+          startTime: started,
+          tags: { [HOST_TAG]: 'elsewhere', [PID_TAG]: '1', [HEARTBEAT_TAG]: String(Date.now() - 3_600_000) },
+        });
+        const alive = await t.createRun({
+          experimentId: exp,
+          runName: 'other-host-alive',
+          tags: { [HOST_TAG]: 'elsewhere', [PID_TAG]: '1', [HEARTBEAT_TAG]: String(Date.now()) },
+        });
+        const foreign = await t.createRun({ experimentId: exp, runName: 'not-ours' });
+        await withRun(t, { experimentId: exp, runName: 'next' }, async () => undefined);
+        const ended = await t.getRun(orphan.runId);
+        expect([ended.info.status, ended.data.tags[FAILURE_TAG], ended.info.endTime]).toEqual(['FAILED', STALE_RUN, started + 1_000]);
+        expect((await t.getRun(silent.runId)).info.status).toBe('FAILED');
+        expect((await t.getRun(alive.runId)).info.status).toBe('RUNNING');
+        expect((await t.getRun(foreign.runId)).info.status).toBe('RUNNING');
+        expect(await reconcileStaleRuns(t, exp)).toEqual([]);
+      });
+    });
+
   });
 }

@@ -1,8 +1,8 @@
 /**
- * The experiment-tracking and model-registry seam. Training and validation record runs (params, metrics,
- * tags, artifacts) and register model versions through this interface only, so the same code runs against the
- * server-less embedded store (local files) and a real MLflow tracking server. Pick a backend with
- * `openTracker(uri)`; every backend passes the suite in `Tracker.contract.ts`.
+ * The run-tracking part of MLflow's three (runs, registry, artifacts): experiments, runs, params, metrics, tags,
+ * dataset inputs and logged models. Training and validation record what they did through this interface only,
+ * so the same code runs against the embedded store (MLflow's own SQLite schema) and a real MLflow server.
+ * Every backend passes the suite in `RunTracker.contract.ts`.
  *
  * Semantics follow MLflow: params are immutable once logged (same value again is fine), metrics are a history
  * of (value, step, timestamp) points, a run's `data.metrics` holds the latest point per key, tags overwrite.
@@ -13,6 +13,7 @@ export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLE
 export interface Experiment {
   experimentId: string;
   name: string;
+  /** Root under which the experiment's runs keep their artifacts (`s3://...`, `file:///...`, `mlflow-artifacts:/...`). */
   artifactLocation: string;
   lifecycleStage: string;
   tags: Record<string, string>;
@@ -47,9 +48,34 @@ export interface RunData {
   tags: Record<string, string>;
 }
 
+/** A dataset a run read, as MLflow records it (`runs/log-inputs`): name + digest identify it. */
+export interface Dataset {
+  name: string;
+  /** Short content hash (MLflow keeps at most 36 characters). */
+  digest: string;
+  /** e.g. `s3`, `local`, `delta`. */
+  sourceType: string;
+  /** JSON describing where the data came from (MLflow shows it as-is). */
+  source: string;
+  /** JSON schema of the rows (optional). */
+  schema?: string;
+  /** JSON profile: row counts and the like (optional). */
+  profile?: string;
+}
+
+export interface DatasetInput {
+  dataset: Dataset;
+  /** Input tags; MLflow's UI shows `mlflow.data.context` (e.g. `training`, `test`). */
+  tags?: Record<string, string>;
+}
+
 export interface Run {
   info: RunInfo;
   data: RunData;
+  /** Datasets logged as the run's inputs. */
+  inputs: DatasetInput[];
+  /** Logged models this run produced (MLflow 3 "Logged models"). */
+  outputs: { modelId: string; step: number }[];
 }
 
 export interface CreateRunOptions {
@@ -77,14 +103,6 @@ export interface LogBatchInput {
   tags?: Record<string, string>;
 }
 
-export interface ArtifactInfo {
-  /** Path relative to the run's artifact root, `/`-separated. */
-  path: string;
-  isDir: boolean;
-  /** Bytes; absent for directories. */
-  size?: number;
-}
-
 export interface SearchRunsOptions {
   experimentIds: string[];
   /**
@@ -99,46 +117,35 @@ export interface SearchRunsOptions {
   maxResults?: number;
 }
 
-export interface RegisteredModel {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  /** alias -> version */
-  aliases: Record<string, string>;
-  creationTimestamp: number;
-  lastUpdatedTimestamp: number;
-}
+export type LoggedModelStatus = 'PENDING' | 'READY' | 'FAILED';
 
-export type ModelVersionStatus = 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION' | 'READY';
-
-export interface ModelVersion {
+/** An MLflow 3 logged model: a model as an entity of its own, linked to the run that produced it. */
+export interface LoggedModel {
+  modelId: string;
+  experimentId: string;
   name: string;
-  /** Decimal string: "1", "2"... */
-  version: string;
-  source: string;
-  runId?: string;
-  status: ModelVersionStatus;
-  description: string;
+  /** Where the model's files live (under the experiment's artifact location). */
+  artifactLocation: string;
+  status: LoggedModelStatus;
+  sourceRunId?: string;
+  modelType?: string;
+  params: Record<string, string>;
   tags: Record<string, string>;
-  aliases: string[];
   creationTimestamp: number;
 }
 
-export interface CreateModelVersionOptions {
+export interface CreateLoggedModelOptions {
+  experimentId: string;
   name: string;
-  /** The run whose artifacts hold the model. */
-  runId: string;
-  /** Path of the model inside the run's artifacts; the version's source becomes `<artifactUri>/<artifactPath>`. */
-  artifactPath: string;
+  /** The run that produced the model; it is linked as the run's output. */
+  sourceRunId?: string;
+  modelType?: string;
+  params?: Record<string, ParamValue>;
   tags?: Record<string, string>;
-  description?: string;
 }
 
-/** Bytes to log as an artifact, or the path of a local file or directory to copy. */
-export type ArtifactSource = string | Uint8Array;
-
-export interface Tracker {
-  /** The URI this tracker was opened with (`http://...`, `file:///...`). */
+export interface RunTracker {
+  /** The URI this tracker was opened with (`http://...`, `sqlite:///...`). */
   readonly uri: string;
 
   getOrCreateExperiment(name: string, tags?: Record<string, string>): Promise<Experiment>;
@@ -159,26 +166,15 @@ export interface Tracker {
   setTag(runId: string, key: string, value: string): Promise<void>;
   /** Every point logged for `key`, ordered by step, then timestamp. */
   getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  /** Records datasets the run read; logging the same (name, digest) twice keeps one input. */
+  logInputs(runId: string, inputs: DatasetInput[]): Promise<void>;
 
   /**
-   * Logs bytes or a local file as `artifactPath` (a file path inside the run's artifacts, e.g.
-   * `model/model.json`); a local directory is copied recursively under `artifactPath`.
+   * Creates a logged model in READY state and, with `sourceRunId`, links it as that run's output. Its files
+   * are written by the caller through an ArtifactRepository on `artifactLocation`.
    */
-  logArtifact(runId: string, source: ArtifactSource, artifactPath: string): Promise<void>;
-  /** Direct children of `path` (default: the artifact root). */
-  listArtifacts(runId: string, path?: string): Promise<ArtifactInfo[]>;
-  downloadArtifact(runId: string, artifactPath: string): Promise<Buffer>;
-
-  createRegisteredModel(name: string, options?: { description?: string; tags?: Record<string, string> }): Promise<RegisteredModel>;
-  getRegisteredModel(name: string): Promise<RegisteredModel>;
-  createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion>;
-  getModelVersion(name: string, version: string): Promise<ModelVersion>;
-  setModelVersionTag(name: string, version: string, key: string, value: string): Promise<void>;
-  /** Points `alias` at `version`, moving it off whichever version held it. */
-  setAlias(name: string, alias: string, version: string): Promise<void>;
-  deleteAlias(name: string, alias: string): Promise<void>;
-  /** Fails with RESOURCE_NOT_FOUND when the alias is not set. */
-  getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion>;
+  createLoggedModel(options: CreateLoggedModelOptions): Promise<LoggedModel>;
+  getLoggedModel(modelId: string): Promise<LoggedModel>;
 
   close(): Promise<void>;
 }
