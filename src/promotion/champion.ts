@@ -68,7 +68,7 @@ async function noChampionReason(registry: ModelRegistry, name: string, previous:
 
 export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracking = await openTracking(o.tracking);
+  const tracking = await openTracking(o.tracking, { mustExist: true });
   try {
     const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
     const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);

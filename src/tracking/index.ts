@@ -22,6 +22,6 @@ export {
 } from './openTracking.js';
 export { ALIAS_LOCK_SUFFIX } from './AliasLock.js';
 export { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
-export { LIMITS } from './validation.js';
+export { LIMITS } from './argumentChecks.js';
 export { FAILURE_TAG, STALE_RUN, reconcileStaleRuns, withRun, type WithRunOptions } from './withRun.js';
 export { downloadRunArtifact, logRunArtifact, openRunArtifacts } from './runArtifacts.js';

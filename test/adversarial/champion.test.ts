@@ -1,14 +1,13 @@
 /**
  * `fraudops champion` as found: `--json` with no champion gave no reason; a champion whose artifact is corrupt
  * was reported as healthy; an artifact with non-numeric weights failed with an error that did not name it.
- * Embedded tracker, ladder models (support/modelLadder.ts); the command runs in process with captured output.
+ * Embedded tracker, ladder models (support/modelLadder.ts); the command runs in process through the CLI entry point, with captured output.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { championCommand } from '../../src/cli/commands/champion.js';
-import type { CommandIO } from '../../src/cli/command.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { loadArtifact, type ModelArtifact } from '../../src/models/artifact.js';
 import { CHAMPION } from '../../src/promotion/validate.js';
 import { openRunView, type RunView } from '../support/runView.js';
@@ -39,17 +38,17 @@ afterAll(async () => {
 });
 
 async function champion(model: string, json = true): Promise<{ code: number; out: string }> {
-  let out = '';
-  const io: CommandIO = {
-    json,
-    interactive: false,
-    out: (t) => void (out += `${t}\n`),
-    err: (t) => void (out += `${t}\n`),
-    progress: () => undefined,
-    signal: new AbortController().signal,
-  };
-  const code = await championCommand.run({ tracking: uri, 'registered-model': model }, io, []);
-  return { code, out };
+  const out: string[] = [];
+  const capture = (c: string | Uint8Array) => (out.push(String(c)), true);
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  try {
+    const code = await main(['champion', '--tracking', uri, '--registered-model', model, ...(json ? ['--json'] : [])], {});
+    return { code, out: out.join('') };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
 }
 
 describe('champion > cases', () => {
