@@ -4,7 +4,7 @@
  * or the alias was removed).
  */
 import { isFraudopsError } from '../errors.js';
-import { openTracking } from '../tracking/openTracking.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
 import type { Tracking } from '../tracking/Tracking.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
@@ -66,9 +66,10 @@ async function noChampionReason(registry: ModelRegistry, name: string, previous:
   return { code: 'NO_CHAMPION_YET', message: `${name} has registered versions but none was promoted yet: validate one (fraudops validate --candidate <run-id>)` };
 }
 
-export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
+export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}, ctx?: StageContext): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracking = await openTracking(o.tracking, { mustExist: true });
+  const held = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = held.value;
   try {
     const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
     const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);
@@ -83,6 +84,6 @@ export async function championInfo(o: { tracking?: string; registeredModel?: str
     if (!current) info.reason = await noChampionReason(tracking.registry, registeredModel, previous);
     return info;
   } finally {
-    await tracking.close();
+    await held.release();
   }
 }
