@@ -51,14 +51,21 @@ export interface AliasLock {
 export async function acquireAliasLock(registry: ModelRegistry, name: string, o: AliasLockOptions): Promise<AliasLock> {
   const ttlMs = o.ttlMs ?? DEFAULT_TTL_MS;
   const lockModel = `${name}${ALIAS_LOCK_SUFFIX}`;
-  await registry
-    .createRegisteredModel(lockModel, {
-      description: `fraudops internal: serializes alias moves (promotions) of ${name}; each version is one holder's ticket`,
-      tags: { 'fraudops.internal': 'alias-lock' },
-    })
-    .catch((e: unknown) => {
-      if (!(isFraudopsError(e) && e.code === 'RESOURCE_ALREADY_EXISTS')) throw e;
-    });
+  // Creating the lock model is repeatable (ALREADY_EXISTS is success), so a server that drops the request is retried.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await registry.createRegisteredModel(lockModel, {
+        description: `fraudops internal: serializes alias moves (promotions) of ${name}; each version is one holder's ticket`,
+        tags: { 'fraudops.internal': 'alias-lock' },
+      });
+      break;
+    } catch (e) {
+      if (isFraudopsError(e) && e.code === 'RESOURCE_ALREADY_EXISTS') break;
+      if (!isFraudopsError(e) || !e.retriable || attempt >= CREATE_ATTEMPTS) throw e;
+      o.signal?.throwIfAborted();
+      await sleep(100 * 2 ** attempt * (0.5 + Math.random()));
+    }
+  }
   const version = await createTicket(registry, lockModel, o, ttlMs);
   const lock = new TicketLock(registry, name, lockModel, Number(version.version), ttlMs, Number(version.tags[EXPIRES] ?? 0));
   try {
