@@ -14,8 +14,12 @@ const SIZE = /^(\d+(\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
-export function parseValue(name: string, spec: FlagSpec, raw: unknown, origin: string): string | number | boolean {
-  const value = parseTyped(name, spec, raw, origin);
+/**
+ * `label` names the option inside messages (`--days` on the command line); with null the origin alone names it
+ * (a pipeline task's `option days`).
+ */
+export function parseValue(name: string, spec: FlagSpec, raw: unknown, origin: string, label: string | null = `--${name}`): string | number | boolean {
+  const value = parseTyped(name, spec, raw, origin, label);
   if (spec.check && typeof value === 'string') {
     try {
       spec.check(value);
@@ -26,10 +30,11 @@ export function parseValue(name: string, spec: FlagSpec, raw: unknown, origin: s
   return value;
 }
 
-function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string): string | number | boolean {
+function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string, label: string | null): string | number | boolean {
   const bad = (expected: string): never => {
-    throw new ConfigError(`${origin}: expected ${expected} for --${name}, got ${JSON.stringify(raw)}`, { context: { field: name, source: origin } });
+    throw new ConfigError(`${origin}: expected ${expected}${label ? ` for ${label}` : ''}, got ${JSON.stringify(raw)}`, { context: { field: name, source: origin } });
   };
+  const subject = label ? `${label} ` : '';
   switch (spec.type) {
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
@@ -47,7 +52,7 @@ function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string):
       else return bad(spec.type === 'integer' ? 'an integer' : 'a number');
       if (!Number.isFinite(n)) return bad('a finite number');
       if (spec.type === 'integer' && !Number.isSafeInteger(n)) return bad('an integer');
-      checkRange(name, spec, n, origin);
+      checkRange(name, spec, n, origin, label);
       return n;
     }
     case 'date': {
@@ -63,7 +68,7 @@ function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string):
       if (!m) return bad('a duration such as 250ms, 60s, 5m or 1h');
       const ms = Number(m[1]) * UNIT_MS[(m[2] ?? spec.durationUnit ?? 'ms') as keyof typeof UNIT_MS];
       if (!Number.isSafeInteger(ms)) return bad('a duration such as 250ms, 60s, 5m or 1h');
-      checkRange(name, spec, ms, origin);
+      checkRange(name, spec, ms, origin, label);
       return ms;
     }
     case 'uri': {
@@ -74,7 +79,7 @@ function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string):
         // One letter before ':' is a Windows drive, not a scheme; no scheme means a local path.
         const scheme = m && m[1].length > 1 ? m[1].toLowerCase() : 'file';
         if (!spec.schemes.includes(scheme)) {
-          throw new ConfigError(`${origin}: --${name} must be ${spec.schemes.map((x) => (x === 'file' ? 'a path or file://' : `${x}://`)).join(', ')}; got "${s}"`, {
+          throw new ConfigError(`${origin}: ${subject}must be ${spec.schemes.map((x) => (x === 'file' ? 'a path or file://' : `${x}://`)).join(', ')}; got "${s}"`, {
             context: { field: name, source: origin },
           });
         }
@@ -85,14 +90,14 @@ function parseTyped(name: string, spec: FlagSpec, raw: unknown, origin: string):
       if (typeof raw !== 'string') return bad('a string');
       if (spec.allowEmpty !== true && raw.trim() === '') return bad('a non-empty value');
       if (spec.choices && !spec.choices.includes(raw)) {
-        throw new ConfigError(`${origin}: --${name} must be one of ${spec.choices.join(', ')}, got "${raw}"`, { context: { field: name, source: origin } });
+        throw new ConfigError(`${origin}: ${subject}must be one of ${spec.choices.join(', ')}, got "${raw}"`, { context: { field: name, source: origin } });
       }
       return raw;
     }
   }
 }
 
-function checkRange(name: string, spec: FlagSpec, n: number, origin: string): void {
+function checkRange(name: string, spec: FlagSpec, n: number, origin: string, label: string | null): void {
   const parts: string[] = [];
   if (spec.min !== undefined) parts.push(`≥ ${spec.min}`);
   if (spec.above !== undefined) parts.push(`> ${spec.above}`);
@@ -103,5 +108,5 @@ function checkRange(name: string, spec: FlagSpec, n: number, origin: string): vo
     (spec.above === undefined || n > spec.above) &&
     (spec.max === undefined || n <= spec.max) &&
     (spec.below === undefined || n < spec.below);
-  if (!ok) throw new ConfigError(`${origin}: --${name} must be ${parts.join(' and ')}, got ${n}`, { context: { field: name, source: origin } });
+  if (!ok) throw new ConfigError(`${origin}: ${label ? `${label} ` : ''}must be ${parts.join(' and ')}, got ${n}`, { context: { field: name, source: origin } });
 }

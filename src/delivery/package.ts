@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { FraudopsError, isFraudopsError } from '../errors.js';
 import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, loadArtifact } from '../models/artifact.js';
 import type { ModelVersion } from '../tracking/ModelRegistry.js';
-import { openTracking } from '../tracking/openTracking.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import { openRunArtifacts } from '../tracking/runArtifacts.js';
 import type { Tracking } from '../tracking/Tracking.js';
 
@@ -56,13 +56,14 @@ export const LABEL_PREFIX = 'io.fraudops.model';
 /** The project files the Dockerfile's build stages copy. */
 const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'];
 
-export async function packageImage(options: PackageOptions): Promise<PackageResult> {
+export async function packageImage(options: PackageOptions, ctx?: StageContext): Promise<PackageResult> {
   const source = resolve(options.source ?? defaultSource());
   checkSource(source);
   const out = resolve(options.out);
   checkOut(out);
   const registeredModel = options.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracking(options.tracking, { mustExist: true });
+  const held = await holdTracking(ctx, options.tracking, { mustExist: true });
+  const tracker = held.value;
   try {
     const version = await findVersion(tracker, registeredModel, options.model);
     if (!version.runId) {
@@ -84,7 +85,7 @@ export async function packageImage(options: PackageOptions): Promise<PackageResu
     writeContext(out, source, files, model, labels);
     return { out, model, labels, modelFiles: [...files.keys()].sort() };
   } finally {
-    await tracker.close();
+    await held.release();
   }
 }
 

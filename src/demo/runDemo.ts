@@ -5,8 +5,9 @@
  * validate it against the champion (refused unless significantly better), and score the last day file with the
  * champion through the stream scorer's path without a broker. Returns every result; the CLI prints them.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generate } from '../generator/generate.js';
 import { MANIFEST_NAME, type Manifest } from '../generator/manifest.js';
 import { compareWithManifest } from '../prepare/manifestCheck.js';
@@ -14,10 +15,14 @@ import { prepare } from '../prepare/prepare.js';
 import { validate } from '../promotion/validate.js';
 import { train } from '../training/train.js';
 import { scoreFile } from '../scoring/scoreFile.js';
-import type { StageContext } from '../stage/StageContext.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
+import { prepareDemoDir } from './demoDir.js';
 
 export interface DemoOptions {
-  /** Working directory; raw/, lake/ and (without `tracking`) mlruns/ inside it are replaced. */
+  /**
+   * Working directory; raw/, lake/ and (without `tracking`) mlruns/ inside it are replaced, which is refused in a
+   * directory the demo did not make (see demoDir.ts).
+   */
   dir: string;
   days: number;
   customers: number;
@@ -28,18 +33,25 @@ export interface DemoOptions {
   tracking?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Each part of the result as soon as it is known, so a caller can print it then instead of at the end. */
+  onStep?: (step: DemoStep) => void;
 }
+
+export type DemoStep =
+  | { step: 'generated'; generated: DemoResult['generated']; raw: string }
+  | { step: 'prepared'; prepare: DemoResult['prepare']; differences: DemoResult['differences']; lake: string }
+  | { step: 'validated'; run: DemoResult['runs'][number] }
+  | { step: 'scored'; scored: DemoResult['scored'] };
+
+export type DemoResult = Awaited<ReturnType<typeof runDemo>>;
 
 export async function runDemo(o: DemoOptions, ctx?: StageContext) {
   const progress = o.onProgress ?? (() => {});
-  const dir = resolve(o.dir);
+  const step = o.onStep ?? (() => {});
+  const dir = prepareDemoDir(o.dir, o.tracking !== undefined);
   const raw = join(dir, 'raw');
   const lake = join(dir, 'lake');
   const tracking = o.tracking ?? join(dir, 'mlruns');
-  rmSync(raw, { recursive: true, force: true });
-  rmSync(lake, { recursive: true, force: true });
-  if (o.tracking === undefined) rmSync(tracking, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
 
   progress('demo: generating transactions…');
   const gen = await generate(
@@ -57,6 +69,8 @@ export async function runDemo(o: DemoOptions, ctx?: StageContext) {
     },
     { signal: o.signal, onProgress: (p) => progress(`demo: generated ${p.daysDone}/${p.daysTotal} days, ${p.rowsWritten.toLocaleString('en-US')} rows`) },
   );
+  const generated = { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) };
+  step({ step: 'generated', generated, raw });
   const report = await prepare({
     raw,
     lake,
@@ -65,28 +79,46 @@ export async function runDemo(o: DemoOptions, ctx?: StageContext) {
   }, ctx);
   const manifest = JSON.parse(readFileSync(join(raw, MANIFEST_NAME), 'utf8')) as Manifest;
   const differences = compareWithManifest(report, manifest);
+  step({ step: 'prepared', prepare: report, differences, lake });
 
   const common = { lake, tracking, seed: 1, signal: o.signal, onProgress: (m: string) => progress(`demo: ${m}`) };
-  const champion = await train({ ...common, model: 'gbdt', search: 'random', trials: 3, folds: 1 }, ctx);
-  const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 }, ctx);
-  const challenger = await train({ ...common, model: 'logreg', folds: 1 }, ctx);
-  const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 }, ctx);
+  const runs: Array<{ train: Awaited<ReturnType<typeof train>>; validate: Awaited<ReturnType<typeof validate>>; reportFiles?: { html: string; png: string } }> = [];
+  for (const trainOptions of [
+    { model: 'gbdt', search: 'random', trials: 3, folds: 1 },
+    { model: 'logreg', folds: 1 },
+  ] as const) {
+    const trained = await train({ ...common, ...trainOptions }, ctx);
+    const validated = await validate({ ...common, candidate: trained.runId, bootstrap: 500 }, ctx);
+    const run = { train: trained, validate: validated, reportFiles: await reportFiles(validated, tracking, ctx) };
+    runs.push(run);
+    step({ step: 'validated', run });
+  }
   // Scoring without a broker: the last day file through the stream scorer's path (in-process source and sink).
   const lastDay = readdirSync(raw).filter((n) => /^\d{4}-\d{2}-\d{2}\.txt$/.test(n)).sort().pop()!;
   progress(`demo: scoring ${lastDay} with the champion…`);
   const scored = await scoreFile({ raw: join(raw, lastDay), out: join(dir, 'predictions.jsonl'), lake, tracking, signal: o.signal }, ctx);
-  const result = {
+  step({ step: 'scored', scored });
+  return {
     dir,
-    generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },
+    generated,
     prepare: report,
     matchesManifest: differences.length === 0,
     differences,
     tracking,
-    runs: [
-      { train: champion, validate: first },
-      { train: challenger, validate: second },
-    ],
+    runs,
     scored,
   };
-  return result;
+}
+
+/** Where a validation's HTML and PNG reports are: files for a local artifact root, URIs otherwise. */
+async function reportFiles(v: Awaited<ReturnType<typeof validate>>, tracking: string, ctx: StageContext | undefined): Promise<{ html: string; png: string } | undefined> {
+  if (!v.report) return undefined;
+  const held = await holdTracking(ctx, tracking);
+  try {
+    const root = (await held.value.runs.getRun(v.candidate.runId)).info.artifactUri.replace(/\/+$/, '');
+    const at = (path: string) => (root.startsWith('file:') ? fileURLToPath(`${root}/${path}`) : `${root}/${path}`);
+    return { html: at(v.report.html), png: at(v.report.png) };
+  } finally {
+    await held.release();
+  }
 }

@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, LakeError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
 import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
-import { openStore } from '../storage/openStore.js';
 import { addDays, daysBetween } from '../util/dates.js';
 import { featureSelectSql } from './featureSql.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
@@ -96,8 +95,13 @@ export interface BuildFeaturesResult {
 export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
   o = withContext(o, ctx);
   const started = Date.now();
-  const lake = await openStore(o.lake);
-  const out = await openStore(o.out);
+  const heldLake = await holdStore(ctx, o.lake);
+  const heldOut = await holdStore(ctx, o.out).catch(async (e: unknown) => {
+    await heldLake.release();
+    throw e;
+  });
+  const lake = heldLake.value;
+  const out = heldOut.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-features-'));
   try {
     const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' });
@@ -117,7 +121,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
-    await lake.close();
-    await out.close();
+    await heldLake.release();
+    await heldOut.release();
   }
 }

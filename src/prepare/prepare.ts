@@ -87,13 +87,16 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     throw new ConfigError(`--max-reject-ratio must be between 0 and 1, got ${maxRejectRatio}`, { context: { field: 'max-reject-ratio' } });
   }
   const source = options.rawStore ? { uri: options.rawStore.uri, only: undefined } : rawSource(options.raw);
-  const rawStore = options.rawStore ?? (await openStore(source.uri));
-  const lakeStore = options.lakeStore ?? (await openStore(options.lake));
+  // Stores come from the caller, else from the context (which closes them), else are opened (and closed) here.
+  const ownRaw = !options.rawStore && !ctx;
+  const ownLake = !options.lakeStore && !ctx;
+  const rawStore = options.rawStore ?? (ctx ? await ctx.store(source.uri) : await openStore(source.uri));
+  const lakeStore = options.lakeStore ?? (ctx ? await ctx.store(options.lake) : await openStore(options.lake));
   try {
     refuseOverlap(rawStore.uri, lakeStore.uri);
   } catch (e) {
-    if (!options.rawStore) await rawStore.close();
-    if (!options.lakeStore) await lakeStore.close();
+    if (ownRaw) await rawStore.close();
+    if (ownLake) await lakeStore.close();
     throw e;
   }
   const workRoot = options.workDir ?? tmpdir();
@@ -179,8 +182,8 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     await lease?.release();
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
-    if (!options.rawStore) await rawStore.close();
-    if (!options.lakeStore) await lakeStore.close();
+    if (ownRaw) await rawStore.close();
+    if (ownLake) await lakeStore.close();
   }
 }
 

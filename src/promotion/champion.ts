@@ -1,6 +1,6 @@
 /** What is serving now and why: the `champion` version, its run's test metrics, and the validation evidence. */
 import { isFraudopsError } from '../errors.js';
-import { openTracking } from '../tracking/openTracking.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { CHAMPION, PREVIOUS_CHAMPION } from './modelRef.js';
@@ -20,9 +20,10 @@ async function byAlias(registry: ModelRegistry, name: string, alias: string): Pr
   }
 }
 
-export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
+export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}, ctx?: StageContext): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracking = await openTracking(o.tracking, { mustExist: true });
+  const held = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = held.value;
   try {
     const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
     const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);
@@ -36,6 +37,6 @@ export async function championInfo(o: { tracking?: string; registeredModel?: str
     if (previous) info.previousChampion = { version: previous.version, runId: previous.runId };
     return info;
   } finally {
-    await tracking.close();
+    await held.release();
   }
 }

@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, isFraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { CommitLog } from '../lake/CommitLog.js';
-import { openStore } from '../storage/openStore.js';
-import { openTracking } from '../tracking/openTracking.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
 import { logRunArtifact } from '../tracking/runArtifacts.js';
 import type { Tracking } from '../tracking/Tracking.js';
 import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
@@ -115,8 +114,13 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
   }
   if (!Number.isInteger(B) || B < 10) throw new FraudopsError('CONFIG_INVALID', `--bootstrap must be an integer ≥ 10, got ${B}`, { context: { field: 'bootstrap' } });
 
-  const tracking = await openTracking(o.tracking);
-  const lake = await openStore(o.lake);
+  const heldTracking = await holdTracking(ctx, o.tracking);
+  const tracking = heldTracking.value;
+  const heldLake = await holdStore(ctx, o.lake).catch(async (e: unknown) => {
+    await heldTracking.release();
+    throw e;
+  });
+  const lake = heldLake.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
   const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
     rmSync(work, { recursive: true, force: true });
@@ -218,8 +222,8 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
   } finally {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
-    await lake.close();
-    await tracking.close();
+    await heldLake.release();
+    await heldTracking.release();
   }
 }
 
@@ -238,7 +242,7 @@ async function findChampion(tracking: Tracking, against: string, registeredModel
 }
 
 /** The current test window: the last testDays of the lake (or ending at testEnd), preceded by delay and train days. */
-async function currentWindows(lake: Awaited<ReturnType<typeof openStore>>, o: ValidateOptions): Promise<SplitWindows> {
+async function currentWindows(lake: ObjectStore, o: ValidateOptions): Promise<SplitWindows> {
   const trainDays = o.trainDays ?? 7;
   const delayDays = o.delayDays ?? 7;
   const testDays = o.testDays ?? 7;

@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
-import { withContext, type ContextualOptions, type StageContext } from '../stage/StageContext.js';
-import { openTracking } from '../tracking/openTracking.js';
+import { holdTracking, withContext, type ContextualOptions, type StageContext } from '../stage/StageContext.js';
 import { LakeHistory } from './LakeHistory.js';
 import { ModelSource } from './ModelSource.js';
 import { readRawLines } from './rawLines.js';
@@ -51,12 +50,13 @@ export interface ScoreFileResult {
 export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): Promise<ScoreFileResult> {
   const o = withContext(options, ctx);
   const started = performance.now();
-  const tracking = await openTracking(o.tracking, { mustExist: true });
+  const held = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = held.value;
   let history: LakeHistory | undefined;
   try {
     history = o.lake ? await LakeHistory.open(o.lake, join(o.workDir ?? tmpdir(), 'fraudops-score'), ctx) : undefined;
   } catch (e) {
-    await tracking.close();
+    await held.release();
     throw e;
   }
   const deadPath = o.deadLetters ?? `${o.out}.dead.jsonl`;
@@ -114,7 +114,7 @@ export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): 
     dead.end();
     await Promise.all([once(out, 'close'), once(dead, 'close')]);
     await history?.close();
-    await tracking.close();
+    await held.release();
   }
 }
 

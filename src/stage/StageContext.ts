@@ -12,7 +12,7 @@ import { DEFAULT_ENGINE_URI, engineFactory } from '../engine/openEngine.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
-import { openTracking, type OpenTrackingOptions } from '../tracking/openTracking.js';
+import type { OpenTrackingOptions } from '../tracking/openTracking.js';
 import type { Tracking } from '../tracking/Tracking.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
 import { retryingStore, retryingTracking } from './retrying.js';
@@ -81,7 +81,10 @@ export function createStageContext(o: StageContextOptions = {}): StageContext {
       const key = `${options.mustExist ? 'existing' : 'any'} ${uri ?? ''}`;
       let t = trackings.get(key);
       if (!t) {
-        t = openTracking(uri, { mustExist: options.mustExist }).then((tracking) => retryingTracking(tracking, retry));
+        // Loaded on use: commands that never track (and --help) do not pay for the tracking backends.
+        t = import('../tracking/openTracking.js')
+          .then(({ openTracking }) => openTracking(uri, { mustExist: options.mustExist }))
+          .then((tracking) => retryingTracking(tracking, retry));
         t.catch(() => trackings.delete(key));
         trackings.set(key, t);
       }
@@ -98,6 +101,27 @@ export function createStageContext(o: StageContextOptions = {}): StageContext {
       for (const t of openTrackings) await (await t.catch(() => undefined))?.close();
     },
   };
+}
+
+/** A resource and how to let it go: closes what the stage opened itself, leaves what the context owns. */
+export interface Held<T> {
+  value: T;
+  release(): Promise<void>;
+}
+
+/** The store at `uri` from the context, or (without one) opened for this stage alone. */
+export async function holdStore(ctx: StageContext | undefined, uri: string): Promise<Held<ObjectStore>> {
+  if (ctx) return { value: await ctx.store(uri), release: async () => {} };
+  const store = await openStore(uri);
+  return { value: store, release: () => store.close() };
+}
+
+/** The tracking backend at `uri` from the context, or (without one) opened for this stage alone. */
+export async function holdTracking(ctx: StageContext | undefined, uri: string | undefined, options: Pick<OpenTrackingOptions, 'mustExist'> = {}): Promise<Held<Tracking>> {
+  if (ctx) return { value: await ctx.tracking(uri, options), release: async () => {} };
+  const { openTracking } = await import('../tracking/openTracking.js');
+  const tracking = await openTracking(uri, options);
+  return { value: tracking, release: () => tracking.close() };
 }
 
 /** What stages take from a context when their options do not say otherwise. */

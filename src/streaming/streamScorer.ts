@@ -23,8 +23,7 @@ import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
 import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
-import { openTracking } from '../tracking/openTracking.js';
-import type { StageContext } from '../stage/StageContext.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -81,7 +80,8 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracking = await openTracking(o.tracking, { mustExist: true });
+  const heldTracking = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = heldTracking.value;
   const tracker = tracking.runs;
   const history = o.lake ? await LakeHistory.open(o.lake, workDir, ctx) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
@@ -199,7 +199,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
       server.closeAllConnections();
     }
     await history?.close();
-    await tracking.close();
+    await heldTracking.release();
   }
 }
 

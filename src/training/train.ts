@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
@@ -18,9 +18,7 @@ import { CommitLog } from '../lake/CommitLog.js';
 import { createArtifact, serializeArtifact } from '../models/artifact.js';
 import { ARTIFACTS, DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_PATH, TAGS } from '../models/conventions.js';
 import { windowDataset } from '../lake/windowDataset.js';
-import { openStore } from '../storage/openStore.js';
 import type { ArtifactRepository } from '../tracking/ArtifactRepository.js';
-import { openTracking } from '../tracking/openTracking.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
@@ -97,9 +95,14 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const progress = o.onProgress ?? (() => {});
 
   // Fail on a bad tracking URI before any work is done.
-  const tracking = await openTracking(o.tracking);
+  const heldTracking = await holdTracking(ctx, o.tracking);
+  const tracking = heldTracking.value;
   const { runs, registry } = tracking;
-  const lake = await openStore(o.lake);
+  const heldLake = await holdStore(ctx, o.lake).catch(async (e: unknown) => {
+    await heldTracking.release();
+    throw e;
+  });
+  const lake = heldLake.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
   const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
     rmSync(work, { recursive: true, force: true });
@@ -273,8 +276,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   } finally {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
-    await lake.close();
-    await tracking.close();
+    await heldLake.release();
+    await heldTracking.release();
   }
 }
 

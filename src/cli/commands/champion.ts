@@ -13,7 +13,7 @@ export const championCommand: Command = {
   },
   async run(flags, io) {
     const { championInfo } = await import('../../promotion/champion.js');
-    const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) });
+    const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(info, null, 2));
       return info.champion ? 0 : 1;

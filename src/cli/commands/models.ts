@@ -7,14 +7,9 @@ const common: Record<string, FlagSpec> = {
   'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
 };
 
-async function withTracking<T>(flags: FlagValues, fn: (t: import('../../tracking/Tracking.js').Tracking) => Promise<T>): Promise<T> {
-  const { openTracking } = await import('../../tracking/openTracking.js');
-  const tracking = await openTracking(flags.tracking as string | undefined, { mustExist: true });
-  try {
-    return await fn(tracking);
-  } finally {
-    await tracking.close();
-  }
+/** The registry from the run's context (opened once, closed with it); reading it never creates a store. */
+async function withTracking<T>(flags: FlagValues, io: CommandIO, fn: (t: import('../../tracking/Tracking.js').Tracking) => Promise<T>): Promise<T> {
+  return fn(await io.ctx.tracking(flags.tracking as string | undefined, { mustExist: true }));
 }
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : String(x));
@@ -33,7 +28,7 @@ export const modelsListCommand: Command = {
   async run(flags, io) {
     const registeredModel = String(flags['registered-model']);
     const { listVersions } = await import('../../registry/models.js');
-    const versions = await withTracking(flags, (t) => listVersions(t, registeredModel));
+    const versions = await withTracking(flags, io, (t) => listVersions(t, registeredModel));
     if (io.json) {
       io.out(JSON.stringify({ registeredModel, versions }, null, 2));
       return 0;
@@ -59,7 +54,7 @@ export const modelsShowCommand: Command = {
   async run(flags, io, args) {
     const registeredModel = String(flags['registered-model']);
     const { showVersion } = await import('../../registry/models.js');
-    const v = await withTracking(flags, (t) => showVersion(t, String(args[0]), registeredModel));
+    const v = await withTracking(flags, io, (t) => showVersion(t, String(args[0]), registeredModel));
     if (io.json) {
       io.out(JSON.stringify({ registeredModel, ...v }, null, 2));
       return 0;
@@ -104,7 +99,7 @@ export const promoteCommand: Command = {
   },
   async run(flags, io, args) {
     const { promote } = await import('../../registry/promote.js');
-    const d = await withTracking(flags, (t) =>
+    const d = await withTracking(flags, io, (t) =>
       promote(t, { version: String(args[0]), reason: String(flags.reason ?? ''), registeredModel: String(flags['registered-model']), experiment: String(flags.experiment) }),
     );
     printDecision(io, d);
@@ -130,7 +125,7 @@ export const rollbackCommand: Command = {
   },
   async run(flags, io) {
     const { rollback } = await import('../../registry/promote.js');
-    const d = await withTracking(flags, (t) => rollback(t, { reason: String(flags.reason), registeredModel: String(flags['registered-model']), experiment: String(flags.experiment) }));
+    const d = await withTracking(flags, io, (t) => rollback(t, { reason: String(flags.reason), registeredModel: String(flags['registered-model']), experiment: String(flags.experiment) }));
     printDecision(io, d);
     return 0;
   },

@@ -32,7 +32,7 @@ export const packageCommand: Command = {
       registeredModel: String(flags['registered-model']),
       tracking: flags.tracking as string | undefined,
       source: flags.source as string | undefined,
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify({ ok: true, ...result }, null, 2));
       return 0;

@@ -9,6 +9,8 @@ import type { PipelineSettings } from '../../pipeline/daily.js';
 import { POSTGRES_SCHEMES, STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
 import { checkAnnouncerUri } from '../../pipeline/announcers/openAnnouncer.js';
 import { checkClusterUri } from '../../pipeline/cluster/openCluster.js';
+import { TRAIN_OPTIONS } from '../../training/options.js';
+import { VALIDATE_OPTIONS } from '../../promotion/options.js';
 
 /** The embedded pipeline database's folder when --db is not given. */
 export const DEFAULT_PIPELINE_DIR = '.fraudops/pipeline';
@@ -30,6 +32,12 @@ export const executorFlags: Record<string, FlagSpec> = {
   'executor-id': { type: 'string', description: 'this process’s executor id; distinct per scheduler sharing a database, stable across its restarts (default fraudops-<hostname>)', env: 'FRAUDOPS_EXECUTOR_ID', configKey: 'pipeline.executorId', placeholder: '<id>' },
 };
 
+/** A stage option as a pipeline setting: its own type and checks, under `configKey`, without the stage's default. */
+function setting(spec: FlagSpec, configKey: string): FlagSpec {
+  const { default: _default, required: _required, ...rest } = spec;
+  return { ...rest, configKey };
+}
+
 export const settingsFlags: Record<string, FlagSpec> = {
   dag: { type: 'string', description: 'which DAG', default: 'daily', choices: ['daily'], configKey: 'pipeline.dag' },
   raw: { type: 'uri', description: 'raw files (directory or s3:// URI)', env: 'FRAUDOPS_RAW', configKey: 'pipeline.raw', placeholder: '<uri>', schemes: STORE_SCHEMES },
@@ -37,12 +45,13 @@ export const settingsFlags: Record<string, FlagSpec> = {
   tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'pipeline.tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   cluster: { type: 'string', description: 'compute cluster provider: none, spark-local, yandex-dataproc://<folder-id>', env: 'FRAUDOPS_CLUSTER', configKey: 'pipeline.cluster', default: 'none', placeholder: '<uri>', check: checkClusterUri },
   announcer: { type: 'string', description: 'where a promotion is announced', env: 'FRAUDOPS_ANNOUNCER', configKey: 'pipeline.announcer', default: 'none', placeholder: '<uri>', check: checkAnnouncerUri },
-  model: { type: 'string', description: 'model kind to train', choices: ['auto', 'gbdt', 'logreg'], configKey: 'pipeline.model' },
-  search: { type: 'string', description: 'hyperparameter search', choices: ['grid', 'random'], configKey: 'pipeline.search' },
-  trials: { type: 'integer', description: 'GBDT candidates to try', configKey: 'pipeline.trials', min: 1, max: 10000 },
-  folds: { type: 'integer', description: 'prequential folds', configKey: 'pipeline.folds', min: 1, max: 100 },
-  seed: { type: 'integer', description: 'random seed', configKey: 'pipeline.seed' },
-  bootstrap: { type: 'integer', description: 'bootstrap replicates for validation', configKey: 'pipeline.bootstrap', min: 10, max: 1_000_000 },
+  // The stages' own option specs, under pipeline.* in the config file and without the stage defaults.
+  model: setting(TRAIN_OPTIONS.model, 'pipeline.model'),
+  search: setting(TRAIN_OPTIONS.search, 'pipeline.search'),
+  trials: setting(TRAIN_OPTIONS.trials, 'pipeline.trials'),
+  folds: setting(TRAIN_OPTIONS.folds, 'pipeline.folds'),
+  seed: setting(TRAIN_OPTIONS.seed, 'pipeline.seed'),
+  bootstrap: setting(VALIDATE_OPTIONS.bootstrap, 'pipeline.bootstrap'),
   'train-attempts': { type: 'integer', description: 'attempts of the train task before the run fails', configKey: 'pipeline.trainAttempts', min: 1, max: 100 },
 };
 

@@ -1,7 +1,6 @@
 /** `fraudops prepare`: thin shell over the preparation stage. */
-import { STORE_SCHEMES } from '../../config/schemes.js';
-import { checkEngineUri } from '../../engine/openEngine.js';
 import type { Command } from '../command.js';
+import { PREPARE_OPTIONS } from '../../prepare/options.js';
 
 export const prepareCommand: Command = {
   name: 'prepare',
@@ -18,23 +17,7 @@ export const prepareCommand: Command = {
     'fraudops prepare --raw s3://fraud-raw/daily --lake s3://fraud-lake/v1 --json',
     'FRAUDOPS_LAKE=./lake fraudops prepare --raw ./raw --memory-limit 4GB',
   ],
-  flags: {
-    raw: { type: 'uri', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
-    lake: { type: 'uri', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
-    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
-    'memory-limit': { type: 'size', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
-    threads: { type: 'integer', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads', min: 1, max: 1024 },
-    'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
-    'max-reject-ratio': {
-      type: 'number',
-      description: 'largest share (0..1) of a file\'s rows that may be quarantined; above it the file is an error and nothing of it is committed',
-      default: 0.5,
-      min: 0,
-      max: 1,
-      env: 'FRAUDOPS_MAX_REJECT_RATIO',
-      configKey: 'prepare.maxRejectRatio',
-    },
-  },
+  flags: PREPARE_OPTIONS,
   async run(flags, io) {
     // Stage modules load on use, so `--help` and light commands never pay for the engine's native library.
     const { prepare } = await import('../../prepare/prepare.js');
