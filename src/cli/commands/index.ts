@@ -4,6 +4,7 @@ import { championCommand } from './champion.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
+import { migrateLakeCommand } from './migrateLake.js';
 import { prepareCommand } from './prepare.js';
 import { replayCommand } from './replay.js';
 import { scoreCommand } from './score.js';
@@ -11,4 +12,4 @@ import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, migrateLakeCommand];

@@ -169,6 +169,8 @@ export function localServerConf(o: LocalSparkOptions): Record<string, string> {
     'spark.sql.extensions': 'io.delta.sql.DeltaSparkSessionExtension',
     'spark.sql.catalog.spark_catalog': 'org.apache.spark.sql.delta.catalog.DeltaCatalog',
     'spark.sql.session.timeZone': 'UTC',
+    // A client that died mid-query does not come back to reattach: stop its work after a minute, not five.
+    'spark.connect.execute.manager.detachedTimeout': '60s',
   };
   if (o.token) conf['spark.connect.authenticate.token'] = o.token;
   const s3 = o.s3;

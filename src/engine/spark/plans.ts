@@ -66,3 +66,13 @@ export function writeCommand(input: Relation, format: string, path: string, o: W
 export function sqlCommand(statement: string): Plan {
   return { command: { sql_command: { input: sqlRelation(statement) } } };
 }
+
+/** Rows sent with the plan, as an Arrow IPC stream (small inputs only: gRPC messages are capped). */
+export function localRelation(arrowIpcStream: Uint8Array): Relation {
+  return { local_relation: { data: Buffer.from(arrowIpcStream) } };
+}
+
+/** Names a relation as a session-scoped temporary view. */
+export function createViewCommand(input: Relation, name: string): Plan {
+  return { command: { create_dataframe_view: { input, name, is_global: false, replace: true } } };
+}
