@@ -4,7 +4,7 @@
  * killed prepare, and never an uncommitted part. Real readers: the services' Python venv and Spark server.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { DuckDbEngine } from '../src/engine/DuckDbEngine.js';
 import { sqlStringList } from '../src/engine/SqlEngine.js';
 import { generate } from '../src/generator/generate.js';
 import { CommitLog } from '../src/lake/CommitLog.js';
-import { DELTA_LOG_PREFIX, syncDeltaLog } from '../src/lake/delta/deltaLog.js';
+import { DELTA_LOG_PREFIX } from '../src/lake/delta/deltaLog.js';
 import { prepare } from '../src/prepare/prepare.js';
 import { LocalStore } from '../src/storage/LocalStore.js';
 import { readRelation, sqlRelation } from '../src/engine/spark/plans.js';
@@ -80,7 +80,7 @@ async function committedFingerprint(): Promise<Fingerprint> {
   }
 }
 
-function deltaRsFingerprint(): Fingerprint {
+function deltaRsFingerprint(table = lake): Fingerprint {
   const script = `
 import json, sys
 from deltalake import DeltaTable
@@ -94,7 +94,7 @@ print(json.dumps({"rows": t.num_rows, "ids": str(sum(ids)), "customers": str(sum
 import os
 os._exit(0)  # skip interpreter teardown, where delta-rs's runtime can abort after the work is done
 `;
-  const r = spawnSync(PYTHON, ['-c', script, lake], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, ['-c', script, table], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`deltalake failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as Fingerprint;
 }
@@ -120,7 +120,6 @@ beforeAll(async () => {
   mkdirSync(raw);
   const days = readdirSync(all).filter((f) => f.endsWith('.txt')).sort();
   for (const f of days.slice(0, 3)) copyFileSync(join(all, f), join(raw, f));
-  // A lake from before Delta: prepared, no _delta_log.
   await prepare({ raw, lake });
   // Then a prepare killed after uploading the fourth day's parts, before its commit: leftovers in transactions/.
   copyFileSync(join(all, days[3]), join(raw, days[3]));
@@ -129,21 +128,32 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('lake > delta', () => {
-  it('migrates a lake in place with `fraudops migrate-lake`: one Delta version per commit, idempotent', async () => {
+  it('prepare writes one create-only Delta version per commit', async () => {
     const store = await LocalStore.create(lake);
     try {
-      const log = await CommitLog.load(store);
-      expect(log.commits).toHaveLength(3);
-      const first = JSON.parse(await cli(['migrate-lake', '--lake', lake, '--json']));
-      expect(first).toMatchObject({ written: [0, 1, 2], latest: 2, commits: 3 });
-      const again = await syncDeltaLog(store, log.commits);
-      expect(again).toEqual({ written: [], latest: 2 });
-      expect((await store.list(DELTA_LOG_PREFIX)).map((o) => o.key)).toHaveLength(3);
-      // fraudops reads the lake as before.
-      expect((await CommitLog.load(store)).commits).toEqual(log.commits);
+      expect((await CommitLog.load(store)).commits).toHaveLength(3);
+      expect((await store.list(DELTA_LOG_PREFIX)).map((o) => o.key)).toEqual([0, 1, 2].map((v) => `_delta_log/${String(v).padStart(20, '0')}.json`));
     } finally {
       await store.close();
     }
+  });
+
+  it('migrates a lake from before Delta in place with `fraudops migrate-lake`, idempotently, and it reads the same', async () => {
+    const old = join(dir, 'old-lake');
+    cpSync(lake, old, { recursive: true });
+    rmSync(join(old, '_delta_log'), { recursive: true });
+    const first = JSON.parse(await cli(['migrate-lake', '--lake', old, '--json']));
+    expect(first).toMatchObject({ written: [0, 1, 2], latest: 2, commits: 3 });
+    const again = JSON.parse(await cli(['migrate-lake', '--lake', old, '--json']));
+    expect(again).toMatchObject({ written: [], latest: 2 });
+    const store = await LocalStore.create(old);
+    try {
+      // fraudops reads the migrated lake as before; a Delta reader reads the same rows as from the prepared lake.
+      expect((await CommitLog.load(store)).commits).toEqual((await CommitLog.load(await LocalStore.create(lake))).commits);
+    } finally {
+      await store.close();
+    }
+    expect(deltaRsFingerprint(old)).toEqual(await committedFingerprint());
   });
 
   it('delta-rs and delta-spark read exactly the committed rows, not the killed run leftovers', async () => {

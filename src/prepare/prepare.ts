@@ -19,6 +19,7 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
+import { syncDeltaLog } from '../lake/delta/deltaLog.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
@@ -90,6 +91,8 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     };
     const log = await CommitLog.load(lakeStore, signal);
     await removeUncommitted(lakeStore, log, signal);
+    // Delta versions of commits a killed run published but did not mirror (and of a lake from before Delta).
+    await syncDeltaLog(lakeStore, log.commits, { signal });
     const candidates = (await rawStore.list('', signal)).filter((o) => RAW_FILE_PATTERN.test(o.key));
     if (candidates.length === 0 && rawStore.uri.startsWith('file:') && !existsSync(fileURLToPath(rawStore.uri))) {
       // An empty inbox is normal; a raw directory that does not exist is almost always a typo.
@@ -248,6 +251,8 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     signal?.throwIfAborted();
     failpoint('prepare.before-commit');
     await log.append(record, signal);
+    failpoint('prepare.after-commit-before-delta');
+    await syncDeltaLog(ctx.lakeStore, log.commits, { signal });
     failpoint('prepare.after-commit');
     return {
       file: info.key,
