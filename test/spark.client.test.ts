@@ -134,7 +134,7 @@ describe('engine > spark > client', () => {
       await viaProxy.close();
       await proxy.close();
     }
-  });
+  }, 300_000);
 
   it('reports a session released mid-query as SPARK_SESSION_LOST', async () => {
     const victim = await connectTestSpark();
