@@ -6,7 +6,7 @@ import { DuckDbEngine } from '../src/engine/DuckDbEngine.js';
 import { createFeatureTable } from '../src/features/buildFeatures.js';
 import { featureNames } from '../src/features/spec.js';
 import { openStore } from '../src/storage/openStore.js';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { resolveModel } from '../src/promotion/modelRef.js';
 import type { Prediction } from '../src/scoring/Scorer.js';
 import { buildScoringFixture, registerModel, type ScoringFixture } from './support/scoringFixture.js';
@@ -22,14 +22,14 @@ afterAll(() => rmSync(f.dir, { recursive: true, force: true }));
 async function batchDay(day: string): Promise<Map<string, { features: number[]; score: number }>> {
   const store = await openStore(f.lake);
   const engine = await DuckDbEngine.create();
-  const tracker = await openTracker(f.tracking);
+  const tracker = await openRunView(f.tracking);
   try {
     const info = await createFeatureTable(engine, { lake: store, from: day, to: day, cacheDir: join(f.dir, 'cache') });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT transaction_id, ${names.join(', ')} FROM features`);
     const data = new Float64Array(info.rows * names.length);
     for (let i = 0; i < info.rows; i++) for (let j = 0; j < names.length; j++) data[i * names.length + j] = cols[names[j]][i] as number;
-    const { model } = await resolveModel(tracker, 'models:/fraudops-fraud@champion', 'fraudops-fraud');
+    const { model } = await resolveModel(tracker.tracking, 'models:/fraudops-fraud@champion', 'fraudops-fraud');
     const scores = model.predictProba({ rows: info.rows, cols: names.length, data, names });
     const out = new Map<string, { features: number[]; score: number }>();
     for (let i = 0; i < info.rows; i++) out.set(String(cols.transaction_id[i]), { features: Array.from(data.subarray(i * names.length, (i + 1) * names.length)), score: scores[i] });

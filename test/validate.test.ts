@@ -16,7 +16,7 @@ import { ARTIFACT_FILE, type ModelArtifact } from '../src/models/artifact.js';
 import { championInfo } from '../src/promotion/champion.js';
 import { VERSION_TAG } from '../src/promotion/modelRef.js';
 import { CHAMPION, PREVIOUS_CHAMPION, validate, type ValidateOptions, type ValidateResult } from '../src/promotion/validate.js';
-import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
+import { openRunView, type RunView } from './support/runView.js';
 import { DEFAULT_EXPERIMENT, MODEL_ARTIFACT_DIR, train, type TrainResult } from '../src/training/train.js';
 import { smallLake, tinyLake } from './support/handbookLake.js';
 
@@ -26,7 +26,7 @@ const B = 200;
 let dir: string;
 let lake: string;
 let uri: string;
-let tracker: EmbeddedTracker;
+let tracker: RunView;
 /** Logistic regression, and the same training again (same seed, same data: the same model). */
 let good: TrainResult;
 let twin: TrainResult;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   uri = join(dir, 'tracking');
   good = await train({ lake, model: 'logreg', folds: 1, tracking: uri, workDir: dir, seed: 1 });
   twin = await train({ lake, model: 'logreg', folds: 1, tracking: uri, workDir: dir, seed: 1 });
-  tracker = await EmbeddedTracker.create(uri);
+  tracker = await openRunView(uri);
   weak = await registerWeakModel(good.runId);
 }, 900_000);
 afterAll(async () => {

@@ -1,8 +1,8 @@
 /** What is serving now and why: the `champion` version, its run's test metrics, and the validation evidence. */
 import { isFraudopsError } from '../errors.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { openTracking } from '../tracking/openTracking.js';
+import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { CHAMPION, PREVIOUS_CHAMPION } from './modelRef.js';
 
 export interface ChampionInfo {
@@ -11,9 +11,9 @@ export interface ChampionInfo {
   previousChampion?: { version: string; runId?: string };
 }
 
-async function byAlias(tracker: Tracker, name: string, alias: string): Promise<ModelVersion | undefined> {
+async function byAlias(registry: ModelRegistry, name: string, alias: string): Promise<ModelVersion | undefined> {
   try {
-    return await tracker.getModelVersionByAlias(name, alias);
+    return await registry.getModelVersionByAlias(name, alias);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') return undefined;
     throw e;
@@ -22,13 +22,13 @@ async function byAlias(tracker: Tracker, name: string, alias: string): Promise<M
 
 export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
   try {
-    const current = await byAlias(tracker, registeredModel, CHAMPION);
-    const previous = await byAlias(tracker, registeredModel, PREVIOUS_CHAMPION);
+    const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
+    const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);
     const info: ChampionInfo = { registeredModel };
     if (current) {
-      const metrics = current.runId ? (await tracker.getRun(current.runId)).data.metrics : {};
+      const metrics = current.runId ? (await tracking.runs.getRun(current.runId)).data.metrics : {};
       const keep = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('test_') || (k.startsWith('validation_') && !k.startsWith('validation_dist'))));
       const evidence = Object.fromEntries(Object.entries(current.tags).filter(([k]) => k.startsWith('validation.')));
       info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence };
@@ -36,6 +36,6 @@ export async function championInfo(o: { tracking?: string; registeredModel?: str
     if (previous) info.previousChampion = { version: previous.version, runId: previous.runId };
     return info;
   } finally {
-    await tracker.close();
+    await tracking.close();
   }
 }

@@ -13,10 +13,11 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { addDays } from '../features/buildFeatures.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { openStore } from '../storage/openStore.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { Tracker } from '../tracking/Tracker.js';
+import { openTracking } from '../tracking/openTracking.js';
+import { logRunArtifact } from '../tracking/runArtifacts.js';
+import type { Tracking } from '../tracking/Tracking.js';
 import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { ARTIFACTS, DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import type { MetricName } from '../training/evaluate.js';
 import {
   aucMetric,
@@ -107,14 +108,14 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   }
   if (!Number.isInteger(B) || B < 10) throw new FraudopsError('CONFIG_INVALID', `--bootstrap must be an integer ≥ 10, got ${B}`, { context: { field: 'bootstrap' } });
 
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
   const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
   try {
     progress(`loading candidate ${o.candidate}`);
-    const candidate = await resolveModel(tracker, o.candidate, registeredModel);
-    const champion = await findChampion(tracker, o.against ?? CHAMPION, registeredModel);
+    const candidate = await resolveModel(tracking, o.candidate, registeredModel);
+    const champion = await findChampion(tracking, o.against ?? CHAMPION, registeredModel);
     if (champion && champion.artifact.featureSpecHash !== candidate.artifact.featureSpecHash) {
       throw new FraudopsError(
         'FEATURE_SPEC_MISMATCH',
@@ -167,7 +168,7 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
         distributions = { a: c.a, b: c.b };
       }
       decision = decide({ test, alpha, minEffect, pValue: result.pValue, meanDiff: result.meanDiff });
-      await recordDistributions(tracker, candidate.runId, metricName, distributions.b, distributions.a);
+      await recordDistributions(tracking, candidate.runId, metricName, distributions.b, distributions.a);
     }
 
     const summary = (m: ResolvedModel, scores: Float64Array): ModelSummary => ({
@@ -193,14 +194,14 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
       promoted: false,
       aliases: {},
     };
-    await recordEvidence(tracker, candidate, out, champion, distributions);
+    await recordEvidence(tracking, candidate, out, champion, distributions);
     if (decision.promote && !o.dryRun) {
       if (!candidate.version) {
         throw new FraudopsError('MODEL_NOT_REGISTERED', `${candidate.ref} has no registered version of ${registeredModel} to promote`, { context: { ref: candidate.ref } });
       }
       // The very last step: nothing after this can fail half-way through a promotion.
-      if (champion?.version) await tracker.setAlias(registeredModel, PREVIOUS_CHAMPION, champion.version.version);
-      await tracker.setAlias(registeredModel, CHAMPION, candidate.version.version);
+      if (champion?.version) await tracking.registry.setAlias(registeredModel, PREVIOUS_CHAMPION, champion.version.version);
+      await tracking.registry.setAlias(registeredModel, CHAMPION, candidate.version.version);
       out.promoted = true;
     }
     out.aliases = { [CHAMPION]: out.promoted ? candidate.version?.version : champion?.version?.version, [PREVIOUS_CHAMPION]: out.promoted ? champion?.version?.version : undefined };
@@ -209,14 +210,14 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
     await lake.close();
-    await tracker.close();
+    await tracking.close();
   }
 }
 
-async function findChampion(tracker: Tracker, against: string, registeredModel: string): Promise<ResolvedModel | undefined> {
+async function findChampion(tracking: Tracking, against: string, registeredModel: string): Promise<ResolvedModel | undefined> {
   const ref = against.includes(':') || /^[0-9a-f]{32}$/.test(against) ? against : `models:/${registeredModel}@${against}`;
   try {
-    return await resolveModel(tracker, ref, registeredModel);
+    return await resolveModel(tracking, ref, registeredModel);
   } catch (e) {
     // No registered model or no alias yet: there is no champion, the candidate is the first model.
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND' && ref.startsWith('models:/') && ref.includes('@')) return undefined;
@@ -259,9 +260,9 @@ function blockIds(block: 'none' | 'day' | 'card', set: LabeledSet): Int32Array |
 }
 
 /** The metric distributions as step histories on the candidate's run, as the course logged them. */
-async function recordDistributions(tracker: Tracker, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
+async function recordDistributions(tracking: Tracking, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
   const now = Date.now();
-  await tracker.logBatch(runId, {
+  await tracking.runs.logBatch(runId, {
     metrics: [
       ...Array.from(candidate, (value, step) => ({ key: `validation_dist_${metric}`, value, step, timestamp: now })),
       ...Array.from(champion, (value, step) => ({ key: `validation_dist_champion_${metric}`, value, step, timestamp: now })),
@@ -270,7 +271,7 @@ async function recordDistributions(tracker: Tracker, runId: string, metric: Metr
 }
 
 async function recordEvidence(
-  tracker: Tracker,
+  tracking: Tracking,
   candidate: ResolvedModel,
   r: ValidateResult,
   champion: ResolvedModel | undefined,
@@ -284,7 +285,7 @@ async function recordEvidence(
     ...(r.ci ? [{ key: 'validation_ci_low', value: r.ci[0] }, { key: 'validation_ci_high', value: r.ci[1] }] : []),
     ...(r.bootstrap ? [{ key: `validation_mean_${r.metric}`, value: r.bootstrap.meanCandidate }] : []),
   ];
-  await tracker.logBatch(runId, { metrics });
+  await tracking.runs.logBatch(runId, { metrics });
   const tags: Record<string, string> = {
     'validation.test': r.test,
     'validation.metric': r.metric,
@@ -299,8 +300,8 @@ async function recordEvidence(
     'validation.window': `${r.window.from}..${r.window.to}`,
     'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
   };
-  await tracker.logBatch(runId, { tags });
-  await tracker.logArtifact(runId, Buffer.from(JSON.stringify(r, null, 2)), 'validation/report.json');
+  await tracking.runs.logBatch(runId, { tags });
+  await logRunArtifact(tracking, runId, Buffer.from(JSON.stringify(r, null, 2)), ARTIFACTS.validationJson);
   if (distributions && champion) {
     const report = {
       metric: METRIC_LABELS[r.metric],
@@ -316,12 +317,12 @@ async function recordEvidence(
     };
     const html = renderValidationHtml(report);
     const png = renderValidationPng(report);
-    await tracker.logArtifact(runId, Buffer.from(html), 'validation/report.html');
-    await tracker.logArtifact(runId, png, 'validation/report.png');
-    r.report = { html: 'validation/report.html', png: 'validation/report.png' };
+    await logRunArtifact(tracking, runId, Buffer.from(html), ARTIFACTS.validationHtml);
+    await logRunArtifact(tracking, runId, png, ARTIFACTS.validationPng);
+    r.report = { html: ARTIFACTS.validationHtml, png: ARTIFACTS.validationPng };
   }
   if (candidate.version) {
-    for (const [k, v] of Object.entries(tags)) await tracker.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
+    for (const [k, v] of Object.entries(tags)) await tracking.registry.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
   }
 }
 

@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
-import { openTracker } from '../tracking/openTracker.js';
+import { openTracking } from '../tracking/openTracking.js';
 import { LakeHistory } from './LakeHistory.js';
 import { ModelSource } from './ModelSource.js';
 import { readRawLines } from './rawLines.js';
@@ -49,13 +49,13 @@ export interface ScoreFileResult {
 
 export async function scoreFile(o: ScoreFileOptions): Promise<ScoreFileResult> {
   const started = performance.now();
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
   const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
   const deadPath = o.deadLetters ?? `${o.out}.dead.jsonl`;
   const out = createWriteStream(o.out);
   const dead = createWriteStream(deadPath);
   try {
-    const models = new ModelSource(tracker, o.registeredModel ?? DEFAULT_REGISTERED_MODEL, o.model ?? 'champion');
+    const models = new ModelSource(tracking, o.registeredModel ?? DEFAULT_REGISTERED_MODEL, o.model ?? 'champion');
     const model = await models.load();
     const scorer = new Scorer(new StreamFeatures(model.artifact.featureSpec, history, () => 0));
     const r: ScoreFileResult = {
@@ -106,7 +106,7 @@ export async function scoreFile(o: ScoreFileOptions): Promise<ScoreFileResult> {
     dead.end();
     await Promise.all([once(out, 'close'), once(dead, 'close')]);
     await history?.close();
-    await tracker.close();
+    await tracking.close();
   }
 }
 

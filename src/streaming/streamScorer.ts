@@ -19,8 +19,8 @@ import { LakeHistory } from '../scoring/LakeHistory.js';
 import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
 import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
-import type { Tracker } from '../tracking/Tracker.js';
-import { openTracker } from '../tracking/openTracker.js';
+import type { RunTracker } from '../tracking/RunTracker.js';
+import { openTracking } from '../tracking/openTracking.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -66,10 +66,11 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracker = await openTracker(o.tracking);
+  const tracking = await openTracking(o.tracking);
+  const tracker = tracking.runs;
   const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const models = new ModelSource(tracker, registeredModel, o.model ?? 'champion');
+  const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
   let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -170,7 +171,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
       server.closeAllConnections();
     }
     await history?.close();
-    await tracker.close();
+    await tracking.close();
   }
 }
 
@@ -358,14 +359,14 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function startTrackingRun(tracker: Tracker, o: StreamOptions): Promise<string> {
+async function startTrackingRun(tracker: RunTracker, o: StreamOptions): Promise<string> {
   const exp = await tracker.getOrCreateExperiment('fraudops-stream');
   const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `stream ${o.group} ${o.input}→${o.output}`, tags: { 'fraudops.stage': 'stream' } });
   await tracker.logParams(run.runId, { group: o.group, input: o.input, output: o.output, dlq: o.dlq, brokers: o.kafka.brokers.join(','), security: o.kafka.security });
   return run.runId;
 }
 
-async function logThroughput(tracker: Tracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
+async function logThroughput(tracker: RunTracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
   const timestamp = Date.now();
   await tracker.logBatch(runId, {
     metrics: [

@@ -2,7 +2,7 @@
  * The single place where tracker input is checked and normalised, before any backend sees it. Limits mirror
  * MLflow's server-side ones so a run that logs fine to the embedded store also logs fine to MLflow.
  */
-import type { MetricInput, Metric, ParamValue } from './Tracker.js';
+import type { DatasetInput, MetricInput, Metric, ParamValue } from './RunTracker.js';
 import { invalid } from './TrackingError.js';
 
 export const LIMITS = {
@@ -110,6 +110,27 @@ export function artifactPath(path: string | undefined, allowEmpty: boolean): str
     throw invalid('artifact path must be relative without . or .. segments', { field: 'artifactPath', path: p });
   }
   return p;
+}
+
+/** A dataset input as MLflow stores it: name up to 500 characters, digest up to 36, source and type required. */
+export function datasetInput(input: DatasetInput): DatasetInput {
+  const d = input?.dataset;
+  if (!d || typeof d !== 'object') throw invalid('a dataset input needs a dataset', { field: 'dataset' });
+  const name = checkName('dataset name', d.name);
+  if (typeof d.digest !== 'string' || d.digest === '' || d.digest.length > 36) {
+    throw invalid('dataset digest must be 1..36 characters', { field: 'dataset.digest', dataset: name });
+  }
+  for (const field of ['sourceType', 'source'] as const) {
+    if (typeof d[field] !== 'string' || d[field] === '') throw invalid(`dataset ${field} must be a non-empty string`, { field: `dataset.${field}`, dataset: name });
+  }
+  const tags: Record<string, string> = {};
+  for (const [k, value] of Object.entries(input.tags ?? {})) {
+    if (typeof value !== 'string' || k.length === 0 || k.length > 255 || value.length > 500) {
+      throw invalid('dataset input tags are strings: keys up to 255, values up to 500 characters', { field: 'dataset.tags', dataset: name, key: k });
+    }
+    tags[k] = value;
+  }
+  return { dataset: { ...d, name }, tags };
 }
 
 /** Splits a list into chunks of at most `size` (MLflow rejects larger batches). */

@@ -15,7 +15,7 @@ import { DEFAULT_FEATURE_SPEC, featureNames } from '../../src/features/spec.js';
 import { LogisticRegression } from '../../src/models/logreg/LogisticRegression.js';
 import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, createArtifact, serializeArtifact } from '../../src/models/artifact.js';
 import { openStore } from '../../src/storage/openStore.js';
-import { openTracker } from '../../src/tracking/openTracker.js';
+import { openRunView } from './runView.js';
 import { VERSION_TAG } from '../../src/promotion/modelRef.js';
 
 export interface ScoringFixture {
@@ -55,7 +55,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
     await store.close();
   }
   const artifact = createArtifact(model, { spec: DEFAULT_FEATURE_SPEC, threshold: 0.5, params: { C: o.c }, lineage: { from: o.from, to: o.to } });
-  const tracker = await openTracker(f.tracking);
+  const tracker = await openRunView(f.tracking);
   try {
     const exp = await tracker.getOrCreateExperiment('scoring-tests');
     const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `logreg-C${o.c}` });
@@ -73,7 +73,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
 
 /** Moves an alias (a promotion, as validate does it). */
 export async function setAlias(f: ScoringFixture, alias: string, version: string): Promise<void> {
-  const tracker = await openTracker(f.tracking);
+  const tracker = await openRunView(f.tracking);
   try {
     await tracker.setAlias(DEFAULT_REGISTERED_MODEL, alias, version);
   } finally {
