@@ -44,6 +44,17 @@ export const QUARANTINE_REASONS = [
   'bad_amount',
   'bad_time_seconds',
   'bad_label',
+  /** A field in double quotes: quoted CSV is not the raw format (a file whose header is quoted is rejected whole). */
+  'quoted_field',
+  /**
+   * tx_datetime more than 7 days from the day in the file's name (or, without one, before 1970 or over a day
+   * in the future): a corrupt date that would land in another day's partition and stretch every training window.
+   */
+  'implausible_datetime',
+  /** tx_amount above 1,000,000: no card transaction of this population is that large; a corrupt or shifted field. */
+  'implausible_amount',
+  /** tx_fraud = 1 with scenario 0, or tx_fraud = 0 with a fraud scenario: the label cannot be trusted either way. */
+  'inconsistent_label',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 

@@ -17,6 +17,10 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 /** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
 const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID']);
+/** Another process holds what this command needed (the lake's writer lease): rerun later. */
+export const EXIT_CONFLICT = 3;
+/** Error codes that mean "someone else got there first", not "this job failed". */
+const CONFLICT_CODES = new Set(['LAKE_CONFLICT']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
@@ -73,11 +77,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       progress.done();
     }
   } catch (e) {
-    return fail(e, wantsJson, isFraudopsError(e) && USAGE_CODES.has(e.code) ? EXIT_USAGE : EXIT_FAILURE);
+    return fail(e, wantsJson, exitCodeOf(e));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+function exitCodeOf(e: unknown): number {
+  if (!isFraudopsError(e)) return EXIT_FAILURE;
+  if (USAGE_CODES.has(e.code)) return EXIT_USAGE;
+  if (CONFLICT_CODES.has(e.code)) return EXIT_CONFLICT;
+  return EXIT_FAILURE;
 }
 
 interface ParsedArgs {

@@ -15,6 +15,11 @@
  *   tx_time_seconds  must be a non-negative integer                          → bad_time_seconds
  *   tx_time_days     recomputed as floor(seconds / 86400) when it disagrees  (fixed.time_days_mismatch)
  *   tx_fraud         0 or 1; tx_fraud_scenario 0..3                           → bad_label
+ * Then plausibility, on rows that parsed:
+ *   tx_datetime      at most 7 days after the file's day (from its name) and
+ *                    at most 366 days before it                              → implausible_datetime
+ *   tx_amount        at most 1,000,000                                         → implausible_amount
+ *   tx_fraud         1 exactly when the scenario is 1..3                       → inconsistent_label
  * Then, among valid rows, duplicates by transaction_id: the first line wins inside a file, and an id already in
  * the lake is always a duplicate (deduplication is global, not per batch).
  */
@@ -36,20 +41,44 @@ CREATE OR REPLACE TEMP TABLE staged (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
   term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
 
+/**
+ * How far a row's date may run ahead of its file's day before it is implausible (clock skew and early batches
+ * happen; dates from the future do not).
+ */
+export const PLAUSIBLE_DAYS_AFTER_FILE_DAY = 7;
+/**
+ * How far a row's date may lag its file's day: late arrivals and transactions sent again in a later file (which
+ * dedup must see, not the date rule) are real; a date years before the file is a corrupt field.
+ */
+export const PLAUSIBLE_DAYS_BEFORE_FILE_DAY = 366;
+export const MAX_PLAUSIBLE_AMOUNT = 1_000_000;
+
+/** The day a raw file is named after (`2019-08-22.txt`, `daily/2019-08-22.csv.gz`), if it has one. */
+export function fileDay(rawKey: string): string | undefined {
+  const m = /(\d{4})-(\d{2})-(\d{2})[^/]*$/.exec(rawKey);
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
 /** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
-export function insertStagedSql(sourceSql: string): string {
+export function insertStagedSql(sourceSql: string, day?: string): string {
+  const dateRule = day
+    ? `datediff('day', DATE ${sqlString(day)}, CAST(ts AS DATE)) NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
+    : `ts < TIMESTAMP '1970-01-01' OR ts > current_timestamp::TIMESTAMP + INTERVAL 1 DAY`;
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
-  // An integer field is digits only (1-18 of them); the digit mask answers that without looking at the text.
-  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 18`;
-  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN CAST(${r[c]} AS BIGINT) END`;
+  // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
+  // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
+  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 19`;
+  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN TRY_CAST(${r[c]} AS BIGINT) END`;
   return `
 INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
     TRY_STRPTIME(${r.tx_datetime}, '%Y-%m-%d %H:%M:%S') AS ts,
-    CASE WHEN ${digitsOnly('customer_id')} THEN CAST(${r.customer_id} AS BIGINT)
-         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,18}') THEN CAST(${r.customer_id} AS BIGINT) END AS cust,
+    CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
+         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,19}') THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
     (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
     -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
@@ -73,6 +102,9 @@ WITH typed AS (
     WHEN amt IS NULL OR amt < 0 THEN 'bad_amount'
     WHEN secs IS NULL THEN 'bad_time_seconds'
     WHEN fraud IS NULL OR fraud > 1 OR scen IS NULL OR scen > 3 THEN 'bad_label'
+    WHEN ${dateRule} THEN 'implausible_datetime'
+    WHEN amt > ${MAX_PLAUSIBLE_AMOUNT} THEN 'implausible_amount'
+    WHEN (fraud = 1) <> (scen > 0) THEN 'inconsistent_label'
   END AS reason
   FROM typed
 )
@@ -82,11 +114,14 @@ SELECT line, reason,
 FROM classified`;
 }
 
-/** Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication). */
+/**
+ * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).
+ * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT); a NULL range (unknown) always matches.
+ */
 export function candidatePartsSql(partsValues: string): string {
   return `
 SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
-JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid BETWEEN p.min_id AND p.max_id`;
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON p.min_id IS NULL OR s.tid BETWEEN p.min_id AND p.max_id`;
 }
 
 /** Ids of this batch already present in the given lake parts. */

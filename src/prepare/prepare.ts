@@ -1,19 +1,21 @@
 /**
  * The preparation stage: raw daily transaction files → cleaned, deduplicated Parquet lake, with an exact
  * account of every row. Each new raw file is one atomic commit: its Parquet parts and quarantine file are
- * uploaded first, then a commit record is published with create-only semantics. A run killed at any point leaves
- * only unreferenced objects behind, which the next run deletes before it starts, so rerunning always yields the
- * lake one clean run would have produced.
+ * uploaded first, then a commit record is published with create-only semantics. One writer at a time holds the
+ * lake (WriterLease): a second one fails with LAKE_CONFLICT before touching anything, and a holder that lost its
+ * lease commits nothing more. A run killed at any point leaves only unreferenced objects behind, which the next
+ * writer deletes before it starts (only those of earlier, dead writers), so rerunning always yields the lake one
+ * clean run would have produced.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, createWriteStream, type WriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, createWriteStream, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, relative, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
-import { FraudopsError, InputError, LakeError, StorageError } from '../errors.js';
+import { ConfigError, FraudopsError, InputError, LakeError, StorageError } from '../errors.js';
 import { RAW_COLUMNS, FIX_RULES, FLAGS, QUARANTINE_REASONS, type QuarantineReason } from '../quality.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js';
@@ -21,7 +23,8 @@ import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 import { syncDeltaLog } from '../lake/delta/deltaLog.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
-import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
+import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey, writerEpochOf } from '../lake/layout.js';
+import { WriterLease } from '../lake/WriterLease.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool, spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
@@ -53,6 +56,13 @@ export interface PrepareOptions {
   /** Opened stores (tests and the scheduler reuse connections); otherwise opened from the URIs. */
   rawStore?: ObjectStore;
   lakeStore?: ObjectStore;
+  /**
+   * Largest share of a file's rows that may be quarantined (0..1, default 0.5). Above it the file is reported
+   * as an error (TOO_MANY_REJECTS) and nothing of it is committed: a file that is mostly garbage is not data.
+   */
+  maxRejectRatio?: number;
+  /** How long the writer lease lasts without renewal. Default: FRAUDOPS_LAKE_LEASE_MS, else 60 s. */
+  leaseMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: PrepareProgress) => void;
 }
@@ -69,14 +79,28 @@ export interface PrepareProgress {
 export async function prepare(options: PrepareOptions): Promise<QualityReport> {
   const started = Date.now();
   const signal = options.signal;
-  const rawStore = options.rawStore ?? (await openStore(options.raw));
+  const maxRejectRatio = options.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO;
+  if (!(maxRejectRatio >= 0 && maxRejectRatio <= 1)) {
+    throw new ConfigError(`--max-reject-ratio must be between 0 and 1, got ${maxRejectRatio}`, { context: { field: 'max-reject-ratio' } });
+  }
+  const source = options.rawStore ? { uri: options.rawStore.uri, only: undefined } : rawSource(options.raw);
+  const rawStore = options.rawStore ?? (await openStore(source.uri));
   const lakeStore = options.lakeStore ?? (await openStore(options.lake));
+  try {
+    refuseOverlap(rawStore.uri, lakeStore.uri);
+  } catch (e) {
+    if (!options.rawStore) await rawStore.close();
+    if (!options.lakeStore) await lakeStore.close();
+    throw e;
+  }
   const workRoot = options.workDir ?? tmpdir();
   removeDeadWorkDirs(workRoot);
   removeDeadWorkDirs(spoolRoot(workRoot));
   const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
   let engine: SqlEngine | undefined;
+  let lease: WriterLease | undefined;
   try {
+    lease = await WriterLease.acquire(lakeStore, { ttlMs: options.leaseMs, signal });
     const report: QualityReport = {
       ok: true,
       raw: rawStore.uri,
@@ -90,13 +114,19 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       ...emptyAccount(),
     };
     const log = await CommitLog.load(lakeStore, signal);
-    await removeUncommitted(lakeStore, log, signal);
+    await removeUncommitted(lakeStore, log, lease.epoch, signal);
     // Delta versions of commits a killed run published but did not mirror (and of a lake from before Delta).
     await syncDeltaLog(lakeStore, log.commits, { signal });
-    const candidates = (await rawStore.list('', signal)).filter((o) => RAW_FILE_PATTERN.test(o.key));
-    if (candidates.length === 0 && rawStore.uri.startsWith('file:') && !existsSync(fileURLToPath(rawStore.uri))) {
-      // An empty inbox is normal; a raw directory that does not exist is almost always a typo.
-      throw new StorageError('RAW_NOT_FOUND', `raw directory ${fileURLToPath(rawStore.uri)} does not exist`, { context: { uri: rawStore.uri } });
+    const listed = await rawStore.list(source.only ?? '', signal);
+    const candidates = listed.filter((o) => (source.only ? o.key === source.only : RAW_FILE_PATTERN.test(o.key)));
+    if (candidates.length === 0 && source.only) {
+      throw new StorageError('RAW_NOT_FOUND', `raw file ${source.only} in ${rawStore.uri} does not exist`, { context: { uri: rawStore.uri, key: source.only } });
+    }
+    if (listed.length === 0 && !(rawStore.uri.startsWith('file:') && existsSync(fileURLToPath(rawStore.uri)))) {
+      // An empty inbox directory is normal; a directory that does not exist, or an S3 prefix that holds nothing at
+      // all (S3 has no empty directories), is almost always a typo.
+      const where = rawStore.uri.startsWith('file:') ? `raw directory ${fileURLToPath(rawStore.uri)} does not exist` : `nothing is stored under ${rawStore.uri}`;
+      throw new StorageError('RAW_NOT_FOUND', `${where}; check --raw`, { context: { uri: rawStore.uri } });
     }
     const ledger = log.ledger();
     const todo: ObjectInfo[] = [];
@@ -118,6 +148,8 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       lakeStore,
       engine,
       log,
+      lease,
+      maxRejectRatio,
       work,
       cacheDir: options.cacheDir ?? join(work, 'cache'),
       signal,
@@ -144,6 +176,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     report.durationMs = Date.now() - started;
     return report;
   } finally {
+    await lease?.release();
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
     if (!options.rawStore) await rawStore.close();
@@ -152,6 +185,61 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
 }
 
 const WORK_DIR_PREFIX = 'fraudops-prepare-';
+export const DEFAULT_MAX_REJECT_RATIO = 0.5;
+
+/** A local `--raw` naming one file means that file alone: the store is its directory, limited to its key. */
+function rawSource(raw: string): { uri: string; only?: string } {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw) && !raw.startsWith('file:')) return { uri: raw };
+  const path = raw.startsWith('file:') ? fileURLToPath(raw) : raw;
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    /* missing: reported as RAW_NOT_FOUND once listed */
+  }
+  return isFile ? { uri: dirname(realpathSync(path)), only: basename(realpathSync(path)) } : { uri: raw };
+}
+
+/**
+ * Raw and lake must not contain each other: start-up cleanup deletes unreferenced objects under the lake, and a
+ * lake inside raw would be read back as raw input. Checked before anything is touched.
+ */
+function refuseOverlap(rawUri: string, lakeUri: string): void {
+  const norm = (uri: string): string => {
+    if (!uri.startsWith('file:')) return uri.replace(/\/+$/, '');
+    const p = fileURLToPath(uri);
+    let real = p;
+    // Resolve what exists (the lake may not yet), so symlinked paths compare by where they really are.
+    for (let head = p, tail = ''; ; ) {
+      try {
+        real = join(realpathSync(head), tail);
+        break;
+      } catch {
+        const up = dirname(head);
+        if (up === head) break;
+        tail = join(basename(head), tail);
+        head = up;
+      }
+    }
+    return `file://${real.replace(/\/+$/, '')}`;
+  };
+  const a = norm(rawUri);
+  const b = norm(lakeUri);
+  const inside = (x: string, y: string): boolean => {
+    if (x === y) return true;
+    if (x.startsWith('file://') && y.startsWith('file://')) {
+      const rel = relative(y.slice(7), x.slice(7));
+      return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+    }
+    return x.startsWith(`${y}/`);
+  };
+  if (inside(a, b) || inside(b, a)) {
+    throw new ConfigError(
+      `--raw ${rawUri} and --lake ${lakeUri} overlap (one is inside the other); the lake's clean-up would delete raw files, or lake files would be read as raw. Use separate locations`,
+      { context: { field: 'raw', raw: rawUri, lake: lakeUri } },
+    );
+  }
+}
 
 /** Scratch directories of earlier runs whose process is gone (killed runs never clean up after themselves). */
 function removeDeadWorkDirs(root: string): void {
@@ -201,12 +289,15 @@ async function sameContent(store: ObjectStore, info: ObjectInfo, done: CommitRec
   return hash.digest('hex') === done.raw.sha256;
 }
 
-/** Deletes parts and quarantine files that no commit references: leftovers of a run that died before committing. */
-async function removeUncommitted(lake: ObjectStore, log: CommitLog, signal?: AbortSignal): Promise<void> {
+/**
+ * Deletes parts and quarantine files that no commit references and that earlier writers wrote: leftovers of runs
+ * that died (or were fenced) before committing. Every earlier epoch's writer is gone: this one holds the lease.
+ */
+async function removeUncommitted(lake: ObjectStore, log: CommitLog, epoch: number, signal?: AbortSignal): Promise<void> {
   const referenced = log.referencedKeys();
   const stale: string[] = [];
   for (const prefix of [TRANSACTIONS_PREFIX, QUARANTINE_PREFIX]) {
-    for (const o of await lake.list(prefix, signal)) if (!referenced.has(o.key)) stale.push(o.key);
+    for (const o of await lake.list(prefix, signal)) if (!referenced.has(o.key) && writerEpochOf(o.key) < epoch) stale.push(o.key);
   }
   if (stale.length > 0) await lake.delete(stale, signal);
 }
@@ -216,6 +307,8 @@ interface FileContext {
   lakeStore: ObjectStore;
   engine: SqlEngine;
   log: CommitLog;
+  lease: WriterLease;
+  maxRejectRatio: number;
   work: string;
   cacheDir: string;
   signal?: AbortSignal;
@@ -230,6 +323,14 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     const rejectsPath = join(dir, 'structural.jsonl');
     const load = await loadIntoStaged(ctx, info, dir, rejectsPath, progress);
     const account = await accountAndDedup(ctx, info.key, load.normalizer, load.structural);
+    if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) {
+      const top = Object.entries(account.quarantined).sort((a, b) => b[1] - a[1])[0];
+      throw new InputError(
+        'TOO_MANY_REJECTS',
+        `${info.key}: ${account.quarantinedTotal} of ${account.rowsIn} rows would be quarantined (${((100 * account.quarantinedTotal) / account.rowsIn).toFixed(1)}%, most as ${top[0]}), above --max-reject-ratio ${ctx.maxRejectRatio}; the file was not committed`,
+        { context: { file: info.key, rejected: account.quarantinedTotal, rows: account.rowsIn, reason: top[0] } },
+      );
+    }
     if (!balances(account)) {
       throw new LakeError('ACCOUNT_MISMATCH', `${info.key}: row account does not balance (${JSON.stringify(account)})`, {
         context: { file: info.key },
@@ -247,9 +348,11 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
       parts,
       ...(quarantine ? { quarantine } : {}),
       account,
+      writer: { epoch: ctx.lease.epoch },
     };
     signal?.throwIfAborted();
     failpoint('prepare.before-commit');
+    await ctx.lease.assertHeld(signal);
     await log.append(record, signal);
     failpoint('prepare.after-commit-before-delta');
     await syncDeltaLog(ctx.lakeStore, log.commits, { signal });
@@ -297,7 +400,7 @@ async function loadIntoStaged(
   });
   // Named like the work directories, so a later run removes the spool of a run that was killed.
   const spool = new BatchSpool(join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`), (paths) =>
-    ctx.engine.run(cleaning.insertStagedSql(readForwardedSql(paths))),
+    ctx.engine.run(cleaning.insertStagedSql(readForwardedSql(paths), cleaning.fileDay(file))),
   );
   await ctx.engine.run(cleaning.CREATE_STAGED_SQL);
   const hash = createHash('sha256');
@@ -324,14 +427,29 @@ async function loadIntoStaged(
       }
     }
     for (const out of normalizer.finish()) await spool.write(out);
-    await spool.end();
     progress(bytesRead, normalizer.rows);
+    await refuseIfChanging(ctx.rawStore, info, bytesRead, ctx.signal);
+    await spool.end();
   } finally {
     source?.close();
     await spool.discard();
     await closeStream(rejects);
   }
   return { normalizer, structural, sha256: hash.digest('hex') };
+}
+
+/**
+ * A file whose size or change token moved while it was read is still being written: it is skipped with
+ * FILE_CHANGING (nothing committed, nothing recorded in the ledger) and taken whole by a later run.
+ */
+async function refuseIfChanging(store: ObjectStore, info: ObjectInfo, bytesRead: number, signal?: AbortSignal): Promise<void> {
+  const now = await store.head(info.key, signal);
+  if (bytesRead === info.size && now && now.size === info.size && now.etag === info.etag) return;
+  throw new InputError(
+    'FILE_CHANGING',
+    `${info.key}: the file changed while it was read (listed ${info.size} bytes, read ${bytesRead}, now ${now ? `${now.size} bytes` : 'gone'}); it is probably still being written. Skipped: a later run takes it`,
+    { context: { file: info.key, listedSize: info.size, readBytes: bytesRead, nowSize: now?.size } },
+  );
 }
 
 function rejectJson(file: string, r: StructuralReject): string {
@@ -361,7 +479,8 @@ async function openDecoded(
     const b = Buffer.concat(head);
     gzip = b[0] === 0x1f && b[1] === 0x8b;
   }
-  const raw = await store.read(info.key, { signal });
+  // Never past the listed size: a file still being appended to is detected afterwards, not half-read.
+  const raw = await store.read(info.key, info.size > 0 ? { start: 0, end: info.size - 1, signal } : { signal });
   const tapped = raw.pipe(
     new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -408,7 +527,7 @@ async function accountAndDedup(ctx: FileContext, file: string, normalizer: LineN
   const parts = log.parts();
   let parquetList: string | undefined;
   if (parts.length > 0) {
-    const values = parts.map((p) => `(${sqlString(p.key)}, ${p.minId}, ${p.maxId})`).join(', ');
+    const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
     const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
     if (keys.length > 0) {
       const paths: string[] = [];
@@ -438,6 +557,21 @@ async function accountAndDedup(ctx: FileContext, file: string, normalizer: LineN
   return account;
 }
 
+/**
+ * A part's id range as two BIGINT SQL values. Ranges are exact decimal strings; lakes written before that hold JS
+ * numbers, exact only up to 2^53, so a range beyond that is unknown (NULL) and the part is always read.
+ */
+function idRangeSql(p: CommitPart): string {
+  const bound = (v: string | number): string | undefined => {
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return `CAST(${sqlString(v)} AS BIGINT)`;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return `CAST(${v} AS BIGINT)`;
+    return undefined;
+  };
+  const lo = bound(p.minId);
+  const hi = bound(p.maxId);
+  return lo && hi ? `${lo}, ${hi}` : 'CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)';
+}
+
 /** Writes the kept rows as zstd Parquet partitioned by day and uploads them; returns the commit's parts. */
 async function writeParts(ctx: FileContext, file: string, seq: number, outDir: string): Promise<CommitPart[]> {
   const { engine } = ctx;
@@ -461,10 +595,10 @@ async function writeParts(ctx: FileContext, file: string, seq: number, outDir: s
     const [stats] = await engine.query<{ rows: bigint; min_id: bigint; max_id: bigint }>(
       `SELECT count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM read_parquet(${sqlString(local)})`,
     );
-    const key = transactionsPartKey(day, seq, file);
+    const key = transactionsPartKey(day, seq, file, ctx.lease.epoch);
     await ctx.lakeStore.writeFile(key, local, { signal: ctx.signal });
     failpoint('prepare.after-part-upload');
-    parts.push({ key, day, rows: Number(stats.rows), minId: Number(stats.min_id), maxId: Number(stats.max_id) });
+    parts.push({ key, day, rows: Number(stats.rows), minId: String(stats.min_id), maxId: String(stats.max_id) });
   }
   return parts;
 }
@@ -485,7 +619,7 @@ async function writeQuarantine(
   const union = structuralCount > 0 ? `${semantic} UNION ALL ${structural}` : semantic;
   const local = join(dir, 'quarantine.jsonl');
   await ctx.engine.run(`COPY (SELECT * FROM (${union}) ORDER BY line) TO ${sqlString(local)} (FORMAT json)`);
-  const key = quarantinePartKey(seq, file);
+  const key = quarantinePartKey(seq, file, ctx.lease.epoch);
   await ctx.lakeStore.writeFile(key, local, { contentType: 'application/x-ndjson', signal: ctx.signal });
   return { key, rows: total };
 }

@@ -64,7 +64,7 @@ export class LocalStore implements ObjectStore {
     const cut = prefix.lastIndexOf('/');
     const dirKey = cut < 0 ? '' : prefix.slice(0, cut);
     const out: ObjectInfo[] = [];
-    await this.walk(dirKey, prefix, out);
+    await this.walk(dirKey, prefix, out, new Set());
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
@@ -191,31 +191,55 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  private async walk(dirKey: string, prefix: string, out: ObjectInfo[]): Promise<void> {
+  /**
+   * Symlinks are followed (a store is often a directory of links into where files really are); `ancestors` holds
+   * the real paths of the directories being walked, so a link back up the tree is not followed again.
+   * A link to nothing is not an object.
+   */
+  private async walk(dirKey: string, prefix: string, out: ObjectInfo[], ancestors: Set<string>): Promise<void> {
     const dir = dirKey ? this.pathOf(dirKey) : this.root;
     let entries: Dirent[];
+    let real: string;
     try {
+      real = await fs.realpath(dir);
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw this.fail(e, dirKey, 'read');
     }
-    for (const entry of entries) {
-      if (entry.name.startsWith(TMP_PREFIX)) {
-        await removeIfOrphaned(path.join(dir, entry.name), entry.name);
-        continue;
-      }
-      const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        // Descend only where keys can still match the prefix.
-        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(key, prefix, out);
-      } else if (entry.isFile() && key.startsWith(prefix)) {
-        try {
-          out.push(info(key, await fs.stat(path.join(dir, entry.name), { bigint: true })));
-        } catch (e) {
-          if (!isMissing(e)) throw this.fail(e, key, 'read'); // deleted while listing: skip
+    if (ancestors.has(real)) return; // a symlink loop
+    ancestors.add(real);
+    try {
+      for (const entry of entries) {
+        if (entry.name.startsWith(TMP_PREFIX)) {
+          await removeIfOrphaned(path.join(dir, entry.name), entry.name);
+          continue;
         }
+        const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          const target = await fs.stat(path.join(dir, entry.name)).catch(() => undefined);
+          isDir = target?.isDirectory() ?? false;
+          isFile = target?.isFile() ?? false;
+        }
+        await this.visit(key, prefix, out, ancestors, isDir, isFile, dir, entry.name);
+      }
+    } finally {
+      ancestors.delete(real);
+    }
+  }
+
+  private async visit(key: string, prefix: string, out: ObjectInfo[], ancestors: Set<string>, isDir: boolean, isFile: boolean, dir: string, name: string): Promise<void> {
+    if (isDir) {
+      // Descend only where keys can still match the prefix.
+      if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(key, prefix, out, ancestors);
+    } else if (isFile && key.startsWith(prefix)) {
+      try {
+        out.push(info(key, await fs.stat(path.join(dir, name), { bigint: true })));
+      } catch (e) {
+        if (!isMissing(e)) throw this.fail(e, key, 'read'); // deleted while listing: skip
       }
     }
   }

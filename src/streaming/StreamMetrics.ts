@@ -33,7 +33,6 @@ export class StreamMetrics {
   readonly stateEntries = new Gauge({ name: 'fraudops_stream_state_entries', help: 'time entries held in feature state', registers: [this.registry] });
   readonly lakeDaysMissing = new Gauge({ name: 'fraudops_stream_lake_days_missing', help: 'days terminal windows need that the lake does not have yet', registers: [this.registry] });
   readonly ready = new Gauge({ name: 'fraudops_stream_ready', help: '1 when connected, assigned and committing', registers: [this.registry] });
-  readonly replicasNeeded = new Gauge({ name: 'fraudops_capacity_replicas_needed', help: 'replicas needed for the input rate (see fraudops capacity)', registers: [this.registry] });
 
   private lastTick = { at: performance.now(), consumed: 0, produced: 0 };
   totals = { consumed: 0, produced: 0, dead: 0 };

@@ -142,7 +142,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; retrying`);
+        o.log(`stream: ${err.message}; rebuilding state in a new session`);
         await sleep(1000, o.signal);
       }
     }
@@ -195,6 +195,7 @@ async function session(
     highWaterMark: Math.max(1024, o.batchSize ?? 5000),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
+  o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
@@ -207,9 +208,12 @@ async function session(
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
-      state.ready = true;
-      metrics.ready.set(1);
-      state.lastError = undefined;
+      // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
+      const connected = stream.isConnected();
+      state.ready = connected;
+      metrics.ready.set(connected ? 1 : 0);
+      if (connected) state.lastError = undefined;
+      else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
         continue;
@@ -246,12 +250,12 @@ async function session(
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
-          headers: {
-            reason: Buffer.from(d.reason),
-            'source-topic': Buffer.from(o.input),
-            'source-partition': Buffer.from(String(d.partition)),
-            'source-offset': Buffer.from(String(d.offset)),
-          },
+          headers: new Map<Buffer, Buffer>([
+            [Buffer.from('reason'), Buffer.from(d.reason)],
+            [Buffer.from('source-topic'), Buffer.from(o.input)],
+            [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
+            [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
+          ]),
         })),
       ];
       const last = new Map<number, Msg>();
@@ -266,6 +270,7 @@ async function session(
           await txn.commit();
         } catch (e) {
           metrics.aborted.inc();
+          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
           await txn.abort().catch(() => undefined);
           throw e;
         }
@@ -293,6 +298,7 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : 'input ended'})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);

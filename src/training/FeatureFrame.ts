@@ -21,7 +21,7 @@ export interface FeatureFrame {
   label: Uint8Array;
   day: Int32Array;
   customerId: Float64Array;
-  transactionId: Float64Array;
+  transactionId: BigInt64Array;
 }
 
 export async function loadFeatureFrame(
@@ -47,11 +47,11 @@ export async function loadFeatureFrame(
     label: new Uint8Array(rows),
     day: new Int32Array(rows),
     customerId: new Float64Array(rows),
-    transactionId: new Float64Array(rows),
+    transactionId: new BigInt64Array(rows),
   };
   for (let i = 0; i < rows; i++) {
     frame.day[i] = Number(cols.day_index[i]);
-    frame.transactionId[i] = Number(cols.transaction_id[i]);
+    frame.transactionId[i] = BigInt(cols.transaction_id[i] as bigint | number);
     frame.customerId[i] = Number(cols.customer_id[i]);
     frame.label[i] = Number(cols.tx_fraud[i]);
   }
@@ -69,7 +69,7 @@ export interface LabeledSet {
   /** Day index within the set's own window (0 = its first day). */
   day: Int32Array;
   customerId: Float64Array;
-  transactionId: Float64Array;
+  transactionId: BigInt64Array;
   frauds: number;
 }
 
@@ -108,7 +108,7 @@ function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet 
   const y = new Uint8Array(idx.length);
   const day = new Int32Array(idx.length);
   const customerId = new Float64Array(idx.length);
-  const transactionId = new Float64Array(idx.length);
+  const transactionId = new BigInt64Array(idx.length);
   let frauds = 0;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];

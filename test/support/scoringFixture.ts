@@ -80,3 +80,27 @@ export async function setAlias(f: ScoringFixture, alias: string, version: string
     await tracker.close();
   }
 }
+
+/** Batch features and champion scores of [from, to] of the lake, by transaction id. */
+export async function batchScores(f: ScoringFixture, from: string, to: string, ref = 'models:/fraudops-fraud@champion'): Promise<Map<string, { features: number[]; score: number }>> {
+  const { resolveModel } = await import('../../src/promotion/modelRef.js');
+  const store = await openStore(f.lake);
+  const engine = await DuckDbEngine.create();
+  const tracker = await openRunView(f.tracking);
+  try {
+    const info = await createFeatureTable(engine, { lake: store, from, to, cacheDir: join(f.dir, 'cache') });
+    const names = featureNames();
+    const cols = await engine.queryColumns(`SELECT transaction_id, ${names.join(', ')} FROM features`);
+    const data = new Float64Array(info.rows * names.length);
+    for (let i = 0; i < info.rows; i++) for (let j = 0; j < names.length; j++) data[i * names.length + j] = cols[names[j]][i] as number;
+    const { model } = await resolveModel(tracker.tracking, ref, DEFAULT_REGISTERED_MODEL);
+    const scores = model.predictProba({ rows: info.rows, cols: names.length, data, names });
+    const out = new Map<string, { features: number[]; score: number }>();
+    for (let i = 0; i < info.rows; i++) out.set(String(cols.transaction_id[i]), { features: Array.from(data.subarray(i * names.length, (i + 1) * names.length)), score: scores[i] });
+    return out;
+  } finally {
+    await tracker.close();
+    await engine.close();
+    await store.close();
+  }
+}

@@ -4,7 +4,7 @@
  * model and validate it (the first model becomes the champion), then train a logistic-regression challenger and
  * validate it against the champion (refused unless significantly better), printing the evidence.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { generate } from '../../generator/generate.js';
@@ -70,6 +70,11 @@ export const demoCommand: Command = {
     const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 });
     const challenger = await train({ ...common, model: 'logreg', folds: 1 });
     const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 });
+    // Scoring without a broker: the last day file through the stream scorer's path (in-process source and sink).
+    const { scoreFile } = await import('../../scoring/scoreFile.js');
+    const lastDay = readdirSync(raw).filter((n) => /^\d{4}-\d{2}-\d{2}\.txt$/.test(n)).sort().pop()!;
+    io.progress(`demo: scoring ${lastDay} with the champion…`);
+    const scored = await scoreFile({ raw: join(raw, lastDay), out: join(dir, 'predictions.jsonl'), lake, tracking, cacheDir: join(dir, 'cache'), signal: io.signal });
     const result = {
       dir,
       generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },
@@ -81,6 +86,7 @@ export const demoCommand: Command = {
         { train: champion, validate: first },
         { train: challenger, validate: second },
       ],
+      scored,
     };
     if (io.json) {
       io.out(JSON.stringify(result, null, 2));
@@ -102,6 +108,11 @@ export const demoCommand: Command = {
         io.out(`validate: ${v.promoted ? 'PROMOTED' : 'REFUSED'} [${v.decision.code}]${evidence}`);
         io.out(`  ${v.decision.reason}`);
       }
+      io.out('');
+      io.out(
+        `scored ${lastDay} without a broker (the stream scorer's path): ${scored.scored.toLocaleString('en-US')} transactions by version ${scored.modelVersion}, ` +
+          `${scored.alerts} alerts, ${scored.dead} dead letters, ${Math.round(scored.transactionsPerSecond).toLocaleString('en-US')} tx/s → ${scored.out}`,
+      );
       io.out(`\ntracking: ${tracking}  (see \`fraudops champion --tracking ${tracking}\`)`);
     }
     return report.ok && differences.length === 0 ? 0 : 1;

@@ -12,6 +12,7 @@ import { packageCommand } from './package.js';
 import { pipelineRunCommand } from './pipeline.js';
 import { pipelineTaskCommand } from './pipelineTask.js';
 import { prepareCommand } from './prepare.js';
+import { capacityCommand } from './capacity.js';
 import { replayCommand } from './replay.js';
 import { runsCancelCommand, runsListCommand, runsLogsCommand, runsRetryCommand, runsShowCommand } from './runs.js';
 import { schedulerStartCommand } from './scheduler.js';
@@ -20,6 +21,6 @@ import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsListCommand, modelsShowCommand, promoteCommand, rollbackCommand, scoreCommand, replayCommand, streamCommand, packageCommand,
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsListCommand, modelsShowCommand, promoteCommand, rollbackCommand, scoreCommand, replayCommand, streamCommand, capacityCommand, packageCommand,
   pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand,
   pipelineTaskCommand, exportAirflowCommand, trackingMigrateCommand, migrateLakeCommand];

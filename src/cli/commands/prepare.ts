@@ -6,7 +6,7 @@ export const prepareCommand: Command = {
   summary: 'clean new raw transaction files into the Parquet lake, with an exact account of every row',
   usage: 'fraudops prepare --raw <dir|s3://bucket/prefix> --lake <dir|s3://bucket/prefix> [--engine duckdb] [--json]',
   description: [
-    'Processes only raw files (*.txt, *.txt.gz, *.csv) not yet in the lake; a file that changed after it was',
+    'Processes only raw files (*.txt, *.txt.gz, *.csv) not yet in the lake (--raw may also name one file); a file that changed after it was',
     'processed is reported and left alone. Every input row ends up kept (maybe fixed), a duplicate, or',
     'quarantined with a reason (lake: quarantine/*.jsonl). Exit code 1 when a file could not be read or changed.',
     'S3 settings come from AWS_* variables (AWS_ENDPOINT_URL, AWS_REGION, AWS_PROFILE, ...).',
@@ -23,6 +23,13 @@ export const prepareCommand: Command = {
     'memory-limit': { type: 'string', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
     threads: { type: 'number', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads' },
     'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
+    'max-reject-ratio': {
+      type: 'number',
+      description: 'largest share (0..1) of a file\'s rows that may be quarantined; above it the file is an error and nothing of it is committed',
+      default: 0.5,
+      env: 'FRAUDOPS_MAX_REJECT_RATIO',
+      configKey: 'prepare.maxRejectRatio',
+    },
   },
   async run(flags, io) {
     // Stage modules load on use, so `--help` and light commands never pay for the engine's native library.
@@ -35,6 +42,7 @@ export const prepareCommand: Command = {
       memoryLimit: String(flags['memory-limit']),
       threads: typeof flags.threads === 'number' ? flags.threads : undefined,
       workDir: typeof flags['work-dir'] === 'string' ? flags['work-dir'] : undefined,
+      maxRejectRatio: typeof flags['max-reject-ratio'] === 'number' ? flags['max-reject-ratio'] : undefined,
       signal: io.signal,
       onProgress: (p) =>
         io.progress(
