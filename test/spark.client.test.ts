@@ -15,9 +15,11 @@ import { createTestBucket, deleteTestBucket } from './support/s3.js';
 
 /**
  * A query that would keep local[2] busy for hours, in many short tasks: an interrupt stops it between tasks
- * (a task in one tight loop is not interruptible), so every test that starts it can stop it.
+ * (a task in one tight loop is not interruptible), so every test that starts it can stop it. It has no shuffle on
+ * purpose: Spark 4.0 can miss the interrupt of an adaptive (shuffle) plan whose first stage is still being
+ * submitted, and the orphaned job would then slow every later test (docs/spark.md, "Not supported").
  */
-const ENDLESS_SQL = 'SELECT sum(id % 7) AS s FROM range(0, 100000000000, 1, 200000)';
+const ENDLESS_SQL = 'SELECT id FROM range(0, 100000000000, 1, 200000) WHERE id % 1000000007 = -1';
 /** A result of several Arrow batches (~12 MB): the relay cuts the connection in the middle of it. */
 const WIDE_ROWS = 60_000;
 const WIDE_SQL = `SELECT id, repeat('x', 200) AS pad FROM range(0, ${WIDE_ROWS}, 1, 4)`;
