@@ -12,7 +12,8 @@
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { Consumer, FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import { FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import { CommittedReadConsumer } from './committedConsumer.js';
 import type { FraudopsError } from '../errors.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
 import { LakeHistory } from '../scoring/LakeHistory.js';
@@ -72,7 +73,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
   const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
-  let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let trackRun: string | undefined;
   const timers: NodeJS.Timeout[] = [];
@@ -96,7 +97,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
     const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
     const inputPartitions = counts.get(o.input)!;
     const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
-    consumer = new Consumer({
+    consumer = new CommittedReadConsumer({
       ...(base as object),
       groupId: o.group,
       autocommit: false,
@@ -178,7 +179,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
 /** One group session: consume from the beginning of the assigned partitions until a rebalance, failure or stop. */
 async function session(
   o: StreamOptions,
-  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>,
   producer: Producer<Buffer, Buffer, Buffer, Buffer>,
   scorer: Scorer,
   models: ModelSource,

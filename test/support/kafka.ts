@@ -5,7 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Consumer, FetchIsolationLevels, type Message } from '@platformatic/kafka';
+import { FetchIsolationLevels, type Message } from '@platformatic/kafka';
+import { CommittedReadConsumer } from '../../src/streaming/committedConsumer.js';
 
 export const BROKERS = process.env.FRAUDOPS_TEST_KAFKA_BROKERS ?? '127.0.0.1:9092';
 export const SASL_BROKERS = process.env.FRAUDOPS_TEST_KAFKA_SASL_BROKERS ?? '127.0.0.1:9094';
@@ -17,7 +18,7 @@ export function uniqueName(prefix: string): string {
 
 /** Every committed message of a topic, read until `count` have arrived or nothing new came for `idleMs`. */
 export async function readCommitted(topic: string, o: { count?: number; idleMs?: number; timeoutMs?: number } = {}): Promise<Message<Buffer, Buffer, Buffer, Buffer>[]> {
-  const consumer = new Consumer({ clientId: 'test-reader', groupId: uniqueName('reader'), bootstrapBrokers: [BROKERS], retryDelay: 100 } as never) as Consumer<Buffer, Buffer, Buffer, Buffer>;
+  const consumer = new CommittedReadConsumer({ clientId: 'test-reader', groupId: uniqueName('reader'), bootstrapBrokers: [BROKERS], retryDelay: 100 } as never) as CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>;
   const out: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 } as never);
