@@ -58,7 +58,7 @@ beforeAll(async () => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fraudops-production-install', private: true }));
   // As the image installs: production dependencies only; onnxruntime-node's optional GPU download skipped as
-  // the project's .npmrc does.
+  // the allowScripts entry of the project's package.json does (it does not reach a dependent's install).
   await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
     cwd: app,
     env: { ...process.env, npm_config_onnxruntime_node_install: 'skip' },

@@ -20,7 +20,7 @@ describe('score > file (in-process source and sink)', () => {
     copyFileSync(join(f.raw, `${day}.txt`), rawFile);
     appendFileSync(rawFile, 'complete garbage\n1,2,3\n\n77,2019-09-08 24:10:00,1,1,1.00,1,1,0,0\n');
     const out = join(f.dir, 'pred.jsonl');
-    const r = await scoreFile({ raw: rawFile, out, lake: f.lake, tracking: f.tracking, withFeatures: true, cacheDir: join(f.dir, 'cache') });
+    const r = await scoreFile({ raw: rawFile, out, lake: f.lake, tracking: f.tracking, withFeatures: true, workDir: join(f.dir, 'work') });
     const batch = await batchScores(f, day, day);
     expect(r.scored).toBe(batch.size);
     expect(r.deadByReason).toEqual({ column_count: 2, blank_line: 1, bad_datetime: 1 });

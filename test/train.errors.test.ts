@@ -14,7 +14,7 @@ import type { Run } from '../src/tracking/RunTracker.js';
 import { FAILURE_TAG } from '../src/tracking/withRun.js';
 import { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, train, type TrainOptions } from '../src/training/train.js';
 import { tinyLake } from './support/handbookLake.js';
-import { addDays } from '../src/features/buildFeatures.js';
+import { addDays } from '../src/util/dates.js';
 import { CommitLog } from '../src/lake/CommitLog.js';
 import { openStore } from '../src/storage/openStore.js';
 

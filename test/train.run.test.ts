@@ -16,8 +16,8 @@ import { CommitLog } from '../src/lake/CommitLog.js';
 import { windowDataset } from '../src/lake/windowDataset.js';
 import { openRunView, type RunView } from './support/runView.js';
 import type { Run } from '../src/tracking/RunTracker.js';
-import { evaluate } from '../src/training/evaluate.js';
-import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/training/FeatureFrame.js';
+import { evaluate } from '../src/datasets/evaluate.js';
+import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/datasets/FeatureFrame.js';
 import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, train, type TrainOptions, type TrainResult } from '../src/training/train.js';
 import { SMALL_TRAIN_START, smallLake } from './support/handbookLake.js';
 
@@ -51,7 +51,7 @@ async function testWindow(): Promise<LabeledSet> {
   const store = await openStore(lake);
   const engine = await DuckDbEngine.create({ tempDir: join(dir, 'spill') });
   try {
-    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1], { cacheDir: join(dir, 'cache') });
+    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1]);
     return splitFrame(frame, { trainStart: first.windows.train[0], trainDays: 7, delayDays: 7, testDays: 7 }).test;
   } finally {
     await engine.close();

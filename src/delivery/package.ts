@@ -54,7 +54,7 @@ export const IMAGE_MODEL_DIR = '/opt/fraudops/model';
 export const LABEL_PREFIX = 'io.fraudops.model';
 
 /** The project files the Dockerfile's build stages copy. */
-const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'src'];
+const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'];
 
 export async function packageImage(options: PackageOptions): Promise<PackageResult> {
   const source = resolve(options.source ?? defaultSource());
@@ -62,7 +62,7 @@ export async function packageImage(options: PackageOptions): Promise<PackageResu
   const out = resolve(options.out);
   checkOut(out);
   const registeredModel = options.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracking(options.tracking);
+  const tracker = await openTracking(options.tracking, { mustExist: true });
   try {
     const version = await findVersion(tracker, registeredModel, options.model);
     if (!version.runId) {

@@ -7,7 +7,7 @@
 import { LakeError, isFraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { COMMITS_PREFIX, commitKey } from './layout.js';
-import type { FileAccount } from '../prepare/report.js';
+import type { FileAccount } from '../quality.js';
 
 export const COMMIT_FORMAT = 1;
 

@@ -17,8 +17,9 @@ import { createGunzip } from 'node:zlib';
 import { once } from 'node:events';
 import { ConfigError, FraudopsError, InputError, LakeError, StorageError } from '../errors.js';
 import { RAW_COLUMNS, FIX_RULES, FLAGS, QUARANTINE_REASONS, type QuarantineReason } from '../quality.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js';
+import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
+import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 import { syncDeltaLog } from '../lake/delta/deltaLog.js';
@@ -28,6 +29,7 @@ import { WriterLease } from '../lake/WriterLease.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool, spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
+import { processIsGone } from '../util/processes.js';
 import * as cleaning from './cleaningSql.js';
 import {
   addAccount,
@@ -45,14 +47,15 @@ export const RAW_FILE_PATTERN = /(^|\/)[^_./][^/]*\.(txt|csv)(\.gz)?$/i;
 export interface PrepareOptions {
   raw: string;
   lake: string;
-  engine?: 'duckdb';
-  /** Scratch directory for staging Parquet and the engine's spill files. Default: the OS temp dir. */
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  /** Opens the SQL engine (a StageContext's factory); default: `openEngine(engine)`. */
+  engines?: EngineFactory;
+  /** Scratch directory for the spool and the engine's own scratch (spill, cache). Default: the OS temp dir. */
   workDir?: string;
   /** Engine memory cap, e.g. '2GB'. */
   memoryLimit?: string;
   threads?: number;
-  /** Where remote lake parts are cached for deduplication reads. Default: <workDir>/cache. */
-  cacheDir?: string;
   /** Opened stores (tests and the scheduler reuse connections); otherwise opened from the URIs. */
   rawStore?: ObjectStore;
   lakeStore?: ObjectStore;
@@ -76,7 +79,8 @@ export interface PrepareProgress {
   rows: number;
 }
 
-export async function prepare(options: PrepareOptions): Promise<QualityReport> {
+export async function prepare(options: PrepareOptions, ctx?: StageContext): Promise<QualityReport> {
+  options = withContext(options, ctx);
   const started = Date.now();
   const signal = options.signal;
   const maxRejectRatio = options.maxRejectRatio ?? DEFAULT_MAX_REJECT_RATIO;
@@ -137,9 +141,9 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       else report.changed.push(changedEntry(info, done));
     }
     if (todo.length > 0) {
-      engine = await DuckDbEngine.create({
+      engine = await (options.engines ?? engineFactory(options.engine))({
+        workDir: join(work, 'engine'),
         memoryLimit: options.memoryLimit ?? '1GB',
-        tempDir: join(work, 'spill'),
         threads: options.threads,
       });
     }
@@ -151,7 +155,6 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
       lease,
       maxRejectRatio,
       work,
-      cacheDir: options.cacheDir ?? join(work, 'cache'),
       signal,
     };
     for (let i = 0; i < todo.length; i++) {
@@ -250,13 +253,7 @@ function removeDeadWorkDirs(root: string): void {
     return;
   }
   for (const e of entries) {
-    const pid = Number(e.slice(WORK_DIR_PREFIX.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(root, e), { recursive: true, force: true });
-    }
+    if (processIsGone(Number(e.slice(WORK_DIR_PREFIX.length).split('-')[0]))) rmSync(join(root, e), { recursive: true, force: true });
   }
 }
 
@@ -310,7 +307,6 @@ interface FileContext {
   lease: WriterLease;
   maxRejectRatio: number;
   work: string;
-  cacheDir: string;
   signal?: AbortSignal;
 }
 
@@ -336,10 +332,9 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
         context: { file: info.key },
       });
     }
-    const outDir = join(dir, 'out');
-    const parts = await writeParts(ctx, info.key, seq, outDir);
+    const parts = await writeParts(ctx, info.key, seq);
     failpoint('prepare.after-parts');
-    const quarantine = await writeQuarantine(ctx, info.key, seq, dir, rejectsPath, load.structural.count, account.quarantinedTotal);
+    const quarantine = await writeQuarantine(ctx, info.key, seq, rejectsPath, load.structural.count, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
       seq,
@@ -400,7 +395,7 @@ async function loadIntoStaged(
   });
   // Named like the work directories, so a later run removes the spool of a run that was killed.
   const spool = new BatchSpool(join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`), (paths) =>
-    ctx.engine.run(cleaning.insertStagedSql(readForwardedSql(paths), cleaning.fileDay(file))),
+    ctx.engine.stageRows({ columns: cleaning.FORWARDED_COLUMNS, files: paths }, (source) => cleaning.insertStagedSql(ctx.engine.dialect, source, cleaning.fileDay(file))),
   );
   await ctx.engine.run(cleaning.CREATE_STAGED_SQL);
   const hash = createHash('sha256');
@@ -455,11 +450,6 @@ async function refuseIfChanging(store: ObjectStore, info: ObjectInfo, bytesRead:
 function rejectJson(file: string, r: StructuralReject): string {
   const text = r.reason === 'not_text' ? null : r.raw.toString('utf8');
   return JSON.stringify({ file, line: r.line, reason: r.reason, raw: text, raw_base64: text === null ? r.raw.toString('base64') : null });
-}
-
-function readForwardedSql(paths: string[]): string {
-  const columns = [`'line': 'BIGINT'`, `'digit_mask': 'INTEGER'`, ...RAW_COLUMNS.map((c) => `'${cleaning.rawCol(c)}': 'VARCHAR'`)].join(', ');
-  return `SELECT * FROM read_csv(${sqlStringList(paths)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n')`;
 }
 
 /**
@@ -525,19 +515,15 @@ async function closeStream(s: WriteStream): Promise<void> {
 async function accountAndDedup(ctx: FileContext, file: string, normalizer: LineNormalizer, structural: StructuralCounts): Promise<FileAccount> {
   const { engine, log } = ctx;
   const parts = log.parts();
-  let parquetList: string | undefined;
+  let lakeParts: string | undefined;
   if (parts.length > 0) {
     const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
     const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
-    if (keys.length > 0) {
-      const paths: string[] = [];
-      for (const key of keys) paths.push(await ctx.lakeStore.localPath(key, ctx.cacheDir, ctx.signal));
-      parquetList = sqlStringList(paths);
-    }
+    if (keys.length > 0) lakeParts = await engine.readParquet(ctx.lakeStore, keys, ctx.signal);
   }
-  await engine.run(cleaning.lakeIdsSql(parquetList));
-  await engine.run(cleaning.DUPLICATES_SQL);
-  const [c] = await engine.query<Record<string, bigint>>(cleaning.ACCOUNT_SQL);
+  await engine.run(cleaning.lakeIdsSql(lakeParts));
+  await engine.run(cleaning.duplicatesSql(engine.dialect));
+  const [c] = await engine.query<Record<string, bigint>>(cleaning.accountSql(engine.dialect));
   const reasons = await engine.query<{ reason: QuarantineReason; n: bigint }>(cleaning.REASONS_SQL);
   const account = emptyAccount();
   account.rowsIn = normalizer.rows;
@@ -572,35 +558,26 @@ function idRangeSql(p: CommitPart): string {
   return lo && hi ? `${lo}, ${hi}` : 'CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)';
 }
 
-/** Writes the kept rows as zstd Parquet partitioned by day and uploads them; returns the commit's parts. */
-async function writeParts(ctx: FileContext, file: string, seq: number, outDir: string): Promise<CommitPart[]> {
+/** Writes the kept rows as zstd Parquet partitioned by day into the lake; returns the commit's parts. */
+async function writeParts(ctx: FileContext, file: string, seq: number): Promise<CommitPart[]> {
   const { engine } = ctx;
-  await engine.run(
-    `COPY (${cleaning.keptSelectSql(file)}) TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)`,
-  );
-  const parts: CommitPart[] = [];
-  let dayDirs: string[] = [];
-  try {
-    dayDirs = readdirSync(outDir).filter((d) => d.startsWith('day=')).sort();
-  } catch {
-    return parts; // nothing kept
-  }
-  for (const dayDir of dayDirs) {
-    const day = dayDir.slice('day='.length);
-    const files = readdirSync(join(outDir, dayDir)).filter((f) => f.endsWith('.parquet')).sort();
-    if (files.length !== 1) {
-      throw new LakeError('ENGINE_OUTPUT', `${file}: expected one Parquet file for day ${day}, engine wrote ${files.length}`, { context: { file } });
-    }
-    const local = join(outDir, dayDir, files[0]);
-    const [stats] = await engine.query<{ rows: bigint; min_id: bigint; max_id: bigint }>(
-      `SELECT count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM read_parquet(${sqlString(local)})`,
-    );
-    const key = transactionsPartKey(day, seq, file, ctx.lease.epoch);
-    await ctx.lakeStore.writeFile(key, local, { signal: ctx.signal });
-    failpoint('prepare.after-part-upload');
-    parts.push({ key, day, rows: Number(stats.rows), minId: String(stats.min_id), maxId: String(stats.max_id) });
-  }
-  return parts;
+  const stats = await engine.query<{ day: string; rows: bigint; min_id: bigint; max_id: bigint }>(cleaning.partStatsSql(engine.dialect, file));
+  const written = await engine.writePartitionedParquet(cleaning.keptSelectSql(engine.dialect, file), {
+    store: ctx.lakeStore,
+    partitionBy: 'day',
+    keyFor: (day, index) => {
+      if (index > 0) throw new LakeError('ENGINE_OUTPUT', `${file}: expected one Parquet file for day ${day}, the engine wrote more`, { context: { file } });
+      return transactionsPartKey(day, seq, file, ctx.lease.epoch);
+    },
+    onObject: () => failpoint('prepare.after-part-upload'),
+    signal: ctx.signal,
+  });
+  const byDay = new Map(stats.map((s) => [String(s.day), s]));
+  return written.map(({ key, partition }) => {
+    const s = byDay.get(partition!);
+    if (!s) throw new LakeError('ENGINE_OUTPUT', `${file}: the engine wrote day ${partition} that holds no kept rows`, { context: { file } });
+    return { key, day: partition!, rows: Number(s.rows), minId: String(s.min_id), maxId: String(s.max_id) };
+  });
 }
 
 /** Writes all rejected lines of the file, in line order, as one JSON-lines object in the lake. */
@@ -608,18 +585,21 @@ async function writeQuarantine(
   ctx: FileContext,
   file: string,
   seq: number,
-  dir: string,
   structuralPath: string,
   structuralCount: number,
   total: number,
 ): Promise<{ key: string; rows: number } | undefined> {
   if (total === 0) return undefined;
   const semantic = `SELECT ${sqlString(file)} AS file, line, reason, raw_line AS raw, CAST(NULL AS VARCHAR) AS raw_base64 FROM staged WHERE reason IS NOT NULL`;
-  const structural = `SELECT file, line, reason, raw, raw_base64 FROM read_json(${sqlString(structuralPath)}, format = 'newline_delimited', columns = {'file': 'VARCHAR', 'line': 'BIGINT', 'reason': 'VARCHAR', 'raw': 'VARCHAR', 'raw_base64': 'VARCHAR'})`;
-  const union = structuralCount > 0 ? `${semantic} UNION ALL ${structural}` : semantic;
-  const local = join(dir, 'quarantine.jsonl');
-  await ctx.engine.run(`COPY (SELECT * FROM (${union}) ORDER BY line) TO ${sqlString(local)} (FORMAT json)`);
+  let union = semantic;
+  if (structuralCount > 0) {
+    // The structural rejects were written by this process; the engine reads them like any stored object.
+    const scratch = await openStore(dirname(structuralPath));
+    const columns = { file: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR', raw_base64: 'VARCHAR' };
+    const structural = await ctx.engine.readJsonLines(scratch, [basename(structuralPath)], columns, ctx.signal);
+    union = `${semantic} UNION ALL SELECT file, line, reason, raw, raw_base64 FROM ${structural}`;
+  }
   const key = quarantinePartKey(seq, file, ctx.lease.epoch);
-  await ctx.lakeStore.writeFile(key, local, { contentType: 'application/x-ndjson', signal: ctx.signal });
+  await ctx.engine.writeJsonLines(`SELECT * FROM (${union}) ORDER BY line`, key, { store: ctx.lakeStore, contentType: 'application/x-ndjson', signal: ctx.signal });
   return { key, rows: total };
 }

@@ -22,7 +22,7 @@ async function byAlias(registry: ModelRegistry, name: string, alias: string): Pr
 
 export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracking = await openTracking(o.tracking);
+  const tracking = await openTracking(o.tracking, { mustExist: true });
   try {
     const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
     const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);

@@ -9,16 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, isFraudopsError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { addDays } from '../features/buildFeatures.js';
+import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
+import type { EngineFactory } from '../engine/SqlEngine.js';
+import { addDays } from '../util/dates.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { openStore } from '../storage/openStore.js';
 import { openTracking } from '../tracking/openTracking.js';
 import { logRunArtifact } from '../tracking/runArtifacts.js';
 import type { Tracking } from '../tracking/Tracking.js';
-import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../training/FeatureFrame.js';
+import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { ARTIFACTS, DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
-import type { MetricName } from '../training/evaluate.js';
+import type { MetricName } from '../datasets/evaluate.js';
 import {
   aucMetric,
   averagePrecisionMetric,
@@ -27,12 +29,11 @@ import {
   decide,
   delongTest,
   pairedBootstrap,
-  renderValidationHtml,
-  renderValidationPng,
   type Decision,
   type ResampledMetric,
   type ValidationTest,
-} from '../validation/index.js';
+} from '../statistics/index.js';
+import { renderValidationHtml, renderValidationPng } from '../validationReport/report.js';
 import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
 
 export { CHAMPION, PREVIOUS_CHAMPION };
@@ -62,6 +63,11 @@ export interface ValidateOptions {
   /** Decide and record evidence, but move no alias. */
   dryRun?: boolean;
   workDir?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
+  /** Engine memory cap (default 4GB). */
+  memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -94,7 +100,8 @@ export interface ValidateResult {
 
 const METRIC_LABELS: Record<MetricName, string> = { auc: 'ROC AUC', ap: 'average precision', cp100: 'card precision@100' };
 
-export async function validate(o: ValidateOptions): Promise<ValidateResult> {
+export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<ValidateResult> {
+  o = withContext(o, ctx);
   const metricName = o.metric ?? 'ap';
   const test = o.test ?? 'paired-bootstrap';
   const B = o.bootstrap ?? 1000;
@@ -111,7 +118,10 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
   const tracking = await openTracking(o.tracking);
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     progress(`loading candidate ${o.candidate}`);
     const candidate = await resolveModel(tracking, o.candidate, registeredModel);
@@ -129,7 +139,6 @@ export async function validate(o: ValidateOptions): Promise<ValidateResult> {
     progress(`scoring on ${days.test.join('..')}`);
     const frame = await loadFeatureFrame(engine, lake, windows.trainStart, days.test[1], {
       spec: candidate.artifact.featureSpec,
-      cacheDir: join(work, 'cache'),
       signal: o.signal,
     });
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });

@@ -4,8 +4,11 @@
  * The demo uses this to show scoring without a broker.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { withContext, type ContextualOptions, type StageContext } from '../stage/StageContext.js';
 import { openTracking } from '../tracking/openTracking.js';
 import { LakeHistory } from './LakeHistory.js';
 import { ModelSource } from './ModelSource.js';
@@ -13,7 +16,7 @@ import { readRawLines } from './rawLines.js';
 import { Scorer } from './Scorer.js';
 import { StreamFeatures } from './StreamFeatures.js';
 
-export interface ScoreFileOptions {
+export interface ScoreFileOptions extends ContextualOptions {
   raw: string;
   out: string;
   /** Dead letters (JSON lines); default `<out>.dead.jsonl`. */
@@ -26,8 +29,6 @@ export interface ScoreFileOptions {
   model?: string;
   batchSize?: number;
   withFeatures?: boolean;
-  cacheDir: string;
-  signal?: AbortSignal;
   onProgress?: (scored: number) => void;
 }
 
@@ -47,10 +48,17 @@ export interface ScoreFileResult {
   lake?: string;
 }
 
-export async function scoreFile(o: ScoreFileOptions): Promise<ScoreFileResult> {
+export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): Promise<ScoreFileResult> {
+  const o = withContext(options, ctx);
   const started = performance.now();
-  const tracking = await openTracking(o.tracking);
-  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const tracking = await openTracking(o.tracking, { mustExist: true });
+  let history: LakeHistory | undefined;
+  try {
+    history = o.lake ? await LakeHistory.open(o.lake, join(o.workDir ?? tmpdir(), 'fraudops-score'), ctx) : undefined;
+  } catch (e) {
+    await tracking.close();
+    throw e;
+  }
   const deadPath = o.deadLetters ?? `${o.out}.dead.jsonl`;
   const out = createWriteStream(o.out);
   const dead = createWriteStream(deadPath);

@@ -3,7 +3,6 @@
  * target directory and are renamed into place, so readers never see a half-written object, and `ifNoneMatch`
  * writes publish with link(), which fails if the name exists, so of two concurrent committers exactly one wins.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsc, createReadStream, createWriteStream, type BigIntStats, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -13,22 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { StorageError } from '../errors.js';
 import { checkKey, checkPrefix, compareKeys } from './keys.js';
 import type { ObjectInfo, ObjectStore, ReadOptions, WriteOptions } from './ObjectStore.js';
-
-/** Temporary files start with this; list() hides them. */
-const TMP_PREFIX = '.fraudops-tmp-';
-
-/** Deletes a temporary file whose writing process no longer exists (killed mid-write); leaves live ones alone. */
-async function removeIfOrphaned(file: string, name: string): Promise<void> {
-  const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-    return;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return;
-  }
-  await fs.rm(file, { force: true }).catch(() => undefined);
-}
+import { isOrphanedTemp, publishFile, TMP_PREFIX } from './atomicFile.js';
 
 type Access = 'read' | 'write';
 
@@ -94,12 +78,12 @@ export class LocalStore implements ObjectStore {
   }
 
   async write(key: string, body: Readable | Buffer | string, options: WriteOptions = {}): Promise<ObjectInfo> {
-    // flush: fsync before close, so a published name never points at data still only in the page cache.
+    // publishFile fsyncs before publishing, so a published name never points at data still only in the page cache.
     return this.publish(key, options, async (tmp) => {
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        await fs.writeFile(tmp, body, { flag: 'wx', flush: true, signal: options.signal });
+        await fs.writeFile(tmp, body, { flag: 'wx', signal: options.signal });
       } else {
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx', flush: true }), { signal: options.signal });
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
       }
     });
   }
@@ -117,12 +101,6 @@ export class LocalStore implements ObjectStore {
     return this.publish(key, options, async (tmp) => {
       options.signal?.throwIfAborted();
       await fs.copyFile(localPath, tmp, fsc.COPYFILE_EXCL);
-      const handle = await fs.open(tmp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
     });
   }
 
@@ -150,44 +128,18 @@ export class LocalStore implements ObjectStore {
   }
 
   /**
-   * Writes via `fill(tmp)` into a temporary file next to the target, then publishes it: rename() (atomic
-   * replace) normally, link() (atomic create-if-absent) for `ifNoneMatch`.
+   * Writes via `fill(tmp)` into a temporary file next to the target, then publishes it (atomicFile.ts): rename()
+   * (atomic replace) normally, link() (atomic create-if-absent) for `ifNoneMatch`.
    */
   private async publish(key: string, options: WriteOptions, fill: (tmp: string) => Promise<void>): Promise<ObjectInfo> {
     checkKey(this.uri, key);
     const target = this.pathOf(key);
-    const dir = path.dirname(target);
-    // The writer's pid in the name lets a later listing remove what a killed writer left behind.
-    const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
     try {
       if (options.ifNoneMatch && (await this.head(key))) throw this.exists(key);
-      await fs.mkdir(dir, { recursive: true });
-      await fill(tmp);
-      if (options.ifNoneMatch) await this.linkExclusive(tmp, target, key);
-      else await fs.rename(tmp, target);
+      if (!(await publishFile(target, fill, { exclusive: options.ifNoneMatch }))) throw this.exists(key);
       return info(key, await fs.stat(target, { bigint: true }));
     } catch (e) {
       throw e instanceof StorageError ? e : this.fail(e, key, 'write');
-    } finally {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
-    }
-  }
-
-  private async linkExclusive(tmp: string, target: string, key: string): Promise<void> {
-    try {
-      await fs.link(tmp, target);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw this.exists(key);
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
-      // Filesystems without hard links: an exclusive copy still lets only one writer win, but a reader may
-      // briefly see the new file before it is complete.
-      try {
-        await fs.copyFile(tmp, target, fsc.COPYFILE_EXCL);
-      } catch (e2) {
-        if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') throw this.exists(key);
-        throw e2;
-      }
     }
   }
 
@@ -213,7 +165,7 @@ export class LocalStore implements ObjectStore {
     try {
       for (const entry of entries) {
         if (entry.name.startsWith(TMP_PREFIX)) {
-          await removeIfOrphaned(path.join(dir, entry.name), entry.name);
+          if (isOrphanedTemp(entry.name)) await fs.rm(path.join(dir, entry.name), { force: true }).catch(() => undefined);
           continue;
         }
         const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;

@@ -11,6 +11,8 @@
  * of the partitions it then owns, so state follows partitions and nothing is lost or counted twice.
  */
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
 import { CommittedReadConsumer } from './committedConsumer.js';
@@ -22,6 +24,7 @@ import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
 import { openTracking } from '../tracking/openTracking.js';
+import type { StageContext } from '../stage/StageContext.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -47,9 +50,12 @@ export interface StreamOptions {
   withFeatures?: boolean;
   /** false: no Kafka transactions (at-least-once), for the benchmark's comparison only. */
   exactlyOnce?: boolean;
-  cacheDir: string;
-  signal: AbortSignal;
-  log: (message: string) => void;
+  /** Default: the context's signal. */
+  signal?: AbortSignal;
+  /** Scratch directory (the lake history's engine); default: the context's work directory. */
+  workDir?: string;
+  /** Default: log events on the context. */
+  log?: (message: string) => void;
 }
 
 export interface StreamSummary {
@@ -63,13 +69,21 @@ export interface StreamSummary {
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
-export async function runStream(o: StreamOptions): Promise<StreamSummary> {
+type ResolvedStreamOptions = StreamOptions & { signal: AbortSignal; log: (message: string) => void };
+
+export async function runStream(options: StreamOptions, ctx?: StageContext): Promise<StreamSummary> {
+  const o: ResolvedStreamOptions = {
+    ...options,
+    signal: options.signal ?? ctx?.signal ?? new AbortController().signal,
+    log: options.log ?? ((message) => ctx?.emit({ type: 'log', stage: 'stream', level: 'info', message })),
+  };
+  const workDir = join(options.workDir ?? ctx?.workDir ?? tmpdir(), 'fraudops-stream');
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracking = await openTracking(o.tracking);
+  const tracking = await openTracking(o.tracking, { mustExist: true });
   const tracker = tracking.runs;
-  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const history = o.lake ? await LakeHistory.open(o.lake, workDir, ctx) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
   const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
@@ -178,7 +192,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
 
 /** One group session: consume from the beginning of the assigned partitions until a rebalance, failure or stop. */
 async function session(
-  o: StreamOptions,
+  o: ResolvedStreamOptions,
   consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>,
   producer: Producer<Buffer, Buffer, Buffer, Buffer>,
   scorer: Scorer,
@@ -345,7 +359,7 @@ async function nextBatch(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
   return out;
 }
 
-async function retrying<T>(fn: () => Promise<T>, o: StreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
+async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();

@@ -5,7 +5,7 @@
 import { tagList, type KeyValue } from './BaseRunTracker.js';
 import type { CreateModelVersionOptions, ModelRegistry, ModelVersion, RegisteredModel } from './ModelRegistry.js';
 import { invalid } from './TrackingError.js';
-import * as v from './validation.js';
+import * as v from './argumentChecks.js';
 
 export interface NormalizedCreateVersion {
   name: string;

@@ -19,7 +19,7 @@ import type {
   SearchRunsOptions,
 } from './RunTracker.js';
 import { TrackingCodes, TrackingError, invalid } from './TrackingError.js';
-import * as v from './validation.js';
+import * as v from './argumentChecks.js';
 
 export interface KeyValue {
   key: string;

@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import type { ArtifactInfo, ArtifactRepository, ArtifactSource } from './ArtifactRepository.js';
 import type { MlflowHttp } from './MlflowHttp.js';
 import { TrackingCodes, TrackingError, invalid, notFound } from './TrackingError.js';
-import { artifactPath } from './validation.js';
+import { artifactPath } from './argumentChecks.js';
 
 export class MlflowProxyArtifactRepository implements ArtifactRepository {
   private readonly base: string;

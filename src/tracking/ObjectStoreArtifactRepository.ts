@@ -10,7 +10,7 @@ import { isFraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import type { ArtifactInfo, ArtifactRepository, ArtifactSource } from './ArtifactRepository.js';
 import { invalid, notFound } from './TrackingError.js';
-import { artifactPath } from './validation.js';
+import { artifactPath } from './argumentChecks.js';
 
 export class ObjectStoreArtifactRepository implements ArtifactRepository {
   constructor(private readonly store: ObjectStore) {}

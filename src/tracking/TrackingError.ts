@@ -21,6 +21,8 @@ export const TrackingCodes = {
   PROTOCOL: 'TRACKING_PROTOCOL',
   /** The store's files are in a format this version cannot use (the pre-0.2 embedded layout, a newer schema). */
   STORE_FORMAT: 'TRACKING_STORE_FORMAT',
+  /** An embedded store that a reading command was pointed at does not exist (reading never creates one). */
+  STORE_MISSING: 'TRACKING_STORE_MISSING',
   /** Anything else the store reported. */
   FAILED: 'TRACKING_FAILED',
 } as const;

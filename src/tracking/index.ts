@@ -21,6 +21,6 @@ export {
   type TrackingFactory,
 } from './openTracking.js';
 export { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
-export { LIMITS } from './validation.js';
+export { LIMITS } from './argumentChecks.js';
 export { FAILURE_TAG, STALE_RUN, reconcileStaleRuns, withRun, type WithRunOptions } from './withRun.js';
 export { downloadRunArtifact, logRunArtifact, openRunArtifacts } from './runArtifacts.js';

@@ -37,6 +37,11 @@ export interface OpenTrackingOptions extends MlflowHttpOptions {
   /** Embedded: artifact root for new experiments (`s3://bucket/prefix`, `file:///dir`); default FRAUDOPS_ARTIFACT_ROOT, else `<store>/artifacts`. */
   artifactRoot?: string;
   env?: Record<string, string | undefined>;
+  /**
+   * Embedded: the store must exist already (TRACKING_STORE_MISSING otherwise). Commands that only read the
+   * registry set it, so a mistyped path is an error instead of a new empty store left behind.
+   */
+  mustExist?: boolean;
 }
 
 export type TrackingFactory = (uri: string, options: OpenTrackingOptions) => Promise<Tracking>;
@@ -143,6 +148,11 @@ function isLegacyLayout(dir: string): boolean {
 
 async function openEmbedded(file: string, defaultArtifacts: string, options: OpenTrackingOptions): Promise<Tracking> {
   const env = options.env ?? process.env;
+  if (options.mustExist && !existsSync(file)) {
+    throw new TrackingError(TrackingCodes.STORE_MISSING, `no tracking store at ${dirname(file)} (no ${file}); check --tracking / MLFLOW_TRACKING_URI, or train a model first`, {
+      context: { uri: file },
+    });
+  }
   const root = options.artifactRoot ?? env.FRAUDOPS_ARTIFACT_ROOT ?? pathToFileURL(defaultArtifacts).href;
   const db = await openMlflowSqlite(file, root);
   const uri = `sqlite:///${file}`;

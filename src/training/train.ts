@@ -9,8 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { addDays } from '../features/buildFeatures.js';
+import { engineFactory } from '../engine/openEngine.js';
+import { withContext, type StageContext } from '../stage/StageContext.js';
+import type { EngineFactory } from '../engine/SqlEngine.js';
+import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import { createArtifact, serializeArtifact } from '../models/artifact.js';
@@ -22,8 +24,8 @@ import { openTracking } from '../tracking/openTracking.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
-import { bestF1Threshold, evaluate, type MetricName, type Metrics } from './evaluate.js';
-import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from './FeatureFrame.js';
+import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
+import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 
@@ -50,6 +52,11 @@ export interface TrainOptions {
   registeredModel?: string;
   spec?: FeatureSpec;
   workDir?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
+  /** Engine memory cap (default 4GB). */
+  memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -73,7 +80,8 @@ export interface TrainResult {
   durationMs: number;
 }
 
-export async function train(o: TrainOptions): Promise<TrainResult> {
+export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainResult> {
+  o = withContext(o, ctx);
   const started = Date.now();
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   const trainDays = positive('train-days', o.trainDays ?? 7);
@@ -93,7 +101,10 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const { runs, registry } = tracking;
   const lake = await openStore(o.lake);
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const log = await CommitLog.load(lake, o.signal);
     const lakeDays = [...new Set(log.parts().map((p) => p.day))].sort();
@@ -149,7 +160,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         ]);
 
         progress(`building features ${from}..${days.test[1]}`);
-        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, cacheDir: join(work, 'cache'), signal: o.signal });
+        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, signal: o.signal });
         const split = splitFrame(frame, windows);
         const rows = {
           train: split.train.X.rows,

@@ -43,7 +43,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
   const engine = await DuckDbEngine.create();
   let model;
   try {
-    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to, cacheDir: join(f.dir, 'cache') });
+    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT tx_fraud, ${names.join(', ')} FROM features`);
     const X = new Float64Array(info.rows * names.length);
@@ -88,7 +88,7 @@ export async function batchScores(f: ScoringFixture, from: string, to: string, r
   const engine = await DuckDbEngine.create();
   const tracker = await openRunView(f.tracking);
   try {
-    const info = await createFeatureTable(engine, { lake: store, from, to, cacheDir: join(f.dir, 'cache') });
+    const info = await createFeatureTable(engine, { lake: store, from, to });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT transaction_id, ${names.join(', ')} FROM features`);
     const data = new Float64Array(info.rows * names.length);

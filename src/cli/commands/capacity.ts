@@ -1,6 +1,8 @@
 /** `fraudops capacity`: scorer replicas an input rate needs, with the reasoning, and as a Prometheus metric. */
 import type { Command } from '../command.js';
 import { ConfigError } from '../../errors.js';
+import { checkBrokers } from '../../streaming/kafkaConnection.js';
+import { checkTopic } from './stream.js';
 
 export const capacityCommand: Command = {
   name: 'capacity',
@@ -12,13 +14,13 @@ export const capacityCommand: Command = {
     '--prometheus prints the figure as fraudops_capacity_replicas_needed for a textfile collector, KEDA or an HPA.',
   examples: ['fraudops capacity --input-rate 30000 --per-replica 25000 --partitions 12', 'fraudops capacity --brokers 127.0.0.1:9092 --topic transactions --per-replica 25000 --prometheus'],
   flags: {
-    'input-rate': { type: 'number', description: 'input transactions per second' },
-    'per-replica': { type: 'number', description: 'transactions per second one replica sustains', required: true },
-    headroom: { type: 'number', description: 'safety factor over the input rate', default: 1.3 },
-    partitions: { type: 'number', description: 'partitions of the input topic (the cap)' },
-    brokers: { type: 'string', description: 'measure the input rate on this cluster', env: 'FRAUDOPS_KAFKA_BROKERS', placeholder: '<host:port>' },
-    topic: { type: 'string', description: 'input topic to measure', default: 'transactions' },
-    sample: { type: 'number', description: 'seconds between the two offset readings', default: 10 },
+    'input-rate': { type: 'number', description: 'input transactions per second', min: 0, max: 1e12 },
+    'per-replica': { type: 'number', description: 'transactions per second one replica sustains', required: true, above: 0, max: 1e12 },
+    headroom: { type: 'number', description: 'safety factor over the input rate', default: 1.3, above: 0, max: 1000 },
+    partitions: { type: 'integer', description: 'partitions of the input topic (the cap)', min: 1, max: 100_000 },
+    brokers: { type: 'string', description: 'measure the input rate on this cluster', env: 'FRAUDOPS_KAFKA_BROKERS', configKey: 'kafka.brokers', placeholder: '<host:port>', check: checkBrokers },
+    topic: { type: 'string', description: 'input topic to measure', default: 'transactions', check: checkTopic },
+    sample: { type: 'duration', durationUnit: 's', description: 'time between the two offset readings (a bare number is seconds)', default: '10s', min: 100, max: 3_600_000 },
     prometheus: { type: 'boolean', description: 'print the figure in Prometheus text format' },
   },
   async run(flags, io) {
@@ -29,7 +31,7 @@ export const capacityCommand: Command = {
       if (typeof flags.brokers !== 'string') throw new ConfigError('give --input-rate, or --brokers and --topic to measure it', { context: { field: 'input-rate' } });
       const { measureTopicRate } = await import('../../streaming/topicRate.js');
       const { kafkaSettings } = await import('../../streaming/kafkaConnection.js');
-      const m = await measureTopicRate(kafkaSettings(flags.brokers), String(flags.topic), Number(flags.sample) * 1000, io.signal);
+      const m = await measureTopicRate(kafkaSettings(flags.brokers), String(flags.topic), Number(flags.sample), io.signal);
       inputRate = m.rate;
       partitions ??= m.partitions;
     }

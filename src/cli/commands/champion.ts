@@ -1,4 +1,5 @@
 /** `fraudops champion`: what is serving now, and why. */
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const championCommand: Command = {
@@ -7,7 +8,7 @@ export const championCommand: Command = {
   usage: 'fraudops champion [--registered-model <name>] [--json]',
   examples: ['fraudops champion', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops champion --json'],
   flags: {
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
   },
   async run(flags, io) {

@@ -1,14 +1,7 @@
-/**
- * `fraudops demo`: the main job end to end on embedded defaults, with no server: generate a small noisy dataset,
- * prepare it into a local lake (quality report checked against the generator's ground truth), train a boosted-tree
- * model and validate it (the first model becomes the champion), then train a logistic-regression challenger and
- * validate it against the champion (refused unless significantly better), printing the evidence.
- */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+/** `fraudops demo`: thin shell over the demo pipeline (src/demo/runDemo.ts). */
+import { basename, join } from 'node:path';
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
-import { generate } from '../../generator/generate.js';
-import { MANIFEST_NAME, type Manifest } from '../../generator/manifest.js';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -18,80 +11,35 @@ export const demoCommand: Command = {
   examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 30 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
-    days: { type: 'number', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42 },
-    customers: { type: 'number', description: 'customers', default: 5000 },
-    terminals: { type: 'number', description: 'terminals', default: 10000 },
-    seed: { type: 'number', description: 'random seed', default: 7 },
-    'start-date': { type: 'string', description: 'first day', default: '2019-08-22', placeholder: 'YYYY-MM-DD' },
-    tracking: { type: 'string', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>' },
+    days: { type: 'integer', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42, min: 1, max: 3660 },
+    customers: { type: 'integer', description: 'customers', default: 5000, min: 1, max: 100_000_000 },
+    terminals: { type: 'integer', description: 'terminals', default: 10000, min: 1, max: 100_000_000 },
+    seed: { type: 'integer', description: 'random seed', default: 7 },
+    'start-date': { type: 'date', description: 'first day', default: '2019-08-22', placeholder: 'YYYY-MM-DD' },
+    tracking: { type: 'uri', description: 'tracking URI (default: an embedded store in --dir)', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   },
   async run(flags, io) {
-    const { train } = await import('../../training/train.js');
-    const { validate } = await import('../../promotion/validate.js');
-    const { prepare } = await import('../../prepare/prepare.js');
+    const { runDemo } = await import('../../demo/runDemo.js');
     const { formatReport } = await import('../../prepare/report.js');
-    const { compareWithManifest } = await import('../../prepare/manifestCheck.js');
-    const dir = resolve(String(flags.dir));
-    const raw = join(dir, 'raw');
-    const lake = join(dir, 'lake');
-    const tracking = typeof flags.tracking === 'string' ? flags.tracking : join(dir, 'mlruns');
-    rmSync(raw, { recursive: true, force: true });
-    rmSync(lake, { recursive: true, force: true });
-    if (typeof flags.tracking !== 'string') rmSync(tracking, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-
-    io.progress('demo: generating transactions…');
-    const gen = await generate(
-      {
-        out: raw,
-        days: Number(flags.days),
-        customers: Number(flags.customers),
-        terminals: Number(flags.terminals),
-        seed: Number(flags.seed),
-        startDate: String(flags['start-date']),
-        noise: 'course',
-        // Raised defect rates, so a small demo dataset shows every kind of defect.
-        noiseRates: { terminal_missing: 2e-4, bad_datetime: 1e-4, time_days_mismatch: 1e-4, duplicate_within_file: 1e-4, duplicate_across_files: 1e-4, negative_customer_id: 1e-4, sentinel_customer_id: 1e-4, zero_amount: 1e-4 },
-        workers: 2,
-      },
-      { signal: io.signal, onProgress: (p) => io.progress(`demo: generated ${p.daysDone}/${p.daysTotal} days, ${p.rowsWritten.toLocaleString('en-US')} rows`) },
-    );
-    const report = await prepare({
-      raw,
-      lake,
+    const result = await runDemo({
+      dir: String(flags.dir),
+      days: Number(flags.days),
+      customers: Number(flags.customers),
+      terminals: Number(flags.terminals),
+      seed: Number(flags.seed),
+      startDate: String(flags['start-date']),
+      tracking: typeof flags.tracking === 'string' ? flags.tracking : undefined,
       signal: io.signal,
-      onProgress: (p) => io.progress(`demo: preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
-    });
-    const manifest = JSON.parse(readFileSync(join(raw, MANIFEST_NAME), 'utf8')) as Manifest;
-    const differences = compareWithManifest(report, manifest);
-
-    const common = { lake, tracking, seed: 1, signal: io.signal, onProgress: (m: string) => io.progress(`demo: ${m}`) };
-    const champion = await train({ ...common, model: 'gbdt', search: 'random', trials: 3, folds: 1 });
-    const first = await validate({ ...common, candidate: champion.runId, bootstrap: 500 });
-    const challenger = await train({ ...common, model: 'logreg', folds: 1 });
-    const second = await validate({ ...common, candidate: challenger.runId, bootstrap: 500 });
-    // Scoring without a broker: the last day file through the stream scorer's path (in-process source and sink).
-    const { scoreFile } = await import('../../scoring/scoreFile.js');
-    const lastDay = readdirSync(raw).filter((n) => /^\d{4}-\d{2}-\d{2}\.txt$/.test(n)).sort().pop()!;
-    io.progress(`demo: scoring ${lastDay} with the champion…`);
-    const scored = await scoreFile({ raw: join(raw, lastDay), out: join(dir, 'predictions.jsonl'), lake, tracking, cacheDir: join(dir, 'cache'), signal: io.signal });
-    const result = {
-      dir,
-      generated: { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) },
-      prepare: report,
-      matchesManifest: differences.length === 0,
-      differences,
-      tracking,
-      runs: [
-        { train: champion, validate: first },
-        { train: challenger, validate: second },
-      ],
-      scored,
-    };
+      onProgress: io.progress,
+    }, io.ctx);
+    const { generated: gen, prepare: report, differences, tracking, scored } = result;
+    const raw = join(result.dir, 'raw');
+    const lake = join(result.dir, 'lake');
+    const lastDay = basename(scored.raw);
     if (io.json) {
       io.out(JSON.stringify(result, null, 2));
     } else {
-      io.out(`generated ${gen.totals.files} daily files, ${gen.totals.rows.toLocaleString('en-US')} rows (${gen.fraud.total.toLocaleString('en-US')} frauds) into ${raw}`);
+      io.out(`generated ${gen.files} daily files, ${gen.rows.toLocaleString('en-US')} rows (${gen.fraud.total.toLocaleString('en-US')} frauds) into ${raw}`);
       io.out(formatReport(report));
       io.out(
         differences.length === 0

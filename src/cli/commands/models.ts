@@ -1,14 +1,15 @@
 /** `fraudops models list|show <version>`, `fraudops promote <version> --reason`, `fraudops rollback`: the registry by hand. */
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command, CommandIO, FlagSpec, FlagValues } from '../command.js';
 
 const common: Record<string, FlagSpec> = {
-  tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+  tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
 };
 
 async function withTracking<T>(flags: FlagValues, fn: (t: import('../../tracking/Tracking.js').Tracking) => Promise<T>): Promise<T> {
   const { openTracking } = await import('../../tracking/openTracking.js');
-  const tracking = await openTracking(flags.tracking as string | undefined);
+  const tracking = await openTracking(flags.tracking as string | undefined, { mustExist: true });
   try {
     return await fn(tracking);
   } finally {

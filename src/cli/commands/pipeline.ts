@@ -1,6 +1,6 @@
 /** `fraudops pipeline run`: one run of a DAG for one logical date, on the durable workflow engine. */
 import type { Command, CommandIO, FlagValues } from '../command.js';
-import { checkDate, databaseUrl, engineFlags, executorFlags, settingsFlags, settingsFrom, today } from './pipelineFlags.js';
+import { databaseUrl, engineFlags, executorFlags, settingsFlags, settingsFrom, today } from './pipelineFlags.js';
 import { formatRun } from './runFormat.js';
 
 export const pipelineRunCommand: Command = {
@@ -15,9 +15,9 @@ export const pipelineRunCommand: Command = {
     'fraudops pipeline run --raw ./raw --lake ./lake --db postgresql://fraudops:secret@127.0.0.1:5432/fraudops',
     'FRAUDOPS_PIPELINE_DB=postgresql://… fraudops pipeline run --date 2026-12-01 --raw s3://raw/daily --lake s3://lake/v1 --json',
   ],
-  flags: { date: { type: 'string', description: 'logical date (default: today, UTC)', placeholder: 'YYYY-MM-DD' }, ...settingsFlags, ...engineFlags, ...executorFlags },
+  flags: { date: { type: 'date', description: 'logical date (default: today, UTC)', placeholder: 'YYYY-MM-DD' }, ...settingsFlags, ...engineFlags, ...executorFlags },
   async run(flags, io) {
-    const date = checkDate(typeof flags.date === 'string' ? flags.date : today(), 'date');
+    const date = typeof flags.date === 'string' ? flags.date : today();
     return runPipeline(flags, io, { dag: String(flags.dag), logicalDate: date, settings: settingsFrom(flags) });
   },
 };

@@ -5,10 +5,13 @@
 import { ConfigError } from '../../errors.js';
 import type { FlagSpec, FlagValues } from '../command.js';
 import type { PipelineSettings } from '../../pipeline/daily.js';
+import { POSTGRES_SCHEMES, STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
+import { checkAnnouncerUri } from '../../pipeline/announcers/openAnnouncer.js';
+import { checkClusterUri } from '../../pipeline/cluster/openCluster.js';
 
 export const engineFlags: Record<string, FlagSpec> = {
-  db: { type: 'string', description: 'PostgreSQL URL where runs are kept (the workflow engine’s system database)', env: 'FRAUDOPS_PIPELINE_DB', configKey: 'pipeline.db', placeholder: '<postgresql://…>' },
-  schema: { type: 'string', description: 'schema for the engine’s tables', env: 'FRAUDOPS_PIPELINE_SCHEMA', configKey: 'pipeline.schema', default: 'fraudops_pipeline', placeholder: '<name>' },
+  db: { type: 'uri', description: 'PostgreSQL URL where runs are kept (the workflow engine’s system database)', env: 'FRAUDOPS_PIPELINE_DB', configKey: 'pipeline.db', placeholder: '<postgresql://…>', schemes: POSTGRES_SCHEMES },
+  schema: { type: 'string', description: 'schema for the engine’s tables', env: 'FRAUDOPS_PIPELINE_SCHEMA', configKey: 'pipeline.schema', default: 'fraudops_pipeline', placeholder: '<name>', check: checkSqlName },
 };
 
 export const executorFlags: Record<string, FlagSpec> = {
@@ -17,18 +20,18 @@ export const executorFlags: Record<string, FlagSpec> = {
 
 export const settingsFlags: Record<string, FlagSpec> = {
   dag: { type: 'string', description: 'which DAG', default: 'daily', choices: ['daily'], configKey: 'pipeline.dag' },
-  raw: { type: 'string', description: 'raw files (directory or s3:// URI)', env: 'FRAUDOPS_RAW', configKey: 'pipeline.raw', placeholder: '<uri>' },
-  lake: { type: 'string', description: 'the lake (directory or s3:// URI)', env: 'FRAUDOPS_LAKE', configKey: 'pipeline.lake', placeholder: '<uri>' },
-  tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'pipeline.tracking', placeholder: '<uri>' },
-  cluster: { type: 'string', description: 'compute cluster provider: none, spark-local, yandex-dataproc://<folder-id>', env: 'FRAUDOPS_CLUSTER', configKey: 'pipeline.cluster', default: 'none', placeholder: '<uri>' },
-  announcer: { type: 'string', description: 'where a promotion is announced', env: 'FRAUDOPS_ANNOUNCER', configKey: 'pipeline.announcer', default: 'none', placeholder: '<uri>' },
+  raw: { type: 'uri', description: 'raw files (directory or s3:// URI)', env: 'FRAUDOPS_RAW', configKey: 'pipeline.raw', placeholder: '<uri>', schemes: STORE_SCHEMES },
+  lake: { type: 'uri', description: 'the lake (directory or s3:// URI)', env: 'FRAUDOPS_LAKE', configKey: 'pipeline.lake', placeholder: '<uri>', schemes: STORE_SCHEMES },
+  tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'pipeline.tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
+  cluster: { type: 'string', description: 'compute cluster provider: none, spark-local, yandex-dataproc://<folder-id>', env: 'FRAUDOPS_CLUSTER', configKey: 'pipeline.cluster', default: 'none', placeholder: '<uri>', check: checkClusterUri },
+  announcer: { type: 'string', description: 'where a promotion is announced', env: 'FRAUDOPS_ANNOUNCER', configKey: 'pipeline.announcer', default: 'none', placeholder: '<uri>', check: checkAnnouncerUri },
   model: { type: 'string', description: 'model kind to train', choices: ['auto', 'gbdt', 'logreg'], configKey: 'pipeline.model' },
   search: { type: 'string', description: 'hyperparameter search', choices: ['grid', 'random'], configKey: 'pipeline.search' },
-  trials: { type: 'number', description: 'GBDT candidates to try', configKey: 'pipeline.trials' },
-  folds: { type: 'number', description: 'prequential folds', configKey: 'pipeline.folds' },
-  seed: { type: 'number', description: 'random seed', configKey: 'pipeline.seed' },
-  bootstrap: { type: 'number', description: 'bootstrap replicates for validation', configKey: 'pipeline.bootstrap' },
-  'train-attempts': { type: 'number', description: 'attempts of the train task before the run fails', configKey: 'pipeline.trainAttempts' },
+  trials: { type: 'integer', description: 'GBDT candidates to try', configKey: 'pipeline.trials', min: 1, max: 10000 },
+  folds: { type: 'integer', description: 'prequential folds', configKey: 'pipeline.folds', min: 1, max: 100 },
+  seed: { type: 'integer', description: 'random seed', configKey: 'pipeline.seed' },
+  bootstrap: { type: 'integer', description: 'bootstrap replicates for validation', configKey: 'pipeline.bootstrap', min: 10, max: 1_000_000 },
+  'train-attempts': { type: 'integer', description: 'attempts of the train task before the run fails', configKey: 'pipeline.trainAttempts', min: 1, max: 100 },
 };
 
 export function settingsFrom(flags: FlagValues): PipelineSettings {
@@ -61,13 +64,11 @@ export function databaseUrl(flags: FlagValues): string {
   return db;
 }
 
-export function today(): string {
-  return new Date().toISOString().slice(0, 10);
+/** A PostgreSQL schema name as the engine creates it: a plain identifier. */
+export function checkSqlName(name: string): void {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`expected a plain SQL identifier (letters, digits, _; at most 63), got "${name}"`);
 }
 
-export function checkDate(value: string, flag: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw new ConfigError(`--${flag} must be a date YYYY-MM-DD, got "${value}"`, { context: { field: flag } });
-  }
-  return value;
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
 }

@@ -1,5 +1,7 @@
 /** `fraudops scheduler start`: runs a DAG on a cron schedule until stopped; restarts resume interrupted runs. */
 import type { Command } from '../command.js';
+import { parseCron } from '../../pipeline/scheduler.js';
+import { isCalendarDate } from '../../util/dates.js';
 import { databaseUrl, engineFlags, executorFlags, settingsFlags, settingsFrom } from './pipelineFlags.js';
 
 export const schedulerStartCommand: Command = {
@@ -17,19 +19,18 @@ export const schedulerStartCommand: Command = {
     "FRAUDOPS_EXECUTOR_ID=scheduler-b fraudops scheduler start --cron '0 3 * * *' --catchup --since 2026-11-01 --json",
   ],
   flags: {
-    cron: { type: 'string', description: 'cron expression, UTC', required: true, env: 'FRAUDOPS_CRON', configKey: 'pipeline.cron', placeholder: "'0 3 * * *'" },
+    cron: { type: 'string', description: 'cron expression, UTC', required: true, env: 'FRAUDOPS_CRON', configKey: 'pipeline.cron', placeholder: "'0 3 * * *'", check: parseCron },
     catchup: { type: 'boolean', description: 'run the intervals missed since --since (or the latest run), oldest first', default: false, configKey: 'pipeline.catchup' },
-    since: { type: 'string', description: 'first interval for --catchup', placeholder: 'YYYY-MM-DD' },
+    since: { type: 'string', description: 'first interval for --catchup (a date, or an ISO time)', placeholder: 'YYYY-MM-DD', check: checkSince },
     ...settingsFlags,
     ...engineFlags,
     ...executorFlags,
   },
   async run(flags, io) {
-    const { parseCron, runScheduler } = await import('../../pipeline/scheduler.js');
+    const { runScheduler } = await import('../../pipeline/scheduler.js');
     const { PipelineEngine } = await import('../../pipeline/engine/PipelineEngine.js');
     const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
     const cron = String(flags.cron);
-    parseCron(cron);
     const db = databaseUrl(flags);
     const schema = String(flags.schema);
     const settings = settingsFrom(flags);
@@ -76,4 +77,10 @@ function describe(e: Record<string, unknown>): string {
     default:
       return Object.entries(e).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   }
+}
+
+/** `--since`: a calendar date or an ISO 8601 time. */
+function checkSince(value: string): void {
+  const isoTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(value) && isCalendarDate(value.slice(0, 10)) && !Number.isNaN(Date.parse(value));
+  if (!isCalendarDate(value) && !isoTime) throw new Error(`expected a date YYYY-MM-DD or an ISO time, got "${value}"`);
 }

@@ -1,4 +1,6 @@
 /** `fraudops validate`: thin shell over the validation stage. */
+import { STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
+import { checkEngineUri } from '../../engine/openEngine.js';
 import type { Command } from '../command.js';
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4));
@@ -22,21 +24,22 @@ export const validateCommand: Command = {
   ],
   flags: {
     candidate: { type: 'string', description: 'model to validate: run id, runs:/<id>, models:/<name>/<version> or models:/<name>@<alias>', required: true, placeholder: '<ref>' },
-    lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
+    lake: { type: 'uri', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
     against: { type: 'string', description: 'alias or model reference to compare with', default: 'champion', placeholder: '<alias|ref>' },
     metric: { type: 'string', description: 'metric compared', choices: ['ap', 'auc', 'cp100'], default: 'ap', configKey: 'validate.metric' },
     test: { type: 'string', description: 'statistical test', choices: ['paired-bootstrap', 'delong', 'course-t'], default: 'paired-bootstrap', configKey: 'validate.test' },
-    bootstrap: { type: 'number', description: 'bootstrap replicates', default: 1000, configKey: 'validate.bootstrap' },
-    alpha: { type: 'number', description: 'significance level', default: 0.05, configKey: 'validate.alpha' },
-    'min-effect': { type: 'number', description: 'smallest improvement worth promoting', default: 0, configKey: 'validate.minEffect' },
+    bootstrap: { type: 'integer', description: 'bootstrap replicates', default: 1000, configKey: 'validate.bootstrap', min: 10, max: 1_000_000 },
+    alpha: { type: 'number', description: 'significance level', default: 0.05, configKey: 'validate.alpha', above: 0, below: 1 },
+    'min-effect': { type: 'number', description: 'smallest improvement worth promoting', default: 0, configKey: 'validate.minEffect', min: 0 },
     block: { type: 'string', description: 'bootstrap resampling unit', choices: ['none', 'day', 'card'], default: 'none' },
     welch: { type: 'boolean', description: 'course-t: Welch (unequal variances) instead of Student' },
-    seed: { type: 'number', description: 'bootstrap seed', default: 1 },
-    'test-end': { type: 'string', description: 'last day of the test window (default: the lake\'s last day)', placeholder: 'YYYY-MM-DD' },
-    'test-days': { type: 'number', description: 'test window length', default: 7 },
+    seed: { type: 'integer', description: 'bootstrap seed', default: 1 },
+    'test-end': { type: 'date', description: 'last day of the test window (default: the lake\'s last day)', placeholder: 'YYYY-MM-DD' },
+    'test-days': { type: 'integer', description: 'test window length', default: 7, min: 1, max: 3660 },
     'dry-run': { type: 'boolean', description: 'decide and record the evidence, but move no alias' },
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -59,9 +62,10 @@ export const validateCommand: Command = {
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
       onProgress: (m) => io.progress(`validate: ${m}`),
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));
     } else {

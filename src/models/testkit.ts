@@ -4,7 +4,7 @@
  * trees have something to learn.
  */
 import type { Matrix } from './Classifier.js';
-import { mulberry32 } from './random.js';
+import { mulberry32 } from '../util/prng.js';
 
 export interface Synthetic {
   X: Matrix;

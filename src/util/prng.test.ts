@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from './rng.js';
+import { Rng } from './prng.js';
 
 describe('validation > rng', () => {
   it('repeats its stream for a seed and differs between seeds', () => {

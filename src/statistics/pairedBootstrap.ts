@@ -8,7 +8,7 @@
 import { validationInputInvalid, validationUndefined } from './errors.js';
 import { checkModelPairInput, meanOf, metricOrNaN, observedMetric, quantileSorted, redrawLimit, type ModelPairInput } from './replicateTools.js';
 import { Resampler } from './resampler.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/prng.js';
 
 export interface PairedBootstrapInput extends ModelPairInput {
   /** Block id per row (day or card); whole blocks are resampled with replacement. Rows when omitted. */

@@ -4,10 +4,11 @@
  * features are computed once per run.
  */
 import { FraudopsError } from '../errors.js';
-import type { SqlEngine } from '../engine/SqlEngine.js';
+import { sqlString, type SqlEngine } from '../engine/SqlEngine.js';
 import type { Matrix } from '../models/Classifier.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
-import { addDays, createFeatureTable } from '../features/buildFeatures.js';
+import { createFeatureTable } from '../features/buildFeatures.js';
+import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from '../features/spec.js';
 
 export interface FeatureFrame {
@@ -29,13 +30,13 @@ export async function loadFeatureFrame(
   lake: ObjectStore,
   from: string,
   to: string,
-  options: { spec?: FeatureSpec; cacheDir: string; signal?: AbortSignal },
+  options: { spec?: FeatureSpec; signal?: AbortSignal } = {},
 ): Promise<FeatureFrame> {
   const spec = options.spec ?? DEFAULT_FEATURE_SPEC;
-  const info = await createFeatureTable(engine, { lake, from, to, spec, cacheDir: options.cacheDir, signal: options.signal });
+  const info = await createFeatureTable(engine, { lake, from, to, spec, signal: options.signal });
   const names = featureNames(spec);
   const cols = await engine.queryColumns(
-    `SELECT datediff('day', DATE ${`'${from}'`}, CAST(tx_datetime AS DATE)) AS day_index, transaction_id, customer_id, tx_fraud, ${names.join(', ')} FROM features`,
+    `SELECT ${engine.dialect.daysBetween(`DATE ${sqlString(from)}`, 'CAST(tx_datetime AS DATE)')} AS day_index, transaction_id, customer_id, tx_fraud, ${names.join(', ')} FROM features`,
   );
   const rows = info.rows;
   const frame: FeatureFrame = {

@@ -3,7 +3,7 @@
  * and two models that each add their own independent noise (so they are correlated, like a champion and a
  * retrained candidate), optionally with a true advantage for the candidate.
  */
-import { Rng } from './rng.js';
+import { Rng } from '../util/prng.js';
 
 export interface ScoredPair {
   labels: Uint8Array;

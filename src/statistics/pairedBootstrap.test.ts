@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { auc } from '../metrics/auc.js';
 import { pairedBootstrap } from './pairedBootstrap.js';
 import { aucMetric, averagePrecisionMetric, cardPrecisionMetric, type ResampledMetric } from './resampledMetrics.js';
-import { scoredPair } from './testData.js';
+import { scoredPair } from './testkit.js';
 
 describe('validation > pairedBootstrap', () => {
   const data = scoredPair({ n: 1500, prevalence: 0.08, seed: 11, advantage: 0.6 });

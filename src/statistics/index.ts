@@ -2,7 +2,8 @@
  * Model validation statistics for `fraudops validate`: compare a candidate with the champion on the same
  * test window and decide whether to promote it. Defaults are the paired bootstrap (any metric, optional
  * day/card blocks) and DeLong's test (ROC AUC); the course's unpaired t-test on bootstrap replicates is kept
- * for comparison only. The report renders the comparison as HTML (inline SVG) and PNG.
+ * for comparison only.
+ * Rendering the comparison as a report lives in `validationReport/`.
  */
 export { pairedBootstrap } from './pairedBootstrap.js';
 export type { PairedBootstrapInput, PairedBootstrapResult } from './pairedBootstrap.js';
@@ -17,8 +18,5 @@ export { decide } from './decide.js';
 export type { ComparisonStats, DecideInput, Decision, DecisionCode, DecisionPolicy, ValidationTest } from './decide.js';
 export { aucMetric, averagePrecisionMetric, cardPrecisionMetric } from './resampledMetrics.js';
 export type { ResampledMetric } from './resampledMetrics.js';
-export { renderValidationHtml, renderValidationPng, writeValidationReport } from './report.js';
-export type { ValidationReport } from './report.js';
 export { studentTCdf, studentTSf } from './studentT.js';
 export { erf, erfc, normalCdf, normalSf } from './erfc.js';
-export { Rng } from './rng.js';

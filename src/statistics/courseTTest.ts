@@ -8,7 +8,7 @@
 import { validationUndefined } from './errors.js';
 import { checkModelPairInput, meanOf, metricOrNaN, observedMetric, redrawLimit, type ModelPairInput } from './replicateTools.js';
 import { Resampler } from './resampler.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/prng.js';
 import { ttestInd } from './ttest.js';
 
 export interface CourseTTestResult {

@@ -5,8 +5,8 @@
  * 97.5% percentiles, dot = mean). Bottom: the confidence interval of the difference against zero. Labels are
  * ASCII so the PNG's bitmap font can draw them.
  */
-import type { Decision, ValidationTest } from './decide.js';
-import { meanOf, quantileSorted } from './replicateTools.js';
+import type { Decision, ValidationTest } from '../statistics/decide.js';
+import { meanOf, quantileSorted } from '../statistics/replicateTools.js';
 
 export type Color = [number, number, number];
 

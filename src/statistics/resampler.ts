@@ -4,7 +4,7 @@
  * A resample keeps the original row indices, so any per-row column (day, customer) follows its row.
  */
 import { validationInputInvalid } from './errors.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/prng.js';
 
 export class Resampler {
   private readonly n: number;

@@ -1,8 +1,12 @@
 /**
- * Seedable random streams for the generator. Every random decision draws from a stream named by
- * (seed, purpose, day, entity), so any day can be simulated on any thread, in any order, and still come out the
- * same. The generator is xoshiro128** (32-bit state words, fast with Math.imul); stream seeds are expanded with
- * a splitmix32-style mixer.
+ * Every seeded pseudo-random stream of the product, in one place: a fixed seed must give the same stream on
+ * every platform and Node version, which Math.random cannot. Not for cryptography.
+ * - `Xoshiro128` (xoshiro128**, 32-bit state words, fast with Math.imul) and `streamFor`: the generator's
+ *   streams, named by (seed, purpose, day, entity), so any day can be simulated on any thread, in any order,
+ *   and still come out the same; stream seeds are expanded with a splitmix32-style mixer.
+ * - `Rng`: the same xoshiro128** core seeded from one number, with 53-bit floats, unbiased integers and
+ *   Box–Muller normals, for resampling (bootstrap) and test data.
+ * - `mulberry32`: the tiny stream used for sampling in model training (bagging, feature sampling, search).
  */
 
 /** What a stream is used for; part of the stream's identity, never reorder. */
@@ -55,7 +59,7 @@ function mix32(x: number): number {
   return (x ^ (x >>> 16)) >>> 0;
 }
 
-export class Rng {
+export class Xoshiro128 {
   private a: number;
   private b: number;
   private c: number;
@@ -141,7 +145,7 @@ function seedWords(seed: number): [number, number] {
 }
 
 /** An independent stream for (seed, purpose, day, entity). */
-export function streamFor(seed: number, purpose: Purpose, day = 0, entity = 0): Rng {
+export function streamFor(seed: number, purpose: Purpose, day = 0, entity = 0): Xoshiro128 {
   const [lo, hi] = seedWords(seed);
   let h = mix32(lo ^ 0x9e3779b9);
   h = mix32(h ^ hi ^ 0x7f4a7c15);
@@ -154,14 +158,14 @@ export function streamFor(seed: number, purpose: Purpose, day = 0, entity = 0): 
     state = (state + 0x9e3779b9) | 0;
     words.push(mix32(state));
   }
-  const rng = new Rng(words[0], words[1], words[2], words[3]);
+  const rng = new Xoshiro128(words[0], words[1], words[2], words[3]);
   // Discard a few outputs so closely related seeds diverge fully.
   for (let i = 0; i < 8; i++) rng.nextU32();
   return rng;
 }
 
 /** k distinct integers from [0, n), in draw order (k is small: rejection on a Set). */
-export function sampleDistinct(rng: Rng, k: number, n: number): number[] {
+export function sampleDistinct(rng: Xoshiro128, k: number, n: number): number[] {
   const want = Math.min(k, n);
   const seen = new Set<number>();
   const out: number[] = [];
@@ -176,8 +180,82 @@ export function sampleDistinct(rng: Rng, k: number, n: number): number[] {
 }
 
 /** round-free count for a rate: floor(rate·n) plus one more with probability of the fractional part. */
-export function countForRate(rng: Rng, rate: number, n: number): number {
+export function countForRate(rng: Xoshiro128, rate: number, n: number): number {
   const x = rate * n;
   const whole = Math.floor(x);
   return whole + (rng.next() < x - whole ? 1 : 0);
+}
+
+const TWO_POW_MINUS_53 = 2 ** -53;
+
+/** xoshiro128** seeded from one number (splitmix32), for resampling and test data. */
+export class Rng extends Xoshiro128 {
+  private spareNormal: number | undefined;
+
+  /** `seed` is any finite number; its integer part is used (values beyond ±2^53 lose their low bits). */
+  constructor(seed: number) {
+    const words = splitmixWords(seed);
+    super(words[0], words[1], words[2], words[3]);
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    return this.nextU32();
+  }
+
+  /** Uniform in [0, 1) with 53 random bits. */
+  nextFloat(): number {
+    const hi = this.nextU32() >>> 5; // 27 bits
+    const lo = this.nextU32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) * TWO_POW_MINUS_53;
+  }
+
+  /** Uniform integer in [0, n), n ≤ 2^32. Rejection sampling keeps it exactly uniform. */
+  nextInt(n: number): number {
+    if (n <= 1) return 0;
+    const limit = 4294967296 - (4294967296 % n);
+    let r = this.nextU32();
+    while (r >= limit) r = this.nextU32();
+    return r % n;
+  }
+
+  /** Standard normal draw (Box–Muller, the second value of each pair is kept for the next call). */
+  nextNormal(): number {
+    if (this.spareNormal !== undefined) {
+      const v = this.spareNormal;
+      this.spareNormal = undefined;
+      return v;
+    }
+    let u = 0;
+    while (u === 0) u = this.nextFloat();
+    const v = this.nextU32() * TWO_POW_MINUS_32;
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spareNormal = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+}
+
+/** Four state words from one seed: splitmix32 increments, the seed's high word folded into the first only. */
+function splitmixWords(seed: number): [number, number, number, number] {
+  let x = Math.trunc(seed) >>> 0;
+  let y = Math.trunc(seed / 2 ** 32) >>> 0;
+  const next = (): number => {
+    x = (x + 0x9e3779b9) | 0;
+    const z = mix32(x ^ y);
+    y = 0;
+    return z;
+  };
+  return [next(), next(), next(), next()];
+}
+
+/** mulberry32: tiny, fast, good enough for sampling; the same seed gives the same stream everywhere. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -1,11 +1,11 @@
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decide } from './decide.js';
-import { pairedBootstrap } from './pairedBootstrap.js';
+import { decide } from '../statistics/decide.js';
+import { pairedBootstrap } from '../statistics/pairedBootstrap.js';
 import { crc32, encodePng } from './png.js';
 import { renderValidationHtml, renderValidationPng, type ValidationReport } from './report.js';
-import { aucMetric } from './resampledMetrics.js';
-import { scoredPair } from './testData.js';
+import { aucMetric } from '../statistics/resampledMetrics.js';
+import { scoredPair } from '../statistics/testkit.js';
 import { niceTicks } from './validationChart.js';
 
 function sampleReport(): ValidationReport {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Classifier, Model, ModelJson } from './Classifier.js';
-import { nonlinearDataset, sliceRows } from './syntheticData.js';
+import { nonlinearDataset, sliceRows } from './testkit.js';
 
 export interface ContractSetup {
   title: string;

@@ -11,7 +11,7 @@ import { courseTTest } from './courseTTest.js';
 import { delongTest } from './delong.js';
 import { pairedBootstrap } from './pairedBootstrap.js';
 import { aucMetric } from './resampledMetrics.js';
-import { scoredPair } from './testData.js';
+import { scoredPair } from './testkit.js';
 
 const ALPHA = 0.05;
 

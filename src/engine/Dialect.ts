@@ -1,0 +1,28 @@
+/**
+ * The SQL function differences between engines, in one object per engine. SQL builders (cleaning rules, feature
+ * windows, datasets) take a `Dialect` and call it wherever engines disagree, so the statements themselves stay
+ * portable: DuckDB's `TRY_STRPTIME`, `regexp_full_match`, `//`, `ANTI JOIN` and `FILTER` are spelled
+ * differently in Spark SQL (`try_to_timestamp`, `RLIKE`, `div`, `LEFT ANTI JOIN`, `count_if`).
+ */
+
+export interface Dialect {
+  readonly name: string;
+  /** Parses `expr` as `YYYY-MM-DD HH:MM:SS`; NULL when it does not parse (hour 24 does not). */
+  tryParseTimestamp(expr: string): string;
+  /** True when the whole of `expr` matches the regular expression `pattern`. */
+  regexpFullMatch(expr: string, pattern: string): string;
+  /** Integer division rounding toward negative infinity, for non-negative operands. */
+  intDiv(a: string, b: string): string;
+  /** Number of rows where `condition` holds. */
+  countIf(condition: string): string;
+  /** `left` rows with no match in `right` on `on`: `left ANTI JOIN right ON on`. Both are aliased relations. */
+  antiJoin(left: string, right: string, on: string): string;
+  /** `left` rows with a match in `right` on `on`. */
+  semiJoin(left: string, right: string, on: string): string;
+  /** Whole seconds since the Unix epoch of a TIMESTAMP. */
+  epochSeconds(expr: string): string;
+  /** A TIMESTAMP or DATE as `YYYY-MM-DD` text. */
+  formatDay(expr: string): string;
+  /** Days from DATE `from` to DATE `to`. */
+  daysBetween(from: string, to: string): string;
+}
