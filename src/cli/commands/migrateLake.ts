@@ -1,4 +1,5 @@
 /** `fraudops migrate-lake`: make an existing lake readable as a Delta table by any engine. */
+import { STORE_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const migrateLakeCommand: Command = {
@@ -11,7 +12,7 @@ export const migrateLakeCommand: Command = {
   usage: 'fraudops migrate-lake --lake <uri> [--json]',
   examples: ['fraudops migrate-lake --lake ./lake', 'fraudops migrate-lake --lake s3://my-lake/v1 --json'],
   flags: {
-    lake: { type: 'string', description: 'lake root (local path or s3://bucket/prefix)', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
+    lake: { type: 'uri', description: 'lake root (local path or s3://bucket/prefix)', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
   },
   async run(flags, io) {
     const { migrateLakeToDelta } = await import('../../lake/delta/migrateLake.js');
