@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTempTable, sparkString, sparkTypes, splitStatements } from './sparkSql.js';
+import { parseTempTable, sparkString, sparkTypes, splitStatements, toSparkSql } from './sparkSql.js';
 
 describe('engine > spark > sparkSql', () => {
   it('quotes literals the way Spark reads them', () => {
@@ -26,5 +26,19 @@ describe('engine > spark > sparkSql', () => {
 
   it('spells VARCHAR without a length as STRING, in code only', () => {
     expect(sparkTypes("CAST(x AS VARCHAR) || 'VARCHAR', CAST(y AS VARCHAR(3))")).toBe("CAST(x AS STRING) || 'VARCHAR', CAST(y AS VARCHAR(3))");
+  });
+});
+
+describe('engine > spark > toSparkSql', () => {
+  it('re-quotes standard literals and identifiers the Spark way, code only', () => {
+    expect(toSparkSql(`SELECT 'it''s', 'a\\b', "odd ""col""" FROM t -- 'x'\nWHERE starts_with(a, 'strpos(')`)).toBe(
+      "SELECT 'it\\'s', 'a\\\\b', `odd \"col\"` FROM t \nWHERE startswith(a, 'strpos(')",
+    );
+  });
+
+  it('keeps hints, backquoted names and VARCHAR(n); spells bare VARCHAR as STRING', () => {
+    expect(toSparkSql('SELECT /*+ COALESCE(1) */ `VARCHAR` , CAST(x AS VARCHAR), CAST(y AS varchar(3)) FROM t /* gone */')).toBe(
+      'SELECT /*+ COALESCE(1) */ `VARCHAR` , CAST(x AS STRING), CAST(y AS varchar(3)) FROM t  ',
+    );
   });
 });

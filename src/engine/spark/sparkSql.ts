@@ -98,3 +98,69 @@ export function parseTempTable(statement: string): TempTableDdl | undefined {
 export function sparkTypes(sql: string): string {
   return replaceInCode(sql, /\bVARCHAR\b(?!\s*\()/i, () => 'STRING');
 }
+
+/**
+ * Portable function names Spark spells differently (same arguments, same meaning). Stages write the portable
+ * (DuckDB and PostgreSQL) spelling; differences in arguments or semantics belong in the dialect instead.
+ */
+const FUNCTION_NAMES: Readonly<Record<string, string>> = {
+  starts_with: 'startswith',
+  ends_with: 'endswith',
+  strpos: 'instr',
+};
+
+/**
+ * Rewrites portable SQL (standard string literals with '' for a quote and no backslash escapes, "quoted"
+ * identifiers) into Spark SQL: literals re-quoted the Spark way, identifiers in backquotes, VARCHAR without a
+ * length as STRING, and the function names above. Comments are dropped.
+ */
+export function toSparkSql(sql: string): string {
+  let out = '';
+  let code = '';
+  const flush = () => {
+    out += renameFunctions(sparkTypes(code));
+    code = '';
+  };
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i];
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      let text = '';
+      while (j < sql.length) {
+        if (sql[j] === ch && sql[j + 1] === ch) {
+          text += ch;
+          j += 2;
+        } else if (sql[j] === ch) break;
+        else text += sql[j++];
+      }
+      flush();
+      out += ch === "'" ? sparkString(text) : `\`${text.replace(/`/g, '``')}\``;
+      i = j + 1;
+    } else if (ch === '`') {
+      const end = sql.indexOf('`', i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      flush();
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (ch === '-' && sql[i + 1] === '-') {
+      while (i < sql.length && sql[i] !== '\n') i++;
+    } else if (ch === '/' && sql[i + 1] === '*' && sql[i + 2] !== '+') {
+      const end = sql.indexOf('*/', i + 2);
+      i = end < 0 ? sql.length : end + 2;
+      code += ' ';
+    } else {
+      code += ch;
+      i++;
+    }
+  }
+  flush();
+  return out;
+}
+
+function renameFunctions(code: string): string {
+  return code.replace(/\b([A-Za-z_][A-Za-z0-9_]*)(\s*\()/g, (m, name: string, paren: string) => {
+    const spark = FUNCTION_NAMES[name.toLowerCase()];
+    return spark ? `${spark}${paren}` : m;
+  });
+}
