@@ -89,6 +89,15 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
   let server: Server | undefined;
   let consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  const disconnect = async () => {
+    if (consumer) {
+      await settle(consumer.leaveGroup(false));
+      await settle(consumer.close(true));
+    }
+    if (producer) await settle(producer.close(true));
+    consumer = undefined;
+    producer = undefined;
+  };
   let trackRun: string | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -110,27 +119,30 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
     );
     const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
     const inputPartitions = counts.get(o.input)!;
-    const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
-    consumer = new CommittedReadConsumer({
-      ...(base as object),
-      groupId: o.group,
-      autocommit: false,
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 20_000,
-      maxWaitTime: 100,
-    } as never);
     const exactlyOnce = o.exactlyOnce ?? true;
-    producer = new Producer({
-      ...(base as object),
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
-    } as never);
-    consumer.on('consumer:lag', (lag: Map<string, bigint[]>) => {
-      for (const [topic, parts] of lag) parts.forEach((v, p) => v >= 0n && metrics.lag.set({ topic, partition: String(p) }, Number(v)));
-    });
+    // New clients after a failed session: a member whose broker restarted can keep a generation the coordinator
+    // no longer accepts (its transactional offset commits then fail for good), so it joins afresh.
+    const connect = () => {
+      const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
+      consumer = new CommittedReadConsumer({
+        ...(base as object),
+        groupId: o.group,
+        autocommit: false,
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        rebalanceTimeout: 20_000,
+        maxWaitTime: 100,
+      } as never);
+      producer = new Producer({
+        ...(base as object),
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
+      } as never);
+      return { consumer, producer };
+    };
+    let clients = connect();
     if (o.trackEveryMs && o.trackEveryMs > 0) {
       trackRun = await startTrackingRun(tracker, o).catch(() => undefined);
       timers.push(
@@ -144,12 +156,14 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
     }
     timers.forEach((t) => t.unref());
 
+    let failures = 0;
     while (!o.signal.aborted) {
       state.sessions++;
       const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
       const scorer = new Scorer(features);
       try {
-        model = await session(o, consumer, producer, scorer, models, metrics, state, exactlyOnce);
+        model = await session(o, clients.consumer, clients.producer, scorer, models, metrics, state, exactlyOnce);
+        failures = 0;
       } catch (e) {
         if (o.signal.aborted) break;
         const err = kafkaError(e, o.kafka, 'stream');
@@ -157,8 +171,11 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; rebuilding state in a new session`);
-        await sleep(1000, o.signal);
+        const wait = backoffMs(failures++);
+        o.log(`stream: ${err.message}; retrying in ${wait} ms with new clients and a new session (its state rebuilt)`);
+        await withTimeout(disconnect(), 10_000);
+        await sleep(wait, o.signal);
+        clients = connect();
       }
     }
     return {
@@ -172,11 +189,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
   } finally {
     timers.forEach((t) => clearInterval(t));
     models.stop();
-    if (consumer) {
-      await settle(consumer.leaveGroup(false));
-      await settle(consumer.close(true));
-    }
-    if (producer) await settle(producer.close(true));
+    await disconnect();
     if (trackRun) {
       await logThroughput(tracker, trackRun, metrics, metrics.tick()).catch(() => undefined);
       await tracker.endRun(trackRun, 'FINISHED').catch(() => undefined);
@@ -214,11 +227,37 @@ async function session(
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
-  consumer.startLagMonitoring({ topics: [o.input] }, 5000);
   const committed = new Map<number, bigint>();
   let model = models.take();
+  // A fetch in flight when the brokers went away may never call back, and then the client's stream stops
+  // fetching for good. So a session ends when the brokers come back after a loss, or when records are known to
+  // be waiting (lag) and none arrived for a while; the next session starts a fresh stream.
+  let lostBrokers = false;
+  let lostAt = 0;
+  let lastRecordAt = Date.now();
+  // Lag is measured here: the client's own lag monitor counts from offsets its stream committed, and ours are
+  // committed through transactions. position: the next offset this session reads, per partition.
+  const position = new Map<number, bigint>();
+  let laggingSince = 0;
+  let lagCheckedAt = 0;
+  const refreshLag = async () => {
+    lagCheckedAt = Date.now();
+    const latest = (await consumer.listOffsets({ topics: [o.input], isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(o.input) ?? [];
+    const assigned = consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [];
+    let behind = false;
+    for (const p of assigned) {
+      const end = latest[p];
+      if (end === undefined) continue;
+      const done = committed.get(p) ?? position.get(p);
+      if (done !== undefined) metrics.lag.set({ topic: o.input, partition: String(p) }, Number(end - done));
+      if (end > (position.get(p) ?? committed.get(p) ?? 0n)) behind = true;
+    }
+    if (!behind) laggingSince = 0;
+    else if (!laggingSince) laggingSince = Date.now();
+  };
+  let ended = 'input ended';
+  const stop = () => void stream.close().catch(() => undefined);
   try {
-    const stop = () => void stream.close().catch(() => undefined);
     o.signal.addEventListener('abort', stop, { once: true });
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
@@ -229,10 +268,29 @@ async function session(
       metrics.ready.set(connected ? 1 : 0);
       if (connected) state.lastError = undefined;
       else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
+      if (!connected && !lostBrokers) {
+        lostBrokers = true;
+        lostAt = Date.now();
+        o.log('stream: lost the connection to the brokers; retrying with backoff, and /readyz says not ready until they are back');
+      }
+      // The client may not reconnect a stream by itself: after a while, new clients try (with backoff).
+      if (!connected && Date.now() - lostAt > LOST_BROKERS_MS) throw new Error(`no connection to the brokers for ${LOST_BROKERS_MS / 1000} s`);
+      if (connected && Date.now() - lagCheckedAt > 5000) await withTimeout(refreshLag().catch(() => undefined), 5000);
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
+        if (connected && lostBrokers) {
+          ended = 'brokers reachable again; resuming';
+          break;
+        }
+        const now = Date.now();
+        if (laggingSince && now - laggingSince > stallMs(o) && now - lastRecordAt > stallMs(o)) {
+          ended = `no records for ${stallMs(o) / 1000} s while the input has lag; restarting the stream`;
+          break;
+        }
         continue;
       }
+      lastRecordAt = Date.now();
+      for (const m of batch) position.set(m.partition, m.offset + 1n);
       if (rebalanced || consumer.generationId !== generation) break;
       const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
       const mine = batch.filter((m) => assigned.has(m.partition));
@@ -313,12 +371,13 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
-    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : 'input ended'})`);
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : ended})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);
-    consumer.stopLagMonitoring();
-    await stream.close().catch(() => undefined);
+    o.signal.removeEventListener('abort', stop);
+    // Closing waits for fetches in flight, and a fetch lost with its broker may never return.
+    await withTimeout(stream.close().catch(() => undefined), 5000);
   }
 }
 
@@ -368,9 +427,22 @@ async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state
       state.lastError = err;
       if (!err.retriable || o.signal.aborted) throw err;
       o.log(`stream: ${err.message}; retrying`);
-      await sleep(Math.min(10_000, 250 * 2 ** attempt), o.signal);
+      await sleep(backoffMs(attempt), o.signal);
     }
   }
+}
+
+/** How long a session waits for its lost brokers before it starts over with new clients. */
+const LOST_BROKERS_MS = 10_000;
+
+/** Exponential backoff between failed sessions: 250 ms doubling to at most 10 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(10_000, 250 * 2 ** failures);
+}
+
+/** How long a session may see no records while the input has lag before it restarts its stream. */
+function stallMs(o: StreamOptions): number {
+  return Math.max(15_000, 20 * (o.batchTimeMs ?? 100));
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -397,6 +469,13 @@ async function logThroughput(tracker: RunTracker, runId: string, m: StreamMetric
       { key: 'dead_letters_total', value: m.totals.dead, timestamp, step: 0 },
     ],
   } as never);
+}
+
+/** Waits for `p` at most `ms`. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Awaits a client call that may return a promise or nothing (callback overloads), ignoring its failure. */

@@ -17,8 +17,8 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Every committed message of a topic, read until `count` have arrived or nothing new came for `idleMs`. */
-export async function readCommitted(topic: string, o: { count?: number; idleMs?: number; timeoutMs?: number } = {}): Promise<Message<Buffer, Buffer, Buffer, Buffer>[]> {
-  const consumer = new CommittedReadConsumer({ clientId: 'test-reader', groupId: uniqueName('reader'), bootstrapBrokers: [BROKERS], retryDelay: 100 } as never) as CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>;
+export async function readCommitted(topic: string, o: { count?: number; idleMs?: number; timeoutMs?: number; brokers?: string } = {}): Promise<Message<Buffer, Buffer, Buffer, Buffer>[]> {
+  const consumer = new CommittedReadConsumer({ clientId: 'test-reader', groupId: uniqueName('reader'), bootstrapBrokers: [o.brokers ?? BROKERS], retryDelay: 100 } as never) as CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>;
   const out: Message<Buffer, Buffer, Buffer, Buffer>[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 } as never);
