@@ -16,6 +16,8 @@ spark_token() {
 }
 
 spark_up() {
+  # delta-rs (Python), the second Delta reader the lake's tests check against Spark's.
+  py_need deltalake "deltalake==1.6.6"
   if pid_alive spark && port_open 127.0.0.1 "$SPARK_PORT"; then
     log "spark already up on 127.0.0.1:$SPARK_PORT"; return 0
   fi
