@@ -147,9 +147,9 @@ describe('validate > promotion flow', () => {
     expect(runData.metrics.validation_p_value).toBe(Number(v.tags['validation.p_value']));
     expect(runData.metrics.validation_ci_low).toBeGreaterThan(0);
 
-    // The course-t dry run recorded its own distribution first; this validation's points are the latest batch.
+    // The course-t and DeLong dry runs recorded nothing; this validation's points are the only batch.
     const all = await tracker.getMetricHistory(good.runId, 'validation_dist_ap');
-    expect(all).toHaveLength(2 * B);
+    expect(all).toHaveLength(B);
     const latest = Math.max(...all.map((m) => m.timestamp));
     const dist = all.filter((m) => m.timestamp === latest);
     expect(dist).toHaveLength(B);

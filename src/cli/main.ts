@@ -22,10 +22,10 @@ export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 /** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
 const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID', 'TRACKING_STORE_MISSING']);
-/** Another process holds what this command needed (the lake's writer lease): rerun later. */
+/** Another process holds what this command needed (the lake's writer lease, the champion alias): rerun later. */
 export const EXIT_CONFLICT = 3;
 /** Error codes that mean "someone else got there first", not "this job failed". */
-const CONFLICT_CODES = new Set(['LAKE_CONFLICT']);
+const CONFLICT_CODES = new Set(['LAKE_CONFLICT', 'CHAMPION_MOVED', 'PROMOTION_BUSY']);
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.

@@ -12,6 +12,7 @@ import type { ModelVersion } from '../tracking/ModelRegistry.js';
 import type { Tracking } from '../tracking/Tracking.js';
 import { withRun } from '../tracking/withRun.js';
 import { getVersion } from './models.js';
+import { championMoved, moveChampion } from './moveChampion.js';
 
 export interface RegistryDecision {
   action: 'promote' | 'rollback';
@@ -89,10 +90,27 @@ async function decide(
         params: { 'registry.model': registeredModel, 'registry.champion': target.version, 'registry.replaced': current?.version ?? 'none' },
         tags: evidence,
       });
-      // Evidence first, aliases last: a failure before the move changes nothing users see.
-      for (const [k, v] of Object.entries(evidence)) await tracking.registry.setModelVersionTag(registeredModel, target.version, k, v);
-      if (current) await tracking.registry.setAlias(registeredModel, ALIASES.previousChampion, current.version);
-      await tracking.registry.setAlias(registeredModel, ALIASES.champion, target.version);
+      // Under the registry's alias lock: the champion (and, for a rollback, previous-champion) must still be what
+      // this decision was made against, or nothing is written. Evidence first, aliases last.
+      const outcome = await moveChampion(tracking.registry, {
+        registeredModel,
+        target: target.version,
+        expectedChampion: current?.version,
+        ...(action === 'rollback' ? { expectedPrevious: target.version } : {}),
+        runId: run.runId,
+        source: run.artifactUri,
+        evidence: async () => {
+          for (const [k, v] of Object.entries(evidence)) await tracking.registry.setModelVersionTag(registeredModel, target.version, k, v);
+        },
+      });
+      if (!outcome.moved) {
+        if (outcome.champion !== current?.version) throw championMoved(registeredModel, `${action} to version ${target.version}`, current?.version, outcome.champion);
+        throw new FraudopsError(
+          'CHAMPION_MOVED',
+          `${registeredModel}: previous-champion moved from version ${target.version} to ${outcome.previousChampion ?? 'none'} while the rollback was being decided; nothing was changed, rerun`,
+          { context: { registeredModel, expected: target.version, previousChampion: outcome.previousChampion ?? 'none' }, retriable: true },
+        );
+      }
       return {
         action,
         registeredModel,

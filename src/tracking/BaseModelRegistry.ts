@@ -2,6 +2,7 @@
  * What every ModelRegistry backend shares: argument checks (names, version numbers, alias rules, tag limits).
  * Backends implement only the protected `do*` operations and may assume their arguments are valid.
  */
+import { acquireAliasLock, type AliasLock, type AliasLockOptions } from './AliasLock.js';
 import { tagList, type KeyValue } from './BaseRunTracker.js';
 import type { CreateModelVersionOptions, ModelRegistry, ModelVersion, RegisteredModel } from './ModelRegistry.js';
 import { invalid } from './TrackingError.js';
@@ -72,5 +73,9 @@ export abstract class BaseModelRegistry implements ModelRegistry {
 
   async getModelVersionByAlias(name: string, alias: string): Promise<ModelVersion> {
     return this.doGetModelVersionByAlias(v.checkName('model name', name), v.alias(alias));
+  }
+
+  async lockAliases(name: string, options: AliasLockOptions): Promise<AliasLock> {
+    return acquireAliasLock(this, v.checkName('model name', name), options);
   }
 }

@@ -20,6 +20,7 @@ export {
   type OpenTrackingOptions,
   type TrackingFactory,
 } from './openTracking.js';
+export { ALIAS_LOCK_SUFFIX } from './AliasLock.js';
 export { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
 export { LIMITS } from './argumentChecks.js';
 export { FAILURE_TAG, STALE_RUN, reconcileStaleRuns, withRun, type WithRunOptions } from './withRun.js';

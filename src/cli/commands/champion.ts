@@ -14,23 +14,26 @@ export const championCommand: Command = {
   async run(flags, io) {
     const { championInfo } = await import('../../promotion/champion.js');
     const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) }, io.ctx);
+    const healthy = info.champion?.artifact.ok === true;
     if (io.json) {
       io.out(JSON.stringify(info, null, 2));
-      return info.champion ? 0 : 1;
+      return healthy ? 0 : 1;
     }
     if (!info.champion) {
-      io.out(`${info.registeredModel}: no champion yet (train a model, then \`fraudops validate\` it)`);
+      io.out(`${info.registeredModel}: no champion: ${info.reason?.message ?? 'none set'}`);
       return 1;
     }
     const c = info.champion;
     io.out(`${info.registeredModel} champion: version ${c.version} (run ${c.runId ?? '?'})`);
+    if (!c.artifact.ok) io.out(`  artifact: ${c.artifact.code}: ${c.artifact.message} — this champion cannot serve`);
     for (const [k, v] of Object.entries(c.metrics).sort()) io.out(`  ${k} = ${v.toFixed(4)}`);
     const e = c.evidence;
     if (e['validation.code']) {
       io.out(`  why: [${e['validation.code']}] ${e['validation.reason'] ?? ''}`);
-      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}, window ${e['validation.window']}, against ${e['validation.champion']}`);
+      const stats = e['validation.p_value'] ? `, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}` : '';
+      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}${stats}, window ${e['validation.window']}, against ${e['validation.champion']}`);
     }
     if (info.previousChampion) io.out(`  previous champion: version ${info.previousChampion.version}`);
-    return 0;
+    return healthy ? 0 : 1;
   },
 };
