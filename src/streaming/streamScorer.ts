@@ -10,11 +10,11 @@
  * and committed. After any rebalance or failed transaction the session ends and a new one rebuilds the state
  * of the partitions it then owns, so state follows partitions and nothing is lost or counted twice.
  */
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import { BatchReader } from './BatchReader.js';
 import { CommittedReadConsumer } from './committedConsumer.js';
 import type { FraudopsError } from '../errors.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
@@ -272,11 +272,12 @@ async function session(
     else if (!laggingSince) laggingSince = Date.now();
   };
   let ended = 'input ended';
+  const reader = new BatchReader(stream);
   const stop = () => void stream.close().catch(() => undefined);
   try {
     o.signal.addEventListener('abort', stop, { once: true });
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
-      const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
+      const batch = await reader.next(o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
       // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
       const connected = stream.isConnected();
@@ -389,6 +390,7 @@ async function session(
   } finally {
     consumer.off('consumer:group:join', onJoin);
     o.signal.removeEventListener('abort', stop);
+    reader.close();
     // Closing waits for fetches in flight, and a fetch lost with its broker may never return.
     await withTimeout(stream.close().catch(() => undefined), 5000);
   }
@@ -396,39 +398,6 @@ async function session(
 
 function toInput(m: Msg): ScoreInput {
   return { value: m.value ?? Buffer.alloc(0), partition: m.partition, offset: m.offset, ingestedAt: Number(m.timestamp) };
-}
-
-/** Up to `max` messages: what is buffered now, or the first arrivals within `waitMs`. undefined when the stream ended. */
-async function nextBatch(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, max: number, waitMs: number, signal: AbortSignal): Promise<Msg[] | undefined> {
-  const out: Msg[] = [];
-  const deadline = performance.now() + waitMs;
-  while (out.length < max) {
-    if (stream.destroyed || stream.readableEnded) {
-      const err = (stream as unknown as { errored?: Error }).errored;
-      if (err) throw err;
-      return out.length ? out : undefined;
-    }
-    const m = stream.read() as Msg | null;
-    if (m !== null) {
-      out.push(m);
-      continue;
-    }
-    const left = deadline - performance.now();
-    if (left <= 0 || signal.aborted) break;
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), left);
-    try {
-      await Promise.race([once(stream, 'readable', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal }), once(stream, 'error', { signal: ac.signal })]).catch(
-        (e: unknown) => {
-          if ((e as { name?: string }).name !== 'AbortError') throw (e as unknown[])[0] ?? e;
-        },
-      );
-    } finally {
-      clearTimeout(timer);
-      ac.abort();
-    }
-  }
-  return out;
 }
 
 async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
