@@ -2,7 +2,8 @@
  * Flags shared by the pipeline commands: where the workflow engine keeps its state, and the settings of the DAG's
  * tasks (the same names as the stage commands' flags, under `pipeline.*` in the config file).
  */
-import { ConfigError } from '../../errors.js';
+import { fileURLToPath } from 'node:url';
+import type { PipelineDatabase } from '../../pipeline/engine/embeddedDatabase.js';
 import type { FlagSpec, FlagValues } from '../command.js';
 import type { PipelineSettings } from '../../pipeline/daily.js';
 import { POSTGRES_SCHEMES, STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
@@ -11,8 +12,19 @@ import { checkClusterUri } from '../../pipeline/cluster/openCluster.js';
 import { TRAIN_OPTIONS } from '../../training/options.js';
 import { VALIDATE_OPTIONS } from '../../promotion/options.js';
 
+/** The embedded pipeline database's folder when --db is not given. */
+export const DEFAULT_PIPELINE_DIR = '.fraudops/pipeline';
+
 export const engineFlags: Record<string, FlagSpec> = {
-  db: { type: 'uri', description: 'PostgreSQL URL where runs are kept (the workflow engine’s system database)', env: 'FRAUDOPS_PIPELINE_DB', configKey: 'pipeline.db', placeholder: '<postgresql://…>', schemes: POSTGRES_SCHEMES },
+  db: {
+    type: 'uri',
+    description: 'where runs are kept (the workflow engine’s system database): a PostgreSQL URL, or a folder for the embedded database (one process serves it; several schedulers need PostgreSQL)',
+    env: 'FRAUDOPS_PIPELINE_DB',
+    configKey: 'pipeline.db',
+    default: DEFAULT_PIPELINE_DIR,
+    placeholder: '<postgresql://…|dir>',
+    schemes: [...POSTGRES_SCHEMES, 'file'],
+  },
   schema: { type: 'string', description: 'schema for the engine’s tables', env: 'FRAUDOPS_PIPELINE_SCHEMA', configKey: 'pipeline.schema', default: 'fraudops_pipeline', placeholder: '<name>', check: checkSqlName },
 };
 
@@ -64,13 +76,12 @@ export function settingsFrom(flags: FlagValues): PipelineSettings {
   ) as PipelineSettings;
 }
 
-export function databaseUrl(flags: FlagValues): string {
-  const db = flags.db;
-  if (typeof db !== 'string' || db === '') {
-    throw new ConfigError('no pipeline database: set --db, FRAUDOPS_PIPELINE_DB or pipeline.db in the config file to a postgresql:// URL');
-  }
-  if (!/^postgres(ql)?:\/\//.test(db)) throw new ConfigError(`--db must be a postgresql:// URL, got "${db.replace(/\/\/[^@]*@/, '//***@')}"`, { context: { field: 'db' } });
-  return db;
+/** The system database the flags name: a PostgreSQL server, or the embedded database in a folder (served while open). */
+export async function openPipelineDatabase(flags: FlagValues): Promise<PipelineDatabase> {
+  const db = typeof flags.db === 'string' && flags.db !== '' ? flags.db : DEFAULT_PIPELINE_DIR;
+  if (/^postgres(ql)?:\/\//.test(db)) return { url: db, where: db.replace(/\/\/[^@]*@/, '//***@'), close: async () => {} };
+  const { openEmbeddedDatabase } = await import('../../pipeline/engine/embeddedDatabase.js');
+  return openEmbeddedDatabase(db.startsWith('file://') ? fileURLToPath(db) : db);
 }
 
 /** A PostgreSQL schema name as the engine creates it: a plain identifier. */

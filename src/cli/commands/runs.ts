@@ -1,16 +1,21 @@
 /** `fraudops runs list|show|logs|retry|cancel`: what the pipeline ran, task by task, and steering of runs. */
 import type { Command, FlagValues } from '../command.js';
-import { databaseUrl, engineFlags, executorFlags } from './pipelineFlags.js';
+import { openPipelineDatabase, engineFlags, executorFlags } from './pipelineFlags.js';
 import { formatRun, formatRunLine } from './runFormat.js';
 import { runPipeline } from './pipeline.js';
 
 async function withClient<T>(flags: FlagValues, fn: (c: import('../../pipeline/engine/RunsClient.js').RunsClient) => Promise<T>): Promise<T> {
   const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const client = await RunsClient.open(databaseUrl(flags), String(flags.schema));
+  const database = await openPipelineDatabase(flags);
   try {
-    return await fn(client);
+    const client = await RunsClient.open(database.url, String(flags.schema));
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    await database.close();
   }
 }
 
