@@ -21,7 +21,8 @@ import type { Manifest } from '../generator/manifest.js';
  * signal, its log for the stage's events, stores and tracking opened once and closed when the task ends.
  */
 async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>, engine?: string): Promise<T> {
-  const ctx = createStageContext({ signal: task.signal, workDir, engine, onEvent: (e) => task.log(e.message) });
+  // Progress reaches the task's log through the callbacks each task passes; log events go there as they come.
+  const ctx = createStageContext({ signal: task.signal, workDir, engine, onEvent: (e) => (e.type === 'log' ? task.log(e.message) : undefined) });
   try {
     return await fn(ctx);
   } finally {
