@@ -20,8 +20,9 @@ import type { Manifest } from '../generator/manifest.js';
  * Runs a product stage under a stage context built for this task, as the CLI builds one per command: the task's
  * signal, its log for the stage's events, stores and tracking opened once and closed when the task ends.
  */
-async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
-  const ctx = createStageContext({ signal: task.signal, workDir, onEvent: (e) => task.log(e.message) });
+async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>, engine?: string): Promise<T> {
+  // Progress reaches the task's log through the callbacks each task passes; log events go there as they come.
+  const ctx = createStageContext({ signal: task.signal, workDir, engine, onEvent: (e) => (e.type === 'log' ? task.log(e.message) : undefined) });
   try {
     return await fn(ctx);
   } finally {
@@ -76,6 +77,10 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
   schema: taskSchema(PREPARE_OPTIONS, ['raw', 'lake', 'memory-limit', 'work-dir'], ['raw', 'lake']),
   async run(o, ctx) {
     const { prepare } = await import('../prepare/prepare.js');
+    // On the run's cluster when it has one (spark-local, Data Proc's Spark Connect), else the embedded engine.
+    const cluster = ctx.upstream('cluster.ensure');
+    const engine = typeof cluster?.endpoint === 'string' && cluster.endpoint !== '' ? cluster.endpoint : undefined;
+    if (engine) ctx.log(`preparing on the cluster's engine ${engine.replace(/;token=[^;]*/, ';token=***')}`);
     const report = await withStageContext(ctx, o.workDir, (stageCtx) =>
       prepare(
         {
@@ -88,6 +93,7 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
         },
         stageCtx,
       ),
+      engine,
     );
     const output = {
       ok: report.ok,
