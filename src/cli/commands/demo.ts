@@ -77,6 +77,7 @@ export const demoCommand: Command = {
       matchesManifest: differences.length === 0,
       differences,
       tracking,
+      dashboard: dashboardCommand(lake, tracking),
       runs: [
         { train: champion, validate: first },
         { train: challenger, validate: second },
@@ -103,7 +104,14 @@ export const demoCommand: Command = {
         io.out(`  ${v.decision.reason}`);
       }
       io.out(`\ntracking: ${tracking}  (see \`fraudops champion --tracking ${tracking}\`)`);
+      io.out(`dashboard: ${dashboardCommand(lake, tracking)}`);
     }
     return report.ok && differences.length === 0 ? 0 : 1;
   },
 };
+
+/** The command that opens this demo's lake and tracking store in the dashboard, quoted for a POSIX shell. */
+export function dashboardCommand(lake: string, tracking: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `fraudops ui --lake ${q(lake)} --tracking ${q(tracking)}`;
+}

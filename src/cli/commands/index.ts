@@ -6,6 +6,7 @@ import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { prepareCommand } from './prepare.js';
 import { trainCommand } from './train.js';
+import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, uiCommand];

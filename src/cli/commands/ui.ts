@@ -1,0 +1,60 @@
+/** `fraudops ui`: serves the operations dashboard until interrupted. */
+import type { Command } from '../command.js';
+
+export const uiCommand: Command = {
+  name: 'ui',
+  summary: 'serve the operations dashboard: data quality, models and their validation evidence',
+  usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--port 8080] [--host 127.0.0.1] [--token <token>]',
+  description:
+    'Server-rendered pages read the lake and the tracker; nothing is written. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
+  examples: [
+    'fraudops ui --lake ./fraudops-demo/lake --tracking ./fraudops-demo/mlruns',
+    'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops ui --lake s3://my-lake/v1 --port 9000',
+    'FRAUDOPS_UI_TOKEN=$(openssl rand -hex 16) fraudops ui --host 0.0.0.0 --lake ./lake',
+  ],
+  flags: {
+    lake: { type: 'string', description: 'lake URI (directory or s3://bucket/prefix) for the Data quality page', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>' },
+    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+    port: { type: 'number', description: 'TCP port (0 picks a free one)', default: 8080, env: 'FRAUDOPS_UI_PORT', configKey: 'ui.port' },
+    host: { type: 'string', description: 'address to listen on; anything but loopback needs --token', default: '127.0.0.1', env: 'FRAUDOPS_UI_HOST', configKey: 'ui.host', placeholder: '<addr>' },
+    token: { type: 'string', description: 'token every request must carry (required off loopback)', env: 'FRAUDOPS_UI_TOKEN', placeholder: '<token>' },
+  },
+  async run(flags, io) {
+    const { ConfigError } = await import('../../errors.js');
+    const port = Number(flags.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${String(flags.port)}`, { context: { field: 'port' } });
+    const { createDashboard } = await import('../../dashboard/server.js');
+    const host = String(flags.host);
+    const app = await createDashboard({
+      host,
+      token: flags.token as string | undefined,
+      lake: flags.lake as string | undefined,
+      tracking: flags.tracking as string | undefined,
+      registeredModel: String(flags['registered-model']),
+    });
+    try {
+      try {
+        await app.listen({ host, port });
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+          throw new ConfigError(`fraudops ui: cannot listen on ${host}:${port} (${code}); pick another --port or --host`, { context: { field: 'port' }, cause: e });
+        }
+        throw e;
+      }
+      const addr = app.server.address();
+      const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}/`;
+      if (io.json) io.out(JSON.stringify({ url, tokenRequired: Boolean(flags.token) }));
+      else io.out(`fraudops ui: serving ${url}${flags.token ? ' (open it once with ?token=<token>, or send Authorization: Bearer <token>)' : ''}; Ctrl-C stops`);
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        io.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      await app.close();
+    }
+    return 0;
+  },
+};

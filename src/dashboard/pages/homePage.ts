@@ -1,0 +1,34 @@
+/** Overview: one line per morning question, each linking to the page that answers it in full. */
+import { fmtInt, fmtNum, fmtTime, html, type Html } from '../html.js';
+import type { RegistryOverview } from '../readers/modelsReader.js';
+import type { QualityOverview } from '../readers/qualityReader.js';
+import { CHAMPION } from '../readers/modelsReader.js';
+
+export function homeBody(o: { quality?: QualityOverview; registry: RegistryOverview }): Html {
+  return html`<ul class="cards">
+<li><h2><a href="/quality">How dirty was the new data?</a></h2>${qualityLine(o.quality)}</li>
+<li><h2><a href="/models">Was a new model promoted, and on what evidence?</a></h2>${modelLine(o.registry)}</li>
+</ul>`;
+}
+
+function qualityLine(q: QualityOverview | undefined): Html {
+  if (!q) return html`<p>No lake given (<code>--lake</code>).</p>`;
+  const last = q.files[q.files.length - 1];
+  if (!last) return html`<p>Nothing committed to <code>${q.lake}</code> yet.</p>`;
+  const run = q.runs[q.runs.length - 1];
+  const problems = run ? run.changed.length + run.errors.length : 0;
+  const a = last.account;
+  return html`<p>Latest file <code>${last.file}</code> (committed ${last.committedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}): ${fmtInt(a.rowsIn)} rows in, ${fmtInt(a.kept)} kept, ${fmtInt(a.duplicates)} duplicates, ${fmtInt(a.quarantinedTotal)} quarantined.${
+    run ? html` Last preparation run ${fmtTime(Date.parse(run.finishedAt))}: ${run.files} new file${run.files === 1 ? '' : 's'}, ${problems === 0 ? 'no problem files' : html`<strong class="bad">${problems} changed or unreadable</strong>`}.` : ''
+  }</p>`;
+}
+
+function modelLine(r: RegistryOverview): Html {
+  const champ = r.versions.find((v) => v.aliases.includes(CHAMPION));
+  if (!champ) return html`<p>No champion yet.</p>`;
+  const latest = r.versions[r.versions.length - 1];
+  const decided = latest.validation['validation.code'];
+  return html`<p>Champion: version ${champ.version} (${champ.kind}), test AP ${fmtNum(champ.metrics.test_ap)}, AUC ${fmtNum(champ.metrics.test_auc)}. Latest version ${latest.version}: ${
+    decided ? html`${latest.validation['validation.decision']} [${decided}], p = ${fmtNum(Number(latest.validation['validation.p_value']))}` : 'not validated yet'
+  }.</p>`;
+}
