@@ -154,12 +154,12 @@ function firstModels(versions: VersionSummary[], evidence: ValidationEvidence[])
 /** Horizontal bars as SVG: few enough features to draw on the server. */
 function importanceChart(f: FeatureImportance): Html {
   const rowH = 22;
-  const labelW = 230;
-  const barW = 420;
+  const labelW = 320;
+  const barW = 440;
   const max = Math.max(...f.features.map((x) => x.share), 1e-12);
   const height = f.features.length * rowH + 10;
   return html`<figure>
-<svg class="bars" role="img" aria-labelledby="importance-title" viewBox="0 0 ${labelW + barW + 70} ${height}" width="100%" preserveAspectRatio="xMinYMin meet">
+<svg class="bars" role="img" aria-labelledby="importance-title" viewBox="0 0 ${labelW + barW + 70} ${height}" width="${labelW + barW + 70}" height="${height}" preserveAspectRatio="xMinYMin meet">
 <title id="importance-title">Feature importance of version ${f.version} (${f.kind}), ${f.measure}</title>
 ${f.features.map((x, i) => {
   const y = 5 + i * rowH;
