@@ -34,9 +34,5 @@ export function commitKey(seq: number): string {
   return `${COMMITS_PREFIX}${seqName(seq)}.json`;
 }
 
-/** One JSON record per preparation run that did something or found a problem (see RunReports). */
-export const REPORTS_PREFIX = '_fraudops/reports/';
-
-export function runReportKey(finishedAt: Date, pid: number): string {
-  return `${REPORTS_PREFIX}${finishedAt.toISOString().replace(/[:.]/g, '-')}-${pid}.json`;
-}
+/** The last preparation run's record of what it saw (see LastRun). */
+export const LAST_RUN_KEY = '_fraudops/last-run.json';

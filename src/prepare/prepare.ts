@@ -20,7 +20,7 @@ import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
-import { appendRunReport, shouldRecord } from '../lake/RunReports.js';
+import { writeLastRun } from '../lake/LastRun.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey } from '../lake/layout.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool, spoolRoot } from './BatchSpool.js';
@@ -140,7 +140,7 @@ export async function prepare(options: PrepareOptions): Promise<QualityReport> {
     }
     report.ok = report.errors.length === 0 && report.changed.length === 0;
     report.durationMs = Date.now() - started;
-    if (shouldRecord(report)) await appendRunReport(lakeStore, report, signal);
+    await writeLastRun(lakeStore, report, signal);
     return report;
   } finally {
     await engine?.close();

@@ -15,7 +15,7 @@ function qualityLine(q: QualityOverview | undefined): Html {
   if (!q) return html`<p>No lake given (<code>--lake</code>).</p>`;
   const last = q.files[q.files.length - 1];
   if (!last) return html`<p>Nothing committed to <code>${q.lake}</code> yet.</p>`;
-  const run = q.runs[q.runs.length - 1];
+  const run = q.lastRun;
   const problems = run ? run.changed.length + run.errors.length : 0;
   const a = last.account;
   return html`<p>Latest file <code>${last.file}</code> (committed ${last.committedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}): ${fmtInt(a.rowsIn)} rows in, ${fmtInt(a.kept)} kept, ${fmtInt(a.duplicates)} duplicates, ${fmtInt(a.quarantinedTotal)} quarantined.${

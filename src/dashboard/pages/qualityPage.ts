@@ -56,7 +56,11 @@ export function qualityBody(q: QualityOverview): Html {
   const charts = stackedSeries(days);
   const problems = problemFiles(q);
   return html`
-<p class="lede">Lake <code>${q.lake}</code>: ${fmtInt(q.files.length)} raw files committed, ${fmtInt(q.runs.length)} preparation runs recorded.</p>
+<p class="lede">Lake <code>${q.lake}</code>: ${fmtInt(q.files.length)} raw files committed; ${
+    q.lastRun
+      ? html`last preparation run finished ${fmtTime(Date.parse(q.lastRun.finishedAt))} (${fmtInt(q.lastRun.files)} new, ${fmtInt(q.lastRun.alreadyProcessed)} already processed, from <code>${q.lastRun.raw}</code>).`
+      : 'no preparation run has recorded what it saw yet.'
+  }</p>
 <section aria-labelledby="totals-h">
 <h2 id="totals-h">Totals</h2>
 <dl class="stats">
@@ -67,12 +71,10 @@ ${stat('rows in', total.rowsIn)}${stat('kept', total.kept)}${stat('fixed (kept)'
 <h2 id="problems-h">Files reported changed or unreadable</h2>
 ${
   problems.length === 0
-    ? html`<p class="ok">No recorded preparation run found a changed or unreadable raw file.</p>`
-    : html`<table class="data"><caption>Latest report per file</caption>
-<thead><tr><th scope="col">file</th><th scope="col">problem</th><th scope="col">line</th><th scope="col">detail</th><th scope="col">reported</th></tr></thead>
-<tbody>${problems.map(
-        (p) => html`<tr class="bad"><td><code>${p.file}</code></td><td>${p.code}</td><td>${p.line ?? ''}</td><td>${p.detail}</td><td>${p.at}</td></tr>`,
-      )}</tbody></table>`
+    ? html`<p class="ok">${q.lastRun ? 'The last preparation run found no changed or unreadable raw file.' : 'No preparation run has reported yet.'}</p>`
+    : html`<table class="data"><caption>As the last preparation run found them (nothing of these files reached the lake)</caption>
+<thead><tr><th scope="col">file</th><th scope="col">problem</th><th scope="col">line</th><th scope="col">detail</th></tr></thead>
+<tbody>${problems.map((p) => html`<tr class="bad"><td><code>${p.file}</code></td><td>${p.code}</td><td>${p.line ?? ''}</td><td>${p.detail}</td></tr>`)}</tbody></table>`
 }
 </section>
 <section aria-labelledby="stack-h">
@@ -136,25 +138,19 @@ interface ProblemFile {
   code: string;
   line?: number;
   detail: string;
-  at: string;
 }
 
-/** The latest report of each file any recorded run found changed or unreadable. */
+/** The files the last run found changed or unreadable. */
 function problemFiles(q: QualityOverview): ProblemFile[] {
-  const latest = new Map<string, ProblemFile>();
-  for (const run of q.runs) {
-    const at = fmtTime(Date.parse(run.finishedAt));
-    for (const c of run.changed) {
-      latest.set(c.file, {
-        file: c.file,
-        code: 'CHANGED',
-        detail: `content changed after commit ${c.processed.commitSeq} (size ${fmtInt(c.processed.size)} → ${fmtInt(c.now.size)} bytes); not reprocessed`,
-        at,
-      });
-    }
-    for (const e of run.errors) latest.set(e.file, { file: e.file, code: e.code, line: e.line, detail: e.message, at });
-  }
-  return [...latest.values()].sort((a, b) => a.file.localeCompare(b.file));
+  const run = q.lastRun;
+  if (!run) return [];
+  const changed = run.changed.map((c) => ({
+    file: c.file,
+    code: 'CHANGED',
+    detail: `content changed after commit ${c.processed.commitSeq} (size ${fmtInt(c.processed.size)} → ${fmtInt(c.now.size)} bytes); not reprocessed`,
+  }));
+  const failed = run.errors.map((e) => ({ file: e.file, code: e.code, line: e.line, detail: e.message }));
+  return [...changed, ...failed].sort((a, b) => a.file.localeCompare(b.file));
 }
 
 export function quarantineBody(p: QuarantinePage, reasons: string[]): Html {

@@ -1,11 +1,11 @@
 /**
  * What the Data quality page shows, read from the lake alone: each commit's account of its raw file (rows in,
  * kept, fixed, duplicates, quarantined by reason), the days its rows landed on, the quarantined lines
- * themselves, and the preparation runs' records of files that changed or could not be read.
+ * themselves, and the last preparation run's record of files that changed or could not be read.
  */
 import { createInterface } from 'node:readline';
 import { CommitLog, type CommitRecord } from '../../lake/CommitLog.js';
-import { loadRunReports, type RunReportRecord } from '../../lake/RunReports.js';
+import { readLastRun, type LastRunRecord } from '../../lake/LastRun.js';
 import type { FileAccount } from '../../prepare/report.js';
 import type { ObjectStore } from '../../storage/ObjectStore.js';
 import { FraudopsError } from '../../errors.js';
@@ -25,13 +25,13 @@ export interface FileQuality {
 export interface QualityOverview {
   lake: string;
   files: FileQuality[];
-  runs: RunReportRecord[];
+  lastRun?: LastRunRecord;
 }
 
 export async function readQuality(lake: ObjectStore, signal?: AbortSignal): Promise<QualityOverview> {
   const log = await CommitLog.load(lake, signal);
   const latest = [...log.ledger().values()].sort((a, b) => a.seq - b.seq);
-  return { lake: lake.uri, files: latest.map(fileQuality), runs: await loadRunReports(lake, signal) };
+  return { lake: lake.uri, files: latest.map(fileQuality), lastRun: await readLastRun(lake, signal) };
 }
 
 function fileQuality(c: CommitRecord): FileQuality {
