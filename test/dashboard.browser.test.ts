@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTracker } from '../src/tracking/openTracker.js';
 import { accessibilityProblems, charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
 import { runCli, serveUi, type Served } from './support/cli.js';
 
@@ -20,9 +21,17 @@ let demoOut = '';
 let served: Served;
 let browser: Browser;
 
-/** The registered model as the embedded store holds it: aliases name the serving version. */
-function registry(): { aliases: Record<string, string> } {
-  return JSON.parse(readFileSync(join(tracking, 'models', 'fraudops-fraud', 'model.json'), 'utf8'));
+/** The registered model and its versions as the demo's tracker holds them. */
+async function registry(): Promise<{ aliases: Record<string, string>; tags: (version: string) => Promise<Record<string, string>> }> {
+  const tracker = await openTracker(tracking);
+  try {
+    const { aliases } = await tracker.getRegisteredModel('fraudops-fraud');
+    const tags = new Map<string, Record<string, string>>();
+    for (const v of ['1', '2']) tags.set(v, (await tracker.getModelVersion('fraudops-fraud', v)).tags);
+    return { aliases, tags: async (v) => tags.get(v) ?? {} };
+  } finally {
+    await tracker.close();
+  }
 }
 
 beforeAll(async () => {
@@ -65,7 +74,7 @@ describe('dashboard > pages', () => {
     expect(await page.title()).toBe('Overview · fraudops');
     expect(await accessibilityProblems(page)).toEqual([]);
     await expect(page.locator('main a[href="/quality"]').count()).resolves.toBe(1);
-    expect(await page.locator('main').innerText()).toContain(`Champion: version ${registry().aliases.champion}`);
+    expect(await page.locator('main').innerText()).toContain(`Champion: version ${(await registry()).aliases.champion}`);
     await screenshot(page, 'overview');
     expect(errors).toEqual([]);
     await page.close();
@@ -128,13 +137,14 @@ describe('dashboard > pages', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     const versions = page.locator('section[aria-labelledby="versions-h"] tbody tr');
     expect(await versions.count()).toBe(2);
-    const champion = registry().aliases.champion;
-    const previous = registry().aliases['previous-champion'];
+    const reg = await registry();
+    const champion = reg.aliases.champion;
+    const previous = reg.aliases['previous-champion'];
     expect(await versions.filter({ hasText: 'previous-champion' }).count()).toBe(previous ? 1 : 0);
     expect(await versions.nth(2 - Number(champion)).innerText()).toMatch(/^\d\s+champion\s/);
     expect(await versions.nth(1).innerText()).toMatch(/^1\s+(champion|previous-champion)\s+gbdt\s+train-gbdt/);
     const evidence = page.locator('article#validation-v2');
-    const tags = JSON.parse(readFileSync(join(tracking, 'models', 'fraudops-fraud', 'versions', '2.json'), 'utf8')).tags as Record<string, string>;
+    const tags = await reg.tags('2');
     const text = await evidence.innerText();
     expect(text).toContain(`[${tags['validation.code']}]`);
     expect(text).toContain(Number(tags['validation.p_value']).toFixed(4));

@@ -113,8 +113,9 @@
   function drawAll() {
     document.querySelectorAll('[data-chart]').forEach(function (el) {
       var kind = KINDS[el.getAttribute('data-chart')];
+      if (!kind) return; // drawn by a page's own script
       var d = readData(el.getAttribute('data-source'));
-      if (!kind || !d || !d.x || d.x.length === 0) {
+      if (!d || !d.x || d.x.length === 0) {
         el.textContent = 'No data to draw yet.';
         el.setAttribute('data-drawn', '0');
         return;

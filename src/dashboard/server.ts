@@ -22,6 +22,10 @@ import { qualityBody, quarantineBody } from './pages/qualityPage.js';
 import { homeBody } from './pages/homePage.js';
 import { CHAMPION, readEvidence, readFeatureImportance, readRegistry } from './readers/modelsReader.js';
 import { readQuality, readQuarantine } from './readers/qualityReader.js';
+import { liveFields, streamBody } from './pages/streamPage.js';
+import { readThroughputHistory, type ThroughputHistory } from './readers/streamHistory.js';
+import { StreamWatcher } from './readers/streamWatcher.js';
+import type { ServerResponse } from 'node:http';
 
 export interface DashboardOptions {
   /** Where the server will listen; decides whether a token is required. */
@@ -32,6 +36,8 @@ export interface DashboardOptions {
   /** Tracking URI (MLflow server or embedded store); default as `openTracker`. */
   tracking?: string;
   registeredModel?: string;
+  /** The /metrics URLs of the `fraudops stream` replicas the Stream page follows live. */
+  streamMetrics?: string[];
 }
 
 interface Sources {
@@ -44,12 +50,14 @@ const NAV: NavItem[] = [
   { href: '/', label: 'Overview' },
   { href: '/quality', label: 'Data quality' },
   { href: '/models', label: 'Models' },
+  { href: '/stream', label: 'Stream' },
 ];
 
 const ASSETS: Record<string, { file: () => string; type: string }> = {
   'uplot.js': { file: () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
   'uplot.css': { file: () => createRequire(import.meta.url).resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
   'dashboard.js': { file: () => new URL('../../assets/dashboard/dashboard.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
+  'stream.js': { file: () => new URL('../../assets/dashboard/stream.js', import.meta.url).pathname, type: 'text/javascript; charset=utf-8' },
   'dashboard.css': { file: () => new URL('../../assets/dashboard/dashboard.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
 };
 
@@ -61,7 +69,16 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
   const sources: Sources = { lake, tracker, registeredModel: o.registeredModel ?? DEFAULT_REGISTERED_MODEL };
   const assets = new Map(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.file()), type: a.type }]));
 
+  const watcher = o.streamMetrics && o.streamMetrics.length > 0 ? new StreamWatcher(o.streamMetrics) : undefined;
+  const eventStreams = new Set<ServerResponse>();
+
   const app = Fastify({ logger: false });
+  // Server-sent event streams never go idle: end them first, or closing would wait for the browsers.
+  app.addHook('preClose', (done) => {
+    watcher?.close();
+    for (const res of eventStreams) res.end();
+    done();
+  });
   app.addHook('onClose', async () => {
     await tracker.close();
     await lake?.close();
@@ -87,8 +104,8 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
     void reply.status(404).type('text/html; charset=utf-8').send(page({ title: 'Not found', active: '', nav: NAV, body: html`<p role="alert">Nothing lives at <code>${req.url}</code>.</p>` }));
   });
 
-  const send = (reply: FastifyReply, title: string, active: string, body: Html, status = 200) =>
-    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title, active, nav: NAV, body }));
+  const send = (reply: FastifyReply, title: string, active: string, body: Html, status = 200, scripts?: string[]) =>
+    reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page({ title, active, nav: NAV, body, scripts }));
 
   app.get<{ Params: { name: string } }>('/assets/:name', (req, reply) => {
     const a = assets.get(req.params.name);
@@ -144,6 +161,38 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
       return send(reply, 'Compare versions', '/models', body, 404);
     }
     return send(reply, `Version ${a.version} and version ${b.version} side by side`, '/models', compareBody(a, b));
+  });
+
+  app.get('/stream', async (_req, reply) => {
+    const snapshot = watcher ? await watcher.scrape() : undefined;
+    let history: ThroughputHistory = { runs: [], x: [], consumed: [], produced: [] };
+    let historyError: string | undefined;
+    try {
+      history = await readThroughputHistory(sources.tracker);
+    } catch (e) {
+      if (!isFraudopsError(e)) throw e;
+      historyError = `The tracker could not be read: [${e.code}] ${e.message}`;
+    }
+    return send(reply, 'Stream', '/stream', streamBody({ snapshot, history, historyError }), 200, ['/assets/stream.js']);
+  });
+
+  app.get('/stream/events', (req, reply) => {
+    if (!watcher) return reply.callNotFound();
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-content-type-options': 'nosniff',
+    });
+    res.write('retry: 2000\n\n');
+    eventStreams.add(res);
+    const stop = watcher.watch((snapshot) => res.write(`event: snapshot\ndata: ${JSON.stringify({ snapshot, fields: liveFields(snapshot) })}\n\n`));
+    req.raw.on('close', () => {
+      stop();
+      eventStreams.delete(res);
+    });
   });
 
   return app;

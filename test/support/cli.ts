@@ -62,3 +62,31 @@ export function serveUi(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Se
     setTimeout(() => reject(new Error(`fraudops ui did not start in 60 s: ${stderr}`)), 60_000).unref();
   });
 }
+
+export interface Spawned {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running command (e.g. `stream`); `stop()` sends SIGTERM and waits for it to exit. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (out += d));
+  return {
+    child,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        child.once('close', () => {
+          clearTimeout(kill);
+          done();
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}

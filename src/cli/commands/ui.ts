@@ -1,14 +1,16 @@
 /** `fraudops ui`: serves the operations dashboard until interrupted. */
 import type { Command } from '../command.js';
+import { ConfigError } from '../../errors.js';
 
 export const uiCommand: Command = {
   name: 'ui',
-  summary: 'serve the operations dashboard: data quality, models and their validation evidence',
+  summary: 'serve the operations dashboard: data quality, models and their validation evidence, the live stream',
   usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--port 8080] [--host 127.0.0.1] [--token <token>]',
   description:
     'Server-rendered pages read the lake and the tracker; nothing is written. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
   examples: [
     'fraudops ui --lake ./fraudops-demo/lake --tracking ./fraudops-demo/mlruns',
+    'fraudops ui --lake ./lake --stream-metrics http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics',
     'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops ui --lake s3://my-lake/v1 --port 9000',
     'FRAUDOPS_UI_TOKEN=$(openssl rand -hex 16) fraudops ui --host 0.0.0.0 --lake ./lake',
   ],
@@ -16,12 +18,18 @@ export const uiCommand: Command = {
     lake: { type: 'string', description: 'lake URI (directory or s3://bucket/prefix) for the Data quality page', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>' },
     tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
+    'stream-metrics': {
+      type: 'string',
+      description: 'the /metrics URL of each `fraudops stream` replica the Stream page follows, comma-separated',
+      env: 'FRAUDOPS_STREAM_METRICS',
+      configKey: 'ui.streamMetrics',
+      placeholder: '<url,...>',
+    },
     port: { type: 'number', description: 'TCP port (0 picks a free one)', default: 8080, env: 'FRAUDOPS_UI_PORT', configKey: 'ui.port' },
     host: { type: 'string', description: 'address to listen on; anything but loopback needs --token', default: '127.0.0.1', env: 'FRAUDOPS_UI_HOST', configKey: 'ui.host', placeholder: '<addr>' },
     token: { type: 'string', description: 'token every request must carry (required off loopback)', env: 'FRAUDOPS_UI_TOKEN', placeholder: '<token>' },
   },
   async run(flags, io) {
-    const { ConfigError } = await import('../../errors.js');
     const port = Number(flags.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${String(flags.port)}`, { context: { field: 'port' } });
     const { createDashboard } = await import('../../dashboard/server.js');
@@ -32,6 +40,7 @@ export const uiCommand: Command = {
       lake: flags.lake as string | undefined,
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
+      streamMetrics: typeof flags['stream-metrics'] === 'string' ? parseUrls(String(flags['stream-metrics'])) : undefined,
     });
     try {
       try {
@@ -58,3 +67,20 @@ export const uiCommand: Command = {
     return 0;
   },
 };
+
+function parseUrls(text: string): string[] {
+  return text
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean)
+    .map((u) => {
+      let url: URL;
+      try {
+        url = new URL(u);
+      } catch {
+        throw new ConfigError(`--stream-metrics: "${u}" is not a URL (expected e.g. http://127.0.0.1:9464/metrics)`, { context: { field: 'stream-metrics' } });
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`--stream-metrics: "${u}" is not an http(s) URL`, { context: { field: 'stream-metrics' } });
+      return url.href;
+    });
+}
