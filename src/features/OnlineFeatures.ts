@@ -1,92 +1,105 @@
 /**
- * Incremental features from keyed state: the per-transaction update the streaming scorer uses. Feed each
- * key's transactions in (time, transaction_id) order; the values equal the batch SQL's bit for bit (see the
- * semantics in spec.ts). State per customer is the last max(customer window) days of (time, cents); per
- * terminal the last (delay + max terminal window) days of (time, fraud label).
+ * Incremental features from keyed state: what the streaming scorer computes per transaction. The values equal
+ * the batch SQL's bit for bit (semantics in spec.ts), under the conditions a stream really has:
+ * - `score(tx)` takes no label: a transaction is scored before anyone knows whether it was fraud.
+ * - Labels come in separately through `label()`, late and in any order. A terminal window reads only labels of
+ *   transactions at least the label delay old, so a label is never used earlier than the batch features use it;
+ *   to equal batch, a transaction's label must arrive within the delay.
+ * - State is bounded: per customer the last max(customer window) days, per terminal the last
+ *   (delay + max terminal window) days. Entries past that are evicted when a key is touched, and every day of
+ *   event time a sweep drops them from keys that went quiet.
+ * - The state can be written to an object store with the input position it covers and read back
+ *   (`online/snapshot.ts`).
+ *
+ * Each key's transactions must be fed in (time, transaction_id) order. Terminal transactions are observed at
+ * scoring time by default; a scorer that sees only some customers (one partition of a stream) feeds terminal
+ * history from elsewhere instead (`terminals: 'external'` and `observeTerminal`).
  */
-import { featureNames, type FeatureSpec, DEFAULT_FEATURE_SPEC } from './spec.js';
+import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC, type FeatureSpec } from './spec.js';
+import { CustomerState } from './online/CustomerState.js';
+import { TerminalState } from './online/TerminalState.js';
+import type { FloatReader, FloatWriter } from './online/floatCodec.js';
 
-const DAY = 86400;
+export const DAY_SECONDS = 86400;
 
+/** What the scorer knows of a transaction when it scores it: no label. */
 export interface OnlineTransaction {
   /** Epoch seconds (UTC). */
   time: number;
   customerId: number;
   terminalId: number;
   amount: number;
-  /** The label, once known; it only enters terminal windows `delay` days later. */
+}
+
+/** A transaction's label, reported after the fact. */
+export interface TransactionLabel {
+  /** The labelled transaction's time (epoch seconds), not the time the label was reported. */
+  time: number;
+  terminalId: number;
   fraud: number;
 }
 
-/**
- * (time, value) pairs in time order with running sums, so any time window's count and sum cost two binary
- * searches instead of a scan (a busy terminal holds thousands of entries). Values are integers (cents, labels),
- * so differences of running sums are exact. Eviction from the front is amortised O(1).
- */
-class TimedQueue {
-  times: number[] = [];
-  /** sums[i] = values[0] + ... + values[i], counted from the last compaction. */
-  sums: number[] = [];
-  head = 0;
+export interface OnlineFeaturesOptions {
+  /** `observe` (default): `score` records each transaction at its terminal. `external`: the caller does. */
+  terminals?: 'observe' | 'external';
+  /** How far behind the newest event time another key's events may still arrive; widens eviction. Default 0. */
+  latenessSeconds?: number;
+  /** Terminal state shared with other instances (one per stream partition, one terminal history). */
+  terminalState?: TerminalState;
+}
 
-  push(time: number, value: number): void {
-    const n = this.sums.length;
-    this.times.push(time);
-    this.sums.push((n === 0 ? 0 : this.sums[n - 1]) + value);
-  }
-
-  /** Drops entries with time ≤ bound. */
-  evictUpTo(bound: number): void {
-    this.head = this.firstAfter(bound);
-    if (this.head > 64 && this.head * 2 > this.times.length) {
-      this.times = this.times.slice(this.head);
-      this.sums = this.sums.slice(this.head);
-      this.head = 0;
-    }
-  }
-
-  /** Count and sum of the entries with time in (lower, upper]. */
-  window(lower: number, upper: number): { n: number; sum: number } {
-    const lo = this.firstAfter(lower);
-    const hi = this.firstAfter(upper);
-    if (hi <= lo) return { n: 0, sum: 0 };
-    return { n: hi - lo, sum: this.sums[hi - 1] - (lo === 0 ? 0 : this.sums[lo - 1]) };
-  }
-
-  get size(): number {
-    return this.times.length - this.head;
-  }
-
-  /** Index of the first live entry with time > bound. */
-  private firstAfter(bound: number): number {
-    let lo = this.head;
-    let hi = this.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.times[mid] <= bound) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
+export interface OnlineStateSize {
+  customers: number;
+  terminals: number;
+  /** Time entries held (customer transactions, terminal transactions, terminal frauds). */
+  entries: number;
 }
 
 export class OnlineFeatures {
   readonly names: string[];
-  private readonly customers = new Map<number, TimedQueue>();
-  private readonly terminals = new Map<number, TimedQueue>();
+  readonly specHash: string;
+  readonly customers = new CustomerState();
+  readonly terminals: TerminalState;
+  /** Newest event time seen by `score`. */
+  watermark = -Infinity;
+  private nextSweep = -Infinity;
   private readonly maxCustomerWindow: number;
   private readonly terminalHorizon: number;
+  private readonly lateness: number;
+  private readonly observeTerminals: boolean;
+  private readonly terminalLengths: number[];
+  private readonly customerLengths: number[];
+  private readonly ratioIndex: number[];
+  private readonly windowN: number[];
+  private readonly windowS: number[];
+  private readonly terminalN: number[];
+  private readonly terminalF: number[];
 
-  constructor(readonly spec: FeatureSpec = DEFAULT_FEATURE_SPEC) {
+  constructor(
+    readonly spec: FeatureSpec = DEFAULT_FEATURE_SPEC,
+    options: OnlineFeaturesOptions = {},
+  ) {
     this.names = featureNames(spec);
-    this.maxCustomerWindow = Math.max(...spec.customerWindowsDays) * DAY;
-    this.terminalHorizon = (spec.delayDays + Math.max(...spec.terminalWindowsDays)) * DAY;
+    this.terminals = options.terminalState ?? new TerminalState();
+    this.specHash = featureSpecHash(spec);
+    this.maxCustomerWindow = Math.max(...spec.customerWindowsDays) * DAY_SECONDS;
+    this.terminalHorizon = (spec.delayDays + Math.max(...spec.terminalWindowsDays)) * DAY_SECONDS;
+    this.lateness = options.latenessSeconds ?? 0;
+    this.observeTerminals = (options.terminals ?? 'observe') === 'observe';
+    this.customerLengths = spec.customerWindowsDays.map((w) => w * DAY_SECONDS);
+    this.terminalLengths = spec.terminalWindowsDays.map((w) => w * DAY_SECONDS);
+    this.ratioIndex = spec.amountRatioWindowsDays.map((w) => spec.customerWindowsDays.indexOf(w));
+    this.windowN = new Array<number>(this.customerLengths.length).fill(0);
+    this.windowS = new Array<number>(this.customerLengths.length).fill(0);
+    this.terminalN = new Array<number>(this.terminalLengths.length).fill(0);
+    this.terminalF = new Array<number>(this.terminalLengths.length).fill(0);
   }
 
-  /** Computes the features of `tx` and then adds it to the state. */
-  update(tx: OnlineTransaction, out: Float64Array = new Float64Array(this.names.length)): Float64Array {
+  /** Computes the features of `tx` from what is known before it, then adds it to the state. */
+  score(tx: OnlineTransaction, out: Float64Array = new Float64Array(this.names.length)): Float64Array {
     const { spec } = this;
     const t = tx.time;
+    if (t > this.watermark) this.advance(t);
     const cents = Math.round(tx.amount * 100);
     const date = new Date(t * 1000);
     let k = 0;
@@ -95,43 +108,81 @@ export class OnlineFeatures {
     out[k++] = dow === 0 || dow === 6 ? 1 : 0;
     out[k++] = date.getUTCHours() <= spec.nightMaxHour ? 1 : 0;
 
-    let cq = this.customers.get(tx.customerId);
-    if (!cq) this.customers.set(tx.customerId, (cq = new TimedQueue()));
-    cq.push(t, cents);
-    cq.evictUpTo(t - this.maxCustomerWindow);
-    const windowN: number[] = [];
-    const windowS: number[] = [];
-    for (const w of spec.customerWindowsDays) {
-      const { n, sum: s } = cq.window(t - w * DAY, t);
+    const cq = this.customers.record(tx.customerId, t, cents, t - this.maxCustomerWindow);
+    const { windowN, windowS, terminalN, terminalF } = this;
+    for (let i = 0; i < this.customerLengths.length; i++) {
+      cq.window(t - this.customerLengths[i], t, windowN, windowS, i);
+      const n = windowN[i];
       out[k++] = n;
-      out[k++] = s / (n * 100);
-      windowN.push(n);
-      windowS.push(s);
+      out[k++] = windowS[i] / (n * 100);
     }
 
-    let tq = this.terminals.get(tx.terminalId);
-    if (!tq) this.terminals.set(tx.terminalId, (tq = new TimedQueue()));
-    tq.evictUpTo(t - this.terminalHorizon);
-    const upper = t - spec.delayDays * DAY;
-    for (const w of spec.terminalWindowsDays) {
-      const { n, sum: f } = tq.window(upper - w * DAY, upper);
+    const upper = t - spec.delayDays * DAY_SECONDS;
+    this.terminals.windows(tx.terminalId, upper, this.terminalLengths, t - this.terminalHorizon, terminalN, terminalF);
+    for (let i = 0; i < terminalN.length; i++) {
+      const n = terminalN[i];
       out[k++] = n;
-      out[k++] = n === 0 ? 0 : f / n;
+      out[k++] = n === 0 ? 0 : terminalF[i] / n;
     }
-    tq.push(t, tx.fraud);
+    if (this.observeTerminals) this.terminals.observe(tx.terminalId, t);
 
-    for (const w of spec.amountRatioWindowsDays) {
-      const i = spec.customerWindowsDays.indexOf(w);
+    for (const i of this.ratioIndex) {
       out[k++] = windowS[i] === 0 ? 1 : (cents * windowN[i]) / windowS[i];
     }
     return out;
   }
 
-  /** Keys held, for capacity planning and tests. */
-  stateSize(): { customers: number; terminals: number; entries: number } {
-    let entries = 0;
-    for (const q of this.customers.values()) entries += q.size;
-    for (const q of this.terminals.values()) entries += q.size;
-    return { customers: this.customers.size, terminals: this.terminals.size, entries };
+  /** Adds a past transaction of the customer to the state without scoring it (history read from the lake). */
+  remember(tx: OnlineTransaction): void {
+    if (tx.time > this.watermark) this.advance(tx.time);
+    this.customers.record(tx.customerId, tx.time, Math.round(tx.amount * 100), tx.time - this.maxCustomerWindow);
+    if (this.observeTerminals) this.terminals.observe(tx.terminalId, tx.time);
+  }
+
+  /** Records a label reported for an earlier transaction. */
+  label(l: TransactionLabel): void {
+    this.terminals.label(l.terminalId, l.time, l.fraud);
+  }
+
+  /** Records a transaction at a terminal, for `terminals: 'external'` (history read from the lake). */
+  observeTerminal(terminalId: number, time: number): void {
+    this.terminals.observe(terminalId, time);
+  }
+
+  /** Moves event time forward; once per day of event time, drops expired entries of every key. */
+  advance(time: number): void {
+    if (time > this.watermark) this.watermark = time;
+    if (this.watermark < this.nextSweep) return;
+    this.sweep();
+    this.nextSweep = this.watermark + DAY_SECONDS;
+  }
+
+  /** Drops every entry no future transaction (at or after the watermark, less the lateness) can need. */
+  sweep(): void {
+    const now = this.watermark - this.lateness;
+    this.customers.sweep(now - this.maxCustomerWindow);
+    this.terminals.sweep(now - this.terminalHorizon);
+  }
+
+  stateSize(): OnlineStateSize {
+    return {
+      customers: this.customers.keyCount,
+      terminals: this.terminals.keyCount,
+      entries: this.customers.entryCount + this.terminals.entryCount,
+    };
+  }
+
+  /** Writes the whole state (see online/snapshot.ts for the file around it). */
+  encode(w: FloatWriter): void {
+    w.push(this.watermark === -Infinity ? Number.MIN_SAFE_INTEGER : this.watermark);
+    this.customers.encode(w);
+    this.terminals.encode(w);
+  }
+
+  decodeInto(r: FloatReader): void {
+    const watermark = r.next();
+    if (watermark !== Number.MIN_SAFE_INTEGER && watermark > this.watermark) this.watermark = watermark;
+    this.customers.decodeInto(r);
+    this.terminals.decodeInto(r);
   }
 }

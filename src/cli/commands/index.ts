@@ -5,8 +5,11 @@ import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
 import { prepareCommand } from './prepare.js';
+import { replayCommand } from './replay.js';
+import { scoreCommand } from './score.js';
+import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
 import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, uiCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, uiCommand];

@@ -1,0 +1,108 @@
+/**
+ * Prepare's row rules for one line at a time: what the stream scorer applies to each message. A file goes
+ * through LineNormalizer (structure) and cleaningSql.ts (fields) in bulk; a stream cannot wait for a file, so
+ * this module states the same rules per line, in the same order, with the same reason codes. A contract test
+ * (parseRow.test.ts) runs prepare itself on the same lines and requires the same outcome for every one.
+ */
+import { isUtf8 } from 'node:buffer';
+import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID, type FixRule, type QuarantineReason } from '../quality.js';
+import { MAX_LINE_BYTES } from './LineNormalizer.js';
+
+export interface ParsedRow {
+  transactionId: number;
+  /** Epoch seconds (UTC) of tx_datetime. */
+  time: number;
+  /** The tx_datetime text as written. */
+  datetime: string;
+  customerId: number;
+  terminalId: number;
+  terminalMissing: boolean;
+  amount: number;
+  timeSeconds: number;
+  fraud: number;
+  scenario: number;
+  fixes: FixRule[];
+}
+
+export type RowResult = { ok: true; row: ParsedRow } | { ok: false; reason: QuarantineReason };
+
+const COLUMNS = RAW_COLUMNS.length;
+const DIGITS = /^[0-9]{1,18}$/;
+const NEG_DIGITS = /^-[0-9]{1,18}$/;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
+const AMOUNT = /^[0-9]+(\.[0-9]{1,6})?$/;
+
+/** Classifies one raw line (without its newline; a trailing CR is ignored) as prepare would. */
+export function parseRow(line: Uint8Array): RowResult {
+  let end = line.length;
+  if (end > 0 && line[end - 1] === 13) end--;
+  if (end > MAX_LINE_BYTES) return fail('line_too_long');
+  if (end === 0) return fail('blank_line');
+  let commas = 0;
+  let high = false;
+  for (let i = 0; i < end; i++) {
+    const b = line[i];
+    if (b === 44) commas++;
+    else if (b < 32 || b === 127) return fail('not_text');
+    else if (b > 127) high = true;
+  }
+  const bytes = line.subarray(0, end);
+  if (high && !isUtf8(bytes)) return fail('not_text');
+  if (commas !== COLUMNS - 1) return fail('column_count');
+  const f = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split(',');
+
+  if (!DIGITS.test(f[0])) return fail('bad_transaction_id');
+  const time = parseDatetime(f[1]);
+  if (time === undefined) return fail('bad_datetime');
+  let customerId: number;
+  if (DIGITS.test(f[2]) || NEG_DIGITS.test(f[2])) customerId = Number(f[2]);
+  else return fail('bad_customer_id');
+  if (Math.abs(customerId) === SENTINEL_CUSTOMER_ID) return fail('sentinel_customer_id');
+  const term = f[3].trim();
+  const terminalMissing = term === '' || term === 'Err' || term === 'None';
+  if (!terminalMissing && !DIGITS.test(f[3])) return fail('bad_terminal_id');
+  if (f[4].length > 22 || !AMOUNT.test(f[4])) return fail('bad_amount');
+  if (!DIGITS.test(f[5])) return fail('bad_time_seconds');
+  if (!DIGITS.test(f[7]) || !DIGITS.test(f[8])) return fail('bad_label');
+  const fraud = Number(f[7]);
+  const scenario = Number(f[8]);
+  if (fraud > 1 || scenario > 3) return fail('bad_label');
+
+  const timeSeconds = Number(f[5]);
+  const fixes: FixRule[] = [];
+  if (customerId < 0) fixes.push('negative_customer_id');
+  if (terminalMissing) fixes.push('missing_terminal_id');
+  if (!/^-?[0-9]+$/.test(f[6].trim()) || Number(f[6]) !== Math.floor(timeSeconds / 86400)) fixes.push('time_days_mismatch');
+  return {
+    ok: true,
+    row: {
+      transactionId: Number(f[0]),
+      time,
+      datetime: f[1],
+      customerId: Math.abs(customerId),
+      terminalId: terminalMissing ? 0 : Number(f[3]),
+      terminalMissing,
+      amount: Number(f[4]),
+      timeSeconds,
+      fraud,
+      scenario,
+      fixes,
+    },
+  };
+}
+
+function fail(reason: QuarantineReason): RowResult {
+  return { ok: false, reason };
+}
+
+/** `YYYY-MM-DD HH:MM:SS` as UTC epoch seconds, or undefined for anything else (hour 24, 31 April, text). */
+function parseDatetime(s: string): number | undefined {
+  const m = DATETIME.exec(s);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi, se] = m.slice(1).map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59) return undefined;
+  const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+  // Date.UTC rolls 31 April over to 1 May; a real date maps back to itself.
+  if (new Date(ms).getUTCDate() !== d) return undefined;
+  return ms / 1000;
+}

@@ -1,0 +1,114 @@
+/**
+ * Online features for a scorer that reads a partitioned stream. Customer windows come from per-partition
+ * state built from the stream itself, bootstrapped on first start from the lake's history before the
+ * partition's first transaction. Terminal windows lag by the label delay, so everything they read is already in
+ * the lake: the terminal state is loaded from lake days as event time advances, and days prepared later are
+ * picked up when they appear. No transaction's own label is ever read from the stream.
+ */
+import { DAY_SECONDS, OnlineFeatures, type OnlineTransaction } from '../features/OnlineFeatures.js';
+import { TerminalState } from '../features/online/TerminalState.js';
+import type { FeatureSpec } from '../features/spec.js';
+import type { LakeHistory } from './LakeHistory.js';
+
+const LAKE_RECHECK_MS = 30_000;
+
+export class StreamFeatures {
+  readonly terminals = new TerminalState();
+  private readonly partitions = new Map<number, OnlineFeatures>();
+  /** Lake rows with time below this are in the terminal state. */
+  private terminalLoadedTo = -Infinity;
+  private lakeDays: Set<string> | undefined;
+  private lakeCheckedAt = 0;
+  private readonly delay: number;
+  private readonly terminalSpan: number;
+  private readonly customerSpan: number;
+  /** Days the terminal windows needed that the lake did not have yet (a gauge for /metrics). */
+  lakeDaysMissing = 0;
+
+  constructor(
+    readonly spec: FeatureSpec,
+    private readonly history: LakeHistory | undefined,
+    /** Which partition a customer's transactions are in (the producer's rule); selects bootstrap history. */
+    private readonly partitionOf: (customerId: number) => number,
+  ) {
+    this.delay = spec.delayDays * DAY_SECONDS;
+    this.terminalSpan = (spec.delayDays + Math.max(...spec.terminalWindowsDays)) * DAY_SECONDS;
+    this.customerSpan = Math.max(...spec.customerWindowsDays) * DAY_SECONDS;
+  }
+
+  /** The partition's features, created (and bootstrapped from the lake) at its first transaction. */
+  async partition(p: number, firstTime: number): Promise<OnlineFeatures> {
+    let f = this.partitions.get(p);
+    if (f) return f;
+    f = new OnlineFeatures(this.spec, { terminals: 'external', terminalState: this.terminals, latenessSeconds: DAY_SECONDS });
+    if (this.history) {
+      const h = await this.history.rows(firstTime - this.customerSpan, firstTime);
+      for (let i = 0; i < h.time.length; i++) {
+        if (this.partitionOf(h.customerId[i]) !== p) continue;
+        f.remember({ time: h.time[i], customerId: h.customerId[i], terminalId: h.terminalId[i], amount: h.amount[i] });
+      }
+    }
+    this.partitions.set(p, f);
+    return f;
+  }
+
+  has(p: number): boolean {
+    return this.partitions.has(p);
+  }
+
+  /** Forgets a partition that moved to another scorer; if it comes back, it is rebuilt. */
+  drop(p: number): void {
+    this.partitions.delete(p);
+  }
+
+  /** Loads terminal history from the lake up to what scoring events at `maxTime` may read. */
+  async prepareFor(maxTime: number): Promise<void> {
+    if (!this.history) return;
+    const needTo = maxTime - this.delay + 1;
+    if (needTo <= this.terminalLoadedTo) return;
+    const now = Date.now();
+    if (!this.lakeDays || now - this.lakeCheckedAt > LAKE_RECHECK_MS) {
+      this.lakeDays = await this.history.days();
+      this.lakeCheckedAt = now;
+    }
+    let from = this.terminalLoadedTo === -Infinity ? needTo - this.terminalSpan - DAY_SECONDS : this.terminalLoadedTo;
+    from -= from % DAY_SECONDS;
+    // Whole days, and only days the lake has without a gap, so a day prepared later is loaded then.
+    let to = from;
+    let missing = 0;
+    for (let d = from; d < needTo; d += DAY_SECONDS) {
+      if (this.lakeDays.has(new Date(d * 1000).toISOString().slice(0, 10))) {
+        if (missing === 0) to = d + DAY_SECONDS;
+      } else if (d >= this.firstLakeDay()) missing++;
+      else if (missing === 0) to = d + DAY_SECONDS;
+    }
+    this.lakeDaysMissing = missing;
+    if (to <= this.terminalLoadedTo || to <= from) return;
+    const rows = await this.history.rows(from, to);
+    for (let i = 0; i < rows.time.length; i++) {
+      this.terminals.observe(rows.terminalId[i], rows.time[i]);
+      this.terminals.label(rows.terminalId[i], rows.time[i], rows.fraud[i]);
+    }
+    this.terminalLoadedTo = to;
+  }
+
+  stateSize(): { partitions: number; customers: number; terminals: number; entries: number } {
+    let customers = 0;
+    let entries = this.terminals.entryCount;
+    for (const f of this.partitions.values()) {
+      customers += f.customers.keyCount;
+      entries += f.customers.entryCount;
+    }
+    return { partitions: this.partitions.size, customers, terminals: this.terminals.keyCount, entries };
+  }
+
+  private firstLakeDay(): number {
+    const days = [...(this.lakeDays ?? [])].sort();
+    return days.length ? Date.parse(`${days[0]}T00:00:00Z`) / 1000 : Infinity;
+  }
+
+  /** Scores one transaction of partition `p` (its state must exist: see `partition`). */
+  score(p: number, tx: OnlineTransaction, out: Float64Array): Float64Array {
+    return this.partitions.get(p)!.score(tx, out);
+  }
+}

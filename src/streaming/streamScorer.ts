@@ -1,0 +1,383 @@
+/**
+ * `fraudops stream`: the Kafka scorer. A consumer-group member that scores each input line through the one
+ * scoring path (scoring/Scorer.ts) and writes predictions keyed by transaction id.
+ *
+ * Exactly once: each batch is one Kafka transaction holding its predictions, its dead letters and the group's
+ * input offsets (sendOffsetsToTransaction with the group generation, so a member that lost its partitions is
+ * fenced). Feature state is kept consistent by replay-without-output: a session reads every assigned partition
+ * from its beginning; records below the committed offset only move state (customer windows are bootstrapped
+ * from the lake's history before a partition's first record), records from the committed offset on are scored
+ * and committed. After any rebalance or failed transaction the session ends and a new one rebuilds the state
+ * of the partitions it then owns, so state follows partitions and nothing is lost or counted twice.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { Consumer, FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import type { FraudopsError } from '../errors.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { LakeHistory } from '../scoring/LakeHistory.js';
+import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
+import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
+import { StreamFeatures } from '../scoring/StreamFeatures.js';
+import type { Tracker } from '../tracking/Tracker.js';
+import { openTracker } from '../tracking/openTracker.js';
+import { startHttp } from './httpServer.js';
+import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
+import { StreamMetrics } from './StreamMetrics.js';
+import { ensureTopics } from './topics.js';
+
+export interface StreamOptions {
+  kafka: KafkaSettings;
+  input: string;
+  output: string;
+  dlq: string;
+  group: string;
+  lake?: string;
+  tracking?: string;
+  registeredModel?: string;
+  model?: string;
+  httpPort: number;
+  httpHost?: string;
+  batchSize?: number;
+  batchTimeMs?: number;
+  modelPollMs?: number;
+  trackEveryMs?: number;
+  /** Put features into each prediction (parity tests). */
+  withFeatures?: boolean;
+  /** false: no Kafka transactions (at-least-once), for the benchmark's comparison only. */
+  exactlyOnce?: boolean;
+  cacheDir: string;
+  signal: AbortSignal;
+  log: (message: string) => void;
+}
+
+export interface StreamSummary {
+  consumed: number;
+  produced: number;
+  deadLetters: number;
+  sessions: number;
+  modelVersion: string;
+  seconds: number;
+}
+
+type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
+
+export async function runStream(o: StreamOptions): Promise<StreamSummary> {
+  const started = performance.now();
+  const metrics = new StreamMetrics();
+  const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
+  const tracker = await openTracker(o.tracking);
+  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
+  const models = new ModelSource(tracker, registeredModel, o.model ?? 'champion');
+  let server: Server | undefined;
+  let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let trackRun: string | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    let model = await models.load();
+    state.version = model.version;
+    metrics.modelVersion.set({ model: registeredModel }, Number(model.version));
+    models.watch(o.modelPollMs ?? 5000);
+    server = await startHttp(
+      o.httpPort,
+      o.httpHost ?? '127.0.0.1',
+      metrics.registry,
+      () => ({ ok: true, sessions: state.sessions }),
+      () => ({
+        ok: state.ready,
+        modelVersion: state.version,
+        lastBatchSecondsAgo: state.lastBatchAt ? (Date.now() - state.lastBatchAt) / 1000 : null,
+        error: state.lastError ? { code: state.lastError.code, message: state.lastError.message } : undefined,
+      }),
+    );
+    const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
+    const inputPartitions = counts.get(o.input)!;
+    const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
+    consumer = new Consumer({
+      ...(base as object),
+      groupId: o.group,
+      autocommit: false,
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      maxWaitTime: 100,
+    } as never);
+    const exactlyOnce = o.exactlyOnce ?? true;
+    producer = new Producer({
+      ...(base as object),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
+    } as never);
+    consumer.on('consumer:lag', (lag: Map<string, bigint[]>) => {
+      for (const [topic, parts] of lag) parts.forEach((v, p) => v >= 0n && metrics.lag.set({ topic, partition: String(p) }, Number(v)));
+    });
+    if (o.trackEveryMs && o.trackEveryMs > 0) {
+      trackRun = await startTrackingRun(tracker, o).catch(() => undefined);
+      timers.push(
+        setInterval(() => {
+          const rates = metrics.tick();
+          if (trackRun) void logThroughput(tracker, trackRun, metrics, rates).catch(() => undefined);
+        }, o.trackEveryMs),
+      );
+    } else {
+      timers.push(setInterval(() => metrics.tick(), 5000));
+    }
+    timers.forEach((t) => t.unref());
+
+    while (!o.signal.aborted) {
+      state.sessions++;
+      const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
+      const scorer = new Scorer(features);
+      try {
+        model = await session(o, consumer, producer, scorer, models, metrics, state, exactlyOnce);
+      } catch (e) {
+        if (o.signal.aborted) break;
+        const err = kafkaError(e, o.kafka, 'stream');
+        state.ready = false;
+        metrics.ready.set(0);
+        state.lastError = err;
+        if (!err.retriable) throw err;
+        o.log(`stream: ${err.message}; retrying`);
+        await sleep(1000, o.signal);
+      }
+    }
+    return {
+      consumed: metrics.totals.consumed,
+      produced: metrics.totals.produced,
+      deadLetters: metrics.totals.dead,
+      sessions: state.sessions,
+      modelVersion: state.version,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } finally {
+    timers.forEach((t) => clearInterval(t));
+    models.stop();
+    if (consumer) {
+      await settle(consumer.leaveGroup(false));
+      await settle(consumer.close(true));
+    }
+    if (producer) await settle(producer.close(true));
+    if (trackRun) {
+      await logThroughput(tracker, trackRun, metrics, metrics.tick()).catch(() => undefined);
+      await tracker.endRun(trackRun, 'FINISHED').catch(() => undefined);
+    }
+    if (server) {
+      server.close();
+      server.closeAllConnections();
+    }
+    await history?.close();
+    await tracker.close();
+  }
+}
+
+/** One group session: consume from the beginning of the assigned partitions until a rebalance, failure or stop. */
+async function session(
+  o: StreamOptions,
+  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+  scorer: Scorer,
+  models: ModelSource,
+  metrics: StreamMetrics,
+  state: { ready: boolean; lastError?: FraudopsError; lastBatchAt: number; version: string },
+  exactlyOnce: boolean,
+): Promise<ServingModel> {
+  const stream = (await consumer.consume({
+    topics: [o.input],
+    mode: 'earliest',
+    autocommit: false,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    maxWaitTime: 100,
+    highWaterMark: Math.max(1024, o.batchSize ?? 5000),
+  } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  const generation = consumer.generationId;
+  let rebalanced = false;
+  const onJoin = () => (rebalanced = true);
+  consumer.once('consumer:group:join', onJoin);
+  consumer.startLagMonitoring({ topics: [o.input] }, 5000);
+  const committed = new Map<number, bigint>();
+  let model = models.take();
+  try {
+    const stop = () => void stream.close().catch(() => undefined);
+    o.signal.addEventListener('abort', stop, { once: true });
+    while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
+      const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
+      if (batch === undefined) break;
+      state.ready = true;
+      metrics.ready.set(1);
+      state.lastError = undefined;
+      if (batch.length === 0) {
+        state.lastBatchAt = Date.now();
+        continue;
+      }
+      if (rebalanced || consumer.generationId !== generation) break;
+      const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
+      const mine = batch.filter((m) => assigned.has(m.partition));
+      const unknown = [...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p));
+      if (unknown.length) {
+        const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions: unknown }] });
+        const list = offsets.get(o.input) ?? [];
+        for (const p of unknown) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
+      }
+      const replay: ScoreInput[] = [];
+      const live: Msg[] = [];
+      for (const m of mine) {
+        if (m.offset < committed.get(m.partition)!) replay.push(toInput(m));
+        else live.push(m);
+      }
+      if (replay.length) {
+        await scorer.scoreBatch(replay, model, { emit: false });
+        metrics.replayed.inc(replay.length);
+      }
+      if (live.length === 0) continue;
+      model = models.take();
+      if (model.version !== state.version) {
+        state.version = model.version;
+        metrics.modelVersion.set({ model: model.registeredModel }, Number(model.version));
+        o.log(`stream: model version ${model.version} from this batch on`);
+      }
+      const res = await scorer.scoreBatch(live.map(toInput), model, { withFeatures: o.withFeatures });
+      const messages = [
+        ...res.predictions.map((p) => ({ topic: o.output, key: Buffer.from(p.id), value: Buffer.from(JSON.stringify(p)) })),
+        ...res.deadLetters.map((d) => ({
+          topic: o.dlq,
+          value: d.value,
+          headers: {
+            reason: Buffer.from(d.reason),
+            'source-topic': Buffer.from(o.input),
+            'source-partition': Buffer.from(String(d.partition)),
+            'source-offset': Buffer.from(String(d.offset)),
+          },
+        })),
+      ];
+      const last = new Map<number, Msg>();
+      for (const m of live) last.set(m.partition, m);
+      const t0 = performance.now();
+      if (exactlyOnce) {
+        const txn = await producer.beginTransaction();
+        try {
+          if (messages.length) await txn.send({ messages } as never);
+          await txn.addConsumer(consumer);
+          for (const m of last.values()) await txn.addOffset(m);
+          await txn.commit();
+        } catch (e) {
+          metrics.aborted.inc();
+          await txn.abort().catch(() => undefined);
+          throw e;
+        }
+      } else {
+        if (messages.length) await producer.send({ messages } as never);
+        await consumer.commit({
+          offsets: [...last.values()].map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1n, leaderEpoch: -1 })),
+        });
+      }
+      metrics.commitSeconds.observe((performance.now() - t0) / 1000);
+      for (const [p, m] of last) committed.set(p, m.offset + 1n);
+      const now = Date.now();
+      for (const m of live) metrics.latency.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+      metrics.batchSize.observe(live.length);
+      metrics.consumed.inc(live.length);
+      metrics.produced.inc(res.predictions.length);
+      metrics.totals.consumed += live.length;
+      metrics.totals.produced += res.predictions.length;
+      metrics.totals.dead += res.deadLetters.length;
+      for (const d of res.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
+      const size = scorer.features.stateSize();
+      metrics.stateCustomers.set(size.customers);
+      metrics.stateTerminals.set(size.terminals);
+      metrics.stateEntries.set(size.entries);
+      metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
+      state.lastBatchAt = now;
+    }
+    return model;
+  } finally {
+    consumer.off('consumer:group:join', onJoin);
+    consumer.stopLagMonitoring();
+    await stream.close().catch(() => undefined);
+  }
+}
+
+function toInput(m: Msg): ScoreInput {
+  return { value: m.value ?? Buffer.alloc(0), partition: m.partition, offset: m.offset, ingestedAt: Number(m.timestamp) };
+}
+
+/** Up to `max` messages: what is buffered now, or the first arrivals within `waitMs`. undefined when the stream ended. */
+async function nextBatch(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, max: number, waitMs: number, signal: AbortSignal): Promise<Msg[] | undefined> {
+  const out: Msg[] = [];
+  const deadline = performance.now() + waitMs;
+  while (out.length < max) {
+    if (stream.destroyed || stream.readableEnded) {
+      const err = (stream as unknown as { errored?: Error }).errored;
+      if (err) throw err;
+      return out.length ? out : undefined;
+    }
+    const m = stream.read() as Msg | null;
+    if (m !== null) {
+      out.push(m);
+      continue;
+    }
+    const left = deadline - performance.now();
+    if (left <= 0 || signal.aborted) break;
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), left);
+    try {
+      await Promise.race([once(stream, 'readable', { signal: ac.signal }), once(stream, 'close', { signal: ac.signal }), once(stream, 'error', { signal: ac.signal })]).catch(
+        (e: unknown) => {
+          if ((e as { name?: string }).name !== 'AbortError') throw (e as unknown[])[0] ?? e;
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
+  }
+  return out;
+}
+
+async function retrying<T>(fn: () => Promise<T>, o: StreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = kafkaError(e, o.kafka, 'stream');
+      state.lastError = err;
+      if (!err.retriable || o.signal.aborted) throw err;
+      o.log(`stream: ${err.message}; retrying`);
+      await sleep(Math.min(10_000, 250 * 2 ** attempt), o.signal);
+    }
+  }
+}
+
+async function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}
+
+async function startTrackingRun(tracker: Tracker, o: StreamOptions): Promise<string> {
+  const exp = await tracker.getOrCreateExperiment('fraudops-stream');
+  const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `stream ${o.group} ${o.input}→${o.output}`, tags: { 'fraudops.stage': 'stream' } });
+  await tracker.logParams(run.runId, { group: o.group, input: o.input, output: o.output, dlq: o.dlq, brokers: o.kafka.brokers.join(','), security: o.kafka.security });
+  return run.runId;
+}
+
+async function logThroughput(tracker: Tracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
+  const timestamp = Date.now();
+  await tracker.logBatch(runId, {
+    metrics: [
+      { key: 'consumed_per_second', value: rates.consumedPerSecond, timestamp, step: 0 },
+      { key: 'produced_per_second', value: rates.producedPerSecond, timestamp, step: 0 },
+      { key: 'consumed_total', value: m.totals.consumed, timestamp, step: 0 },
+      { key: 'dead_letters_total', value: m.totals.dead, timestamp, step: 0 },
+    ],
+  } as never);
+}
+
+/** Awaits a client call that may return a promise or nothing (callback overloads), ignoring its failure. */
+async function settle(p: unknown): Promise<void> {
+  await Promise.resolve(p).catch(() => undefined);
+}
