@@ -183,6 +183,16 @@ describe('dashboard > pages', () => {
     await page.close();
   });
 
+  it('stream, with no scorer given, says how to give one and loads cleanly', async () => {
+    const { page, errors } = await open('/stream');
+    expect(await page.title()).toBe('Stream · fraudops');
+    expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await page.locator('main').innerText()).toContain('--stream-metrics');
+    expect((await fetch(new URL('/stream/events', served.url))).status).toBe(404);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('unknown pages and versions answer 404 with a page, not a stack trace', async () => {
     const page = await browser.newPage();
     const res = await page.goto(new URL('/models/compare?a=1&b=99', served.url).href);

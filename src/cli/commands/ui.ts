@@ -5,7 +5,7 @@ import { ConfigError } from '../../errors.js';
 export const uiCommand: Command = {
   name: 'ui',
   summary: 'serve the operations dashboard: data quality, models and their validation evidence, the live stream',
-  usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--port 8080] [--host 127.0.0.1] [--token <token>]',
+  usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--stream-metrics <url,...>] [--port 8080] [--host 127.0.0.1] [--token <token>]',
   description:
     'Server-rendered pages read the lake and the tracker; nothing is written. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
   examples: [
