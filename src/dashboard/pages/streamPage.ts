@@ -24,7 +24,8 @@ export function liveFields(s: StreamSnapshot): Record<string, string> {
     p95: seconds(s.latency.p95),
     p99: seconds(s.latency.p99),
     latencyWindow: s.latency.observations === 0 ? 'no predictions yet' : s.latency.windowSeconds > 0 ? `last ${s.latency.windowSeconds} s, ${fmtInt(s.latency.observations)} predictions` : `since start, ${fmtInt(s.latency.observations)} predictions`,
-    replicasNeeded: s.replicasNeeded === undefined ? '–' : String(s.replicasNeeded),
+    // A scorer that never computed advice still exports the gauge at 0; 0 replicas is never real advice.
+    replicasNeeded: s.replicasNeeded === undefined || s.replicasNeeded <= 0 ? 'not reported' : String(s.replicasNeeded),
     updatedAt: fmtTime(s.at),
   };
 }
