@@ -4,6 +4,7 @@ import { championCommand } from './champion.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
+import { packageCommand } from './package.js';
 import { prepareCommand } from './prepare.js';
 import { replayCommand } from './replay.js';
 import { scoreCommand } from './score.js';
@@ -12,4 +13,4 @@ import { trainCommand } from './train.js';
 import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 
-export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, uiCommand];
+export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, scoreCommand, replayCommand, streamCommand, packageCommand, uiCommand];
