@@ -59,3 +59,10 @@ export function where(context: ErrorContext): string {
   const field = context.field !== undefined ? ` (field ${String(context.field)})` : '';
   return loc ? `${loc}${field}: ` : field ? `${field.trim()}: ` : '';
 }
+
+/**
+ * The pipeline refused a definition (DAG_INVALID), a run failed (PIPELINE_FAILED), a run was not found
+ * (RUN_NOT_FOUND) or the workflow engine could not be reached (PIPELINE_ENGINE). Cluster providers and announcers
+ * use it too (CLUSTER_API, ANNOUNCE_FAILED), with the uri or operation in the context.
+ */
+export class PipelineError extends FraudopsError {}

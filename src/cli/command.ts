@@ -44,6 +44,8 @@ export interface Command {
   /** Shown under "Examples:" in --help; each is a full command line. */
   examples: string[];
   flags: Record<string, FlagSpec>;
+  /** Positional arguments (e.g. `runs show <id>`); a command without them refuses any. */
+  positionals?: { name: string; description: string; required?: boolean }[];
   /** Runs the command; returns the process exit code. Throw FraudopsError for user-facing failures. */
-  run(flags: FlagValues, io: CommandIO): Promise<number>;
+  run(flags: FlagValues, io: CommandIO, args: string[]): Promise<number>;
 }

@@ -17,9 +17,11 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const [name, ...rest] = argv;
+  // Two-word commands (`pipeline run`, `runs show`) are found by their first two words.
+  const twoWords = argv.length >= 2 && commands.some((c) => c.name === `${argv[0]} ${argv[1]}`);
+  const [name, ...rest] = twoWords ? [`${argv[0]} ${argv[1]}`, ...argv.slice(2)] : argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const target = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    const target = name === 'help' ? (commands.find((c) => c.name === `${rest[0]} ${rest[1]}`) ?? commands.find((c) => c.name === rest[0])) : undefined;
     process.stdout.write(target ? commandHelp(target) : mainHelp(commands));
     return EXIT_OK;
   }
@@ -28,6 +30,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return EXIT_OK;
   }
   const command = commands.find((c) => c.name === name);
+  const group = command ? [] : commands.filter((c) => c.name.startsWith(`${name} `));
+  if (group.length > 0) {
+    const usage = `"${name}" needs a subcommand: ${group.map((c) => c.name.slice(name.length + 1)).join(', ')}`;
+    if (rest.includes('--help') || rest.includes('-h') || rest.length === 0) {
+      process.stdout.write(mainHelp(group).replace('Usage: fraudops <command> [flags]', `Usage: fraudops ${name} <subcommand> [flags]`));
+      return rest.length === 0 ? EXIT_USAGE : EXIT_OK;
+    }
+    return fail(new ConfigError(`${usage}; run \`fraudops ${name} --help\``), rest.includes('--json'), EXIT_USAGE);
+  }
   const wantsJson = rest.includes('--json');
   if (!command) {
     return fail(new ConfigError(`unknown command "${name}"; run \`fraudops --help\` for the list`), wantsJson, EXIT_USAGE);
@@ -55,12 +66,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       signal: controller.signal,
     };
     try {
-      return await command.run(flags, io);
+      return await command.run(flags, io, parsed.positionals);
     } finally {
       progress.done();
     }
   } catch (e) {
-    return fail(e, wantsJson, isFraudopsError(e) && e.code === 'CONFIG_INVALID' ? EXIT_USAGE : EXIT_FAILURE);
+    return fail(e, wantsJson, isFraudopsError(e) && (e.code === 'CONFIG_INVALID' || e.code === 'DAG_INVALID') ? EXIT_USAGE : EXIT_FAILURE);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -72,6 +83,7 @@ interface ParsedArgs {
   json: boolean;
   help: boolean;
   config?: string;
+  positionals: string[];
 }
 
 function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
@@ -85,12 +97,20 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options, allowPositionals: false, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: command.positionals !== undefined, strict: true });
   } catch (cause) {
     throw new ConfigError(`${(cause as Error).message}; run \`fraudops ${command.name} --help\``, { cause });
   }
+  const allowed = command.positionals ?? [];
+  if (parsed.positionals.length > allowed.length) {
+    throw new ConfigError(`unexpected argument "${parsed.positionals[allowed.length]}"; run \`fraudops ${command.name} --help\``);
+  }
+  const missing = allowed.slice(parsed.positionals.length).find((p) => p.required);
+  if (missing && !parsed.values.help) {
+    throw new ConfigError(`missing <${missing.name}> (${missing.description}); run \`fraudops ${command.name} --help\``);
+  }
   const { json, help, config, ...values } = parsed.values as Record<string, string | boolean | undefined>;
-  return { values, json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined };
+  return { values, json: json === true, help: help === true, config: typeof config === 'string' ? config : undefined, positionals: parsed.positionals };
 }
 
 function fail(e: unknown, json: boolean, code: number): number {

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { isFraudopsError } from '../errors.js';
+import { loadDag, type DagDefinition } from './dag.js';
+import { dailyDag } from './daily.js';
+import { PIPELINE_STAGES } from './stages.js';
+
+function refusal(def: DagDefinition): { code: string; message: string } {
+  try {
+    loadDag(def, PIPELINE_STAGES);
+  } catch (e) {
+    if (isFraudopsError(e)) return { code: e.code, message: e.message };
+    throw e;
+  }
+  throw new Error('the DAG was accepted');
+}
+
+const settings = { raw: '/data/raw', lake: '/data/lake' };
+
+describe('pipeline > dag > load', () => {
+  it('accepts the daily DAG and orders teardown last', () => {
+    const dag = loadDag(dailyDag(settings), PIPELINE_STAGES);
+    expect(dag.tasks.map((t) => t.name)).toEqual(['cluster.ensure', 'prepare', 'new-data', 'train', 'validate', 'publish', 'cluster.teardown']);
+    expect(dag.tasks.at(-1)?.trigger).toBe('always');
+    expect(dag.specHash).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('hashes the definition: other options, other hash', () => {
+    expect(loadDag(dailyDag(settings), PIPELINE_STAGES).specHash).toBe(loadDag(dailyDag(settings), PIPELINE_STAGES).specHash);
+    expect(loadDag(dailyDag({ ...settings, lake: '/other' }), PIPELINE_STAGES).specHash).not.toBe(loadDag(dailyDag(settings), PIPELINE_STAGES).specHash);
+  });
+
+  it('refuses a cycle, naming it', () => {
+    const def = dailyDag(settings);
+    def.tasks.find((t) => t.name === 'cluster.ensure')!.after = ['validate'];
+    const r = refusal(def);
+    expect(r.code).toBe('DAG_INVALID');
+    expect(r.message).toMatch(/cycle: .*cluster\.ensure.*prepare.*validate/);
+  });
+
+  it('refuses a dependency on an unknown task', () => {
+    const def = dailyDag(settings);
+    def.tasks.find((t) => t.name === 'train')!.after = ['new-date'];
+    expect(refusal(def)).toMatchObject({ code: 'DAG_INVALID', message: expect.stringContaining('task train depends on unknown task "new-date"') });
+  });
+
+  it('refuses an unknown stage', () => {
+    const def = dailyDag(settings);
+    def.tasks[1].stage = 'prepaer';
+    expect(refusal(def).message).toContain('task prepare: unknown stage "prepaer"');
+  });
+
+  it('refuses a missing required option and a mistyped one, each named with its task', () => {
+    const r = refusal(dailyDag({ lake: '/data/lake', trials: 2.5 }));
+    expect(r.message).toContain('task prepare: option raw is required');
+    expect(r.message).toContain('task train: option trials: expected an integer, got 2.5');
+  });
+
+  it('refuses an option the stage does not have', () => {
+    const def = dailyDag(settings);
+    def.tasks[1].options = { ...def.tasks[1].options, lakee: '/x' };
+    expect(refusal(def).message).toContain('task prepare: option lakee is not an option of this stage');
+  });
+
+  it('refuses duplicate task names and an empty DAG', () => {
+    const def = dailyDag(settings);
+    def.tasks.push({ ...def.tasks[0] });
+    expect(refusal(def).message).toContain('task cluster.ensure is defined twice');
+    expect(refusal({ name: 'empty', tasks: [] }).message).toContain('the DAG has no tasks');
+  });
+});
