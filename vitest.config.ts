@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // The services' variables (brokers, credentials, database URLs) come from the file `services.sh up` writes.
+    setupFiles: ['test/support/servicesEnv.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Two cores: more workers only make the heavy tests fight for them.

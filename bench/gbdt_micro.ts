@@ -23,7 +23,7 @@ import { auc } from '../src/metrics/auc.js';
 import type { Matrix } from '../src/models/Classifier.js';
 import { GbdtClassifier } from '../src/models/gbdt/GbdtClassifier.js';
 import { newPhaseTimes, trainGbdt } from '../src/models/gbdt/trainGbdt.js';
-import { mulberry32 } from '../src/models/random.js';
+import { mulberry32 } from '../src/util/prng.js';
 
 const { values } = parseArgs({
   options: {

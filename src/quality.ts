@@ -44,6 +44,17 @@ export const QUARANTINE_REASONS = [
   'bad_amount',
   'bad_time_seconds',
   'bad_label',
+  /** A field in double quotes: quoted CSV is not the raw format (a file whose header is quoted is rejected whole). */
+  'quoted_field',
+  /**
+   * tx_datetime more than 7 days from the day in the file's name (or, without one, before 1970 or over a day
+   * in the future): a corrupt date that would land in another day's partition and stretch every training window.
+   */
+  'implausible_datetime',
+  /** tx_amount above 1,000,000: no card transaction of this population is that large; a corrupt or shifted field. */
+  'implausible_amount',
+  /** tx_fraud = 1 with scenario 0, or tx_fraud = 0 with a fraud scenario: the label cannot be trusted either way. */
+  'inconsistent_label',
 ] as const;
 export type QuarantineReason = (typeof QUARANTINE_REASONS)[number];
 
@@ -79,3 +90,49 @@ export const RAW_COLUMNS = [
 
 /** Customer id used as "unknown customer" in the course data; the generator never assigns it to a real customer. */
 export const SENTINEL_CUSTOMER_ID = 999999;
+
+/**
+ * The account of a file's rows (and, summed, of a run's): `rowsIn = kept + duplicates + quarantinedTotal`;
+ * `fixed` and `flagged` count kept rows that were repaired or marked, so they are part of `kept`.
+ */
+export interface FileAccount {
+  rowsIn: number;
+  kept: number;
+  duplicates: number;
+  /** Of `duplicates`: ids already in the lake before this file. */
+  duplicatesOfLake: number;
+  quarantinedTotal: number;
+  fixed: Record<FixRule, number>;
+  flagged: Record<Flag, number>;
+  quarantined: Record<QuarantineReason, number>;
+}
+
+export function emptyAccount(): FileAccount {
+  return {
+    rowsIn: 0,
+    kept: 0,
+    duplicates: 0,
+    duplicatesOfLake: 0,
+    quarantinedTotal: 0,
+    fixed: Object.fromEntries(FIX_RULES.map((r) => [r, 0])) as Record<FixRule, number>,
+    flagged: Object.fromEntries(FLAGS.map((r) => [r, 0])) as Record<Flag, number>,
+    quarantined: Object.fromEntries(QUARANTINE_REASONS.map((r) => [r, 0])) as Record<QuarantineReason, number>,
+  };
+}
+
+export function addAccount(into: FileAccount, a: FileAccount): void {
+  into.rowsIn += a.rowsIn;
+  into.kept += a.kept;
+  into.duplicates += a.duplicates;
+  into.duplicatesOfLake += a.duplicatesOfLake;
+  into.quarantinedTotal += a.quarantinedTotal;
+  for (const r of FIX_RULES) into.fixed[r] += a.fixed[r];
+  for (const r of FLAGS) into.flagged[r] += a.flagged[r];
+  for (const r of QUARANTINE_REASONS) into.quarantined[r] += a.quarantined[r];
+}
+
+/** True when the account balances; preparation refuses to commit a file whose account does not. */
+export function balances(a: FileAccount): boolean {
+  const q = QUARANTINE_REASONS.reduce((s, r) => s + a.quarantined[r], 0);
+  return q === a.quarantinedTotal && a.rowsIn === a.kept + a.duplicates + a.quarantinedTotal;
+}

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openTracking } from '../src/tracking/openTracking.js';
 import { accessibilityProblems, charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
 import { runCli, serveUi, type Served } from './support/cli.js';
 
@@ -23,14 +23,14 @@ let browser: Browser;
 
 /** The registered model and its versions as the demo's tracker holds them. */
 async function registry(): Promise<{ aliases: Record<string, string>; tags: (version: string) => Promise<Record<string, string>> }> {
-  const tracker = await openTracker(tracking);
+  const t = await openTracking(tracking, { mustExist: true });
   try {
-    const { aliases } = await tracker.getRegisteredModel('fraudops-fraud');
+    const { aliases } = await t.registry.getRegisteredModel('fraudops-fraud');
     const tags = new Map<string, Record<string, string>>();
-    for (const v of ['1', '2']) tags.set(v, (await tracker.getModelVersion('fraudops-fraud', v)).tags);
+    for (const v of ['1', '2']) tags.set(v, (await t.registry.getModelVersion('fraudops-fraud', v)).tags);
     return { aliases, tags: async (v) => tags.get(v) ?? {} };
   } finally {
-    await tracker.close();
+    await t.close();
   }
 }
 
@@ -64,7 +64,7 @@ async function open(path: string): Promise<{ page: Page; errors: string[] }> {
 describe('dashboard > demo', () => {
   it('fraudops demo ends by printing the dashboard command for its lake and tracking store', () => {
     const last = demoOut.trim().split('\n').at(-1)!;
-    expect(last).toBe(`dashboard: fraudops ui --lake ${lake} --tracking ${tracking}`);
+    expect(last).toBe(`dashboard: npx fraudops ui --lake ${lake} --tracking ${tracking}`);
   });
 });
 

@@ -8,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Announcement } from '../src/pipeline/announcers/Announcer.js';
 import { GithubDispatchAnnouncer } from '../src/pipeline/announcers/GithubDispatchAnnouncer.js';
 import { openAnnouncer } from '../src/pipeline/announcers/openAnnouncer.js';
+import type { TaskContext, TaskOutput } from '../src/pipeline/stage.js';
+import { PIPELINE_STAGES } from '../src/pipeline/stages.js';
 import { GithubStandIn } from './support/githubStandIn.js';
 
 const TOKEN = 'ghs_standin_token_0123456789';
@@ -104,5 +106,42 @@ describe('release dispatch > GitHub API stand-in > github: announcer', () => {
       expect(() => GithubDispatchAnnouncer.fromUri(uri)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     }
     expect(github.requests).toBe(requests);
+  });
+});
+
+/** The pipeline's publish task as the DAG runs it, after train and validate have recorded their outputs. */
+async function publish(validated: TaskOutput): Promise<TaskOutput> {
+  const stage = PIPELINE_STAGES.get('publish')!;
+  const upstream: Record<string, TaskOutput> = {
+    train: { registeredModel: 'fraudops-fraud', modelVersion: String(validated.version ?? '9') },
+    validate: validated,
+  };
+  const ctx: TaskContext = {
+    runId: 'pipeline:daily:2026-12-01',
+    logicalRunId: 'pipeline:daily:2026-12-01',
+    dag: 'daily',
+    logicalDate: '2026-12-01',
+    specHash: 'dagspec',
+    signal: new AbortController().signal,
+    log: () => undefined,
+    upstream: (name) => upstream[name],
+  };
+  return stage.run({ announcer: 'github:acme/fraud' }, ctx);
+}
+
+describe('release dispatch > GitHub API stand-in > pipeline publish task', () => {
+  it('a promotion sends exactly one dispatch naming the promoted version; a refusal sends none', async () => {
+    useStandIn();
+    const before = github.events.length;
+    const requests = github.requests;
+    const refused = await publish({ candidateRunId: 'r1', version: '8', promoted: false, decision: 'NOT_SIGNIFICANT', reason: 'p >= alpha' });
+    expect(refused.announced).toBe(false);
+    expect(github.requests).toBe(requests);
+    const promoted = await publish({ candidateRunId: 'r2', version: '9', promoted: true, decision: 'PROMOTED', reason: 'better' });
+    expect(promoted.announced).toBe(true);
+    const sent = github.events.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].eventType).toBe('model-promoted');
+    expect(sent[0].clientPayload).toMatchObject({ modelName: 'fraudops-fraud', version: '9', runId: 'pipeline:daily:2026-12-01', specHash: 'dagspec', decision: 'PROMOTED' });
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { ARTIFACT_FILE, loadArtifact } from '../src/models/artifact.js';
 import { PACKAGE_MANIFEST } from '../src/delivery/package.js';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { REPO } from './support/goTools.js';
 import { registerTestModel, uniqueModelName, type RegisteredTestModel } from './support/registeredModel.js';
 
@@ -47,7 +47,7 @@ for (const backend of ['embedded', 'mlflow'] as const) {
 
     beforeAll(async () => {
       tracking = backend === 'embedded' ? join(dir, `store-${backend}`) : MLFLOW_URI;
-      const tracker = await openTracker(tracking);
+      const tracker = await openRunView(tracking);
       try {
         const name = uniqueModelName('pkg');
         champion = await registerTestModel(tracker, name, 'champion');
@@ -85,7 +85,7 @@ for (const backend of ['embedded', 'mlflow'] as const) {
       expect(stage).toContain(`io.fraudops.model.spec-hash="${champion.specHash}"`);
       expect(stage).toContain(`io.fraudops.model.name="${champion.registeredModel}"`);
       // The build inputs are there, the tests are not; the .dockerignore lets model/ through.
-      for (const f of ['package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'src/cli/bin.ts', '.dockerignore']) {
+      for (const f of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src/cli/bin.ts', '.dockerignore']) {
         expect(existsSync(join(out, f)), f).toBe(true);
       }
       expect(existsSync(join(out, 'src/cli/main.test.ts'))).toBe(false);
@@ -105,8 +105,17 @@ for (const backend of ['embedded', 'mlflow'] as const) {
 }
 
 describe('deploy > package > errors', () => {
+  it('a store that does not exist is TRACKING_STORE_MISSING (exit 2) and is not created', async () => {
+    const store = join(dir, 'no-store');
+    const r = await fraudops(['package', '--model', 'champion', '--tracking', store, '--out', join(dir, 'never-2'), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout).error.code).toBe('TRACKING_STORE_MISSING');
+    expect(existsSync(store)).toBe(false);
+  });
+
   it('a missing alias is MODEL_NOT_FOUND naming the model; nothing is written', async () => {
     const store = join(dir, 'empty-store');
+    await (await openRunView(store)).close(); // a store with no such model (reading never creates a store)
     const out = join(dir, 'never');
     const r = await fraudops(['package', '--model', 'champion', '--registered-model', 'nobody', '--tracking', store, '--out', out, '--json']);
     expect(r.code).toBe(1);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTracker } from '../src/tracking/openTracker.js';
+import { openRunView } from './support/runView.js';
 import { REPO } from './support/goTools.js';
 import { registerTestModel, type RegisteredTestModel } from './support/registeredModel.js';
 
@@ -58,7 +58,7 @@ beforeAll(async () => {
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fraudops-production-install', private: true }));
   // As the image installs: production dependencies only; onnxruntime-node's optional GPU download skipped as
-  // the project's .npmrc does.
+  // the allowScripts entry of the project's package.json does (it does not reach a dependent's install).
   await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
     cwd: app,
     env: { ...process.env, npm_config_onnxruntime_node_install: 'skip' },
@@ -67,7 +67,7 @@ beforeAll(async () => {
   });
   bin = join(app, 'node_modules', '.bin', 'fraudops');
   registry = join(dir, 'registry');
-  const tracker = await openTracker(registry);
+  const tracker = await openRunView(registry);
   try {
     model = await registerTestModel(tracker, 'fraudops-fraud', 'champion');
   } finally {
@@ -83,7 +83,19 @@ describe('deploy > production install', () => {
   it('installs without dev dependencies', () => {
     const installed = readdirSync(join(app, 'node_modules'));
     expect(installed).toContain('fraudops');
-    for (const dev of ['vitest', 'typescript', 'tsx', 'yaml']) expect(installed, dev).not.toContain(dev);
+    // Packages only the dev tree needs (yaml is not one: the workflow engine's SDK depends on it at run time).
+    for (const dev of ['vitest', 'typescript', 'tsx']) expect(installed, dev).not.toContain(dev);
+    // Type packages only where a run-time dependency declares them (apache-arrow lists @types/node among its own).
+    const declared = new Set<string>();
+    const manifests = installed.flatMap((n) => (n.startsWith('@') ? readdirSync(join(app, 'node_modules', n)).map((m) => `${n}/${m}`) : [n]));
+    for (const name of manifests) {
+      const file = join(app, 'node_modules', name, 'package.json');
+      if (!existsSync(file)) continue;
+      const deps = (JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
+      for (const d of Object.keys(deps)) declared.add(d);
+    }
+    const types = installed.includes('@types') ? readdirSync(join(app, 'node_modules', '@types')).map((m) => `@types/${m}`) : [];
+    expect(types.filter((t) => !declared.has(t))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'fraudops', 'package.json'), 'utf8'));
     expect(pkg.engines.node).toBe('>=20.19');
     expect(existsSync(join(app, 'node_modules', 'fraudops', 'src'))).toBe(false);

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudopsError } from '../src/errors.js';
-import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
-import type { Run } from '../src/tracking/Tracker.js';
+import { openRunView, type RunView } from './support/runView.js';
+import type { Run } from '../src/tracking/RunTracker.js';
 import { FAILURE_TAG } from '../src/tracking/withRun.js';
 import { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, train, type TrainOptions } from '../src/training/train.js';
 import { tinyLake } from './support/handbookLake.js';
-import { addDays } from '../src/features/buildFeatures.js';
+import { addDays } from '../src/util/dates.js';
 import { CommitLog } from '../src/lake/CommitLog.js';
 import { openStore } from '../src/storage/openStore.js';
 
@@ -56,7 +56,7 @@ async function failure(o: TrainOptions): Promise<FraudopsError> {
 }
 
 async function runsOf(uri: string): Promise<Run[]> {
-  const t = await EmbeddedTracker.create(uri);
+  const t = await openRunView(uri);
   try {
     const experiment = await t.getExperimentByName(DEFAULT_EXPERIMENT);
     return experiment ? await t.searchRuns({ experimentIds: [experiment.experimentId] }) : [];
@@ -66,7 +66,7 @@ async function runsOf(uri: string): Promise<Run[]> {
 }
 
 async function registeredVersions(uri: string): Promise<string | undefined> {
-  const t = await EmbeddedTracker.create(uri);
+  const t = await openRunView(uri);
   try {
     return await t.getRegisteredModel(DEFAULT_REGISTERED_MODEL).then(
       (m) => m.name,
@@ -135,7 +135,7 @@ describe('train > bad input > no fraud', () => {
     // What was known before the failure is on the run: the windows it tried.
     expect(runs[0].data.params['window.train_start']).toBe('2019-09-05');
 
-    const t = await EmbeddedTracker.create(uri);
+    const t = await openRunView(uri);
     try {
       const experimentId = runs[0].info.experimentId;
       expect(await t.searchRuns({ experimentIds: [experimentId], filter: "attributes.status = 'RUNNING'" })).toEqual([]);

@@ -12,17 +12,19 @@ import { DEFAULT_FEATURE_SPEC, featureNames, featureSpecHash } from '../src/feat
 import { ARTIFACT_FILE, loadArtifact, type ModelArtifact } from '../src/models/artifact.js';
 import { scoreWithOnnx } from '../src/models/onnx/onnxScore.js';
 import { openStore } from '../src/storage/openStore.js';
-import { EmbeddedTracker } from '../src/tracking/EmbeddedTracker.js';
-import type { Run } from '../src/tracking/Tracker.js';
-import { evaluate } from '../src/training/evaluate.js';
-import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/training/FeatureFrame.js';
+import { CommitLog } from '../src/lake/CommitLog.js';
+import { windowDataset } from '../src/lake/windowDataset.js';
+import { openRunView, type RunView } from './support/runView.js';
+import type { Run } from '../src/tracking/RunTracker.js';
+import { evaluate } from '../src/datasets/evaluate.js';
+import { loadFeatureFrame, splitFrame, type LabeledSet } from '../src/datasets/FeatureFrame.js';
 import { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, train, type TrainOptions, type TrainResult } from '../src/training/train.js';
 import { SMALL_TRAIN_START, smallLake } from './support/handbookLake.js';
 
 let dir: string;
 let lake: string;
 let uri: string;
-let tracker: EmbeddedTracker;
+let tracker: RunView;
 /** gbdt, one random trial, one fold; seed 2 draws row and column subsampling, so the seed matters to the fit. */
 let first: TrainResult;
 let run: Run;
@@ -36,7 +38,7 @@ beforeAll(async () => {
   lake = await smallLake();
   uri = join(dir, 'tracking');
   first = await train({ ...GBDT, lake, tracking: uri, workDir: dir });
-  tracker = await EmbeddedTracker.create(uri);
+  tracker = await openRunView(uri);
   run = await tracker.getRun(first.runId);
   test = await testWindow();
 }, 900_000);
@@ -49,7 +51,7 @@ async function testWindow(): Promise<LabeledSet> {
   const store = await openStore(lake);
   const engine = await DuckDbEngine.create({ tempDir: join(dir, 'spill') });
   try {
-    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1], { cacheDir: join(dir, 'cache') });
+    const frame = await loadFeatureFrame(engine, store, first.windows.train[0], first.windows.test[1]);
     return splitFrame(frame, { trainStart: first.windows.train[0], trainDays: 7, delayDays: 7, testDays: 7 }).test;
   } finally {
     await engine.close();
@@ -159,6 +161,44 @@ describe('train > tracked run', () => {
     expect(run.data.tags['fraudops.model_version']).toBe(first.modelVersion);
     // Training registers; promotion is the validation stage's decision.
     await expect(tracker.getModelVersionByAlias(DEFAULT_REGISTERED_MODEL, 'champion')).rejects.toMatchObject({ code: 'RESOURCE_NOT_FOUND' });
+  });
+});
+
+describe('train > what MLflow 3 shows', () => {
+  it('logs the lake windows as dataset inputs with a digest of the parts read, training and test', () => {
+    const inputs = [...run.inputs].sort((a, b) => a.dataset.name.localeCompare(b.dataset.name));
+    expect(inputs.map((i) => [i.dataset.name.split(' ').slice(0, 2).join(' '), i.tags?.['mlflow.data.context']])).toEqual([
+      ['lake test', 'test'],
+      ['lake train', 'training'],
+    ]);
+    expect(inputs[0].dataset.name).toBe(`lake test ${first.windows.test[0]}..${first.windows.test[1]}`);
+    for (const i of inputs) {
+      expect(i.dataset.digest).toMatch(/^[0-9a-f]{16}$/);
+      expect(JSON.parse(i.dataset.source)).toMatchObject({ uri: expect.stringContaining('file://') });
+      expect(JSON.parse(i.dataset.profile ?? '{}').rows).toBeGreaterThan(0);
+    }
+    expect(JSON.parse(inputs[0].dataset.profile ?? '{}').rows).toBeGreaterThanOrEqual(first.rows.test);
+  });
+
+  it('the digests are those of the lake parts in each window; the model is a READY logged model, output of the run', async () => {
+    const store = await openStore(lake);
+    const parts = (await CommitLog.load(store)).parts();
+    await store.close();
+    const byContext = Object.fromEntries(run.inputs.map((i) => [i.tags?.['mlflow.data.context'], i.dataset.digest]));
+    expect(byContext.test).toBe(windowDataset(store.uri, parts, first.windows.test[0], first.windows.test[1], 'lake test').digest);
+    expect(byContext.training).toBe(windowDataset(store.uri, parts, JSON.parse(run.inputs.find((i) => i.tags?.['mlflow.data.context'] === 'training')!.dataset.source).from, first.windows.train[1], 'lake train').digest);
+    expect(run.outputs.map((o) => o.modelId)).toEqual([first.loggedModelId]);
+    expect(run.data.tags['fraudops.logged_model_id']).toBe(first.loggedModelId);
+    const logged = await tracker.getLoggedModel(first.loggedModelId);
+    expect(logged).toMatchObject({ status: 'READY', sourceRunId: first.runId, modelType: 'gbdt', params: Object.fromEntries(Object.entries(first.params).map(([k, v]) => [k, String(v)])) });
+    const files = await tracker.tracking.artifacts(logged.artifactLocation);
+    expect((await files.listArtifacts()).map((f) => f.path)).toEqual(['model.fraudops.json', 'model.onnx']);
+    expect(Buffer.compare(await files.downloadArtifact('model.fraudops.json'), await tracker.downloadArtifact(first.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`))).toBe(0);
+  });
+
+  it('records the real git commit of the code, not "unknown"', () => {
+    expect(run.data.tags['env.git.sha']).toMatch(/^[0-9a-f]{40}$/);
+    expect(['true', 'false']).toContain(run.data.tags['env.git.dirty']);
   });
 });
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARTIFACT_FILE, type ModelArtifact } from '../src/models/artifact.js';
 import { VERSION_TAG } from '../src/promotion/modelRef.js';
 import { CHAMPION, PREVIOUS_CHAMPION, validate, type ValidateResult } from '../src/promotion/validate.js';
-import { MlflowTracker } from '../src/tracking/MlflowTracker.js';
+import { openRunView, type RunView } from './support/runView.js';
 import { TrackingCodes, TrackingError } from '../src/tracking/TrackingError.js';
 import { MODEL_ARTIFACT_DIR, train, type TrainResult } from '../src/training/train.js';
 import { smallLake } from './support/handbookLake.js';
@@ -25,14 +25,14 @@ const EXPERIMENT = `fraudops-test-validate-${SUFFIX}`;
 
 let dir: string;
 let lake: string;
-let tracker: MlflowTracker;
+let tracker: RunView;
 let good: TrainResult;
 let twin: TrainResult;
 let weak: { runId: string; version: string };
 
-async function connect(): Promise<MlflowTracker> {
+async function connect(): Promise<RunView> {
   try {
-    return await MlflowTracker.create(MLFLOW_URI);
+    return await openRunView(MLFLOW_URI);
   } catch (e) {
     if (e instanceof TrackingError && e.code === TrackingCodes.UNAVAILABLE) {
       throw new Error(`MLflow is not reachable at ${MLFLOW_URI}: run scripts/services.sh up (postgres, s3, mlflow) first`, { cause: e });

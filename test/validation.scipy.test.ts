@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delongTest } from '../src/validation/delong.js';
-import { Rng } from '../src/validation/rng.js';
-import { studentTSf } from '../src/validation/studentT.js';
-import { ttestInd, type Alternative } from '../src/validation/ttest.js';
+import { delongTest } from '../src/statistics/delong.js';
+import { Rng } from '../src/util/prng.js';
+import { studentTSf } from '../src/statistics/studentT.js';
+import { ttestInd, type Alternative } from '../src/statistics/ttest.js';
 import { makeReferenceScript, scipyMismatch, type DeLongValues, type TTestValues } from './fixtures/validation/reference.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

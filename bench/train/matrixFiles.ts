@@ -10,7 +10,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DuckDbEngine } from '../../src/engine/DuckDbEngine.js';
 import { sqlString } from '../../src/engine/SqlEngine.js';
-import { addDays, createFeatureTable } from '../../src/features/buildFeatures.js';
+import { createFeatureTable } from '../../src/features/buildFeatures.js';
+import { addDays } from '../../src/util/dates.js';
 import { featureNames, historyDays } from '../../src/features/spec.js';
 import { openStore } from '../../src/storage/openStore.js';
 import type { BenchContext } from '../lib/stage.js';
@@ -58,7 +59,7 @@ export async function ensureFeatureMatrix(ctx: BenchContext, lake: PreparedLake,
     const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
     const store = await openStore(lake.dir);
     try {
-      await createFeatureTable(engine, { lake: store, from, to: lake.lastDay, cacheDir: join(work, 'cache'), signal: ctx.signal });
+      await createFeatureTable(engine, { lake: store, from, to: lake.lastDay, signal: ctx.signal });
       const select = (a: string, b: string): string =>
         `SELECT ${names.join(', ')}, CAST(tx_fraud AS UTINYINT) AS label FROM features WHERE day BETWEEN ${sqlString(a)} AND ${sqlString(b)} ORDER BY tx_datetime, transaction_id`;
       const train = await copyTo(engine, select(from, trainTo), join(dir, 'train.parquet'));

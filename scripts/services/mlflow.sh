@@ -1,13 +1,20 @@
-# MLflow tracking server: backend store in our PostgreSQL (postgres.sh), artifacts in the S3 bucket
-# s3://mlflow-artifacts on the local S3 server (s3.sh), served to clients through MLflow's artifact proxy
-# (/api/2.0/mlflow-artifacts/...), so clients never need S3 credentials. Listens on 127.0.0.1:5050 only.
-# Sourced by services.sh.
+# MLflow tracking servers, both with their backend store in our PostgreSQL (postgres.sh) and artifacts on the
+# local S3 server (s3.sh):
+#   - 127.0.0.1:5050 proxies artifacts (bucket s3://mlflow-artifacts) through /api/2.0/mlflow-artifacts/..., so
+#     clients never need S3 credentials;
+#   - 127.0.0.1:5051 runs with --no-serve-artifacts and an s3://mlflow-direct default artifact root (database
+#     mlflow_direct), so clients write artifacts straight to S3, as with a server that does not proxy them.
+# Loopback only. Sourced by services.sh.
 ORDER_mlflow=60
 MLFLOW_VERSION=3.17.2
 MLFLOW_PORT="${FRAUDOPS_MLFLOW_PORT:-5050}"
 MLFLOW_BUCKET=mlflow-artifacts
 MLFLOW_S3_ENDPOINT="${FRAUDOPS_TEST_S3_ENDPOINT:-http://127.0.0.1:${FRAUDOPS_S3_PORT:-9090}}"
 MLFLOW_LOG="$STATE/logs/mlflow.log"
+MLFLOW_DIRECT_PORT="${FRAUDOPS_MLFLOW_DIRECT_PORT:-5051}"
+MLFLOW_DIRECT_BUCKET=mlflow-direct
+MLFLOW_DIRECT_DB=mlflow_direct
+MLFLOW_DIRECT_LOG="$STATE/logs/mlflow-direct.log"
 
 mlflow_install() {
   py_env
@@ -28,7 +35,7 @@ mlflow_s3_env() {
 
 mlflow_create_bucket() {
   # shellcheck disable=SC2046
-  env $(mlflow_s3_env) "$PYENV_DIR/bin/python" - "$MLFLOW_BUCKET" <<'PY'
+  env $(mlflow_s3_env) "$PYENV_DIR/bin/python" - "$1" <<'PY'
 import os, sys, boto3
 s3 = boto3.client("s3", endpoint_url=os.environ["MLFLOW_S3_ENDPOINT_URL"])
 names = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
@@ -37,7 +44,39 @@ if sys.argv[1] not in names:
 PY
 }
 
-mlflow_healthy() { curl -fsS -m 2 "http://127.0.0.1:$MLFLOW_PORT/health" >/dev/null 2>&1; }
+mlflow_healthy() { curl -fsS -m 2 "http://127.0.0.1:${1:-$MLFLOW_PORT}/health" >/dev/null 2>&1; }
+
+# mlflow_start NAME PORT LOG BACKEND_URI ARGS...: start one server in its own process group, wait for /health.
+mlflow_start() {
+  local name=$1 port=$2 logf=$3 backend=$4; shift 4
+  if mlflow_healthy "$port"; then return 0; fi
+  pid_stop "$name"
+  log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$port ($name)"
+  # setsid: the server forks uvicorn workers; its own process group lets mlflow_down stop them all.
+  # Job execution (GenAI evaluation workers, ~2 GB of huey consumers) and telemetry are not needed here.
+  # shellcheck disable=SC2046
+  env $(mlflow_s3_env) MLFLOW_SERVER_ALLOWED_HOSTS="127.0.0.1:$port,localhost:$port" \
+    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false MLFLOW_DISABLE_TELEMETRY=true \
+    setsid "$PYENV_DIR/bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 1 \
+    --backend-store-uri "$backend" "$@" \
+    >"$logf" 2>&1 </dev/null &
+  echo $! >"$STATE/run/$name.pid"
+  local i
+  for ((i = 0; i < 240; i++)); do
+    if mlflow_healthy "$port"; then return 0; fi
+    if ! pid_alive "$name"; then log "MLflow ($name) exited; see $logf"; tail -n 20 "$logf" >&2; return 1; fi
+    sleep 0.5
+  done
+  log "MLflow ($name) did not answer /health within 120 s; see $logf"; return 1
+}
+
+# The second server's own database, so its experiments (with s3:// artifact roots) never mix with the first's.
+mlflow_direct_db() {
+  if [ "$(pg_psql -c "SELECT 1 FROM pg_database WHERE datname='$MLFLOW_DIRECT_DB'")" != 1 ]; then
+    pg_psql -c "CREATE DATABASE $MLFLOW_DIRECT_DB OWNER $PG_APP_ROLE"
+  fi
+  postgres_uri postgresql+psycopg2 | sed "s#/[^/]*\$#/$MLFLOW_DIRECT_DB#"
+}
 
 mlflow_up() {
   # Dependencies first, so `services.sh up mlflow` alone works too.
@@ -49,47 +88,39 @@ mlflow_up() {
   fi
   mlflow_install
   # Every time, even with MLflow already up: the S3 server may keep buckets in memory and have restarted.
-  mlflow_create_bucket
-  if mlflow_healthy; then return 0; fi
-  pid_stop mlflow
-  log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$MLFLOW_PORT"
-  # setsid: the server forks uvicorn workers; its own process group lets mlflow_down stop them all.
-  # Job execution (GenAI evaluation workers, ~2 GB of huey consumers) and telemetry are not needed here.
-  # shellcheck disable=SC2046
-  env $(mlflow_s3_env) MLFLOW_SERVER_ALLOWED_HOSTS="127.0.0.1:$MLFLOW_PORT,localhost:$MLFLOW_PORT" \
-    MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false MLFLOW_DISABLE_TELEMETRY=true \
-    setsid "$PYENV_DIR/bin/mlflow" server --host 127.0.0.1 --port "$MLFLOW_PORT" --workers 1 \
-    --backend-store-uri "$(postgres_uri postgresql+psycopg2)" \
-    --artifacts-destination "s3://$MLFLOW_BUCKET/" --serve-artifacts \
-    >"$MLFLOW_LOG" 2>&1 </dev/null &
-  echo $! >"$STATE/run/mlflow.pid"
-  local i
-  for ((i = 0; i < 240; i++)); do
-    if mlflow_healthy; then return 0; fi
-    if ! pid_alive mlflow; then log "MLflow exited; see $MLFLOW_LOG"; tail -n 20 "$MLFLOW_LOG" >&2; return 1; fi
-    sleep 0.5
-  done
-  log "MLflow did not answer /health within 120 s; see $MLFLOW_LOG"; return 1
+  mlflow_create_bucket "$MLFLOW_BUCKET"
+  mlflow_create_bucket "$MLFLOW_DIRECT_BUCKET"
+  mlflow_start mlflow "$MLFLOW_PORT" "$MLFLOW_LOG" "$(postgres_uri postgresql+psycopg2)" \
+    --artifacts-destination "s3://$MLFLOW_BUCKET/" --serve-artifacts || return 1
+  mlflow_start mlflow-direct "$MLFLOW_DIRECT_PORT" "$MLFLOW_DIRECT_LOG" "$(mlflow_direct_db)" \
+    --default-artifact-root "s3://$MLFLOW_DIRECT_BUCKET/" --no-serve-artifacts
 }
 
 mlflow_down() {
-  local f="$STATE/run/mlflow.pid"
-  [ -f "$f" ] || return 0
-  local pid i; pid="$(cat "$f")"
-  # The pid leads its own process group (setsid): stop the server and its workers together.
-  kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    kill -0 -- "-$pid" 2>/dev/null || break
-    sleep 0.2
+  local name f pid i
+  for name in mlflow-direct mlflow; do
+    f="$STATE/run/$name.pid"
+    [ -f "$f" ] || continue
+    pid="$(cat "$f")"
+    # The pid leads its own process group (setsid): stop the server and its workers together.
+    kill -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+      kill -0 -- "-$pid" 2>/dev/null || break
+      sleep 0.2
+    done
+    kill -9 -- "-$pid" 2>/dev/null || true
+    rm -f "$f"
   done
-  kill -9 -- "-$pid" 2>/dev/null || true
-  rm -f "$f"
 }
 
 mlflow_status() {
-  if mlflow_healthy; then echo "up http://127.0.0.1:$MLFLOW_PORT (mlflow $MLFLOW_VERSION)"; else echo down; fi
+  local a=down b=down
+  if mlflow_healthy "$MLFLOW_PORT"; then a="up http://127.0.0.1:$MLFLOW_PORT"; fi
+  if mlflow_healthy "$MLFLOW_DIRECT_PORT"; then b="up http://127.0.0.1:$MLFLOW_DIRECT_PORT (no artifact proxy)"; fi
+  echo "$a, $b (mlflow $MLFLOW_VERSION)"
 }
 
 mlflow_env() {
   echo "export FRAUDOPS_TEST_MLFLOW_URI=http://127.0.0.1:$MLFLOW_PORT"
+  echo "export FRAUDOPS_TEST_MLFLOW_DIRECT_URI=http://127.0.0.1:$MLFLOW_DIRECT_PORT"
 }

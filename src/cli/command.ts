@@ -3,25 +3,10 @@
  * a stage function, calls it, and prints its typed result (human text, or JSON with --json). Stages never print.
  */
 
-export type FlagType = 'string' | 'boolean' | 'number';
+import type { FlagSpec, FlagValues } from '../config/flags.js';
+import type { StageContext } from '../stage/StageContext.js';
 
-export interface FlagSpec {
-  type: FlagType;
-  description: string;
-  /** Environment variable consulted when the flag is absent (flags > env > config file > default). */
-  env?: string;
-  /** Key in the config file (dotted, e.g. `prepare.engine`) consulted after the environment. */
-  configKey?: string;
-  default?: string | number | boolean;
-  /** Allowed values for string flags. */
-  choices?: readonly string[];
-  required?: boolean;
-  short?: string;
-  /** Shown in help as the value's placeholder, e.g. `<uri>`. */
-  placeholder?: string;
-}
-
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+export type { FlagSpec, FlagType, FlagValues } from '../config/flags.js';
 
 export interface CommandIO {
   /** True when --json was given: print exactly one JSON document on stdout. */
@@ -33,6 +18,8 @@ export interface CommandIO {
   /** Progress reporter; a no-op unless interactive. */
   progress(message: string): void;
   signal: AbortSignal;
+  /** The run's composition root: stores, engine factory, work directory, events, signal, retry policy. */
+  ctx: StageContext;
 }
 
 export interface Command {

@@ -46,6 +46,9 @@ export function commandHelp(c: Command): string {
     `Usage: ${c.usage}`,
     '',
     ...(c.description ? [c.description, ''] : []),
+    ...(c.positionals?.length
+      ? ['Arguments:', ...c.positionals.map((a) => `  <${a.name}>`.padEnd(width) + `  ${a.description}${a.required ? ' (required)' : ''}`), '']
+      : []),
     'Flags:',
     ...rows.map(([l, r]) => (l.length > width ? `${l}\n${' '.repeat(width + 2)}${r}` : `${l.padEnd(width)}  ${r}`)),
     '',

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach, vi } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, EXIT_OK, EXIT_USAGE, EXIT_FAILURE } from './main.js';
@@ -63,6 +63,22 @@ describe('cli > prepare', () => {
       out = [];
       expect(await main(['prepare', '--raw', join(dir, 'raw'), '--lake', join(dir, 'lake')], {})).toBe(EXIT_FAILURE);
       expect(out.join('')).toContain('INPUT_EMPTY');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('cli > demo directory', () => {
+  it('refuses `demo --dir` on a folder whose raw/ it did not make (exit 2) and touches nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fraudops-demo-dir-'));
+    try {
+      mkdirSync(join(dir, 'raw'));
+      writeFileSync(join(dir, 'raw', 'mine.txt'), 'precious');
+      expect(await main(['demo', '--dir', dir], {})).toBe(EXIT_USAGE);
+      expect(err.join('')).toMatch(/^error\[CONFIG_INVALID\]: --dir .* holds raw/);
+      expect(readdirSync(dir)).toEqual(['raw']);
+      expect(readdirSync(join(dir, 'raw'))).toEqual(['mine.txt']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

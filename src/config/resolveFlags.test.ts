@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveFlags } from './resolveFlags.js';
 import { loadConfigFile } from './loadConfigFile.js';
-import type { FlagSpec } from '../cli/command.js';
+import type { FlagSpec } from './flags.js';
 import { isFraudopsError } from '../errors.js';
 
 const flags: Record<string, FlagSpec> = {

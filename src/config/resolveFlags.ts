@@ -4,7 +4,8 @@
  * names where it came from (flag, variable or file key), so the user knows what to fix.
  */
 import { ConfigError } from '../errors.js';
-import type { FlagSpec, FlagValues } from '../cli/command.js';
+import type { FlagSpec, FlagValues } from './flags.js';
+import { parseValue } from './parseValue.js';
 
 export type ConfigFile = Record<string, unknown>;
 
@@ -22,28 +23,6 @@ function lookupDotted(config: ConfigFile, key: string): unknown {
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
-}
-
-function coerce(name: string, spec: FlagSpec, raw: unknown, origin: string): string | number | boolean {
-  if (spec.type === 'boolean') {
-    if (typeof raw === 'boolean') return raw;
-    const s = String(raw).toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
-    throw new ConfigError(`${origin}: expected true/false for --${name}, got "${String(raw)}"`, { context: { field: name } });
-  }
-  if (spec.type === 'number') {
-    const n = typeof raw === 'number' ? raw : Number(String(raw).trim());
-    if (String(raw).trim() === '' || !Number.isFinite(n)) {
-      throw new ConfigError(`${origin}: expected a number for --${name}, got "${String(raw)}"`, { context: { field: name } });
-    }
-    return n;
-  }
-  const s = String(raw);
-  if (spec.choices && !spec.choices.includes(s)) {
-    throw new ConfigError(`${origin}: --${name} must be one of ${spec.choices.join(', ')}, got "${s}"`, { context: { field: name } });
-  }
-  return s;
 }
 
 export function resolveFlags(flags: Record<string, FlagSpec>, sources: ResolveSources): FlagValues {
@@ -73,7 +52,7 @@ export function resolveFlags(flags: Record<string, FlagSpec>, sources: ResolveSo
       }
       continue;
     }
-    out[name] = coerce(name, spec, raw, origin);
+    out[name] = parseValue(name, spec, raw, origin);
   }
   return out;
 }

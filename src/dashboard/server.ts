@@ -8,12 +8,11 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { isFraudopsError } from '../errors.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { QUARANTINE_REASONS } from '../quality.js';
-import { openStore } from '../storage/openStore.js';
+import { holdStore, holdTracking, type Held, type StageContext } from '../stage/StageContext.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { Tracker } from '../tracking/Tracker.js';
+import type { Tracking } from '../tracking/Tracking.js';
 import { TOKEN_COOKIE, accessPolicy, presentedToken, type AccessPolicy } from './access.js';
 import { html, type Html } from './html.js';
 import { page, type NavItem } from './layout.js';
@@ -33,7 +32,7 @@ export interface DashboardOptions {
   token?: string;
   /** Lake URI for the Data quality page; without it the page says how to give one. */
   lake?: string;
-  /** Tracking URI (MLflow server or embedded store); default as `openTracker`. */
+  /** Tracking URI (MLflow server or embedded store); default as `openTracking`. An embedded store must exist. */
   tracking?: string;
   registeredModel?: string;
   /** The /metrics URLs of the `fraudops stream` replicas the Stream page follows live. */
@@ -42,7 +41,7 @@ export interface DashboardOptions {
 
 interface Sources {
   lake?: ObjectStore;
-  tracker: Tracker;
+  tracking: Tracking;
   registeredModel: string;
 }
 
@@ -61,12 +60,25 @@ const ASSETS: Record<string, { file: () => string; type: string }> = {
   'dashboard.css': { file: () => new URL('../../assets/dashboard/dashboard.css', import.meta.url).pathname, type: 'text/css; charset=utf-8' },
 };
 
-/** Builds the app (not listening). Fails with CONFIG_INVALID for a non-loopback host without a token. */
-export async function createDashboard(o: DashboardOptions): Promise<FastifyInstance> {
+/**
+ * Builds the app (not listening). Fails with CONFIG_INVALID for a non-loopback host without a token. The lake and
+ * the tracking backend come from `ctx` when given (the process's composition root, which closes them), else they
+ * are opened here and closed with the app.
+ */
+export async function createDashboard(o: DashboardOptions, ctx?: StageContext): Promise<FastifyInstance> {
   const access = accessPolicy({ host: o.host, token: o.token });
-  const lake = o.lake ? await openStore(o.lake) : undefined;
-  const tracker = await openTracker(o.tracking, { probe: false });
-  const sources: Sources = { lake, tracker, registeredModel: o.registeredModel ?? DEFAULT_REGISTERED_MODEL };
+  const held: Held<unknown>[] = [];
+  let sources: Sources;
+  try {
+    const lake = o.lake ? await holdStore(ctx, o.lake) : undefined;
+    if (lake) held.push(lake);
+    const tracking = await holdTracking(ctx, o.tracking, { mustExist: true });
+    held.push(tracking);
+    sources = { lake: lake?.value, tracking: tracking.value, registeredModel: o.registeredModel ?? DEFAULT_REGISTERED_MODEL };
+  } catch (e) {
+    for (const h of held) await h.release();
+    throw e;
+  }
   const assets = new Map(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.file()), type: a.type }]));
 
   const watcher = o.streamMetrics && o.streamMetrics.length > 0 ? new StreamWatcher(o.streamMetrics) : undefined;
@@ -80,8 +92,7 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
     done();
   });
   app.addHook('onClose', async () => {
-    await tracker.close();
-    await lake?.close();
+    for (const h of held) await h.release();
   });
   app.addHook('onRequest', (req, reply, done) => guard(access, req, reply, done));
   app.addHook('onSend', async (_req, reply, payload) => {
@@ -116,7 +127,7 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
   app.get('/healthz', () => ({ ok: true }));
 
   app.get('/', async (_req, reply) => {
-    const [quality, registry] = await Promise.all([sources.lake ? readQuality(sources.lake) : undefined, readRegistry(sources.tracker, sources.registeredModel)]);
+    const [quality, registry] = await Promise.all([sources.lake ? readQuality(sources.lake) : undefined, readRegistry(sources.tracking, sources.registeredModel)]);
     return send(reply, 'Overview', '/', homeBody({ quality, registry }));
   });
 
@@ -134,14 +145,14 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
   });
 
   app.get('/models', async (_req, reply) => {
-    const registry = await readRegistry(sources.tracker, sources.registeredModel);
-    const evidence = (await Promise.all([...registry.versions].reverse().map((v) => readEvidence(sources.tracker, v)))).filter((e) => e !== undefined);
+    const registry = await readRegistry(sources.tracking, sources.registeredModel);
+    const evidence = (await Promise.all([...registry.versions].reverse().map((v) => readEvidence(sources.tracking, v)))).filter((e) => e !== undefined);
     const champion = registry.versions.find((v) => v.aliases.includes(CHAMPION));
     let importance;
     let importanceError: string | undefined;
     if (champion) {
       try {
-        importance = await readFeatureImportance(sources.tracker, champion);
+        importance = await readFeatureImportance(sources.tracking, champion);
         if (!importance) importanceError = `The champion's model kind (${champion.kind}) has no importance measure here.`;
       } catch (e) {
         if (!isFraudopsError(e)) throw e;
@@ -152,7 +163,7 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
   });
 
   app.get<{ Querystring: { a?: string; b?: string } }>('/models/compare', async (req, reply) => {
-    const registry = await readRegistry(sources.tracker, sources.registeredModel);
+    const registry = await readRegistry(sources.tracking, sources.registeredModel);
     const find = (v: string | undefined) => registry.versions.find((x) => x.version === v);
     const a = find(req.query.a);
     const b = find(req.query.b);
@@ -168,7 +179,7 @@ export async function createDashboard(o: DashboardOptions): Promise<FastifyInsta
     let history: ThroughputHistory = { runs: [], x: [], consumed: [], produced: [] };
     let historyError: string | undefined;
     try {
-      history = await readThroughputHistory(sources.tracker);
+      history = await readThroughputHistory(sources.tracking.runs);
     } catch (e) {
       if (!isFraudopsError(e)) throw e;
       historyError = `The tracker could not be read: [${e.code}] ${e.message}`;

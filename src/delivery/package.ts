@@ -11,8 +11,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FraudopsError, isFraudopsError } from '../errors.js';
 import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, loadArtifact } from '../models/artifact.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
+import type { ModelVersion } from '../tracking/ModelRegistry.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
+import { openRunArtifacts } from '../tracking/runArtifacts.js';
+import type { Tracking } from '../tracking/Tracking.js';
 
 export interface PackageOptions {
   /** `champion` (any alias), a version number, or `models:/<name>/<version>` / `models:/<name>@<alias>`. */
@@ -52,15 +54,16 @@ export const IMAGE_MODEL_DIR = '/opt/fraudops/model';
 export const LABEL_PREFIX = 'io.fraudops.model';
 
 /** The project files the Dockerfile's build stages copy. */
-const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json', 'src'];
+const BUILD_INPUTS = ['Dockerfile', '.dockerignore', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src'];
 
-export async function packageImage(options: PackageOptions): Promise<PackageResult> {
+export async function packageImage(options: PackageOptions, ctx?: StageContext): Promise<PackageResult> {
   const source = resolve(options.source ?? defaultSource());
   checkSource(source);
   const out = resolve(options.out);
   checkOut(out);
   const registeredModel = options.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracker(options.tracking);
+  const held = await holdTracking(ctx, options.tracking, { mustExist: true });
+  const tracker = held.value;
   try {
     const version = await findVersion(tracker, registeredModel, options.model);
     if (!version.runId) {
@@ -82,7 +85,7 @@ export async function packageImage(options: PackageOptions): Promise<PackageResu
     writeContext(out, source, files, model, labels);
     return { out, model, labels, modelFiles: [...files.keys()].sort() };
   } finally {
-    await tracker.close();
+    await held.release();
   }
 }
 
@@ -116,7 +119,7 @@ function checkOut(out: string): void {
   }
 }
 
-async function findVersion(tracker: Tracker, registeredModel: string, ref: string): Promise<ModelVersion> {
+async function findVersion(tracker: Tracking, registeredModel: string, ref: string): Promise<ModelVersion> {
   const full = /^models:\/([^/@]+)(?:\/(\d+)|@([A-Za-z0-9_-]+))$/.exec(ref);
   const [name, number, alias] = full ? [full[1], full[2], full[3]] : /^\d+$/.test(ref) ? [registeredModel, ref, undefined] : [registeredModel, undefined, ref];
   if (!full && !/^(\d+|[A-Za-z][A-Za-z0-9_-]*)$/.test(ref)) {
@@ -125,7 +128,7 @@ async function findVersion(tracker: Tracker, registeredModel: string, ref: strin
     });
   }
   try {
-    return number ? await tracker.getModelVersion(name, number) : await tracker.getModelVersionByAlias(name, alias!);
+    return number ? await tracker.registry.getModelVersion(name, number) : await tracker.registry.getModelVersionByAlias(name, alias!);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
       const what = number ? `version ${number}` : `alias "${alias}"`;
@@ -136,17 +139,22 @@ async function findVersion(tracker: Tracker, registeredModel: string, ref: strin
 }
 
 /** Every file of the run's model folder (the native artifact first of all; ONNX and the rest as logged). */
-async function downloadModel(tracker: Tracker, runId: string, what: string): Promise<Map<string, Buffer>> {
+async function downloadModel(tracker: Tracking, runId: string, what: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>();
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await tracker.listArtifacts(runId, dir)) {
-      const rel = entry.path.slice(MODEL_ARTIFACT_DIR.length + 1);
-      if (entry.isDir) await walk(entry.path);
-      else files.set(rel, await tracker.downloadArtifact(runId, entry.path));
-    }
-  };
   try {
-    await walk(MODEL_ARTIFACT_DIR);
+    const repo = await openRunArtifacts(tracker, runId);
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await repo.listArtifacts(dir)) {
+        const rel = entry.path.slice(MODEL_ARTIFACT_DIR.length + 1);
+        if (entry.isDir) await walk(entry.path);
+        else files.set(rel, await repo.downloadArtifact(entry.path));
+      }
+    };
+    try {
+      await walk(MODEL_ARTIFACT_DIR);
+    } finally {
+      await repo.close();
+    }
   } catch (cause) {
     if (isFraudopsError(cause) && cause.retriable) throw cause;
     throw new FraudopsError('ARTIFACT_UNREADABLE', `${what}: cannot read the model folder ${MODEL_ARTIFACT_DIR}/ of run ${runId}`, { cause, context: { runId } });

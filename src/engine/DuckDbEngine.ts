@@ -1,40 +1,59 @@
 /**
  * Embedded DuckDB behind the SqlEngine interface. One instance per stage run; memory is capped and the engine
- * spills to `tempDir`, so a 50M-row file fits on a small machine.
+ * spills to its scratch directory, so a 50M-row file fits on a small machine. Object-store data moves through
+ * that scratch directory: remote Parquet parts are downloaded once per (key, etag) into its cache, and
+ * partitioned output is written there, then uploaded; stages never see these paths.
  */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { FraudopsError } from '../errors.js';
-import { sqlString, type SqlEngine, type SqlRow } from './SqlEngine.js';
+import type { ObjectStore } from '../storage/ObjectStore.js';
+import { duckDbDialect } from './duckDbDialect.js';
+import { sqlString, sqlStringList } from './sql.js';
+import type { ColumnTypes, PartitionedWrite, RowBatch, SqlEngine, SqlRow, WriteTarget, WrittenObject } from './SqlEngine.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:' (default). */
   path?: string;
   /** e.g. '4GB'. */
   memoryLimit?: string;
-  /** Directory for spilled intermediate data. */
+  /** Scratch directory (spill, download cache, staged output). Default: a fresh temp directory removed on close. */
+  workDir?: string;
+  /** Directory for spilled intermediate data (default: `<workDir>/spill`). */
   tempDir?: string;
   threads?: number;
 }
 
 export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb';
+  readonly dialect = duckDbDialect;
+  private outputs = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly workDir: string,
+    private readonly ownsWorkDir: boolean,
   ) {}
 
   static async create(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
-    const instance = await DuckDBInstance.create(options.path ?? ':memory:');
-    const connection = await instance.connect();
-    const engine = new DuckDbEngine(instance, connection);
+    const ownsWorkDir = options.workDir === undefined;
+    const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'fraudops-duckdb-'));
+    let engine: DuckDbEngine | undefined;
     try {
+      mkdirSync(workDir, { recursive: true });
+      const instance = await DuckDBInstance.create(options.path ?? ':memory:');
+      const connection = await instance.connect();
+      engine = new DuckDbEngine(instance, connection, workDir, ownsWorkDir);
       if (options.memoryLimit) await engine.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
-      if (options.tempDir) await engine.run(`SET temp_directory = ${sqlString(options.tempDir)}`);
+      await engine.run(`SET temp_directory = ${sqlString(options.tempDir ?? join(workDir, 'spill'))}`);
       if (options.threads) await engine.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
       await engine.run('SET preserve_insertion_order = true');
     } catch (e) {
-      await engine.close();
+      if (engine) await engine.close();
+      else if (ownsWorkDir) rmSync(workDir, { recursive: true, force: true });
       throw e;
     }
     return engine;
@@ -66,9 +85,89 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
+  async stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void> {
+    const columns = Object.entries(batch.columns)
+      .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+      .join(', ');
+    const source = `SELECT * FROM read_csv(${sqlStringList(batch.files)}, columns = {${columns}}, header = false, delim = ',', quote = '', escape = '', auto_detect = false, new_line = '\\n')`;
+    await this.run(insert(source));
+  }
+
+  async readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string> {
+    return `read_parquet(${sqlStringList(await this.localPaths(store, keys, signal))})`;
+  }
+
+  async readJsonLines(store: ObjectStore, keys: readonly string[], columns: ColumnTypes, signal?: AbortSignal): Promise<string> {
+    const cols = Object.entries(columns)
+      .map(([name, type]) => `${sqlString(name)}: ${sqlString(type)}`)
+      .join(', ');
+    return `read_json(${sqlStringList(await this.localPaths(store, keys, signal))}, format = 'newline_delimited', columns = {${cols}})`;
+  }
+
+  async writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]> {
+    const local = this.outputDir();
+    try {
+      await this.run(
+        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
+      );
+      const prefix = `${target.partitionBy}=`;
+      const written: WrittenObject[] = [];
+      for (const dir of listDir(local).filter((d) => d.startsWith(prefix)).sort()) {
+        const value = decodeURIComponent(dir.slice(prefix.length));
+        const files = listDir(join(local, dir)).filter((f) => f.endsWith('.parquet')).sort();
+        for (let i = 0; i < files.length; i++) {
+          const key = target.keyFor(value, i);
+          await target.store.writeFile(key, join(local, dir, files[i]), { signal: target.signal });
+          written.push({ key, partition: value });
+          target.onObject?.({ key, partition: value });
+        }
+      }
+      return written;
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
+  }
+
+  async writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject> {
+    const local = this.outputDir();
+    try {
+      mkdirSync(local, { recursive: true });
+      const file = join(local, 'rows.jsonl');
+      await this.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT json)`);
+      await target.store.writeFile(key, file, { contentType: target.contentType ?? 'application/x-ndjson', signal: target.signal });
+      return { key };
+    } finally {
+      rmSync(local, { recursive: true, force: true });
+    }
+  }
+
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    try {
+      this.connection.closeSync();
+      this.instance.closeSync();
+    } finally {
+      if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async localPaths(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string[]> {
+    if (keys.length === 0) throw new FraudopsError('ENGINE_NO_INPUT', `no objects to read from ${store.uri}`, { context: { uri: store.uri } });
+    const cache = join(this.workDir, 'cache');
+    const paths: string[] = [];
+    for (const key of keys) paths.push(await store.localPath(key, cache, signal));
+    return paths;
+  }
+
+  private outputDir(): string {
+    return join(this.workDir, `out-${process.pid}-${++this.outputs}`);
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 

@@ -1,28 +1,80 @@
 /**
- * The SQL engine seam. Preparation and feature building speak SQL through this interface only, so the same
- * stages can later run on Spark (via Spark Connect) instead of embedded DuckDB. Dialect differences stay in
- * the engine implementation and in the small SQL builders that take a `Dialect`, never in stage code.
+ * The SQL engine seam. Stages speak SQL through this interface only, and every data movement is one of the
+ * operations below, which an engine running elsewhere (Spark over Spark Connect) can also do: stage raw rows,
+ * read lake parts from an object store, write partitioned Parquet to an object-store prefix, and query. Stages
+ * never name a local path the engine reads or writes; where DuckDB needs one (a download cache, a Parquet
+ * staging folder) it keeps it in its own scratch directory. SQL function differences live in `dialect`.
  */
+import type { ObjectStore } from '../storage/ObjectStore.js';
+import type { Dialect } from './Dialect.js';
+
+export { sqlString, sqlStringList } from './sql.js';
 
 export type SqlRow = Record<string, unknown>;
 
+/** Column name → SQL type (`VARCHAR`, `BIGINT`, ...), in file order. */
+export type ColumnTypes = Readonly<Record<string, string>>;
+
+/** A batch of raw rows to stage: comma-separated lines, no header, no quoting, `\n` line ends. */
+export interface RowBatch {
+  columns: ColumnTypes;
+  /** Local files holding the batch (the client's spool); a remote engine ships their bytes. */
+  files: readonly string[];
+}
+
+export interface WriteTarget {
+  store: ObjectStore;
+  signal?: AbortSignal;
+}
+
+export interface PartitionedWrite extends WriteTarget {
+  /** Column whose values split the output (e.g. `day`); it is not stored in the files. */
+  partitionBy: string;
+  /** Object key for the `index`-th file of the partition whose value is `value`. */
+  keyFor(value: string, index: number): string;
+  /** Called after each object is stored (crash points, progress). */
+  onObject?(written: WrittenObject): void;
+}
+
+export interface WrittenObject {
+  key: string;
+  /** Partition value for partitioned writes. */
+  partition?: string;
+}
+
 export interface SqlEngine {
   readonly name: string;
+  readonly dialect: Dialect;
   /** Runs a statement, discarding any result. */
   run(sql: string): Promise<void>;
   /** Runs a query and returns its rows as plain objects (BIGINT as bigint). */
   query<T extends SqlRow = SqlRow>(sql: string): Promise<T[]>;
   /** Runs a query and returns its columns (for large results that go into typed arrays). */
   queryColumns(sql: string): Promise<Record<string, unknown[]>>;
+  /** Stages raw rows: runs `insert(source)`, where `source` is a SQL relation over the batch's rows. */
+  stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void>;
+  /**
+   * A SQL relation (usable after FROM) over Parquet objects of `store`, e.g. the lake parts of a day range.
+   * `keys` must be non-empty.
+   */
+  readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string>;
+  /** A SQL relation over newline-delimited JSON objects of `store` with the given columns. */
+  readJsonLines(store: ObjectStore, keys: readonly string[], columns: ColumnTypes, signal?: AbortSignal): Promise<string>;
+  /** Writes the rows of `sql` as zstd Parquet under `target.store`, one object per partition; returns them by key order. */
+  writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]>;
+  /** Writes the rows of `sql` as one newline-delimited JSON object `key` of `target.store`. */
+  writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject>;
   close(): Promise<void>;
 }
 
-/** Quotes a string literal for SQL. */
-export function sqlString(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
+/** How a stage asks for an engine: sizing and scratch space, never a concrete class. */
+export interface EngineOptions {
+  /** Scratch directory the engine owns (spill files, download cache, staging); created if missing. */
+  workDir: string;
+  /** e.g. `4GB`. */
+  memoryLimit?: string;
+  threads?: number;
 }
 
-/** Quotes a list of string literals as a SQL list `['a', 'b']`. */
-export function sqlStringList(values: readonly string[]): string {
-  return `[${values.map(sqlString).join(', ')}]`;
-}
+export type EngineFactory = (options: EngineOptions) => Promise<SqlEngine>;
+

@@ -40,7 +40,10 @@ export interface TransactionLabel {
 }
 
 export interface OnlineFeaturesOptions {
-  /** `observe` (default): `score` records each transaction at its terminal. `external`: the caller does. */
+  /**
+   * `observe` (default): `score` records each transaction at its terminal and evicts terminal entries.
+   * `external`: the caller feeds terminal history and evicts it (the state may be shared by several instances).
+   */
   terminals?: 'observe' | 'external';
   /** How far behind the newest event time another key's events may still arrive; widens eviction. Default 0. */
   latenessSeconds?: number;
@@ -118,7 +121,9 @@ export class OnlineFeatures {
     }
 
     const upper = t - spec.delayDays * DAY_SECONDS;
-    this.terminals.windows(tx.terminalId, upper, this.terminalLengths, t - this.terminalHorizon, terminalN, terminalF);
+    // Shared terminal state is evicted by its owner, at the slowest reader's time, never by one reader's.
+    const terminalBound = this.observeTerminals ? t - this.terminalHorizon : -Infinity;
+    this.terminals.windows(tx.terminalId, upper, this.terminalLengths, terminalBound, terminalN, terminalF);
     for (let i = 0; i < terminalN.length; i++) {
       const n = terminalN[i];
       out[k++] = n;
@@ -161,7 +166,7 @@ export class OnlineFeatures {
   sweep(): void {
     const now = this.watermark - this.lateness;
     this.customers.sweep(now - this.maxCustomerWindow);
-    this.terminals.sweep(now - this.terminalHorizon);
+    if (this.observeTerminals) this.terminals.sweep(now - this.terminalHorizon);
   }
 
   stateSize(): OnlineStateSize {

@@ -3,40 +3,24 @@
  * checks that no day is missing, and runs the spec's SQL. `buildFeatures` writes feature Parquet;
  * `createFeatureTable` leaves the result in the engine for dataset assembly.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, LakeError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { sqlString, sqlStringList, type SqlEngine } from '../engine/SqlEngine.js';
-import { liveParts } from '../lake/readLake.js';
+import { engineFactory } from '../engine/openEngine.js';
+import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
+import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
+import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
-import { openStore } from '../storage/openStore.js';
+import { addDays, daysBetween } from '../util/dates.js';
 import { featureSelectSql } from './featureSql.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
-
-const DAY_MS = 86_400_000;
-
-export function addDays(day: string, n: number): string {
-  const d = Date.parse(`${day}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(d)) {
-    throw new FraudopsError('INVALID_DATE', `not a date (YYYY-MM-DD): "${day}"`, { context: { field: 'date' } });
-  }
-  return new Date(d + n * DAY_MS).toISOString().slice(0, 10);
-}
-
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
-  return out;
-}
 
 export interface FeatureTableOptions {
   lake: ObjectStore;
   from: string;
   to: string;
   spec?: FeatureSpec;
-  cacheDir: string;
   signal?: AbortSignal;
 }
 
@@ -53,7 +37,7 @@ export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptio
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
   const historyFrom = addDays(o.from, -historyDays(spec));
-  const { log, parts, paths } = await liveParts(o.lake, o.cacheDir, { days: { from: historyFrom, to: o.to }, signal: o.signal });
+  const { log, parts } = await committedParts(o.lake, { days: { from: historyFrom, to: o.to }, signal: o.signal });
   const present = new Set(parts.map((p) => p.day));
   const lakeStart = log
     .parts()
@@ -70,10 +54,11 @@ export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptio
       { context: { uri: o.lake.uri, from: o.from, to: o.to, missing: list.length } },
     );
   }
-  const source = `SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario FROM read_parquet(${sqlStringList(paths)})`;
+  const lakeRows = await engine.readParquet(o.lake, parts.map((p) => p.key), o.signal);
+  const source = `SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario FROM ${lakeRows}`;
   o.signal?.throwIfAborted();
   await engine.run(
-    `CREATE OR REPLACE TEMP TABLE features AS SELECT * FROM (${featureSelectSql(source, spec)}) WHERE day BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)} ORDER BY tx_datetime, transaction_id`,
+    `CREATE OR REPLACE TEMP TABLE features AS SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)} ORDER BY tx_datetime, transaction_id`,
   );
   const [c] = await engine.query<{ n: bigint }>('SELECT count(*) AS n FROM features');
   return { rows: Number(c.n), days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined };
@@ -91,6 +76,9 @@ export interface BuildFeaturesOptions {
   spec?: FeatureSpec;
   workDir?: string;
   memoryLimit?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
   signal?: AbortSignal;
 }
 
@@ -104,38 +92,36 @@ export interface BuildFeaturesResult {
 }
 
 /** Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`. */
-export async function buildFeatures(o: BuildFeaturesOptions): Promise<BuildFeaturesResult> {
+export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
+  o = withContext(o, ctx);
   const started = Date.now();
-  const lake = await openStore(o.lake);
-  const out = await openStore(o.out);
+  const heldLake = await holdStore(ctx, o.lake);
+  const heldOut = await holdStore(ctx, o.out).catch(async (e: unknown) => {
+    await heldLake.release();
+    throw e;
+  });
+  const lake = heldLake.value;
+  const out = heldOut.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-features-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: o.memoryLimit ?? '4GB', tempDir: join(work, 'spill') });
   try {
-    const info = await createFeatureTable(engine, { lake, from: o.from, to: o.to, spec: o.spec, cacheDir: join(work, 'cache'), signal: o.signal });
-    const local = join(work, 'out');
-    await engine.run(`COPY features TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), OVERWRITE_OR_IGNORE true)`);
-    const files: string[] = [];
-    for (const dayDir of safeList(local).filter((d) => d.startsWith('day=')).sort()) {
-      for (const f of safeList(join(local, dayDir)).filter((x) => x.endsWith('.parquet')).sort()) {
-        const key = `${dayDir}/features-${f}`;
-        await out.writeFile(key, join(local, dayDir, f), { signal: o.signal });
-        files.push(key);
-      }
+    const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' });
+    try {
+      const info = await createFeatureTable(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
+      const written = await engine.writePartitionedParquet('SELECT * FROM features', {
+        store: out,
+        partitionBy: 'day',
+        keyFor: (day, index) => `day=${day}/features-data_${index}.parquet`,
+        signal: o.signal,
+      });
+      const files = written.map((w) => w.key);
+      const durationMs = Date.now() - started;
+      return { out: out.uri, rows: info.rows, days: info.days, files, durationMs, rowsPerSecond: info.rows / Math.max(durationMs / 1000, 1e-3) };
+    } finally {
+      await engine.close();
     }
-    const durationMs = Date.now() - started;
-    return { out: out.uri, rows: info.rows, days: info.days, files, durationMs, rowsPerSecond: info.rows / Math.max(durationMs / 1000, 1e-3) };
   } finally {
-    await engine.close();
     rmSync(work, { recursive: true, force: true });
-    await lake.close();
-    await out.close();
-  }
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
+    await heldLake.release();
+    await heldOut.release();
   }
 }

@@ -4,12 +4,13 @@
  * "seen"). Terminal windows use a frame that ends d days before the transaction. Sums are over integer cents,
  * so they are exact whatever order the engine adds them in.
  */
+import type { Dialect } from '../engine/Dialect.js';
 import { featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
 
 /** `source` must expose transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud. */
-export function featureSelectSql(source: string, spec: FeatureSpec): string {
+export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec): string {
   const names = featureNames(spec);
   const custCols: string[] = [];
   const custFeatures: string[] = [];
@@ -34,7 +35,7 @@ export function featureSelectSql(source: string, spec: FeatureSpec): string {
   }
   const ordered = [
     'CAST(tx_amount AS DOUBLE) AS TX_AMOUNT',
-    `CAST(CASE WHEN dayofweek(tx_datetime) IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
+    `CAST(CASE WHEN ${dialect.dayOfWeek('tx_datetime')} IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
     `CAST(CASE WHEN hour(tx_datetime) <= ${spec.nightMaxHour} THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_NIGHT`,
     ...custFeatures,
     ...termFeatures,
@@ -48,7 +49,7 @@ export function featureSelectSql(source: string, spec: FeatureSpec): string {
   return `
 WITH base AS (
   SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
-    CAST(epoch(tx_datetime) AS BIGINT) AS t,
+    ${dialect.epochSeconds('tx_datetime')} AS t,
     CAST(round(tx_amount * 100) AS BIGINT) AS cents
   FROM (${source})
 ), peers AS (
@@ -62,7 +63,7 @@ WITH base AS (
   FROM peers
 )
 SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario,
-  strftime(tx_datetime, '%Y-%m-%d') AS day,
+  ${dialect.formatDay('tx_datetime')} AS day,
   ${ordered.join(',\n  ')}
 FROM windows`;
 }

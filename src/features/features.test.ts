@@ -6,7 +6,8 @@ import { generate } from '../generator/generate.js';
 import { prepare } from '../prepare/prepare.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { openStore } from '../storage/openStore.js';
-import { createFeatureTable, addDays } from './buildFeatures.js';
+import { createFeatureTable } from './buildFeatures.js';
+import { addDays } from '../util/dates.js';
 import { OnlineFeatures } from './OnlineFeatures.js';
 import { scoreWithDelayedLabels, type LabelledTransaction } from './online/testkit.js';
 import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC } from './spec.js';
@@ -27,7 +28,7 @@ describe('features > batch and incremental', () => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
     try {
-      const info = await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-31', cacheDir: join(dir, 'cache') });
+      const info = await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-31' });
       expect(info.rows).toBeGreaterThan(50_000);
       const names = featureNames();
       const cols = await engine.queryColumns(
@@ -71,7 +72,7 @@ describe('features > batch and incremental', () => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
     try {
-      await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-07', cacheDir: join(dir, 'cache') });
+      await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-07' });
       const [r] = await engine.query<Record<string, number>>(
         `SELECT min(CUSTOMER_ID_NB_TX_1DAY_WINDOW) AS min_c1, max(TERMINAL_ID_NB_TX_30DAY_WINDOW) AS max_t30,
                 bool_and(CUSTOMER_ID_NB_TX_1DAY_WINDOW <= CUSTOMER_ID_NB_TX_7DAY_WINDOW AND CUSTOMER_ID_NB_TX_7DAY_WINDOW <= CUSTOMER_ID_NB_TX_30DAY_WINDOW)::INTEGER AS nested
@@ -93,7 +94,7 @@ describe('features > errors', () => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
     try {
-      await expect(createFeatureTable(engine, { lake: store, from: '2019-09-01', to: '2019-09-03', cacheDir: join(dir, 'cache') })).rejects.toSatisfy(
+      await expect(createFeatureTable(engine, { lake: store, from: '2019-09-01', to: '2019-09-03' })).rejects.toSatisfy(
         (e: unknown) => isFraudopsError(e) && e.code === 'LAKE_MISSING_DAYS' && e.message.includes('2019-09-01'),
       );
     } finally {
@@ -106,7 +107,7 @@ describe('features > errors', () => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
     try {
-      await expect(createFeatureTable(engine, { lake: store, from: addDays('2019-08-10', 1), to: '2019-08-10', cacheDir: dir })).rejects.toSatisfy(
+      await expect(createFeatureTable(engine, { lake: store, from: addDays('2019-08-10', 1), to: '2019-08-10' })).rejects.toSatisfy(
         (e: unknown) => isFraudopsError(e) && e.code === 'EMPTY_WINDOW',
       );
     } finally {

@@ -5,7 +5,7 @@
  * its sorted slot, so ties keep generation order (customer, then draw) and no sort or per-row object is needed.
  * A day's result depends only on (seed, options, day index), never on the other days or the thread.
  */
-import { Purpose, type Rng, sampleDistinct, streamFor } from './prng.js';
+import { Purpose, type Xoshiro128, sampleDistinct, streamFor } from '../util/prng.js';
 import { BAND_STRIDE, MAX_BANDS, type Population } from './population.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -108,7 +108,7 @@ export class DaySimulator {
   }
 
   /** Pass 1: number of transactions per customer and their times; rejected times are dropped, not redrawn. */
-  private passCounts(rng: Rng): void {
+  private passCounts(rng: Xoshiro128): void {
     const { customers, custActive, custExpMinusLambda } = this.pop;
     const kept = this.kept;
     const perSecond = this.perSecond;
@@ -141,7 +141,7 @@ export class DaySimulator {
   }
 
   /** Pass 2: amount, terminal and fraud label of every transaction, written straight to its sorted slot. */
-  private passDetails(rng: Rng): [number, number, number, number] {
+  private passDetails(rng: Xoshiro128): [number, number, number, number] {
     const pop = this.pop;
     const { customers, custIndex, custX, custY, custMeanAmount, custBands, cellStart, termXY, termId, cellsPerSide } = pop;
     const r2 = pop.radius * pop.radius;

@@ -4,6 +4,7 @@
  * cross-file duplicates depend on the days before it, so each day waits, between simulating and writing, for
  * its predecessor to publish its row count and donor rows. At most one day per runner is held in memory.
  */
+import { TMP_PREFIX } from '../storage/atomicFile.js';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { NoiseDefect } from '../quality.js';
@@ -181,9 +182,9 @@ export async function generate(options: GenerateOptions, hooks: GenerateHooks = 
   }
 }
 
-/** Partial day files left by workers stopped mid-write (named `.<file>.<pid>.<random>.tmp`). */
+/** Partial day files left by this process's workers stopped mid-write (storage/atomicFile.ts temporary names). */
 async function removeTempFiles(dir: string): Promise<void> {
-  const mine = new RegExp(`^\\..*\\.${process.pid}\\.[a-z0-9]*\\.tmp$`);
+  const mine = `${TMP_PREFIX}${process.pid}-`;
   const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => mine.test(n)).map((n) => rm(path.join(dir, n), { force: true })));
+  await Promise.all(names.filter((n) => n.startsWith(mine)).map((n) => rm(path.join(dir, n), { force: true })));
 }

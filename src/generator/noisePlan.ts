@@ -4,7 +4,7 @@
  * the probability of the remainder), every defect hits a distinct row, and duplicated or donated rows are clean:
  * the manifest can then state precisely how preparation must classify every row.
  */
-import { countForRate, Purpose, type Rng, sampleDistinct, streamFor } from './prng.js';
+import { countForRate, Purpose, type Xoshiro128, sampleDistinct, streamFor } from '../util/prng.js';
 import type { NoiseDefect } from '../quality.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -17,8 +17,6 @@ export const ROW_DEFECTS = [
   'sentinel_customer_id',
   'zero_amount',
 ] as const satisfies readonly NoiseDefect[];
-export type RowDefect = (typeof ROW_DEFECTS)[number];
-
 export interface NoisePlan {
   /** Rows carrying a defect, ascending; kind is an index into ROW_DEFECTS; variant picks the defect's form. */
   defectRow: Int32Array;
@@ -62,7 +60,7 @@ export function pickAcrossDuplicates(o: ResolvedOptions, day: number, rows: numb
   return sampleDistinct(rng, k, all.length).map((i) => all[i]);
 }
 
-function pickRow(rng: Rng, rows: number, taken: Map<number, number>, accept: (row: number) => boolean): number {
+function pickRow(rng: Xoshiro128, rows: number, taken: Map<number, number>, accept: (row: number) => boolean): number {
   for (let attempt = 0; attempt < 1000; attempt++) {
     const r = rng.below(rows);
     if (!taken.has(r) && accept(r)) return r;

@@ -1,13 +1,15 @@
 /**
  * Where generated files go. Local directories are written directly with node:fs (the fast path: each day file is
- * written to a temporary name and renamed when complete); `s3://` URIs go through the ObjectStore seam. Day files are written as a sequence of chunks through a `ChunkSink`.
+ * written to a temporary name and renamed when complete, through storage/atomicFile.ts); `s3://` URIs go through the
+ * ObjectStore seam. Day files are written as a sequence of chunks through a `ChunkSink`.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, StorageError } from '../errors.js';
+import { openAtomicWriteStream, writeFileAtomic } from '../storage/atomicFile.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 // openStore loads the S3 backend (and the AWS SDK) only for s3:// URIs.
 import { openStore } from '../storage/openStore.js';
@@ -39,34 +41,18 @@ function writeChunk(stream: WriteStream | PassThrough, chunk: Uint8Array): Promi
   });
 }
 
-/** A local file written under a temporary name, renamed into place by `close`. */
+/**
+ * A local file written under a temporary name, renamed into place by `close` (storage/atomicFile.ts). Not
+ * fsynced: generated files are reproducible from the seed, and syncing gigabytes would dominate generation.
+ */
 export async function openLocalFile(dir: string, name: string): Promise<ChunkSink> {
-  const final = path.join(dir, name);
-  const temp = path.join(dir, `.${name}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const stream = createWriteStream(temp, { highWaterMark: 1 << 20 });
-  await new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  let failed: unknown;
-  stream.on('error', (e) => (failed = e));
-  const ended = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      if (stream.closed) return failed ? reject(failed) : resolve();
-      stream.end(() => (failed ? reject(failed) : resolve()));
-    });
+  const file = await openAtomicWriteStream(path.join(dir, name), { durable: false, highWaterMark: 1 << 20 });
   return {
     // fs.WriteStream calls back once the bytes are in the file.
     releasesChunks: true,
-    write: (chunk) => writeChunk(stream, chunk),
-    async close() {
-      await ended();
-      await rename(temp, final);
-    },
-    async abort() {
-      stream.destroy();
-      await rm(temp, { force: true });
-    },
+    write: (chunk) => writeChunk(file.stream, chunk),
+    close: () => file.commit(),
+    abort: () => file.abort(),
   };
 }
 
@@ -129,9 +115,7 @@ export async function openOutput(uri: string): Promise<Output> {
     localDir: dir,
     openFile: (name) => openLocalFile(dir, name),
     async writeText(name, text) {
-      const temp = path.join(dir, `.${name}.${process.pid}.tmp`);
-      await writeFile(temp, text);
-      await rename(temp, path.join(dir, name));
+      await writeFileAtomic(path.join(dir, name), text);
     },
     close: async () => undefined,
   };

@@ -6,7 +6,7 @@
  * indexes, independent of location. All arrays live in SharedArrayBuffers: the population is built once and
  * read by every worker thread without copying.
  */
-import { Purpose, streamFor } from './prng.js';
+import { Purpose, streamFor } from '../util/prng.js';
 import type { ResolvedOptions } from './options.js';
 
 export interface Population {

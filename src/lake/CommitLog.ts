@@ -7,7 +7,7 @@
 import { LakeError, isFraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { COMMITS_PREFIX, commitKey } from './layout.js';
-import type { FileAccount } from '../prepare/report.js';
+import type { FileAccount } from '../quality.js';
 
 export const COMMIT_FORMAT = 1;
 
@@ -15,8 +15,12 @@ export interface CommitPart {
   key: string;
   day: string;
   rows: number;
-  minId: number;
-  maxId: number;
+  /**
+   * Smallest and largest transaction id in the part, as exact decimal strings (ids are 64-bit). Lakes written
+   * before ids were exact hold JS numbers here, exact only up to 2^53.
+   */
+  minId: string | number;
+  maxId: string | number;
 }
 
 export interface RawFileIdentity {
@@ -38,6 +42,8 @@ export interface CommitRecord {
   parts: CommitPart[];
   quarantine?: { key: string; rows: number };
   account: FileAccount;
+  /** The lease epoch (fencing token) of the writer that made this commit; absent in lakes written before leases. */
+  writer?: { epoch: number };
 }
 
 export class CommitLog {

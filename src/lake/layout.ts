@@ -2,9 +2,14 @@
  * Where things live inside a lake. The lake is a set of immutable Parquet parts plus a log of commit records;
  * a part is live only if a commit lists it, so readers never see a half-written batch.
  *
- *   transactions/day=YYYY-MM-DD/part-<seq>-<stem>.parquet   cleaned rows, partitioned by transaction day
- *   quarantine/part-<seq>-<stem>.jsonl                      rejected lines with their reason code
- *   _fraudops/commits/<seq>.json                            one commit record per processed raw file
+ *   transactions/day=YYYY-MM-DD/part-<seq>-w<epoch>-<stem>.parquet   cleaned rows, partitioned by transaction day
+ *   quarantine/part-<seq>-w<epoch>-<stem>.jsonl                      rejected lines with their reason code
+ *   _fraudops/commits/<seq>.json                                     one commit record per processed raw file
+ *   _fraudops/leases/<epoch>.json                                    the single-writer lease (WriterLease.ts)
+ *   _fraudops/last-run.json                                          what the last prepare run saw (prepare/LastRun.ts)
+ *
+ * `<epoch>` is the writing process's lease epoch (its fencing token): two writers never write the same key, and a
+ * writer that takes over knows which leftovers belong to writers that are gone (every earlier epoch).
  */
 
 export const TRANSACTIONS_PREFIX = 'transactions/';
@@ -22,17 +27,23 @@ export function rawStem(rawKey: string): string {
     .replace(/[^A-Za-z0-9._-]+/g, '~');
 }
 
-export function transactionsPartKey(day: string, seq: number, rawKey: string): string {
-  return `${TRANSACTIONS_PREFIX}day=${day}/part-${seqName(seq)}-${rawStem(rawKey)}.parquet`;
+export function transactionsPartKey(day: string, seq: number, rawKey: string, epoch: number): string {
+  return `${TRANSACTIONS_PREFIX}day=${day}/part-${seqName(seq)}-w${epoch}-${rawStem(rawKey)}.parquet`;
 }
 
-export function quarantinePartKey(seq: number, rawKey: string): string {
-  return `${QUARANTINE_PREFIX}part-${seqName(seq)}-${rawStem(rawKey)}.jsonl`;
+export function quarantinePartKey(seq: number, rawKey: string, epoch: number): string {
+  return `${QUARANTINE_PREFIX}part-${seqName(seq)}-w${epoch}-${rawStem(rawKey)}.jsonl`;
+}
+
+/** The writer epoch a part or quarantine key was written under; 0 for keys from before writer leases. */
+export function writerEpochOf(key: string): number {
+  const m = /\/part-\d+-w(\d+)-[^/]*$/.exec(key);
+  return m ? Number(m[1]) : 0;
 }
 
 export function commitKey(seq: number): string {
   return `${COMMITS_PREFIX}${seqName(seq)}.json`;
 }
 
-/** The last preparation run's record of what it saw (see LastRun). */
+/** The last preparation run's record of what it saw (see prepare/LastRun.ts). */
 export const LAST_RUN_KEY = '_fraudops/last-run.json';

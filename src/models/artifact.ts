@@ -4,17 +4,18 @@
  * preprocessing and trees or weights (inside the family's JSON), the decision threshold, and where it came from.
  */
 import { FraudopsError } from '../errors.js';
+import { ARTIFACTS, DEFAULT_REGISTERED_MODEL } from './conventions.js';
 import type { Model, ModelJson } from './Classifier.js';
 import { GbdtModel } from './gbdt/GbdtModel.js';
 import { LogRegModel } from './logreg/LogRegModel.js';
 import { featureNames, featureSpecHash, validateSpec, type FeatureSpec } from '../features/spec.js';
 
 export const ARTIFACT_FORMAT = 'fraudops.model/1';
-export const ARTIFACT_FILE = 'model.fraudops.json';
+/** The native model file inside a run's model folder (see conventions.ts). */
+export const ARTIFACT_FILE = ARTIFACTS.modelFile;
 /** Folder of a run's artifacts holding the model (native artifact and ONNX); registry versions point at it. */
-export const MODEL_ARTIFACT_DIR = 'model';
-/** Registered model that training adds versions to and validation moves aliases on. */
-export const DEFAULT_REGISTERED_MODEL = 'fraudops-fraud';
+export const MODEL_ARTIFACT_DIR = ARTIFACTS.modelDir;
+export { DEFAULT_REGISTERED_MODEL };
 
 export interface ModelArtifact {
   format: typeof ARTIFACT_FORMAT;

@@ -55,6 +55,18 @@ describe('pipeline > dag > load', () => {
     expect(r.message).toContain('task train: option trials: expected an integer, got 2.5');
   });
 
+  it('holds task options to the stage\'s own option schema, the one its CLI flags use', () => {
+    const r = refusal(dailyDag({ raw: 'ftp://host/raw', lake: '/data/lake', trials: 0, bootstrap: 5, alpha: 1.5, cluster: 'kubernetes://x', announcer: 'smoke-signal:' }));
+    expect(r.message).toContain('task prepare: option raw: must be a path or file://, s3://; got "ftp://host/raw"');
+    expect(r.message).toContain('task train: option trials: must be ≥ 1 and ≤ 10000, got 0');
+    expect(r.message).toContain('task validate: option bootstrap: must be ≥ 10 and ≤ 1000000, got 5');
+    expect(r.message).toContain('task validate: option alpha: must be > 0 and < 1, got 1.5');
+    expect(r.message).toContain('task cluster.ensure: option provider: unknown cluster provider "kubernetes://x"');
+    expect(r.message).toContain('task publish: option announcer: unknown announcer "smoke-signal:"');
+    // The same specs drive `fraudops train --trials` and the task: one description of each option.
+    expect(PIPELINE_STAGES.get('train')!.schema.trials).toMatchObject({ type: 'integer', min: 1, max: 10000 });
+  });
+
   it('refuses an option the stage does not have', () => {
     const def = dailyDag(settings);
     def.tasks[1].options = { ...def.tasks[1].options, lakee: '/x' };

@@ -4,14 +4,32 @@
  * commit sequences, run ids, decisions. Product stages load on use, so loading a DAG needs no native engine.
  */
 import { PipelineError } from '../errors.js';
-import { openAnnouncer } from './announcers/openAnnouncer.js';
-import { openCluster } from './cluster/openCluster.js';
+import { checkAnnouncerUri, openAnnouncer } from './announcers/openAnnouncer.js';
+import { checkClusterUri, openCluster } from './cluster/openCluster.js';
+import { taskSchema } from './optionSchema.js';
+import { PREPARE_OPTIONS } from '../prepare/options.js';
+import { TRAIN_OPTIONS } from '../training/options.js';
+import { VALIDATE_OPTIONS } from '../promotion/options.js';
 import type { PipelineStage, TaskContext, TaskOutput } from './stage.js';
+import { createStageContext, type StageContext } from '../stage/StageContext.js';
+
+/**
+ * Runs a product stage under a stage context built for this task, as the CLI builds one per command: the task's
+ * signal, its log for the stage's events, stores and tracking opened once and closed when the task ends.
+ */
+async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
+  const ctx = createStageContext({ signal: task.signal, workDir, onEvent: (e) => task.log(e.message) });
+  try {
+    return await fn(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
 
 const clusterEnsure: PipelineStage<{ provider: string }> = {
   name: 'cluster.ensure',
   description: 'create the run’s compute cluster, or adopt the one already created for this run',
-  schema: { provider: { type: 'string', required: true, description: 'cluster provider URI: none, spark-local, yandex-dataproc://<folder-id>' } },
+  schema: { provider: { type: 'string', required: true, description: 'cluster provider URI: none, spark-local, yandex-dataproc://<folder-id>', check: checkClusterUri } },
   rerunOnRetry: true,
   async run(o, ctx) {
     const provider = await openCluster(o.provider);
@@ -52,22 +70,22 @@ interface PrepareTaskOptions {
 const prepareStage: PipelineStage<PrepareTaskOptions> = {
   name: 'prepare',
   description: 'clean the raw files not processed yet into the lake (one commit per file)',
-  schema: {
-    raw: { type: 'string', required: true, description: 'raw files: a directory or s3:// URI' },
-    lake: { type: 'string', required: true, description: 'the lake: a directory or s3:// URI' },
-    memoryLimit: { type: 'string', description: 'engine memory cap, e.g. 1GB' },
-    workDir: { type: 'string', description: 'scratch directory' },
-  },
+  schema: taskSchema(PREPARE_OPTIONS, ['raw', 'lake', 'memory-limit', 'work-dir'], ['raw', 'lake']),
   async run(o, ctx) {
     const { prepare } = await import('../prepare/prepare.js');
-    const report = await prepare({
-      raw: o.raw,
-      lake: o.lake,
-      memoryLimit: o.memoryLimit,
-      workDir: o.workDir,
-      signal: ctx.signal,
-      onProgress: (p) => ctx.log(`preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
-    });
+    const report = await withStageContext(ctx, o.workDir, (stageCtx) =>
+      prepare(
+        {
+          raw: o.raw,
+          lake: o.lake,
+          memoryLimit: o.memoryLimit,
+          workDir: o.workDir,
+          signal: ctx.signal,
+          onProgress: (p) => ctx.log(`preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
+        },
+        stageCtx,
+      ),
+    );
     const output = {
       ok: report.ok,
       newFiles: report.files,
@@ -120,30 +138,26 @@ interface TrainTaskOptions {
 const trainStage: PipelineStage<TrainTaskOptions> = {
   name: 'train',
   description: 'train a candidate on the lake’s latest complete window and register it',
-  schema: {
-    lake: { type: 'string', required: true, description: 'the lake' },
-    tracking: { type: 'string', description: 'tracking URI' },
-    model: { type: 'string', choices: ['auto', 'gbdt', 'logreg'], description: 'model kind' },
-    search: { type: 'string', choices: ['grid', 'random'], description: 'hyperparameter search' },
-    trials: { type: 'integer', min: 1, description: 'GBDT candidates' },
-    folds: { type: 'integer', min: 1, description: 'prequential folds' },
-    seed: { type: 'integer', description: 'random seed' },
-    registeredModel: { type: 'string', description: 'registered model name' },
-  },
+  schema: taskSchema(TRAIN_OPTIONS, ['lake', 'tracking', 'model', 'search', 'trials', 'folds', 'seed', 'registered-model'], ['lake']),
   async run(o, ctx) {
     const { train } = await import('../training/train.js');
-    const r = await train({
-      lake: o.lake,
-      tracking: o.tracking,
-      model: o.model as never,
-      search: o.search as never,
-      trials: o.trials,
-      folds: o.folds,
-      seed: o.seed,
-      registeredModel: o.registeredModel,
-      signal: ctx.signal,
-      onProgress: (m) => ctx.log(m),
-    });
+    const r = await withStageContext(ctx, undefined, (stageCtx) =>
+      train(
+        {
+          lake: o.lake,
+          tracking: o.tracking,
+          model: o.model as never,
+          search: o.search as never,
+          trials: o.trials,
+          folds: o.folds,
+          seed: o.seed,
+          registeredModel: o.registeredModel,
+          signal: ctx.signal,
+          onProgress: (m) => ctx.log(m),
+        },
+        stageCtx,
+      ),
+    );
     ctx.log(`trained ${r.model}: run ${r.runId}, version ${r.modelVersion}, AP ${r.metrics.ap.toFixed(4)}`);
     return {
       runId: r.runId,
@@ -170,31 +184,28 @@ interface ValidateTaskOptions {
 const validateStage: PipelineStage<ValidateTaskOptions> = {
   name: 'validate',
   description: 'compare the candidate with the champion on the current test window; promote or refuse',
-  schema: {
-    lake: { type: 'string', required: true, description: 'the lake' },
-    tracking: { type: 'string', description: 'tracking URI' },
-    metric: { type: 'string', choices: ['auc', 'ap', 'cp100'], description: 'metric' },
-    bootstrap: { type: 'integer', min: 10, description: 'bootstrap replicates' },
-    alpha: { type: 'number', min: 0, description: 'significance level' },
-    minEffect: { type: 'number', min: 0, description: 'smallest gain worth a promotion' },
-    registeredModel: { type: 'string', description: 'registered model name' },
-  },
+  schema: taskSchema(VALIDATE_OPTIONS, ['lake', 'tracking', 'metric', 'bootstrap', 'alpha', 'min-effect', 'registered-model'], ['lake']),
   async run(o, ctx) {
     const trained = ctx.upstream('train');
     if (!trained) throw new PipelineError('DAG_INVALID', 'validate needs a train task before it');
     const { validate } = await import('../promotion/validate.js');
-    const r = await validate({
-      candidate: String(trained.runId),
-      lake: o.lake,
-      tracking: o.tracking,
-      metric: o.metric as never,
-      bootstrap: o.bootstrap,
-      alpha: o.alpha,
-      minEffect: o.minEffect,
-      registeredModel: o.registeredModel,
-      signal: ctx.signal,
-      onProgress: (m) => ctx.log(m),
-    });
+    const r = await withStageContext(ctx, undefined, (stageCtx) =>
+      validate(
+        {
+          candidate: String(trained.runId),
+          lake: o.lake,
+          tracking: o.tracking,
+          metric: o.metric as never,
+          bootstrap: o.bootstrap,
+          alpha: o.alpha,
+          minEffect: o.minEffect,
+          registeredModel: o.registeredModel,
+          signal: ctx.signal,
+          onProgress: (m) => ctx.log(m),
+        },
+        stageCtx,
+      ),
+    );
     ctx.log(`validate: ${r.promoted ? 'PROMOTED' : 'REFUSED'} [${r.decision.code}] ${r.decision.reason}`);
     return {
       candidateRunId: r.candidate.runId,
@@ -212,7 +223,7 @@ const publishStage: PipelineStage<{ announcer: string; registeredModel?: string 
   name: 'publish',
   description: 'announce a promotion (for example a release dispatch); nothing to do when validate refused',
   schema: {
-    announcer: { type: 'string', required: true, description: 'announcer URI: none, or one registered by a delivery module' },
+    announcer: { type: 'string', required: true, description: 'announcer URI: none, or one registered by a delivery module', check: checkAnnouncerUri },
     registeredModel: { type: 'string', description: 'registered model name' },
   },
   async run(o, ctx) {

@@ -17,7 +17,7 @@ export type HeaderStyle = 'course' | 'csv';
 export interface StructuralReject {
   /** 1-based line number in the (decompressed) file. */
   line: number;
-  reason: Extract<QuarantineReason, 'column_count' | 'not_text' | 'blank_line' | 'truncated_line' | 'line_too_long'>;
+  reason: Extract<QuarantineReason, 'column_count' | 'not_text' | 'blank_line' | 'truncated_line' | 'line_too_long' | 'quoted_field'>;
   /** The line's bytes (at most MAX_SAMPLE bytes of it for over-long lines). */
   raw: Buffer;
 }
@@ -30,6 +30,7 @@ const NL = 10;
 const CR = 13;
 const COMMA = 44;
 const DOT = 46;
+const QUOTE = 34;
 
 export class LineNormalizer {
   /** Data lines seen (header excluded), i.e. the file's `rowsIn`. */
@@ -146,6 +147,7 @@ export class LineNormalizer {
       }
     }
     if (odd || (high && !isUtf8(buf.subarray(s, e)))) return this.reject('not_text', buf, s, e);
+    if (mask !== 0 && buf.indexOf(QUOTE, s) >= 0 && buf.indexOf(QUOTE, s) < e) return this.reject('quoted_field', buf, s, e);
     if (commas !== EXPECTED_COMMAS) return this.reject(terminated ? 'column_count' : 'truncated_line', buf, s, e);
     this.emit(buf, s, e, mask);
   }
@@ -181,6 +183,13 @@ export class LineNormalizer {
       });
     }
     const text = bytes.toString('utf8').trim();
+    if (text.includes('"')) {
+      throw new InputError(
+        'INPUT_QUOTED_CSV',
+        `${this.file}:1: the header is quoted CSV ("..." fields); raw files are plain comma-separated rows without quoting. Export without quotes`,
+        { context: ctx },
+      );
+    }
     let style: HeaderStyle;
     let names: string[];
     if (text.startsWith('#')) {

@@ -1,7 +1,8 @@
 /**
  * The cleaning rules as SQL. This is the one place that decides what a raw row becomes: kept (maybe fixed or
  * flagged), duplicate, or quarantined with a reason. The statements are plain SQL over named tables so a second
- * engine can run them; engine-specific pieces (the CSV reader, the Parquet writer) are built by the caller.
+ * engine can run them: functions engines spell differently come from the engine's `Dialect`, and reading and
+ * writing files is the engine's (stageRows, readParquet, writePartitionedParquet).
  *
  * Rules, in the order they are checked (the first that matches decides the quarantine reason):
  *   transaction_id   must be a non-negative integer                          → bad_transaction_id
@@ -15,11 +16,17 @@
  *   tx_time_seconds  must be a non-negative integer                          → bad_time_seconds
  *   tx_time_days     recomputed as floor(seconds / 86400) when it disagrees  (fixed.time_days_mismatch)
  *   tx_fraud         0 or 1; tx_fraud_scenario 0..3                           → bad_label
+ * Then plausibility, on rows that parsed:
+ *   tx_datetime      at most 7 days after the file's day (from its name) and
+ *                    at most 366 days before it                              → implausible_datetime
+ *   tx_amount        at most 1,000,000                                         → implausible_amount
+ *   tx_fraud         1 exactly when the scenario is 1..3                       → inconsistent_label
  * Then, among valid rows, duplicates by transaction_id: the first line wins inside a file, and an id already in
  * the lake is always a duplicate (deduplication is global, not per batch).
  */
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
-import { sqlString } from '../engine/SqlEngine.js';
+import type { Dialect } from '../engine/Dialect.js';
+import { sqlString } from '../engine/sql.js';
 
 /**
  * Field positions in the raw row, for the digit mask: bit i set when field i holds a byte other than 0-9,
@@ -36,20 +43,54 @@ CREATE OR REPLACE TEMP TABLE staged (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
   term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
 
-/** Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. */
-export function insertStagedSql(sourceSql: string): string {
+/** Columns of a forwarded line as the normalizer spools it. */
+export const FORWARDED_COLUMNS: Readonly<Record<string, string>> = {
+  line: 'BIGINT',
+  digit_mask: 'INTEGER',
+  ...Object.fromEntries(RAW_COLUMNS.map((c) => [rawCol(c), 'VARCHAR'])),
+};
+
+/**
+ * How far a row's date may run ahead of its file's day before it is implausible (clock skew and early batches
+ * happen; dates from the future do not).
+ */
+export const PLAUSIBLE_DAYS_AFTER_FILE_DAY = 7;
+/**
+ * How far a row's date may lag its file's day: late arrivals and transactions sent again in a later file (which
+ * dedup must see, not the date rule) are real; a date years before the file is a corrupt field.
+ */
+export const PLAUSIBLE_DAYS_BEFORE_FILE_DAY = 366;
+export const MAX_PLAUSIBLE_AMOUNT = 1_000_000;
+
+/** The day a raw file is named after (`2019-08-22.txt`, `daily/2019-08-22.csv.gz`), if it has one. */
+export function fileDay(rawKey: string): string | undefined {
+  const m = /(\d{4})-(\d{2})-(\d{2})[^/]*$/.exec(rawKey);
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(`${m[1]}-${m[2]}-${m[3]}`) ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+/**
+ * Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. `day` is
+ * the file's day (from its name), which bounds the plausible dates of its rows.
+ */
+export function insertStagedSql(d: Dialect, sourceSql: string, day?: string): string {
+  const dateRule = day
+    ? `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
+    : `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
-  // An integer field is digits only (1-18 of them); the digit mask answers that without looking at the text.
-  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 18`;
-  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN CAST(${r[c]} AS BIGINT) END`;
+  // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
+  // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
+  const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 19`;
+  const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN TRY_CAST(${r[c]} AS BIGINT) END`;
   return `
 INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
-    TRY_STRPTIME(${r.tx_datetime}, '%Y-%m-%d %H:%M:%S') AS ts,
-    CASE WHEN ${digitsOnly('customer_id')} THEN CAST(${r.customer_id} AS BIGINT)
-         WHEN regexp_full_match(${r.customer_id}, '-[0-9]{1,18}') THEN CAST(${r.customer_id} AS BIGINT) END AS cust,
+    ${d.tryParseTimestamp(r.tx_datetime)} AS ts,
+    CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
+         WHEN ${d.regexpFullMatch(r.customer_id, '-[0-9]{1,19}')} THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
     (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
     -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
@@ -73,6 +114,9 @@ WITH typed AS (
     WHEN amt IS NULL OR amt < 0 THEN 'bad_amount'
     WHEN secs IS NULL THEN 'bad_time_seconds'
     WHEN fraud IS NULL OR fraud > 1 OR scen IS NULL OR scen > 3 THEN 'bad_label'
+    WHEN ${dateRule} THEN 'implausible_datetime'
+    WHEN amt > ${MAX_PLAUSIBLE_AMOUNT} THEN 'implausible_amount'
+    WHEN (fraud = 1) <> (scen > 0) THEN 'inconsistent_label'
   END AS reason
   FROM typed
 )
@@ -82,34 +126,39 @@ SELECT line, reason,
 FROM classified`;
 }
 
-/** Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication). */
+/**
+ * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).
+ * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT); a NULL range (unknown) always matches.
+ */
 export function candidatePartsSql(partsValues: string): string {
   return `
 SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
-JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid BETWEEN p.min_id AND p.max_id`;
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON p.min_id IS NULL OR s.tid BETWEEN p.min_id AND p.max_id`;
 }
 
-/** Ids of this batch already present in the given lake parts. */
-export function lakeIdsSql(parquetListSql: string | undefined): string {
-  const source = parquetListSql
-    ? `SELECT DISTINCT transaction_id AS tid FROM read_parquet(${parquetListSql}) WHERE transaction_id IN (SELECT tid FROM staged WHERE reason IS NULL)`
+/** Ids of this batch already present in the given lake parts (a relation from `engine.readParquet`). */
+export function lakeIdsSql(lakeParts: string | undefined): string {
+  const source = lakeParts
+    ? `SELECT DISTINCT transaction_id AS tid FROM ${lakeParts} WHERE transaction_id IN (SELECT tid FROM staged WHERE reason IS NULL)`
     : 'SELECT CAST(NULL AS BIGINT) AS tid WHERE false';
   return `CREATE OR REPLACE TEMP TABLE lake_ids AS ${source}`;
 }
 
 /** Lines dropped as duplicates, with whether the id was already in the lake. */
-export const DUPLICATES_SQL = `
+export function duplicatesSql(d: Dialect): string {
+  return `
 CREATE OR REPLACE TEMP TABLE dup_lines AS
-SELECT s.line, true AS of_lake FROM staged s SEMI JOIN lake_ids l ON s.tid = l.tid WHERE s.reason IS NULL
+SELECT s.line, true AS of_lake FROM ${d.semiJoin('staged s', 'lake_ids l', 's.tid = l.tid')} WHERE s.reason IS NULL
 UNION ALL
 SELECT s.line, false AS of_lake
 FROM staged s
 JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL GROUP BY tid HAVING count(*) > 1) d
   ON s.tid = d.tid AND s.line <> d.first_line
 WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
+}
 
 /** The rows that go to the lake, in the lake's schema. */
-export function keptSelectSql(file: string): string {
+export function keptSelectSql(d: Dialect, file: string): string {
   return `
 SELECT
   s.tid AS transaction_id,
@@ -118,34 +167,36 @@ SELECT
   CASE WHEN s.term_missing THEN 0 ELSE s.term END AS terminal_id,
   s.amt AS tx_amount,
   s.secs AS tx_time_seconds,
-  s.secs // 86400 AS tx_time_days,
+  ${d.intDiv('s.secs', '86400')} AS tx_time_days,
   CAST(s.fraud AS TINYINT) AS tx_fraud,
   CAST(s.scen AS TINYINT) AS tx_fraud_scenario,
   s.term_missing AS terminal_id_missing,
   ${sqlString(file)} AS source_file,
   s.line AS source_line,
   CAST(s.ts AS DATE) AS day
-FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
+FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
 WHERE s.reason IS NULL`;
 }
 
+/** Rows and id range per day of the kept rows, for the commit record's parts. */
+export function partStatsSql(d: Dialect, file: string): string {
+  return `SELECT CAST(day AS VARCHAR) AS day, count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM (${keptSelectSql(d, file)}) GROUP BY day ORDER BY day`;
+}
+
 /** Counts for the file's account (kept-row fixes and flags, duplicates, quarantine reasons). */
-export const ACCOUNT_SQL = `
+export function accountSql(d: Dialect): string {
+  return `
 SELECT
   (SELECT count(*) FROM staged) AS forwarded,
   (SELECT count(*) FROM dup_lines) AS duplicates,
   (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake,
   count(*) AS kept,
-  count(*) FILTER (WHERE s.cust < 0) AS negative_customer_id,
-  count(*) FILTER (WHERE s.term_missing) AS missing_terminal_id,
-  count(*) FILTER (WHERE s.days_in IS DISTINCT FROM s.secs // 86400) AS time_days_mismatch,
-  count(*) FILTER (WHERE s.amt = 0) AS zero_amount
-FROM staged s ANTI JOIN dup_lines d ON s.line = d.line
+  ${d.countIf('s.cust < 0')} AS negative_customer_id,
+  ${d.countIf('s.term_missing')} AS missing_terminal_id,
+  ${d.countIf(`s.days_in IS DISTINCT FROM ${d.intDiv('s.secs', '86400')}`)} AS time_days_mismatch,
+  ${d.countIf('s.amt = 0')} AS zero_amount
+FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
 WHERE s.reason IS NULL`;
+}
 
 export const REASONS_SQL = `SELECT reason, count(*) AS n FROM staged WHERE reason IS NOT NULL GROUP BY reason`;
-
-/** Per-day row counts and id ranges of the kept rows (the commit's part statistics). */
-export function partStatsSql(file: string): string {
-  return `SELECT day, count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM (${keptSelectSql(file)}) GROUP BY day ORDER BY day`;
-}

@@ -7,6 +7,7 @@
 import { isUtf8 } from 'node:buffer';
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID, type FixRule, type QuarantineReason } from '../quality.js';
 import { MAX_LINE_BYTES } from './LineNormalizer.js';
+import { MAX_PLAUSIBLE_AMOUNT, PLAUSIBLE_DAYS_AFTER_FILE_DAY, PLAUSIBLE_DAYS_BEFORE_FILE_DAY } from './cleaningSql.js';
 
 export interface ParsedRow {
   transactionId: number;
@@ -27,13 +28,21 @@ export interface ParsedRow {
 export type RowResult = { ok: true; row: ParsedRow } | { ok: false; reason: QuarantineReason };
 
 const COLUMNS = RAW_COLUMNS.length;
-const DIGITS = /^[0-9]{1,18}$/;
-const NEG_DIGITS = /^-[0-9]{1,18}$/;
+const DIGITS_RE = /^[0-9]{1,19}$/;
+const NEG_DIGITS_RE = /^-[0-9]{1,19}$/;
+const INT64_MAX = 9223372036854775807n;
+/** Digits that fit a signed 64-bit integer, as the engine's TRY_CAST(... AS BIGINT) accepts them. */
+const DIGITS = { test: (v: string): boolean => DIGITS_RE.test(v) && BigInt(v) <= INT64_MAX };
+const NEG_DIGITS = { test: (v: string): boolean => NEG_DIGITS_RE.test(v) && -BigInt(v.slice(1)) >= -INT64_MAX - 1n };
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
 const AMOUNT = /^[0-9]+(\.[0-9]{1,6})?$/;
 
-/** Classifies one raw line (without its newline; a trailing CR is ignored) as prepare would. */
-export function parseRow(line: Uint8Array): RowResult {
+/**
+ * Classifies one raw line (without its newline; a trailing CR is ignored) as prepare would. `fileDay` is the day
+ * of the file the line came from, for the date plausibility rule; without one, dates before 1970 or more than a
+ * day in the future are implausible.
+ */
+export function parseRow(line: Uint8Array, fileDay?: string): RowResult {
   let end = line.length;
   if (end > 0 && line[end - 1] === 13) end--;
   if (end > MAX_LINE_BYTES) return fail('line_too_long');
@@ -48,6 +57,7 @@ export function parseRow(line: Uint8Array): RowResult {
   }
   const bytes = line.subarray(0, end);
   if (high && !isUtf8(bytes)) return fail('not_text');
+  if (bytes.includes(34)) return fail('quoted_field');
   if (commas !== COLUMNS - 1) return fail('column_count');
   const f = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split(',');
 
@@ -67,6 +77,9 @@ export function parseRow(line: Uint8Array): RowResult {
   const fraud = Number(f[7]);
   const scenario = Number(f[8]);
   if (fraud > 1 || scenario > 3) return fail('bad_label');
+  if (!plausibleTime(time, fileDay)) return fail('implausible_datetime');
+  if (Number(f[4]) > MAX_PLAUSIBLE_AMOUNT) return fail('implausible_amount');
+  if ((fraud === 1) !== (scenario > 0)) return fail('inconsistent_label');
 
   const timeSeconds = Number(f[5]);
   const fixes: FixRule[] = [];
@@ -89,6 +102,15 @@ export function parseRow(line: Uint8Array): RowResult {
       fixes,
     },
   };
+}
+
+function plausibleTime(time: number, fileDay: string | undefined): boolean {
+  if (fileDay) {
+    const day = Math.floor(time / 86400);
+    const file = Date.parse(`${fileDay}T00:00:00Z`) / 86_400_000;
+    return day - file <= PLAUSIBLE_DAYS_AFTER_FILE_DAY && file - day <= PLAUSIBLE_DAYS_BEFORE_FILE_DAY;
+  }
+  return time >= 0 && time <= Date.now() / 1000 + 86400;
 }
 
 function fail(reason: QuarantineReason): RowResult {

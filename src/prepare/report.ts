@@ -3,19 +3,9 @@
  * `rowsIn = kept + duplicates + quarantinedTotal` holds; `fixed` and `flagged` count kept rows that were
  * repaired or marked, so they are part of `kept`, not in addition to it.
  */
-import { FIX_RULES, FLAGS, QUARANTINE_REASONS, type FixRule, type Flag, type QuarantineReason } from '../quality.js';
+import { FIX_RULES, FLAGS, QUARANTINE_REASONS, type FileAccount } from '../quality.js';
 
-export interface FileAccount {
-  rowsIn: number;
-  kept: number;
-  duplicates: number;
-  /** Of `duplicates`: ids already in the lake before this file. */
-  duplicatesOfLake: number;
-  quarantinedTotal: number;
-  fixed: Record<FixRule, number>;
-  flagged: Record<Flag, number>;
-  quarantined: Record<QuarantineReason, number>;
-}
+export { addAccount, balances, emptyAccount, type FileAccount } from '../quality.js';
 
 export interface FileReport extends FileAccount {
   file: string;
@@ -52,36 +42,6 @@ export interface QualityReport extends FileAccount {
   errors: FileProblem[];
   perFile: FileReport[];
   durationMs: number;
-}
-
-export function emptyAccount(): FileAccount {
-  return {
-    rowsIn: 0,
-    kept: 0,
-    duplicates: 0,
-    duplicatesOfLake: 0,
-    quarantinedTotal: 0,
-    fixed: Object.fromEntries(FIX_RULES.map((r) => [r, 0])) as Record<FixRule, number>,
-    flagged: Object.fromEntries(FLAGS.map((r) => [r, 0])) as Record<Flag, number>,
-    quarantined: Object.fromEntries(QUARANTINE_REASONS.map((r) => [r, 0])) as Record<QuarantineReason, number>,
-  };
-}
-
-export function addAccount(into: FileAccount, a: FileAccount): void {
-  into.rowsIn += a.rowsIn;
-  into.kept += a.kept;
-  into.duplicates += a.duplicates;
-  into.duplicatesOfLake += a.duplicatesOfLake;
-  into.quarantinedTotal += a.quarantinedTotal;
-  for (const r of FIX_RULES) into.fixed[r] += a.fixed[r];
-  for (const r of FLAGS) into.flagged[r] += a.flagged[r];
-  for (const r of QUARANTINE_REASONS) into.quarantined[r] += a.quarantined[r];
-}
-
-/** True when the account balances; preparation refuses to commit a file whose account does not. */
-export function balances(a: FileAccount): boolean {
-  const q = QUARANTINE_REASONS.reduce((s, r) => s + a.quarantined[r], 0);
-  return q === a.quarantinedTotal && a.rowsIn === a.kept + a.duplicates + a.quarantinedTotal;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');

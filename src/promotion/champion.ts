@@ -1,41 +1,89 @@
-/** What is serving now and why: the `champion` version, its run's test metrics, and the validation evidence. */
+/**
+ * What is serving now and why: the `champion` version, its run's test metrics, the validation evidence, and
+ * whether its artifact actually loads. With no champion, `reason` says why (no such model, nothing promoted yet,
+ * or the alias was removed).
+ */
 import { isFraudopsError } from '../errors.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { ModelVersion, Tracker } from '../tracking/Tracker.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
-import { CHAMPION, PREVIOUS_CHAMPION } from './modelRef.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
+import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
+import type { Tracking } from '../tracking/Tracking.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
+import { CHAMPION, PREVIOUS_CHAMPION, loadRunModel } from './modelRef.js';
 
 export interface ChampionInfo {
   registeredModel: string;
-  champion?: { version: string; runId?: string; source: string; metrics: Record<string, number>; evidence: Record<string, string> };
+  champion?: {
+    version: string;
+    runId?: string;
+    source: string;
+    metrics: Record<string, number>;
+    evidence: Record<string, string>;
+    /** Whether the model artifact downloads and loads; a champion that does not is not healthy. */
+    artifact: { ok: true; kind: string } | { ok: false; code: string; message: string };
+  };
   previousChampion?: { version: string; runId?: string };
+  /** Why there is no champion. */
+  reason?: { code: 'NO_REGISTERED_MODEL' | 'NO_CHAMPION_YET' | 'CHAMPION_REMOVED'; message: string };
 }
 
-async function byAlias(tracker: Tracker, name: string, alias: string): Promise<ModelVersion | undefined> {
+async function byAlias(registry: ModelRegistry, name: string, alias: string): Promise<ModelVersion | undefined> {
   try {
-    return await tracker.getModelVersionByAlias(name, alias);
+    return await registry.getModelVersionByAlias(name, alias);
   } catch (e) {
     if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') return undefined;
     throw e;
   }
 }
 
-export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}): Promise<ChampionInfo> {
-  const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const tracker = await openTracker(o.tracking);
+/** Tags with an empty value carry nothing (e.g. the first model's p-value). */
+function v(value: string | undefined): boolean {
+  return value !== undefined && value !== '' && value !== 'NaN';
+}
+
+async function artifactHealth(tracking: Tracking, name: string, version: ModelVersion): Promise<NonNullable<ChampionInfo['champion']>['artifact']> {
+  if (!version.runId) return { ok: false, code: 'ARTIFACT_UNREADABLE', message: `version ${version.version} has no run holding its artifact` };
   try {
-    const current = await byAlias(tracker, registeredModel, CHAMPION);
-    const previous = await byAlias(tracker, registeredModel, PREVIOUS_CHAMPION);
+    const { artifact } = await loadRunModel(tracking, version.runId, `models:/${name}/${version.version}`);
+    return { ok: true, kind: artifact.kind };
+  } catch (e) {
+    if (isFraudopsError(e) && !e.retriable) return { ok: false, code: e.code, message: e.message };
+    throw e;
+  }
+}
+
+async function noChampionReason(registry: ModelRegistry, name: string, previous: ModelVersion | undefined): Promise<NonNullable<ChampionInfo['reason']>> {
+  try {
+    await registry.getRegisteredModel(name);
+  } catch (e) {
+    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
+      return { code: 'NO_REGISTERED_MODEL', message: `no registered model named ${name} in this tracking store: train a model first (or check --registered-model and --tracking)` };
+    }
+    throw e;
+  }
+  if (previous) {
+    return { code: 'CHAMPION_REMOVED', message: `${name} has a previous-champion (version ${previous.version}) but its champion alias was removed; set one again` };
+  }
+  return { code: 'NO_CHAMPION_YET', message: `${name} has registered versions but none was promoted yet: validate one (fraudops validate --candidate <run-id>)` };
+}
+
+export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}, ctx?: StageContext): Promise<ChampionInfo> {
+  const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
+  const held = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = held.value;
+  try {
+    const current = await byAlias(tracking.registry, registeredModel, CHAMPION);
+    const previous = await byAlias(tracking.registry, registeredModel, PREVIOUS_CHAMPION);
     const info: ChampionInfo = { registeredModel };
     if (current) {
-      const metrics = current.runId ? (await tracker.getRun(current.runId)).data.metrics : {};
+      const metrics = current.runId ? (await tracking.runs.getRun(current.runId)).data.metrics : {};
       const keep = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('test_') || (k.startsWith('validation_') && !k.startsWith('validation_dist'))));
-      const evidence = Object.fromEntries(Object.entries(current.tags).filter(([k]) => k.startsWith('validation.')));
-      info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence };
+      const evidence = Object.fromEntries(Object.entries(current.tags).filter(([k]) => k.startsWith('validation.') && v(current.tags[k])));
+      info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence, artifact: await artifactHealth(tracking, registeredModel, current) };
     }
     if (previous) info.previousChampion = { version: previous.version, runId: previous.runId };
+    if (!current) info.reason = await noChampionReason(tracking.registry, registeredModel, previous);
     return info;
   } finally {
-    await tracker.close();
+    await held.release();
   }
 }

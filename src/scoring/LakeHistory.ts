@@ -3,9 +3,10 @@
  * for terminal windows that lag by the label delay) and customer history before the stream starts (to bootstrap
  * customer windows on first start). Reads committed parts only, through the lake's commit log.
  */
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { sqlStringList } from '../engine/SqlEngine.js';
-import { liveParts } from '../lake/readLake.js';
+import { engineFactory } from '../engine/openEngine.js';
+import type { SqlEngine } from '../engine/SqlEngine.js';
+import type { StageContext } from '../stage/StageContext.js';
+import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 
@@ -20,16 +21,20 @@ export interface HistoryRows {
 export class LakeHistory {
   private constructor(
     private readonly store: ObjectStore,
-    private readonly engine: DuckDbEngine,
-    private readonly cacheDir: string,
+    private readonly engine: SqlEngine,
+    private readonly ownsStore: boolean,
   ) {}
 
-  static async open(lake: string, cacheDir: string): Promise<LakeHistory> {
-    const store = await openStore(lake);
+  /**
+   * `workDir` is the engine's scratch directory (its download cache of remote parts lives there). With a stage
+   * context the lake store and the engine come from it (the context closes the store); without one they are opened here.
+   */
+  static async open(lake: string, workDir: string, ctx?: Pick<StageContext, 'store' | 'engines'>): Promise<LakeHistory> {
+    const store = ctx ? await ctx.store(lake) : await openStore(lake);
     try {
-      return new LakeHistory(store, await DuckDbEngine.create({ threads: 1 }), cacheDir);
+      return new LakeHistory(store, await (ctx?.engines ?? engineFactory())({ workDir, threads: 1 }), !ctx);
     } catch (e) {
-      await store.close();
+      if (!ctx) await store.close();
       throw e;
     }
   }
@@ -40,19 +45,21 @@ export class LakeHistory {
 
   /** Days (YYYY-MM-DD) committed to the lake. */
   async days(): Promise<Set<string>> {
-    const { parts } = await liveParts(this.store, this.cacheDir, {});
+    const { parts } = await committedParts(this.store);
     return new Set(parts.map((p) => p.day));
   }
 
   /** Transactions with time in [fromTime, toTime), in (time, transaction_id) order. */
   async rows(fromTime: number, toTime: number): Promise<HistoryRows> {
     const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
-    const { paths } = await liveParts(this.store, this.cacheDir, { days: { from: day(fromTime), to: day(toTime - 1) } });
-    if (paths.length === 0) return { time: [], customerId: [], terminalId: [], amount: [], fraud: [] };
+    const { parts } = await committedParts(this.store, { days: { from: day(fromTime), to: day(toTime - 1) } });
+    if (parts.length === 0) return { time: [], customerId: [], terminalId: [], amount: [], fraud: [] };
+    const lakeRows = await this.engine.readParquet(this.store, parts.map((p) => p.key));
+    const t = this.engine.dialect.epochSeconds('tx_datetime');
     const cols = await this.engine.queryColumns(
-      `SELECT CAST(epoch(tx_datetime) AS BIGINT) AS t, customer_id, terminal_id, tx_amount, tx_fraud
-       FROM read_parquet(${sqlStringList(paths)})
-       WHERE epoch(tx_datetime) >= ${fromTime} AND epoch(tx_datetime) < ${toTime}
+      `SELECT ${t} AS t, customer_id, terminal_id, tx_amount, tx_fraud
+       FROM ${lakeRows}
+       WHERE ${t} >= ${fromTime} AND ${t} < ${toTime}
        ORDER BY tx_datetime, transaction_id`,
     );
     return {
@@ -66,6 +73,6 @@ export class LakeHistory {
 
   async close(): Promise<void> {
     await this.engine.close();
-    await this.store.close();
+    if (this.ownsStore) await this.store.close();
   }
 }

@@ -8,7 +8,7 @@ import { FraudopsError, isFraudopsError } from '../errors.js';
 import type { ModelArtifact } from '../models/artifact.js';
 import type { Model } from '../models/Classifier.js';
 import { resolveModel } from '../promotion/modelRef.js';
-import type { Tracker } from '../tracking/Tracker.js';
+import type { Tracking } from '../tracking/Tracking.js';
 
 export interface ServingModel {
   registeredModel: string;
@@ -27,7 +27,7 @@ export class ModelSource {
   lastError: FraudopsError | undefined;
 
   constructor(
-    private readonly tracker: Tracker,
+    private readonly tracking: Tracking,
     private readonly registeredModel: string,
     /** An alias (`champion`) or a version number. */
     private readonly ref: string,
@@ -39,7 +39,7 @@ export class ModelSource {
 
   /** Loads the model the reference points to now. */
   async load(): Promise<ServingModel> {
-    const r = await resolveModel(this.tracker, this.uri, this.registeredModel);
+    const r = await resolveModel(this.tracking, this.uri, this.registeredModel);
     if (!r.version) throw new FraudopsError('MODEL_REF_INVALID', `${this.uri}: no registered version`, { context: { ref: this.uri } });
     const serving = { registeredModel: this.registeredModel, version: r.version.version, runId: r.runId, artifact: r.artifact, model: r.model };
     warm(serving);
@@ -67,10 +67,10 @@ export class ModelSource {
     if (this.polling || /^\d+$/.test(this.ref)) return;
     this.polling = true;
     try {
-      const v = await this.tracker.getModelVersionByAlias(this.registeredModel, this.ref);
+      const v = await this.tracking.registry.getModelVersionByAlias(this.registeredModel, this.ref);
       const have = this.next?.version ?? this.current?.version;
       if (v.version !== have) {
-        const r = await resolveModel(this.tracker, this.uri, this.registeredModel);
+        const r = await resolveModel(this.tracking, this.uri, this.registeredModel);
         const serving = { registeredModel: this.registeredModel, version: r.version?.version ?? v.version, runId: r.runId, artifact: r.artifact, model: r.model };
         warm(serving);
         this.next = serving;

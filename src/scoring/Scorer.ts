@@ -69,6 +69,7 @@ export class Scorer {
     const deadLetters: DeadLetter[] = [];
     const rows: { input: ScoreInput; id: string; time: number; datetime: string; customerId: number; terminalId: number; amount: number }[] = [];
     let maxTime = -Infinity;
+    let minTime = Infinity;
     for (const input of inputs) {
       const r = parseRow(input.value);
       if (!r.ok) {
@@ -78,8 +79,9 @@ export class Scorer {
       const row = r.row;
       rows.push({ input, id: String(row.transactionId), time: row.time, datetime: row.datetime, customerId: row.customerId, terminalId: row.terminalId, amount: row.amount });
       if (row.time > maxTime) maxTime = row.time;
+      if (row.time < minTime) minTime = row.time;
     }
-    await this.features.prepareFor(maxTime);
+    await this.features.prepareFor(minTime, maxTime);
     const data = new Float64Array(rows.length * width);
     const out = new Float64Array(width);
     for (let i = 0; i < rows.length; i++) {

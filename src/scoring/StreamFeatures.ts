@@ -12,11 +12,17 @@ import type { LakeHistory } from './LakeHistory.js';
 
 const LAKE_RECHECK_MS = 30_000;
 
+function dayStart(t: number): number {
+  return t - (((t % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS);
+}
+
 export class StreamFeatures {
   readonly terminals = new TerminalState();
   private readonly partitions = new Map<number, OnlineFeatures>();
-  /** Lake rows with time below this are in the terminal state. */
+  /** Lake rows with time in [terminalLoadedFrom, terminalLoadedTo) are in the terminal state. */
+  private terminalLoadedFrom = Infinity;
   private terminalLoadedTo = -Infinity;
+  private nextTerminalSweep = -Infinity;
   private lakeDays: Set<string> | undefined;
   private lakeCheckedAt = 0;
   private readonly delay: number;
@@ -61,35 +67,61 @@ export class StreamFeatures {
     this.partitions.delete(p);
   }
 
-  /** Loads terminal history from the lake up to what scoring events at `maxTime` may read. */
-  async prepareFor(maxTime: number): Promise<void> {
-    if (!this.history) return;
+  /** Loads terminal history from the lake for what scoring events in [minTime, maxTime] may read. */
+  async prepareFor(minTime: number, maxTime: number): Promise<void> {
+    if (!this.history || maxTime < minTime) return;
+    const needFrom = dayStart(minTime - this.terminalSpan);
     const needTo = maxTime - this.delay + 1;
-    if (needTo <= this.terminalLoadedTo) return;
+    if (needTo <= this.terminalLoadedTo && needFrom >= this.terminalLoadedFrom) return;
     const now = Date.now();
     if (!this.lakeDays || now - this.lakeCheckedAt > LAKE_RECHECK_MS) {
       this.lakeDays = await this.history.days();
       this.lakeCheckedAt = now;
     }
-    let from = this.terminalLoadedTo === -Infinity ? needTo - this.terminalSpan - DAY_SECONDS : this.terminalLoadedTo;
-    from -= from % DAY_SECONDS;
+    if (this.terminalLoadedTo === -Infinity) {
+      this.terminalLoadedFrom = this.terminalLoadedTo = needFrom;
+    } else if (needFrom < this.terminalLoadedFrom) {
+      // A partition behind the others needs older history: load the days before what is held.
+      await this.loadTerminals(needFrom, this.terminalLoadedFrom);
+      this.terminalLoadedFrom = needFrom;
+    }
     // Whole days, and only days the lake has without a gap, so a day prepared later is loaded then.
-    let to = from;
+    const first = this.firstLakeDay();
+    let to = this.terminalLoadedTo;
     let missing = 0;
-    for (let d = from; d < needTo; d += DAY_SECONDS) {
-      if (this.lakeDays.has(new Date(d * 1000).toISOString().slice(0, 10))) {
-        if (missing === 0) to = d + DAY_SECONDS;
-      } else if (d >= this.firstLakeDay()) missing++;
+    for (let d = this.terminalLoadedTo; d < needTo; d += DAY_SECONDS) {
+      const have = this.lakeDays.has(new Date(d * 1000).toISOString().slice(0, 10)) || d < first;
+      if (!have) missing++;
       else if (missing === 0) to = d + DAY_SECONDS;
     }
     this.lakeDaysMissing = missing;
-    if (to <= this.terminalLoadedTo || to <= from) return;
-    const rows = await this.history.rows(from, to);
+    if (to > this.terminalLoadedTo) {
+      await this.loadTerminals(this.terminalLoadedTo, to);
+      this.terminalLoadedTo = to;
+    }
+    this.sweepTerminals();
+  }
+
+  private async loadTerminals(from: number, to: number): Promise<void> {
+    const rows = await this.history!.rows(from, to);
     for (let i = 0; i < rows.time.length; i++) {
       this.terminals.observe(rows.terminalId[i], rows.time[i]);
       this.terminals.label(rows.terminalId[i], rows.time[i], rows.fraud[i]);
     }
-    this.terminalLoadedTo = to;
+  }
+
+  /** Once a day of event time: drops terminal entries older than the slowest partition can still read. */
+  private sweepTerminals(): void {
+    if (this.partitions.size === 0) return;
+    let slowest = Infinity;
+    for (const f of this.partitions.values()) slowest = Math.min(slowest, f.watermark);
+    if (!Number.isFinite(slowest) || slowest < this.nextTerminalSweep) return;
+    // Day-aligned, so what is held stays whole days [terminalLoadedFrom, terminalLoadedTo).
+    const bound = dayStart(slowest - DAY_SECONDS - this.terminalSpan);
+    if (bound <= this.terminalLoadedFrom) return;
+    this.terminals.sweep(bound - 1);
+    this.terminalLoadedFrom = bound;
+    this.nextTerminalSweep = slowest + DAY_SECONDS;
   }
 
   stateSize(): { partitions: number; customers: number; terminals: number; entries: number } {

@@ -4,16 +4,18 @@
  * The demo uses this to show scoring without a broker.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { once } from 'node:events';
+import { join } from 'node:path';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
-import { openTracker } from '../tracking/openTracker.js';
+import { holdTracking, withContext, type ContextualOptions, type StageContext } from '../stage/StageContext.js';
 import { LakeHistory } from './LakeHistory.js';
 import { ModelSource } from './ModelSource.js';
 import { readRawLines } from './rawLines.js';
 import { Scorer } from './Scorer.js';
 import { StreamFeatures } from './StreamFeatures.js';
 
-export interface ScoreFileOptions {
+export interface ScoreFileOptions extends ContextualOptions {
   raw: string;
   out: string;
   /** Dead letters (JSON lines); default `<out>.dead.jsonl`. */
@@ -26,8 +28,6 @@ export interface ScoreFileOptions {
   model?: string;
   batchSize?: number;
   withFeatures?: boolean;
-  cacheDir: string;
-  signal?: AbortSignal;
   onProgress?: (scored: number) => void;
 }
 
@@ -47,15 +47,23 @@ export interface ScoreFileResult {
   lake?: string;
 }
 
-export async function scoreFile(o: ScoreFileOptions): Promise<ScoreFileResult> {
+export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): Promise<ScoreFileResult> {
+  const o = withContext(options, ctx);
   const started = performance.now();
-  const tracker = await openTracker(o.tracking);
-  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const held = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = held.value;
+  let history: LakeHistory | undefined;
+  try {
+    history = o.lake ? await LakeHistory.open(o.lake, join(o.workDir ?? tmpdir(), 'fraudops-score'), ctx) : undefined;
+  } catch (e) {
+    await held.release();
+    throw e;
+  }
   const deadPath = o.deadLetters ?? `${o.out}.dead.jsonl`;
   const out = createWriteStream(o.out);
   const dead = createWriteStream(deadPath);
   try {
-    const models = new ModelSource(tracker, o.registeredModel ?? DEFAULT_REGISTERED_MODEL, o.model ?? 'champion');
+    const models = new ModelSource(tracking, o.registeredModel ?? DEFAULT_REGISTERED_MODEL, o.model ?? 'champion');
     const model = await models.load();
     const scorer = new Scorer(new StreamFeatures(model.artifact.featureSpec, history, () => 0));
     const r: ScoreFileResult = {
@@ -106,7 +114,7 @@ export async function scoreFile(o: ScoreFileOptions): Promise<ScoreFileResult> {
     dead.end();
     await Promise.all([once(out, 'close'), once(dead, 'close')]);
     await history?.close();
-    await tracker.close();
+    await held.release();
   }
 }
 

@@ -3,7 +3,6 @@
  * target directory and are renamed into place, so readers never see a half-written object, and `ifNoneMatch`
  * writes publish with link(), which fails if the name exists, so of two concurrent committers exactly one wins.
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsc, createReadStream, createWriteStream, type BigIntStats, type Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -13,22 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { StorageError } from '../errors.js';
 import { checkKey, checkPrefix, compareKeys } from './keys.js';
 import type { ObjectInfo, ObjectStore, ReadOptions, WriteOptions } from './ObjectStore.js';
-
-/** Temporary files start with this; list() hides them. */
-const TMP_PREFIX = '.fraudops-tmp-';
-
-/** Deletes a temporary file whose writing process no longer exists (killed mid-write); leaves live ones alone. */
-async function removeIfOrphaned(file: string, name: string): Promise<void> {
-  const pid = Number(name.slice(TMP_PREFIX.length).split('-')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  try {
-    process.kill(pid, 0);
-    return;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return;
-  }
-  await fs.rm(file, { force: true }).catch(() => undefined);
-}
+import { isOrphanedTemp, publishFile, TMP_PREFIX } from './atomicFile.js';
 
 type Access = 'read' | 'write';
 
@@ -64,7 +48,7 @@ export class LocalStore implements ObjectStore {
     const cut = prefix.lastIndexOf('/');
     const dirKey = cut < 0 ? '' : prefix.slice(0, cut);
     const out: ObjectInfo[] = [];
-    await this.walk(dirKey, prefix, out);
+    await this.walk(dirKey, prefix, out, new Set());
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
@@ -94,12 +78,12 @@ export class LocalStore implements ObjectStore {
   }
 
   async write(key: string, body: Readable | Buffer | string, options: WriteOptions = {}): Promise<ObjectInfo> {
-    // flush: fsync before close, so a published name never points at data still only in the page cache.
+    // publishFile fsyncs before publishing, so a published name never points at data still only in the page cache.
     return this.publish(key, options, async (tmp) => {
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
-        await fs.writeFile(tmp, body, { flag: 'wx', flush: true, signal: options.signal });
+        await fs.writeFile(tmp, body, { flag: 'wx', signal: options.signal });
       } else {
-        await pipeline(body, createWriteStream(tmp, { flags: 'wx', flush: true }), { signal: options.signal });
+        await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });
       }
     });
   }
@@ -117,12 +101,6 @@ export class LocalStore implements ObjectStore {
     return this.publish(key, options, async (tmp) => {
       options.signal?.throwIfAborted();
       await fs.copyFile(localPath, tmp, fsc.COPYFILE_EXCL);
-      const handle = await fs.open(tmp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
     });
   }
 
@@ -150,72 +128,70 @@ export class LocalStore implements ObjectStore {
   }
 
   /**
-   * Writes via `fill(tmp)` into a temporary file next to the target, then publishes it: rename() (atomic
-   * replace) normally, link() (atomic create-if-absent) for `ifNoneMatch`.
+   * Writes via `fill(tmp)` into a temporary file next to the target, then publishes it (atomicFile.ts): rename()
+   * (atomic replace) normally, link() (atomic create-if-absent) for `ifNoneMatch`.
    */
   private async publish(key: string, options: WriteOptions, fill: (tmp: string) => Promise<void>): Promise<ObjectInfo> {
     checkKey(this.uri, key);
     const target = this.pathOf(key);
-    const dir = path.dirname(target);
-    // The writer's pid in the name lets a later listing remove what a killed writer left behind.
-    const tmp = path.join(dir, `${TMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}-${path.basename(target)}`);
     try {
       if (options.ifNoneMatch && (await this.head(key))) throw this.exists(key);
-      await fs.mkdir(dir, { recursive: true });
-      await fill(tmp);
-      if (options.ifNoneMatch) await this.linkExclusive(tmp, target, key);
-      else await fs.rename(tmp, target);
+      if (!(await publishFile(target, fill, { exclusive: options.ifNoneMatch }))) throw this.exists(key);
       return info(key, await fs.stat(target, { bigint: true }));
     } catch (e) {
       throw e instanceof StorageError ? e : this.fail(e, key, 'write');
-    } finally {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
     }
   }
 
-  private async linkExclusive(tmp: string, target: string, key: string): Promise<void> {
-    try {
-      await fs.link(tmp, target);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') throw this.exists(key);
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw e;
-      // Filesystems without hard links: an exclusive copy still lets only one writer win, but a reader may
-      // briefly see the new file before it is complete.
-      try {
-        await fs.copyFile(tmp, target, fsc.COPYFILE_EXCL);
-      } catch (e2) {
-        if ((e2 as NodeJS.ErrnoException).code === 'EEXIST') throw this.exists(key);
-        throw e2;
-      }
-    }
-  }
-
-  private async walk(dirKey: string, prefix: string, out: ObjectInfo[]): Promise<void> {
+  /**
+   * Symlinks are followed (a store is often a directory of links into where files really are); `ancestors` holds
+   * the real paths of the directories being walked, so a link back up the tree is not followed again.
+   * A link to nothing is not an object.
+   */
+  private async walk(dirKey: string, prefix: string, out: ObjectInfo[], ancestors: Set<string>): Promise<void> {
     const dir = dirKey ? this.pathOf(dirKey) : this.root;
     let entries: Dirent[];
+    let real: string;
     try {
+      real = await fs.realpath(dir);
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw this.fail(e, dirKey, 'read');
     }
-    for (const entry of entries) {
-      if (entry.name.startsWith(TMP_PREFIX)) {
-        await removeIfOrphaned(path.join(dir, entry.name), entry.name);
-        continue;
-      }
-      const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        // Descend only where keys can still match the prefix.
-        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(key, prefix, out);
-      } else if (entry.isFile() && key.startsWith(prefix)) {
-        try {
-          out.push(info(key, await fs.stat(path.join(dir, entry.name), { bigint: true })));
-        } catch (e) {
-          if (!isMissing(e)) throw this.fail(e, key, 'read'); // deleted while listing: skip
+    if (ancestors.has(real)) return; // a symlink loop
+    ancestors.add(real);
+    try {
+      for (const entry of entries) {
+        if (entry.name.startsWith(TMP_PREFIX)) {
+          if (isOrphanedTemp(entry.name)) await fs.rm(path.join(dir, entry.name), { force: true }).catch(() => undefined);
+          continue;
         }
+        const key = dirKey ? `${dirKey}/${entry.name}` : entry.name;
+        let isDir = entry.isDirectory();
+        let isFile = entry.isFile();
+        if (entry.isSymbolicLink()) {
+          const target = await fs.stat(path.join(dir, entry.name)).catch(() => undefined);
+          isDir = target?.isDirectory() ?? false;
+          isFile = target?.isFile() ?? false;
+        }
+        await this.visit(key, prefix, out, ancestors, isDir, isFile, dir, entry.name);
+      }
+    } finally {
+      ancestors.delete(real);
+    }
+  }
+
+  private async visit(key: string, prefix: string, out: ObjectInfo[], ancestors: Set<string>, isDir: boolean, isFile: boolean, dir: string, name: string): Promise<void> {
+    if (isDir) {
+      // Descend only where keys can still match the prefix.
+      if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) await this.walk(key, prefix, out, ancestors);
+    } else if (isFile && key.startsWith(prefix)) {
+      try {
+        out.push(info(key, await fs.stat(path.join(dir, name), { bigint: true })));
+      } catch (e) {
+        if (!isMissing(e)) throw this.fail(e, key, 'read'); // deleted while listing: skip
       }
     }
   }

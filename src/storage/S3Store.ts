@@ -21,6 +21,7 @@ import {
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StorageError } from '../errors.js';
+import { publishFile } from './atomicFile.js';
 import { checkKey, checkPrefix, compareKeys } from './keys.js';
 import type { ObjectInfo, ObjectStore, ReadOptions, WriteOptions } from './ObjectStore.js';
 import { resolveS3Config, type ResolvedS3Config, type S3StoreOptions } from './s3Config.js';
@@ -236,35 +237,29 @@ export class S3Store implements ObjectStore {
       const cached = await fs.stat(dest).catch(() => undefined);
       if (cached?.isFile() && cached.size === info.size) return dest;
 
-      const tmp = `${dest}.tmp-${randomBytes(6).toString('hex')}`;
+      let body: Readable;
       try {
-        let body: Readable;
-        try {
-          const r = await this.client.send(
-            new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), IfMatch: info.etag }),
-            { abortSignal: signal },
-          );
-          body = r.Body as Readable;
-        } catch (e) {
-          if (statusOf(e) === 412 && attempt < 2) continue; // changed since HEAD: try the new version
-          throw this.fail(e, key, 'download');
-        }
-        try {
-          await fs.mkdir(cacheDir, { recursive: true });
-          await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal });
-          await fs.rename(tmp, dest);
-        } catch (e) {
-          body.destroy();
-          if (isSdkOrNetwork(e)) throw this.fail(e, key, 'download');
-          throw new StorageError('STORAGE_IO', `cannot cache ${key} from ${this.uri} in ${cacheDir}: ${String(e)}`, {
-            context: { uri: this.uri, key, file: dest },
-            cause: e,
-          });
-        }
-        return dest;
-      } finally {
-        await fs.rm(tmp, { force: true }).catch(() => undefined);
+        const r = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key), IfMatch: info.etag }),
+          { abortSignal: signal },
+        );
+        body = r.Body as Readable;
+      } catch (e) {
+        if (statusOf(e) === 412 && attempt < 2) continue; // changed since HEAD: try the new version
+        throw this.fail(e, key, 'download');
       }
+      try {
+        // A cache entry is re-downloadable, so it is published atomically but not synced.
+        await publishFile(dest, (tmp) => pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal }), { durable: false });
+      } catch (e) {
+        body.destroy();
+        if (isSdkOrNetwork(e)) throw this.fail(e, key, 'download');
+        throw new StorageError('STORAGE_IO', `cannot cache ${key} from ${this.uri} in ${cacheDir}: ${String(e)}`, {
+          context: { uri: this.uri, key, file: dest },
+          cause: e,
+        });
+      }
+      return dest;
     }
   }
 

@@ -3,6 +3,7 @@
  * autoscaler (KEDA, an HPA) read. Rates are also kept as plain numbers for /readyz and for the tracker.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { QUARANTINE_REASONS } from '../quality.js';
 
 export class StreamMetrics {
   readonly registry = new Registry();
@@ -33,7 +34,11 @@ export class StreamMetrics {
   readonly stateEntries = new Gauge({ name: 'fraudops_stream_state_entries', help: 'time entries held in feature state', registers: [this.registry] });
   readonly lakeDaysMissing = new Gauge({ name: 'fraudops_stream_lake_days_missing', help: 'days terminal windows need that the lake does not have yet', registers: [this.registry] });
   readonly ready = new Gauge({ name: 'fraudops_stream_ready', help: '1 when connected, assigned and committing', registers: [this.registry] });
-  readonly replicasNeeded = new Gauge({ name: 'fraudops_capacity_replicas_needed', help: 'replicas needed for the input rate (see fraudops capacity)', registers: [this.registry] });
+
+  constructor() {
+    // Every reason is listed from the start, at zero, so a dashboard or alert sees the series before the first one.
+    for (const reason of QUARANTINE_REASONS) this.deadLetters.inc({ reason }, 0);
+  }
 
   private lastTick = { at: performance.now(), consumed: 0, produced: 0 };
   totals = { consumed: 0, produced: 0, dead: 0 };

@@ -19,12 +19,23 @@ export interface KafkaSettings {
   retries?: number;
 }
 
+/** Throws when `brokers` is not a `host:port[,host:port…]` list (the CLI checks the flag with it up front). */
+export function checkBrokers(brokers: string): void {
+  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
+  const port = (b: string) => Number(b.slice(b.lastIndexOf(':') + 1));
+  if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b) || port(b) < 1 || port(b) > 65535)) {
+    throw new Error(`expected host:port[,host:port…] with ports 1-65535, got "${brokers}"`);
+  }
+}
+
 /** Settings from explicit values, then FRAUDOPS_KAFKA_* variables (password from …_PASSWORD or …_PASSWORD_FILE). */
 export function kafkaSettings(brokers: string, env: Record<string, string | undefined> = process.env): KafkaSettings {
-  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
-  if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d{1,5}$/.test(b))) {
-    throw new ConfigError(`--brokers: expected host:port[,host:port…], got "${brokers}"`, { context: { field: 'brokers' } });
+  try {
+    checkBrokers(brokers);
+  } catch (e) {
+    throw new ConfigError(`--brokers: ${(e as Error).message}`, { context: { field: 'brokers' } });
   }
+  const list = brokers.split(',').map((b) => b.trim()).filter(Boolean);
   const security = (env.FRAUDOPS_KAFKA_SECURITY ?? 'plaintext').toLowerCase();
   if (security !== 'plaintext' && security !== 'sasl_ssl') {
     throw new ConfigError(`FRAUDOPS_KAFKA_SECURITY: expected plaintext or sasl_ssl, got "${security}"`, { context: { field: 'FRAUDOPS_KAFKA_SECURITY' } });

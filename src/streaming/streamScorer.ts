@@ -11,16 +11,19 @@
  * of the partitions it then owns, so state follows partitions and nothing is lost or counted twice.
  */
 import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Consumer, FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import { FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
+import { CommittedReadConsumer } from './committedConsumer.js';
 import type { FraudopsError } from '../errors.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
 import { LakeHistory } from '../scoring/LakeHistory.js';
 import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
 import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
-import type { Tracker } from '../tracking/Tracker.js';
-import { openTracker } from '../tracking/openTracker.js';
+import type { RunTracker } from '../tracking/RunTracker.js';
+import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { StreamMetrics } from './StreamMetrics.js';
@@ -46,9 +49,12 @@ export interface StreamOptions {
   withFeatures?: boolean;
   /** false: no Kafka transactions (at-least-once), for the benchmark's comparison only. */
   exactlyOnce?: boolean;
-  cacheDir: string;
-  signal: AbortSignal;
-  log: (message: string) => void;
+  /** Default: the context's signal. */
+  signal?: AbortSignal;
+  /** Scratch directory (the lake history's engine); default: the context's work directory. */
+  workDir?: string;
+  /** Default: log events on the context. */
+  log?: (message: string) => void;
 }
 
 export interface StreamSummary {
@@ -62,17 +68,36 @@ export interface StreamSummary {
 
 type Msg = Message<Buffer, Buffer, Buffer, Buffer>;
 
-export async function runStream(o: StreamOptions): Promise<StreamSummary> {
+type ResolvedStreamOptions = StreamOptions & { signal: AbortSignal; log: (message: string) => void };
+
+export async function runStream(options: StreamOptions, ctx?: StageContext): Promise<StreamSummary> {
+  const o: ResolvedStreamOptions = {
+    ...options,
+    signal: options.signal ?? ctx?.signal ?? new AbortController().signal,
+    log: options.log ?? ((message) => ctx?.emit({ type: 'log', stage: 'stream', level: 'info', message })),
+  };
+  const workDir = join(options.workDir ?? ctx?.workDir ?? tmpdir(), 'fraudops-stream');
   const started = performance.now();
   const metrics = new StreamMetrics();
   const state = { ready: false, lastError: undefined as FraudopsError | undefined, lastBatchAt: 0, sessions: 0, version: '' };
-  const tracker = await openTracker(o.tracking);
-  const history = o.lake ? await LakeHistory.open(o.lake, o.cacheDir) : undefined;
+  const heldTracking = await holdTracking(ctx, o.tracking, { mustExist: true });
+  const tracking = heldTracking.value;
+  const tracker = tracking.runs;
+  const history = o.lake ? await LakeHistory.open(o.lake, workDir, ctx) : undefined;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const models = new ModelSource(tracker, registeredModel, o.model ?? 'champion');
+  const models = new ModelSource(tracking, registeredModel, o.model ?? 'champion');
   let server: Server | undefined;
-  let consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  let consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  const disconnect = async () => {
+    if (consumer) {
+      await settle(consumer.leaveGroup(false));
+      await settle(consumer.close(true));
+    }
+    if (producer) await settle(producer.close(true));
+    consumer = undefined;
+    producer = undefined;
+  };
   let trackRun: string | undefined;
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -94,27 +119,30 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
     );
     const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
     const inputPartitions = counts.get(o.input)!;
-    const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
-    consumer = new Consumer({
-      ...(base as object),
-      groupId: o.group,
-      autocommit: false,
-      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      rebalanceTimeout: 20_000,
-      maxWaitTime: 100,
-    } as never);
     const exactlyOnce = o.exactlyOnce ?? true;
-    producer = new Producer({
-      ...(base as object),
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
-    } as never);
-    consumer.on('consumer:lag', (lag: Map<string, bigint[]>) => {
-      for (const [topic, parts] of lag) parts.forEach((v, p) => v >= 0n && metrics.lag.set({ topic, partition: String(p) }, Number(v)));
-    });
+    // New clients after a failed session: a member whose broker restarted can keep a generation the coordinator
+    // no longer accepts (its transactional offset commits then fail for good), so it joins afresh.
+    const connect = () => {
+      const base = clientOptions(o.kafka, `fraudops-scorer-${process.pid}`);
+      consumer = new CommittedReadConsumer({
+        ...(base as object),
+        groupId: o.group,
+        autocommit: false,
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        rebalanceTimeout: 20_000,
+        maxWaitTime: 100,
+      } as never);
+      producer = new Producer({
+        ...(base as object),
+        idempotent: true,
+        acks: ProduceAcks.ALL,
+        ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
+      } as never);
+      return { consumer, producer };
+    };
+    let clients = connect();
     if (o.trackEveryMs && o.trackEveryMs > 0) {
       trackRun = await startTrackingRun(tracker, o).catch(() => undefined);
       timers.push(
@@ -128,12 +156,14 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
     }
     timers.forEach((t) => t.unref());
 
+    let failures = 0;
     while (!o.signal.aborted) {
       state.sessions++;
       const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
       const scorer = new Scorer(features);
       try {
-        model = await session(o, consumer, producer, scorer, models, metrics, state, exactlyOnce);
+        model = await session(o, clients.consumer, clients.producer, scorer, models, metrics, state, exactlyOnce);
+        failures = 0;
       } catch (e) {
         if (o.signal.aborted) break;
         const err = kafkaError(e, o.kafka, 'stream');
@@ -141,8 +171,11 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
         metrics.ready.set(0);
         state.lastError = err;
         if (!err.retriable) throw err;
-        o.log(`stream: ${err.message}; retrying`);
-        await sleep(1000, o.signal);
+        const wait = backoffMs(failures++);
+        o.log(`stream: ${err.message}; retrying in ${wait} ms with new clients and a new session (its state rebuilt)`);
+        await withTimeout(disconnect(), 10_000);
+        await sleep(wait, o.signal);
+        clients = connect();
       }
     }
     return {
@@ -156,11 +189,7 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
   } finally {
     timers.forEach((t) => clearInterval(t));
     models.stop();
-    if (consumer) {
-      await settle(consumer.leaveGroup(false));
-      await settle(consumer.close(true));
-    }
-    if (producer) await settle(producer.close(true));
+    await disconnect();
     if (trackRun) {
       await logThroughput(tracker, trackRun, metrics, metrics.tick()).catch(() => undefined);
       await tracker.endRun(trackRun, 'FINISHED').catch(() => undefined);
@@ -170,14 +199,14 @@ export async function runStream(o: StreamOptions): Promise<StreamSummary> {
       server.closeAllConnections();
     }
     await history?.close();
-    await tracker.close();
+    await heldTracking.release();
   }
 }
 
 /** One group session: consume from the beginning of the assigned partitions until a rebalance, failure or stop. */
 async function session(
-  o: StreamOptions,
-  consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+  o: ResolvedStreamOptions,
+  consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>,
   producer: Producer<Buffer, Buffer, Buffer, Buffer>,
   scorer: Scorer,
   models: ModelSource,
@@ -194,34 +223,86 @@ async function session(
     highWaterMark: Math.max(1024, o.batchSize ?? 5000),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
+  o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
-  consumer.startLagMonitoring({ topics: [o.input] }, 5000);
   const committed = new Map<number, bigint>();
+  /** The group's committed offsets of these partitions (0 where none), from the broker. */
+  const learnCommitted = async (partitions: number[]) => {
+    if (partitions.length === 0) return;
+    const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions }] });
+    const list = offsets.get(o.input) ?? [];
+    for (const p of partitions) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
+  };
   let model = models.take();
+  // A fetch in flight when the brokers went away may never call back, and then the client's stream stops
+  // fetching for good. So a session ends when the brokers come back after a loss, or when records are known to
+  // be waiting (lag) and none arrived for a while; the next session starts a fresh stream.
+  let lostBrokers = false;
+  let lostAt = 0;
+  let lastRecordAt = Date.now();
+  // Lag is measured here: the client's own lag monitor counts from offsets its stream committed, and ours are
+  // committed through transactions. position: the next offset this session reads, per partition.
+  const position = new Map<number, bigint>();
+  let laggingSince = 0;
+  let lagCheckedAt = 0;
+  const refreshLag = async () => {
+    lagCheckedAt = Date.now();
+    const latest = (await consumer.listOffsets({ topics: [o.input], isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(o.input) ?? [];
+    const assigned = consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [];
+    await learnCommitted(assigned.filter((p) => !committed.has(p)));
+    let behind = false;
+    for (const p of assigned) {
+      const end = latest[p];
+      if (end === undefined) continue;
+      const done = committed.get(p) ?? position.get(p);
+      if (done !== undefined) metrics.lag.set({ topic: o.input, partition: String(p) }, Number(end - done));
+      if (end > (position.get(p) ?? committed.get(p) ?? 0n)) behind = true;
+    }
+    if (!behind) laggingSince = 0;
+    else if (!laggingSince) laggingSince = Date.now();
+  };
+  let ended = 'input ended';
+  const stop = () => void stream.close().catch(() => undefined);
   try {
-    const stop = () => void stream.close().catch(() => undefined);
     o.signal.addEventListener('abort', stop, { once: true });
     while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
       const batch = await nextBatch(stream, o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
-      state.ready = true;
-      metrics.ready.set(1);
-      state.lastError = undefined;
+      // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
+      const connected = stream.isConnected();
+      state.ready = connected;
+      metrics.ready.set(connected ? 1 : 0);
+      if (connected) state.lastError = undefined;
+      else state.lastError ??= kafkaError(new Error('lost the connection to the brokers; retrying'), o.kafka, 'stream');
+      if (!connected && !lostBrokers) {
+        lostBrokers = true;
+        lostAt = Date.now();
+        o.log('stream: lost the connection to the brokers; retrying with backoff, and /readyz says not ready until they are back');
+      }
+      // The client may not reconnect a stream by itself: after a while, new clients try (with backoff).
+      if (!connected && Date.now() - lostAt > LOST_BROKERS_MS) throw new Error(`no connection to the brokers for ${LOST_BROKERS_MS / 1000} s`);
+      if (connected && Date.now() - lagCheckedAt > 5000) await withTimeout(refreshLag().catch(() => undefined), 5000);
       if (batch.length === 0) {
         state.lastBatchAt = Date.now();
+        if (connected && lostBrokers) {
+          ended = 'brokers reachable again; resuming';
+          break;
+        }
+        const now = Date.now();
+        if (laggingSince && now - laggingSince > stallMs(o) && now - lastRecordAt > stallMs(o)) {
+          ended = `no records for ${stallMs(o) / 1000} s while the input has lag; restarting the stream`;
+          break;
+        }
         continue;
       }
+      lastRecordAt = Date.now();
+      for (const m of batch) position.set(m.partition, m.offset + 1n);
       if (rebalanced || consumer.generationId !== generation) break;
       const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
       const mine = batch.filter((m) => assigned.has(m.partition));
-      const unknown = [...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p));
-      if (unknown.length) {
-        const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions: unknown }] });
-        const list = offsets.get(o.input) ?? [];
-        for (const p of unknown) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
-      }
+      await learnCommitted([...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p)));
       const replay: ScoreInput[] = [];
       const live: Msg[] = [];
       for (const m of mine) {
@@ -245,12 +326,12 @@ async function session(
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
-          headers: {
-            reason: Buffer.from(d.reason),
-            'source-topic': Buffer.from(o.input),
-            'source-partition': Buffer.from(String(d.partition)),
-            'source-offset': Buffer.from(String(d.offset)),
-          },
+          headers: new Map<Buffer, Buffer>([
+            [Buffer.from('reason'), Buffer.from(d.reason)],
+            [Buffer.from('source-topic'), Buffer.from(o.input)],
+            [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
+            [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
+          ]),
         })),
       ];
       const last = new Map<number, Msg>();
@@ -265,6 +346,7 @@ async function session(
           await txn.commit();
         } catch (e) {
           metrics.aborted.inc();
+          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
           await txn.abort().catch(() => undefined);
           throw e;
         }
@@ -292,11 +374,13 @@ async function session(
       metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
       state.lastBatchAt = now;
     }
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : ended})`);
     return model;
   } finally {
     consumer.off('consumer:group:join', onJoin);
-    consumer.stopLagMonitoring();
-    await stream.close().catch(() => undefined);
+    o.signal.removeEventListener('abort', stop);
+    // Closing waits for fetches in flight, and a fetch lost with its broker may never return.
+    await withTimeout(stream.close().catch(() => undefined), 5000);
   }
 }
 
@@ -337,7 +421,7 @@ async function nextBatch(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>,
   return out;
 }
 
-async function retrying<T>(fn: () => Promise<T>, o: StreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
+async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state: { ready: boolean; lastError?: FraudopsError }): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
@@ -346,9 +430,22 @@ async function retrying<T>(fn: () => Promise<T>, o: StreamOptions, state: { read
       state.lastError = err;
       if (!err.retriable || o.signal.aborted) throw err;
       o.log(`stream: ${err.message}; retrying`);
-      await sleep(Math.min(10_000, 250 * 2 ** attempt), o.signal);
+      await sleep(backoffMs(attempt), o.signal);
     }
   }
+}
+
+/** How long a session waits for its lost brokers before it starts over with new clients. */
+const LOST_BROKERS_MS = 10_000;
+
+/** Exponential backoff between failed sessions: 250 ms doubling to at most 10 s. */
+export function backoffMs(failures: number): number {
+  return Math.min(10_000, 250 * 2 ** failures);
+}
+
+/** How long a session may see no records while the input has lag before it restarts its stream. */
+function stallMs(o: StreamOptions): number {
+  return Math.max(15_000, 20 * (o.batchTimeMs ?? 100));
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -358,14 +455,14 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-async function startTrackingRun(tracker: Tracker, o: StreamOptions): Promise<string> {
+async function startTrackingRun(tracker: RunTracker, o: StreamOptions): Promise<string> {
   const exp = await tracker.getOrCreateExperiment('fraudops-stream');
   const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `stream ${o.group} ${o.input}→${o.output}`, tags: { 'fraudops.stage': 'stream' } });
   await tracker.logParams(run.runId, { group: o.group, input: o.input, output: o.output, dlq: o.dlq, brokers: o.kafka.brokers.join(','), security: o.kafka.security });
   return run.runId;
 }
 
-async function logThroughput(tracker: Tracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
+async function logThroughput(tracker: RunTracker, runId: string, m: StreamMetrics, rates: { consumedPerSecond: number; producedPerSecond: number }): Promise<void> {
   const timestamp = Date.now();
   await tracker.logBatch(runId, {
     metrics: [
@@ -375,6 +472,13 @@ async function logThroughput(tracker: Tracker, runId: string, m: StreamMetrics, 
       { key: 'dead_letters_total', value: m.totals.dead, timestamp, step: 0 },
     ],
   } as never);
+}
+
+/** Waits for `p` at most `ms`. */
+async function withTimeout(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Awaits a client call that may return a promise or nothing (callback overloads), ignoring its failure. */

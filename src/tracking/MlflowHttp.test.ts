@@ -45,7 +45,7 @@ describe('tracking > MlflowHttp', () => {
     const busy = await codeOf(http.get('busy'));
     expect([busy.code, busy.retriable, busy.context.status]).toEqual([TrackingCodes.UNAVAILABLE, true, 503]);
     expect((await codeOf(http.get('denied'))).code).toBe(TrackingCodes.PERMISSION_DENIED);
-    expect((await codeOf(http.get('html'))).code).toBe(TrackingCodes.FAILED);
+    expect((await codeOf(http.get('html'))).code).toBe(TrackingCodes.PROTOCOL);
     const missing = await codeOf(http.get('missing'));
     expect(missing.context).toMatchObject({ uri: base, mlflowCode: 'RESOURCE_DOES_NOT_EXIST', status: 404 });
   });

@@ -68,6 +68,11 @@ export class MlflowHttp {
     return this.json<T>(method, `api/2.0/mlflow/${endpoint}`, body);
   }
 
+  /** A JSON request to a path outside `api/2.0/mlflow/<endpoint>` style (logged models: `.../logged-models/{id}`). */
+  sendTo<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.json<T>(method, path, body);
+  }
+
   /** A raw request (artifact proxy); errors mapped, response returned for the caller to consume. */
   async request(
     method: string,
@@ -101,20 +106,62 @@ export class MlflowHttp {
     return res;
   }
 
+  /** A raw request whose answer must be a JSON object (artifact listings). */
+  requestJson<T>(method: string, path: string): Promise<T> {
+    return this.json<T>(method, path);
+  }
+
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.request(method, path, {
       body: body === undefined ? undefined : JSON.stringify(body, nanReplacer),
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
     });
-    const text = await res.text();
+    const endpoint = path.split('?')[0];
+    let text: string;
     try {
-      return (text.trim() === '' ? {} : JSON.parse(text)) as T;
+      text = await res.text();
     } catch (e) {
-      throw new TrackingError(TrackingCodes.FAILED, `tracking server answered ${path} with something that is not JSON`, {
-        context: { uri: this.baseUrl, endpoint: path, status: res.status },
+      // The connection closed before the whole body arrived (a server dying mid-answer, a proxy timeout).
+      throw new TrackingError(TrackingCodes.UNAVAILABLE, `tracking server ${this.baseUrl} cut its answer to ${endpoint} short`, {
+        context: { uri: this.baseUrl, endpoint, status: res.status },
+        retriable: true,
         cause: e,
       });
     }
+    if (text.trim() === '') return {} as T;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      const truncated = /^\s*[[{]/.test(text);
+      throw new TrackingError(
+        TrackingCodes.PROTOCOL,
+        truncated
+          ? `tracking server ${this.baseUrl} answered ${endpoint} with incomplete JSON (${text.length} bytes, cut short)`
+          : `tracking server ${this.baseUrl} answered ${endpoint} with ${describeBody(res, text)}, not MLflow's JSON API; is it an MLflow tracking server?`,
+        { context: { uri: this.baseUrl, endpoint, status: res.status, contentType: res.headers.get('content-type') ?? '' }, retriable: truncated, cause: e },
+      );
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw new TrackingError(TrackingCodes.PROTOCOL, `tracking server ${this.baseUrl} answered ${endpoint} with JSON that is not an object`, {
+        context: { uri: this.baseUrl, endpoint, status: res.status },
+      });
+    }
+    return parsed as T;
+  }
+
+  /**
+   * The field an answer must carry: a server answering 200 `{}` (a stand-in, a misrouted proxy, an
+   * incompatible version) gets a TRACKING_PROTOCOL error naming the endpoint and the field, not a TypeError.
+   */
+  need<T, K extends keyof T>(answer: T, field: K, endpoint: string): NonNullable<T[K]> {
+    const value = answer?.[field];
+    if (value === undefined || value === null) {
+      throw new TrackingError(TrackingCodes.PROTOCOL, `tracking server ${this.baseUrl} answered ${endpoint} without '${String(field)}'; is it an MLflow tracking server of version 2.x or 3.x?`, {
+        context: { uri: this.baseUrl, endpoint, field: String(field) },
+      });
+    }
+    return value as NonNullable<T[K]>;
   }
 
   private unavailable(path: string, e: unknown): TrackingError {
@@ -128,29 +175,47 @@ export class MlflowHttp {
   }
 
   private async httpError(path: string, res: Response): Promise<TrackingError> {
+    const endpoint = path.split('?')[0];
     const text = await res.text().catch(() => '');
     let errorCode: string | undefined;
-    let message = text.slice(0, 500);
+    let message: string | undefined;
     try {
       const body = JSON.parse(text) as { error_code?: string; message?: string };
-      errorCode = body.error_code;
-      message = body.message ?? message;
+      errorCode = typeof body.error_code === 'string' ? body.error_code : undefined;
+      message = typeof body.message === 'string' ? body.message.slice(0, 1000) : undefined;
     } catch {
-      // Not JSON (proxy error page, plain text): the status decides.
+      // Not JSON (an HTML error page, plain text): never paste the page into the message; describe it.
     }
     let code: TrackingCode | undefined = errorCode ? ERROR_CODES[errorCode] : undefined;
     if (!code) {
-      if (res.status === 404) code = TrackingCodes.NOT_FOUND;
+      if (res.status === 404) code = errorCode || message ? TrackingCodes.NOT_FOUND : TrackingCodes.PROTOCOL;
       else if (res.status === 401 || res.status === 403) code = TrackingCodes.PERMISSION_DENIED;
       else if (res.status === 429 || res.status === 502 || res.status === 503 || res.status === 504) code = TrackingCodes.UNAVAILABLE;
       else if (res.status === 400) code = TrackingCodes.INVALID_PARAMETER;
       else code = TrackingCodes.FAILED;
     }
-    return new TrackingError(code, `MLflow ${path.split('?')[0]}: ${message || res.statusText}`, {
-      context: { uri: this.baseUrl, endpoint: path.split('?')[0], status: res.status, mlflowCode: errorCode },
+    const what =
+      message ??
+      (code === TrackingCodes.PROTOCOL
+        ? `HTTP 404 with ${describeBody(res, text)}: the server does not know MLflow's API; is ${this.baseUrl} an MLflow tracking server?`
+        : `HTTP ${res.status} with ${describeBody(res, text)}`);
+    return new TrackingError(code, `MLflow ${endpoint}: ${what}`, {
+      context: { uri: this.baseUrl, endpoint, status: res.status, mlflowCode: errorCode },
       retriable: code === TrackingCodes.UNAVAILABLE,
     });
   }
+}
+
+/** A short description of a body that is not MLflow JSON: its type and size, and a page's <title> if it has one. */
+function describeBody(res: Response, text: string): string {
+  if (text.trim() === '') return 'an empty body';
+  const type = (res.headers.get('content-type') ?? '').split(';')[0].trim();
+  const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1]?.trim().replace(/\s+/g, ' ');
+  const html = type === 'text/html' || /^\s*<(!doctype|html)/i.test(text);
+  const kind = html ? 'an HTML page' : type ? `a ${type} body` : 'a non-JSON body';
+  // A short plain answer ("Invalid Host header") says more than its size; a page is only named, never pasted.
+  const short = !html && text.length <= 200 && !/[\u0000-\u0008]/.test(text) ? `: "${text.trim().replace(/\s+/g, ' ')}"` : '';
+  return `${kind}${title ? ` titled "${title}"` : ''} (${text.length} bytes)${short}`;
 }
 
 function nanReplacer(_key: string, value: unknown): unknown {

@@ -17,6 +17,12 @@ export const TrackingCodes = {
   INVALID_PARAMETER: 'INVALID_PARAMETER',
   /** The server refused our credentials (401/403). */
   PERMISSION_DENIED: 'TRACKING_PERMISSION_DENIED',
+  /** The server answered, but not as MLflow does: an HTML page, `{}` where a run was due, a cut-short JSON body. */
+  PROTOCOL: 'TRACKING_PROTOCOL',
+  /** The store's files are in a format this version cannot use (the pre-0.2 embedded layout, a newer schema). */
+  STORE_FORMAT: 'TRACKING_STORE_FORMAT',
+  /** An embedded store that a reading command was pointed at does not exist (reading never creates one). */
+  STORE_MISSING: 'TRACKING_STORE_MISSING',
   /** Anything else the store reported. */
   FAILED: 'TRACKING_FAILED',
 } as const;

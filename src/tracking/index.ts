@@ -1,13 +1,27 @@
 /**
- * Experiment tracking and model registry: one `Tracker` interface, an embedded file store and an MLflow REST
- * client behind it, chosen by URI with `openTracker`.
+ * Tracking in MLflow's three parts: RunTracker (runs, params, metrics, tags, inputs, logged models),
+ * ModelRegistry (registered models, versions, aliases, version tags) and ArtifactRepository (files under an
+ * artifact root, on an ObjectStore or MLflow's proxy). `openTracking(uri)` opens all three for one backend:
+ * the embedded store (MLflow's SQLite schema) or an MLflow server.
  */
-export type * from './Tracker.js';
-export { BaseTracker } from './BaseTracker.js';
-export { EmbeddedTracker } from './EmbeddedTracker.js';
-export { MlflowTracker } from './MlflowTracker.js';
+export type * from './RunTracker.js';
+export type * from './ModelRegistry.js';
+export type * from './ArtifactRepository.js';
+export type { Tracking } from './Tracking.js';
+export { BaseRunTracker } from './BaseRunTracker.js';
+export { BaseModelRegistry } from './BaseModelRegistry.js';
 export type { MlflowAuth, MlflowHttpOptions } from './MlflowHttp.js';
-export { DEFAULT_EMBEDDED_DIR, openTracker, registerTrackerScheme, type OpenTrackerOptions, type TrackerFactory } from './openTracker.js';
+export { openArtifactRepository } from './openArtifactRepository.js';
+export {
+  DEFAULT_EMBEDDED_DIR,
+  EMBEDDED_DB_FILE,
+  openTracking,
+  registerTrackingScheme,
+  type OpenTrackingOptions,
+  type TrackingFactory,
+} from './openTracking.js';
+export { ALIAS_LOCK_SUFFIX } from './AliasLock.js';
 export { TrackingCodes, TrackingError, type TrackingCode } from './TrackingError.js';
-export { LIMITS } from './validation.js';
-export { FAILURE_TAG, withRun, type WithRunOptions } from './withRun.js';
+export { LIMITS } from './argumentChecks.js';
+export { FAILURE_TAG, STALE_RUN, reconcileStaleRuns, withRun, type WithRunOptions } from './withRun.js';
+export { downloadRunArtifact, logRunArtifact, openRunArtifacts } from './runArtifacts.js';

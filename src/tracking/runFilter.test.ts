@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Run } from './Tracker.js';
+import type { Run } from './RunTracker.js';
 import { TrackingCodes } from './TrackingError.js';
 import { compareRuns, compileRunFilter } from './runFilter.js';
 
@@ -7,6 +7,8 @@ function run(id: string, startTime: number, metrics: Record<string, number>, tag
   return {
     info: { runId: id, experimentId: '1', runName: `name-${id}`, status: 'FINISHED', startTime, artifactUri: '', lifecycleStage: 'active' },
     data: { metrics, params: { model: id === 'a' ? 'gbm' : 'logreg' }, tags },
+    inputs: [],
+    outputs: [],
   };
 }
 const runs = [run('a', 1, { auc: 0.9 }, { team: 'Risk Ops' }), run('b', 2, { auc: 0.7 }), run('c', 3, {}, { team: 'ops' })];

@@ -3,7 +3,7 @@
  * stores that search in memory (the embedded store). The MLflow backend sends the same strings to the server,
  * so a filter means the same on both.
  */
-import type { Run } from './Tracker.js';
+import type { Run } from './RunTracker.js';
 import { invalid } from './TrackingError.js';
 
 type Entity = 'metrics' | 'params' | 'tags' | 'attributes';

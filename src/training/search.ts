@@ -10,10 +10,10 @@ import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
-import { mulberry32 } from '../models/random.js';
-import { addDays } from '../features/buildFeatures.js';
-import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from './FeatureFrame.js';
-import { evaluate, type MetricName, type Metrics } from './evaluate.js';
+import { mulberry32 } from '../util/prng.js';
+import { addDays } from '../util/dates.js';
+import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
+import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
 export type SearchMode = 'grid' | 'random';

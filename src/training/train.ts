@@ -9,23 +9,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
-import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { addDays } from '../features/buildFeatures.js';
+import { engineFactory } from '../engine/openEngine.js';
+import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
+import type { EngineFactory } from '../engine/SqlEngine.js';
+import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
 import { CommitLog } from '../lake/CommitLog.js';
-import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, createArtifact, serializeArtifact } from '../models/artifact.js';
-import { openStore } from '../storage/openStore.js';
-import { openTracker } from '../tracking/openTracker.js';
-import type { Tracker } from '../tracking/Tracker.js';
+import { createArtifact, serializeArtifact } from '../models/artifact.js';
+import { ARTIFACTS, DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_PATH, TAGS } from '../models/conventions.js';
+import { windowDataset } from '../lake/windowDataset.js';
+import type { ArtifactRepository } from '../tracking/ArtifactRepository.js';
+import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
-import { bestF1Threshold, evaluate, type MetricName, type Metrics } from './evaluate.js';
-import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from './FeatureFrame.js';
+import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
+import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 
-export const DEFAULT_EXPERIMENT = 'fraudops';
-export { DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR };
+export { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL };
+export const MODEL_ARTIFACT_DIR = ARTIFACTS.modelDir;
 
 export interface TrainOptions {
   lake: string;
@@ -47,6 +50,11 @@ export interface TrainOptions {
   registeredModel?: string;
   spec?: FeatureSpec;
   workDir?: string;
+  /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
+  engine?: string;
+  engines?: EngineFactory;
+  /** Engine memory cap (default 4GB). */
+  memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -65,10 +73,13 @@ export interface TrainResult {
   featureSpecHash: string;
   registeredModel: string;
   modelVersion: string;
+  /** The MLflow logged model holding the trained model. */
+  loggedModelId: string;
   durationMs: number;
 }
 
-export async function train(o: TrainOptions): Promise<TrainResult> {
+export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainResult> {
+  o = withContext(o, ctx);
   const started = Date.now();
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   const trainDays = positive('train-days', o.trainDays ?? 7);
@@ -84,10 +95,19 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   const progress = o.onProgress ?? (() => {});
 
   // Fail on a bad tracking URI before any work is done.
-  const tracker = await openTracker(o.tracking);
-  const lake = await openStore(o.lake);
+  const heldTracking = await holdTracking(ctx, o.tracking);
+  const tracking = heldTracking.value;
+  const { runs, registry } = tracking;
+  const heldLake = await holdStore(ctx, o.lake).catch(async (e: unknown) => {
+    await heldTracking.release();
+    throw e;
+  });
+  const lake = heldLake.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
-  const engine = await DuckDbEngine.create({ memoryLimit: '4GB', tempDir: join(work, 'spill') });
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const log = await CommitLog.load(lake, o.signal);
     const lakeDays = [...new Set(log.parts().map((p) => p.day))].sort();
@@ -109,11 +129,12 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     }
 
     return await withRun(
-      tracker,
-      { experimentName: experiment, runName: `train-${kinds.join('+')}-${trainStart}`, tags: { 'fraudops.stage': 'train' }, signal: o.signal },
+      runs,
+      { experimentName: experiment, runName: `train-${kinds.join('+')}-${trainStart}`, tags: { [TAGS.stage]: 'train' }, signal: o.signal },
       async (run) => {
         const runId = run.runId;
-        await tracker.logParams(runId, {
+        const artifacts = await tracking.artifacts(run.artifactUri);
+        await runs.logParams(runId, {
           'window.train_start': trainStart,
           'window.train_days': trainDays,
           'window.delay_days': delayDays,
@@ -127,15 +148,22 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           'feature_spec.hash': featureSpecHash(spec),
           lake: lake.uri,
         });
-        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(spec, null, 2)), 'feature_spec.json');
+        await artifacts.logArtifact(Buffer.from(JSON.stringify(spec, null, 2)), ARTIFACTS.featureSpec);
         const environment = runEnvironment();
-        await tracker.logArtifact(runId, Buffer.from(JSON.stringify(environment, null, 2)), 'environment.json');
-        await tracker.logBatch(runId, {
+        await artifacts.logArtifact(Buffer.from(JSON.stringify(environment, null, 2)), ARTIFACTS.environment);
+        await runs.logBatch(runId, {
           tags: Object.fromEntries(Object.entries(environment).map(([k, v]) => [`env.${k.replace(/[^A-Za-z0-9_.-]/g, '_')}`, v])),
         });
 
+        // What MLflow shows as the run's datasets: the windows read, with a digest of the committed parts.
+        const parts = log.parts();
+        await runs.logInputs(runId, [
+          { dataset: windowDataset(lake.uri, parts, from, days.train[1], 'lake train'), tags: { 'mlflow.data.context': 'training' } },
+          { dataset: windowDataset(lake.uri, parts, days.test[0], days.test[1], 'lake test'), tags: { 'mlflow.data.context': 'test' } },
+        ]);
+
         progress(`building features ${from}..${days.test[1]}`);
-        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, cacheDir: join(work, 'cache'), signal: o.signal });
+        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, signal: o.signal });
         const split = splitFrame(frame, windows);
         const rows = {
           train: split.train.X.rows,
@@ -144,7 +172,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           testFrauds: split.test.frauds,
           removedKnownCompromised: split.removedKnownCompromised,
         };
-        await tracker.logParams(runId, {
+        await runs.logParams(runId, {
           'dataset.train_rows': rows.train,
           'dataset.train_frauds': rows.trainFrauds,
           'dataset.test_rows': rows.test,
@@ -161,16 +189,16 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
-        await logTrials(tracker, runId, search.trials);
+        await logTrials(runs, artifacts, runId, search.trials);
         const best = search.best;
-        await tracker.logParams(runId, { 'best.model': best.candidate.kind, ...prefixed('best.', best.candidate.params) });
+        await runs.logParams(runId, { 'best.model': best.candidate.kind, ...prefixed('best.', best.candidate.params) });
 
         progress(`refitting ${best.candidate.kind} on ${days.train.join('..')}`);
         const model = await fitCandidate(best.candidate, split.train, seed, o.signal);
         const trainScores = model.predictProba(split.train.X);
         const threshold = bestF1Threshold(split.train.y, trainScores);
         const metrics = evaluate(split.test, model.predictProba(split.test.X));
-        await tracker.logBatch(runId, {
+        await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },
             { key: 'test_ap', value: metrics.ap },
@@ -187,29 +215,49 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           params: best.candidate.params,
           lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score } },
         });
-        await tracker.logArtifact(runId, serializeArtifact(artifact), `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`);
-        await tracker.logArtifact(runId, exportOnnx(model, { featureSpecHash: artifact.featureSpecHash }), `${MODEL_ARTIFACT_DIR}/model.onnx`);
+        const modelBytes = serializeArtifact(artifact);
+        const onnxBytes = exportOnnx(model, { featureSpecHash: artifact.featureSpecHash });
+        await artifacts.logArtifact(modelBytes, MODEL_ARTIFACT_PATH);
+        await artifacts.logArtifact(onnxBytes, `${ARTIFACTS.modelDir}/${ARTIFACTS.onnxFile}`);
 
-        await tracker.createRegisteredModel(registeredModel).catch((e: { code?: string }) => {
+        // The same model as an MLflow 3 logged model, linked as the run's output ("Logged models" in the UI).
+        const logged = await runs.createLoggedModel({
+          experimentId: run.experimentId,
+          name: `${registeredModel}-${best.candidate.kind}`,
+          sourceRunId: runId,
+          modelType: best.candidate.kind,
+          params: best.candidate.params,
+          tags: { [TAGS.featureSpecHash]: artifact.featureSpecHash },
+        });
+        const loggedFiles = await tracking.artifacts(logged.artifactLocation);
+        try {
+          await loggedFiles.logArtifact(modelBytes, ARTIFACTS.modelFile);
+          await loggedFiles.logArtifact(onnxBytes, ARTIFACTS.onnxFile);
+        } finally {
+          await loggedFiles.close();
+        }
+
+        await registry.createRegisteredModel(registeredModel).catch((e: { code?: string }) => {
           if (e.code !== 'RESOURCE_ALREADY_EXISTS') throw e;
         });
-        const version = await tracker.createModelVersion({
+        const version = await registry.createModelVersion({
           name: registeredModel,
           runId,
-          artifactPath: MODEL_ARTIFACT_DIR,
+          source: `${run.artifactUri.replace(/\/+$/, '')}/${ARTIFACTS.modelDir}`,
           tags: {
-            'fraudops.model': best.candidate.kind,
-            'fraudops.feature_spec_hash': artifact.featureSpecHash,
-            'fraudops.test_ap': String(metrics.ap),
-            'fraudops.test_auc': String(metrics.auc),
-            'fraudops.test_cp100': String(metrics.cp100),
+            [TAGS.modelKind]: best.candidate.kind,
+            [TAGS.featureSpecHash]: artifact.featureSpecHash,
+            [`${TAGS.testMetricPrefix}ap`]: String(metrics.ap),
+            [`${TAGS.testMetricPrefix}auc`]: String(metrics.auc),
+            [`${TAGS.testMetricPrefix}cp100`]: String(metrics.cp100),
           },
         });
-        await tracker.setTag(runId, 'fraudops.model_version', version.version);
+        await runs.logBatch(runId, { tags: { [TAGS.modelVersion]: version.version, [TAGS.loggedModelId]: logged.modelId } });
+        await artifacts.close();
         return {
           runId,
           experimentId: run.experimentId,
-          trackingUri: tracker.uri,
+          trackingUri: tracking.uri,
           model: best.candidate.kind,
           params: best.candidate.params,
           metrics,
@@ -220,6 +268,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,
+          loggedModelId: logged.modelId,
           durationMs: Date.now() - started,
         };
       },
@@ -227,8 +276,8 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   } finally {
     await engine.close();
     rmSync(work, { recursive: true, force: true });
-    await lake.close();
-    await tracker.close();
+    await heldLake.release();
+    await heldTracking.release();
   }
 }
 
@@ -241,9 +290,9 @@ function prefixed(prefix: string, o: Record<string, number>): Record<string, num
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [`${prefix}${k}`, v]));
 }
 
-async function logTrials(tracker: Tracker, runId: string, trials: TrialResult[]): Promise<void> {
-  await tracker.logBatch(runId, {
+async function logTrials(runs: RunTracker, artifacts: ArtifactRepository, runId: string, trials: TrialResult[]): Promise<void> {
+  await runs.logBatch(runId, {
     metrics: trials.map((t) => ({ key: 'search_score', value: t.score, step: t.index })),
   });
-  await tracker.logArtifact(runId, Buffer.from(JSON.stringify(trials, null, 2)), 'search/trials.json');
+  await artifacts.logArtifact(Buffer.from(JSON.stringify(trials, null, 2)), ARTIFACTS.trials);
 }

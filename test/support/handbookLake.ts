@@ -13,7 +13,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from '../../src/generator/generate.js';
 import type { GenerateOptions } from '../../src/generator/options.js';
-import { addDays } from '../../src/features/buildFeatures.js';
+import { addDays } from '../../src/util/dates.js';
 import { prepare } from '../../src/prepare/prepare.js';
 import { courseFile, type RawRow } from '../../src/prepare/testkit.js';
 

@@ -10,7 +10,7 @@ import { ARTIFACT_FILE, MODEL_ARTIFACT_DIR, createArtifact, serializeArtifact } 
 import type { Matrix } from '../../src/models/Classifier.js';
 import { LogisticRegression } from '../../src/models/logreg/LogisticRegression.js';
 import { exportOnnx } from '../../src/models/onnx/exportOnnx.js';
-import type { Tracker } from '../../src/tracking/Tracker.js';
+import type { RunView } from './runView.js';
 
 export interface RegisteredTestModel {
   registeredModel: string;
@@ -24,7 +24,7 @@ export function uniqueModelName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-export async function registerTestModel(tracker: Tracker, registeredModel: string, alias?: string): Promise<RegisteredTestModel> {
+export async function registerTestModel(tracker: RunView, registeredModel: string, alias?: string): Promise<RegisteredTestModel> {
   const names = featureNames(DEFAULT_FEATURE_SPEC);
   const rows = 300;
   const X: Matrix = { rows, cols: names.length, data: new Float64Array(rows * names.length), names };

@@ -15,7 +15,7 @@ import { DEFAULT_FEATURE_SPEC, featureNames } from '../../src/features/spec.js';
 import { LogisticRegression } from '../../src/models/logreg/LogisticRegression.js';
 import { ARTIFACT_FILE, DEFAULT_REGISTERED_MODEL, MODEL_ARTIFACT_DIR, createArtifact, serializeArtifact } from '../../src/models/artifact.js';
 import { openStore } from '../../src/storage/openStore.js';
-import { openTracker } from '../../src/tracking/openTracker.js';
+import { openRunView } from './runView.js';
 import { VERSION_TAG } from '../../src/promotion/modelRef.js';
 
 export interface ScoringFixture {
@@ -43,7 +43,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
   const engine = await DuckDbEngine.create();
   let model;
   try {
-    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to, cacheDir: join(f.dir, 'cache') });
+    const info = await createFeatureTable(engine, { lake: store, from: o.from, to: o.to });
     const names = featureNames();
     const cols = await engine.queryColumns(`SELECT tx_fraud, ${names.join(', ')} FROM features`);
     const X = new Float64Array(info.rows * names.length);
@@ -55,7 +55,7 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
     await store.close();
   }
   const artifact = createArtifact(model, { spec: DEFAULT_FEATURE_SPEC, threshold: 0.5, params: { C: o.c }, lineage: { from: o.from, to: o.to } });
-  const tracker = await openTracker(f.tracking);
+  const tracker = await openRunView(f.tracking);
   try {
     const exp = await tracker.getOrCreateExperiment('scoring-tests');
     const run = await tracker.createRun({ experimentId: exp.experimentId, runName: `logreg-C${o.c}` });
@@ -73,10 +73,34 @@ export async function registerModel(f: ScoringFixture, o: { from: string; to: st
 
 /** Moves an alias (a promotion, as validate does it). */
 export async function setAlias(f: ScoringFixture, alias: string, version: string): Promise<void> {
-  const tracker = await openTracker(f.tracking);
+  const tracker = await openRunView(f.tracking);
   try {
     await tracker.setAlias(DEFAULT_REGISTERED_MODEL, alias, version);
   } finally {
     await tracker.close();
+  }
+}
+
+/** Batch features and champion scores of [from, to] of the lake, by transaction id. */
+export async function batchScores(f: ScoringFixture, from: string, to: string, ref = 'models:/fraudops-fraud@champion'): Promise<Map<string, { features: number[]; score: number }>> {
+  const { resolveModel } = await import('../../src/promotion/modelRef.js');
+  const store = await openStore(f.lake);
+  const engine = await DuckDbEngine.create();
+  const tracker = await openRunView(f.tracking);
+  try {
+    const info = await createFeatureTable(engine, { lake: store, from, to });
+    const names = featureNames();
+    const cols = await engine.queryColumns(`SELECT transaction_id, ${names.join(', ')} FROM features`);
+    const data = new Float64Array(info.rows * names.length);
+    for (let i = 0; i < info.rows; i++) for (let j = 0; j < names.length; j++) data[i * names.length + j] = cols[names[j]][i] as number;
+    const { model } = await resolveModel(tracker.tracking, ref, DEFAULT_REGISTERED_MODEL);
+    const scores = model.predictProba({ rows: info.rows, cols: names.length, data, names });
+    const out = new Map<string, { features: number[]; score: number }>();
+    for (let i = 0; i < info.rows; i++) out.set(String(cols.transaction_id[i]), { features: Array.from(data.subarray(i * names.length, (i + 1) * names.length)), score: scores[i] });
+    return out;
+  } finally {
+    await tracker.close();
+    await engine.close();
+    await store.close();
   }
 }

@@ -1,4 +1,5 @@
 /** `fraudops champion`: what is serving now, and why. */
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const championCommand: Command = {
@@ -7,29 +8,32 @@ export const championCommand: Command = {
   usage: 'fraudops champion [--registered-model <name>] [--json]',
   examples: ['fraudops champion', 'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops champion --json'],
   flags: {
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
   },
   async run(flags, io) {
     const { championInfo } = await import('../../promotion/champion.js');
-    const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) });
+    const info = await championInfo({ tracking: flags.tracking as string | undefined, registeredModel: String(flags['registered-model']) }, io.ctx);
+    const healthy = info.champion?.artifact.ok === true;
     if (io.json) {
       io.out(JSON.stringify(info, null, 2));
-      return info.champion ? 0 : 1;
+      return healthy ? 0 : 1;
     }
     if (!info.champion) {
-      io.out(`${info.registeredModel}: no champion yet (train a model, then \`fraudops validate\` it)`);
+      io.out(`${info.registeredModel}: no champion: ${info.reason?.message ?? 'none set'}`);
       return 1;
     }
     const c = info.champion;
     io.out(`${info.registeredModel} champion: version ${c.version} (run ${c.runId ?? '?'})`);
+    if (!c.artifact.ok) io.out(`  artifact: ${c.artifact.code}: ${c.artifact.message} — this champion cannot serve`);
     for (const [k, v] of Object.entries(c.metrics).sort()) io.out(`  ${k} = ${v.toFixed(4)}`);
     const e = c.evidence;
     if (e['validation.code']) {
       io.out(`  why: [${e['validation.code']}] ${e['validation.reason'] ?? ''}`);
-      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}, window ${e['validation.window']}, against ${e['validation.champion']}`);
+      const stats = e['validation.p_value'] ? `, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}` : '';
+      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}${stats}, window ${e['validation.window']}, against ${e['validation.champion']}`);
     }
     if (info.previousChampion) io.out(`  previous champion: version ${info.previousChampion.version}`);
-    return 0;
+    return healthy ? 0 : 1;
   },
 };

@@ -20,7 +20,7 @@ export const exportAirflowCommand: Command = {
     out: { type: 'string', description: 'directory for the DAG file (Airflow’s dags folder)', required: true, placeholder: '<dir>' },
     cli: { type: 'string', description: 'how Airflow workers run fraudops', default: 'fraudops', placeholder: '<command>' },
     schedule: { type: 'string', description: 'Airflow schedule (cron)', default: '0 3 * * *', placeholder: "'0 3 * * *'" },
-    'start-date': { type: 'string', description: 'the DAG’s start_date', default: '2026-01-01', placeholder: 'YYYY-MM-DD' },
+    'start-date': { type: 'date', description: 'the DAG’s start_date', default: '2026-01-01', placeholder: 'YYYY-MM-DD' },
     ...settingsFlags,
   },
   async run(flags, io) {
@@ -28,13 +28,12 @@ export const exportAirflowCommand: Command = {
     const { dagDefinition } = await import('../../pipeline/daily.js');
     const { PIPELINE_STAGES } = await import('../../pipeline/stages.js');
     const { airflowDagFile } = await import('../../pipeline/export/airflowDag.js');
-    const { checkDate } = await import('./pipelineFlags.js');
     const settings = settingsFrom(flags);
     const dag = loadDag(dagDefinition(String(flags.dag), settings), PIPELINE_STAGES);
     const out = resolve(String(flags.out));
     mkdirSync(out, { recursive: true });
     const file = join(out, `fraudops_${dag.name}.py`);
-    writeFileSync(file, airflowDagFile(dag, { cli: String(flags.cli), schedule: String(flags.schedule), startDate: checkDate(String(flags['start-date']), 'start-date'), settings }));
+    writeFileSync(file, airflowDagFile(dag, { cli: String(flags.cli), schedule: String(flags.schedule), startDate: String(flags['start-date']), settings }));
     if (io.json) io.out(JSON.stringify({ file, dagId: `fraudops_${dag.name}`, tasks: dag.tasks.map((t) => t.name), specHash: dag.specHash }));
     else io.out(`wrote ${file} (Airflow DAG fraudops_${dag.name}, ${dag.tasks.length} tasks)`);
     return 0;

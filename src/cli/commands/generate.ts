@@ -1,5 +1,6 @@
 /** `fraudops generate`: thin shell over the generator stage. */
 import { availableParallelism } from 'node:os';
+import { STORE_SCHEMES } from '../../config/schemes.js';
 import type { Command, FlagSpec, FlagValues } from '../command.js';
 import { ConfigError } from '../../errors.js';
 import { generate, type GenerateResult } from '../../generator/generate.js';
@@ -16,6 +17,8 @@ const noiseFlags: Record<string, FlagSpec> = Object.fromEntries(
     noiseFlag(d),
     {
       type: 'number',
+      min: 0,
+      max: 0.1,
       description: `fraction of rows with defect ${d} under --noise course (default ${DEFAULT_NOISE_RATES[d]})`,
       placeholder: '<fraction>',
     } satisfies FlagSpec,
@@ -61,26 +64,30 @@ export const generateCommand: Command = {
     'fraudops generate --out ./raw --days 7 --noise course --noise-duplicate-within-file 0.001 --noise-bad-datetime 0.001 --json',
   ],
   flags: {
-    out: { type: 'string', description: 'output root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>' },
-    'start-date': { type: 'string', description: 'first day (UTC)', default: DEFAULTS.startDate, placeholder: 'YYYY-MM-DD' },
-    days: { type: 'number', description: 'number of daily files', default: DEFAULTS.days },
-    customers: { type: 'number', description: 'customers', default: DEFAULTS.customers },
-    terminals: { type: 'number', description: 'terminals', default: DEFAULTS.terminals },
-    seed: { type: 'number', description: 'random seed (integer)', default: DEFAULTS.seed },
+    out: { type: 'uri', description: 'output root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
+    'start-date': { type: 'date', description: 'first day (UTC)', default: DEFAULTS.startDate, placeholder: 'YYYY-MM-DD' },
+    days: { type: 'integer', description: 'number of daily files', default: DEFAULTS.days, min: 1, max: 100000 },
+    customers: { type: 'integer', description: 'customers', default: DEFAULTS.customers, min: 1, max: 2 ** 31 - 2 },
+    terminals: { type: 'integer', description: 'terminals', default: DEFAULTS.terminals, min: 1, max: 2 ** 31 - 1 },
+    seed: { type: 'integer', description: 'random seed (integer)', default: DEFAULTS.seed, min: 0 },
     noise: { type: 'string', description: 'inject the course dataset\'s defects', choices: ['none', 'course'], default: DEFAULTS.noise },
     workers: {
-      type: 'number',
+      type: 'integer',
+      min: 1,
+      max: 256,
       // Output does not depend on it, so the default can follow the machine.
       description: 'days simulated in parallel (worker threads; files are identical whatever the value)',
       default: Math.max(DEFAULTS.workers, Math.min(8, availableParallelism())),
       env: 'FRAUDOPS_GENERATOR_WORKERS',
     },
     'compromised-terminals': {
-      type: 'number',
+      type: 'integer',
+      min: 0,
       description: 'scenario 2: terminals compromised per day (default round(2 · terminals / 10000), at least 1)',
     },
     'compromised-customers': {
-      type: 'number',
+      type: 'integer',
+      min: 0,
       description: 'scenario 3: customers compromised per day (default round(3 · customers / 5000), at least 1)',
     },
     ...noiseFlags,

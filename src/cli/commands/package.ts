@@ -1,4 +1,5 @@
 /** `fraudops package`: an OCI build context with a registered model baked in (src/delivery/package.ts). */
+import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const packageCommand: Command = {
@@ -19,7 +20,7 @@ export const packageCommand: Command = {
     model: { type: 'string', description: 'alias, version number or models:/ reference', default: 'champion', placeholder: '<ref>' },
     out: { type: 'string', description: 'directory to write the build context to', required: true, placeholder: '<dir>' },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     source: { type: 'string', description: 'fraudops source tree to take the build inputs from (default: this installation)', placeholder: '<dir>' },
   },
   async run(flags, io) {
@@ -31,7 +32,7 @@ export const packageCommand: Command = {
       registeredModel: String(flags['registered-model']),
       tracking: flags.tracking as string | undefined,
       source: flags.source as string | undefined,
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify({ ok: true, ...result }, null, 2));
       return 0;

@@ -5,7 +5,7 @@
  */
 import { ConfigError, PipelineError } from '../../errors.js';
 import type { Command } from '../command.js';
-import { checkDate, settingsFlags, settingsFrom, today } from './pipelineFlags.js';
+import { settingsFlags, settingsFrom, today } from './pipelineFlags.js';
 
 export const pipelineTaskCommand: Command = {
   name: 'pipeline task',
@@ -17,13 +17,13 @@ export const pipelineTaskCommand: Command = {
     'gives the outputs of earlier tasks. Prints the output as one JSON line, last. Exit code 99 when a branch task stops the branch.',
   examples: ['fraudops pipeline task prepare --date 2026-12-01 --raw ./raw --lake ./lake', "FRAUDOPS_TASK_INPUTS='{\"prepare\":{\"newFiles\":0}}' fraudops pipeline task new-data --lake ./lake --raw ./raw"],
   positionals: [{ name: 'task', description: 'the task name, e.g. prepare', required: true }],
-  flags: { date: { type: 'string', description: 'logical date (default: today, UTC)', placeholder: 'YYYY-MM-DD' }, ...settingsFlags },
+  flags: { date: { type: 'date', description: 'logical date (default: today, UTC)', placeholder: 'YYYY-MM-DD' }, ...settingsFlags },
   async run(flags, io, args) {
     const { loadDag } = await import('../../pipeline/dag.js');
     const { dagDefinition } = await import('../../pipeline/daily.js');
     const { PIPELINE_STAGES } = await import('../../pipeline/stages.js');
     const { runIdFor } = await import('../../pipeline/engine/PipelineEngine.js');
-    const date = checkDate(typeof flags.date === 'string' ? flags.date : today(), 'date');
+    const date = typeof flags.date === 'string' ? flags.date : today();
     const fromEnv = parseJson(process.env.FRAUDOPS_PIPELINE_SETTINGS, 'FRAUDOPS_PIPELINE_SETTINGS') ?? {};
     const settings = { ...fromEnv, ...settingsFrom(flags) };
     const dag = loadDag(dagDefinition(String(flags.dag), settings), PIPELINE_STAGES);

@@ -1,6 +1,9 @@
 /** `fraudops replay`: publishes raw daily files to a Kafka topic, as the source system would. */
 import type { Command } from '../command.js';
 import { ConfigError } from '../../errors.js';
+import { STORE_SCHEMES } from '../../config/schemes.js';
+import { checkBrokers } from '../../streaming/kafkaConnection.js';
+import { checkTopic } from './stream.js';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -15,20 +18,19 @@ export const replayCommand: Command = {
     'fraudops replay --raw ./raw/2019-09-01.txt --brokers 127.0.0.1:9092 --topic transactions --rate 5000',
   ],
   flags: {
-    raw: { type: 'string', description: 'a raw day file, or a folder/prefix of them', required: true, placeholder: '<uri>' },
-    brokers: { type: 'string', description: 'bootstrap brokers host:port[,…]', env: 'FRAUDOPS_KAFKA_BROKERS', required: true, placeholder: '<host:port>' },
-    topic: { type: 'string', description: 'topic to publish to (created with --partitions if missing)', default: 'transactions' },
-    rate: { type: 'string', description: 'transactions per second, or max', default: 'max', placeholder: '<N|max>' },
-    from: { type: 'string', description: 'first day to publish', placeholder: 'YYYY-MM-DD' },
-    days: { type: 'number', description: 'number of days from --from' },
-    partitions: { type: 'number', description: 'partitions of a topic that does not exist yet', default: 6 },
+    raw: { type: 'uri', description: 'a raw day file, or a folder/prefix of them', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
+    brokers: { type: 'string', description: 'bootstrap brokers host:port[,…]', env: 'FRAUDOPS_KAFKA_BROKERS', configKey: 'kafka.brokers', required: true, placeholder: '<host:port>', check: checkBrokers },
+    topic: { type: 'string', description: 'topic to publish to (created with --partitions if missing)', default: 'transactions', check: checkTopic },
+    rate: { type: 'string', description: 'transactions per second, or max', default: 'max', placeholder: '<N|max>', check: checkRate },
+    from: { type: 'date', description: 'first day to publish', placeholder: 'YYYY-MM-DD' },
+    days: { type: 'integer', description: 'number of days from --from', min: 1, max: 100_000 },
+    partitions: { type: 'integer', description: 'partitions of a topic that does not exist yet', default: 6, min: 1, max: 10_000 },
   },
   async run(flags, io) {
     const { replay } = await import('../../streaming/replay.js');
     const { kafkaSettings } = await import('../../streaming/kafkaConnection.js');
     const rateText = String(flags.rate);
     const rate = rateText === 'max' ? undefined : Number(rateText);
-    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ConfigError(`--rate: expected a positive number or max, got "${rateText}"`, { context: { field: 'rate' } });
     if (flags.days !== undefined && flags.from === undefined) throw new ConfigError('--days needs --from', { context: { field: 'days' } });
     const r = await replay({
       raw: String(flags.raw),
@@ -46,3 +48,10 @@ export const replayCommand: Command = {
     return 0;
   },
 };
+
+/** A replay rate: `max`, or a positive number of transactions per second. */
+function checkRate(value: string): void {
+  if (value === 'max') return;
+  const n = /^\d+(\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0 && Number.isFinite(n))) throw new Error(`expected a positive number of transactions per second, or max; got "${value}"`);
+}

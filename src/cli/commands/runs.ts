@@ -1,16 +1,21 @@
 /** `fraudops runs list|show|logs|retry|cancel`: what the pipeline ran, task by task, and steering of runs. */
 import type { Command, FlagValues } from '../command.js';
-import { databaseUrl, engineFlags, executorFlags } from './pipelineFlags.js';
+import { openPipelineDatabase, engineFlags, executorFlags } from './pipelineFlags.js';
 import { formatRun, formatRunLine } from './runFormat.js';
 import { runPipeline } from './pipeline.js';
 
 async function withClient<T>(flags: FlagValues, fn: (c: import('../../pipeline/engine/RunsClient.js').RunsClient) => Promise<T>): Promise<T> {
   const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const client = await RunsClient.open(databaseUrl(flags), String(flags.schema));
+  const database = await openPipelineDatabase(flags);
   try {
-    return await fn(client);
+    const client = await RunsClient.open(database.url, String(flags.schema));
+    try {
+      return await fn(client);
+    } finally {
+      await client.close();
+    }
   } finally {
-    await client.close();
+    await database.close();
   }
 }
 
@@ -21,7 +26,7 @@ export const runsListCommand: Command = {
   summary: 'list pipeline runs, newest first',
   usage: 'fraudops runs list [--dag daily] [--limit N] [--json]',
   examples: ['fraudops runs list', 'fraudops runs list --limit 5 --json'],
-  flags: { dag: { type: 'string', description: 'only this DAG', placeholder: '<name>' }, limit: { type: 'number', description: 'how many', default: 20 }, ...engineFlags },
+  flags: { dag: { type: 'string', description: 'only this DAG', placeholder: '<name>' }, limit: { type: 'integer', description: 'how many', default: 20, min: 1, max: 10_000 }, ...engineFlags },
   async run(flags, io) {
     const runs = await withClient(flags, (c) => c.list({ dag: typeof flags.dag === 'string' ? flags.dag : undefined, limit: Number(flags.limit) }));
     if (io.json) io.out(JSON.stringify({ runs }, null, 2));
@@ -80,14 +85,14 @@ export const runsRetryCommand: Command = {
 export const runsCancelCommand: Command = {
   name: 'runs cancel',
   summary: 'cancel a running run; its teardown still runs',
-  usage: 'fraudops runs cancel <run-id> [--wait SECONDS] [--json]',
+  usage: 'fraudops runs cancel <run-id> [--wait 60s] [--json]',
   description: 'Marks the run cancelled; the process running it aborts the current task and runs teardown. If that has not happened within --wait seconds (the run is not executing anywhere), this command runs the teardown itself.',
   examples: ['fraudops runs cancel pipeline:daily:2026-12-01', 'fraudops runs cancel pipeline:daily:2026-12-01 --wait 300 --json'],
   positionals: RUN_ID,
-  flags: { wait: { type: 'number', description: 'seconds to wait for the run’s own teardown', default: 60 }, ...engineFlags },
+  flags: { wait: { type: 'duration', durationUnit: 's', description: 'how long to wait for the run’s own teardown (a bare number is seconds)', default: '60s', max: 86_400_000 }, ...engineFlags },
   async run(flags, io, args) {
     io.progress(`cancelling ${args[0]}…`);
-    const run = await withClient(flags, (c) => c.cancel(args[0], Number(flags.wait) * 1000, io.signal));
+    const run = await withClient(flags, (c) => c.cancel(args[0], Number(flags.wait), io.signal));
     io.out(io.json ? JSON.stringify(run, null, 2) : formatRun(run).join('\n'));
     return 0;
   },

@@ -1,6 +1,5 @@
 /** `fraudops score`: scores a raw day file through the stream scorer's path, without a broker. */
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 
 export const scoreCommand: Command = {
@@ -15,15 +14,16 @@ export const scoreCommand: Command = {
     'fraudops score --raw s3://raw/daily/2019-09-30.txt --out p.jsonl --lake s3://lake/v1 --model 3 --json',
   ],
   flags: {
-    raw: { type: 'string', description: 'raw day file (path or URI)', required: true, placeholder: '<file|uri>' },
+    raw: { type: 'uri', description: 'raw day file (path or URI)', required: true, placeholder: '<file|uri>', schemes: STORE_SCHEMES },
     out: { type: 'string', description: 'predictions, one JSON object a line', required: true, placeholder: '<file.jsonl>' },
     'dead-letters': { type: 'string', description: 'dead letters file (default <out>.dead.jsonl)', placeholder: '<file.jsonl>' },
-    lake: { type: 'string', description: 'lake with the history before the file', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>' },
+    lake: { type: 'uri', description: 'lake with the history before the file', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>', schemes: STORE_SCHEMES },
     model: { type: 'string', description: 'registry alias or version number', default: 'champion' },
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
     'with-features': { type: 'boolean', description: 'write each transaction\'s features into its prediction' },
-    'batch-size': { type: 'number', description: 'lines per scoring batch', default: 5000 },
+    'batch-size': { type: 'integer', description: 'lines per scoring batch', default: 5000, min: 1, max: 1_000_000 },
+    'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
   },
   async run(flags, io) {
     const { scoreFile } = await import('../../scoring/scoreFile.js');
@@ -37,10 +37,9 @@ export const scoreCommand: Command = {
       model: String(flags.model),
       batchSize: Number(flags['batch-size']),
       withFeatures: flags['with-features'] === true,
-      cacheDir: join(tmpdir(), 'fraudops-cache'),
       signal: io.signal,
       onProgress: (n) => io.progress(`score: ${n.toLocaleString('en-US')} transactions scored`),
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));
       return 0;

@@ -1,5 +1,6 @@
 /** `fraudops train`: thin shell over the training stage. */
 import type { Command } from '../command.js';
+import { TRAIN_OPTIONS } from '../../training/options.js';
 
 export const trainCommand: Command = {
   name: 'train',
@@ -17,23 +18,7 @@ export const trainCommand: Command = {
     'fraudops train --lake ./lake --train-start 2018-07-25 --model auto --search grid --trials 12 --metric ap --json',
     'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops train --lake s3://fraud-lake/v1 --model gbdt',
   ],
-  flags: {
-    lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
-    'train-start': { type: 'string', description: 'first training day', placeholder: 'YYYY-MM-DD' },
-    'train-days': { type: 'number', description: 'training window length', default: 7, configKey: 'train.trainDays' },
-    'delay-days': { type: 'number', description: 'delay window length (labels not yet known)', default: 7, configKey: 'train.delayDays' },
-    'test-days': { type: 'number', description: 'test window length', default: 7, configKey: 'train.testDays' },
-    model: { type: 'string', description: 'model family', choices: ['gbdt', 'logreg', 'auto'], default: 'gbdt', configKey: 'train.model' },
-    search: { type: 'string', description: 'search strategy for boosted trees', choices: ['grid', 'random'], default: 'random', configKey: 'train.search' },
-    trials: { type: 'number', description: 'boosted-tree candidates to try', default: 8, configKey: 'train.trials' },
-    folds: { type: 'number', description: 'prequential validation folds', default: 4, configKey: 'train.folds' },
-    metric: { type: 'string', description: 'search objective', choices: ['ap', 'auc', 'cp100'], default: 'ap', configKey: 'train.metric' },
-    seed: { type: 'number', description: 'random seed', default: 1 },
-    tracking: { type: 'string', description: 'tracking URI (http(s)://, file path, or "embedded")', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
-    experiment: { type: 'string', description: 'experiment name', default: 'fraudops', env: 'MLFLOW_EXPERIMENT_NAME', configKey: 'experiment' },
-    'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
-    'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
-  },
+  flags: TRAIN_OPTIONS,
   async run(flags, io) {
     const { train } = await import('../../training/train.js');
     const r = await train({
@@ -52,9 +37,10 @@ export const trainCommand: Command = {
       experiment: String(flags.experiment),
       registeredModel: String(flags['registered-model']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
       onProgress: (m) => io.progress(`train: ${m}`),
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));
     } else {

@@ -1,6 +1,7 @@
 /** `fraudops ui`: serves the operations dashboard until interrupted. */
 import type { Command } from '../command.js';
 import { ConfigError } from '../../errors.js';
+import { STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
 
 export const uiCommand: Command = {
   name: 'ui',
@@ -15,8 +16,8 @@ export const uiCommand: Command = {
     'FRAUDOPS_UI_TOKEN=$(openssl rand -hex 16) fraudops ui --host 0.0.0.0 --lake ./lake',
   ],
   flags: {
-    lake: { type: 'string', description: 'lake URI (directory or s3://bucket/prefix) for the Data quality page', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>' },
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
+    lake: { type: 'uri', description: 'lake URI (directory or s3://bucket/prefix) for the Data quality page', env: 'FRAUDOPS_LAKE', configKey: 'lake', placeholder: '<uri>', schemes: STORE_SCHEMES },
+    tracking: { type: 'uri', description: 'tracking URI (an MLflow server, or the directory of an embedded store, which must exist)', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
     'stream-metrics': {
       type: 'string',
@@ -25,13 +26,12 @@ export const uiCommand: Command = {
       configKey: 'ui.streamMetrics',
       placeholder: '<url,...>',
     },
-    port: { type: 'number', description: 'TCP port (0 picks a free one)', default: 8080, env: 'FRAUDOPS_UI_PORT', configKey: 'ui.port' },
+    port: { type: 'integer', description: 'TCP port (0 picks a free one)', default: 8080, min: 0, max: 65535, env: 'FRAUDOPS_UI_PORT', configKey: 'ui.port' },
     host: { type: 'string', description: 'address to listen on; anything but loopback needs --token', default: '127.0.0.1', env: 'FRAUDOPS_UI_HOST', configKey: 'ui.host', placeholder: '<addr>' },
     token: { type: 'string', description: 'token every request must carry (required off loopback)', env: 'FRAUDOPS_UI_TOKEN', placeholder: '<token>' },
   },
   async run(flags, io) {
     const port = Number(flags.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${String(flags.port)}`, { context: { field: 'port' } });
     const { createDashboard } = await import('../../dashboard/server.js');
     const host = String(flags.host);
     const app = await createDashboard({
@@ -41,7 +41,7 @@ export const uiCommand: Command = {
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
       streamMetrics: typeof flags['stream-metrics'] === 'string' ? parseUrls(String(flags['stream-metrics'])) : undefined,
-    });
+    }, io.ctx);
     try {
       try {
         await app.listen({ host, port });

@@ -1,5 +1,6 @@
 /** `fraudops validate`: thin shell over the validation stage. */
 import type { Command } from '../command.js';
+import { VALIDATE_OPTIONS } from '../../promotion/options.js';
 
 const fmt = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? 'n/a' : Math.abs(x) < 1e-3 && x !== 0 ? x.toExponential(2) : x.toFixed(4));
 
@@ -20,25 +21,7 @@ export const validateCommand: Command = {
     'fraudops validate --candidate models:/fraudops-fraud/7 --lake ./lake --metric auc --test delong --json',
     'fraudops validate --candidate <run-id> --lake ./lake --test course-t --bootstrap 100 --dry-run',
   ],
-  flags: {
-    candidate: { type: 'string', description: 'model to validate: run id, runs:/<id>, models:/<name>/<version> or models:/<name>@<alias>', required: true, placeholder: '<ref>' },
-    lake: { type: 'string', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>' },
-    against: { type: 'string', description: 'alias or model reference to compare with', default: 'champion', placeholder: '<alias|ref>' },
-    metric: { type: 'string', description: 'metric compared', choices: ['ap', 'auc', 'cp100'], default: 'ap', configKey: 'validate.metric' },
-    test: { type: 'string', description: 'statistical test', choices: ['paired-bootstrap', 'delong', 'course-t'], default: 'paired-bootstrap', configKey: 'validate.test' },
-    bootstrap: { type: 'number', description: 'bootstrap replicates', default: 1000, configKey: 'validate.bootstrap' },
-    alpha: { type: 'number', description: 'significance level', default: 0.05, configKey: 'validate.alpha' },
-    'min-effect': { type: 'number', description: 'smallest improvement worth promoting', default: 0, configKey: 'validate.minEffect' },
-    block: { type: 'string', description: 'bootstrap resampling unit', choices: ['none', 'day', 'card'], default: 'none' },
-    welch: { type: 'boolean', description: 'course-t: Welch (unequal variances) instead of Student' },
-    seed: { type: 'number', description: 'bootstrap seed', default: 1 },
-    'test-end': { type: 'string', description: 'last day of the test window (default: the lake\'s last day)', placeholder: 'YYYY-MM-DD' },
-    'test-days': { type: 'number', description: 'test window length', default: 7 },
-    'dry-run': { type: 'boolean', description: 'decide and record the evidence, but move no alias' },
-    tracking: { type: 'string', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>' },
-    'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
-    'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
-  },
+  flags: VALIDATE_OPTIONS,
   async run(flags, io) {
     const { validate } = await import('../../promotion/validate.js');
     const r = await validate({
@@ -59,9 +42,10 @@ export const validateCommand: Command = {
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
       workDir: flags['work-dir'] as string | undefined,
+      engine: String(flags.engine),
       signal: io.signal,
       onProgress: (m) => io.progress(`validate: ${m}`),
-    });
+    }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));
     } else {

@@ -5,12 +5,14 @@
  * model relies on (feature importance).
  */
 import { isFraudopsError } from '../../errors.js';
-import { DEFAULT_REGISTERED_MODEL } from '../../models/artifact.js';
+import { DEFAULT_REGISTERED_MODEL, TAGS } from '../../models/conventions.js';
 import { featureImportance } from '../../models/gbdt/featureImportance.js';
 import type { GbdtModel } from '../../models/gbdt/GbdtModel.js';
 import type { LogRegModel } from '../../models/logreg/LogRegModel.js';
 import { CHAMPION, PREVIOUS_CHAMPION, loadRunModel } from '../../promotion/modelRef.js';
-import type { ModelVersion, RegisteredModel, Run, Tracker } from '../../tracking/Tracker.js';
+import type { ModelVersion, RegisteredModel } from '../../tracking/ModelRegistry.js';
+import type { Run } from '../../tracking/RunTracker.js';
+import type { Tracking } from '../../tracking/Tracking.js';
 
 export { CHAMPION, PREVIOUS_CHAMPION };
 
@@ -37,48 +39,28 @@ export interface RegistryOverview {
 
 const isNotFound = (e: unknown) => isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND';
 
-/**
- * The versions of `name`, oldest first. The tracker's registry API has no listing, so versions are read by
- * number until a gap; versions are never deleted here, and a short run of misses is tolerated in case a
- * server-side user deleted one.
- */
-export async function listVersions(tracker: Tracker, name: string): Promise<ModelVersion[]> {
-  const out: ModelVersion[] = [];
-  let misses = 0;
-  for (let n = 1; misses < 3; n++) {
-    try {
-      out.push(await tracker.getModelVersion(name, String(n)));
-      misses = 0;
-    } catch (e) {
-      if (!isNotFound(e)) throw e;
-      misses++;
-    }
-  }
-  return out;
-}
-
-export async function readRegistry(tracker: Tracker, registeredModel = DEFAULT_REGISTERED_MODEL): Promise<RegistryOverview> {
+export async function readRegistry(tracking: Tracking, registeredModel = DEFAULT_REGISTERED_MODEL): Promise<RegistryOverview> {
   let model: RegisteredModel;
   try {
-    model = await tracker.getRegisteredModel(registeredModel);
+    model = await tracking.registry.getRegisteredModel(registeredModel);
   } catch (e) {
     if (isNotFound(e)) return { registeredModel, exists: false, aliases: {}, versions: [] };
     throw e;
   }
-  const versions = await listVersions(tracker, registeredModel);
-  const summaries = await Promise.all(versions.map((v) => summarize(tracker, v, model.aliases)));
+  const versions = (await tracking.registry.searchModelVersions(registeredModel)).reverse();
+  const summaries = await Promise.all(versions.map((v) => summarize(tracking, v, model.aliases)));
   return { registeredModel, exists: true, aliases: model.aliases, versions: summaries };
 }
 
-async function summarize(tracker: Tracker, v: ModelVersion, aliases: Record<string, string>): Promise<VersionSummary> {
+async function summarize(tracking: Tracking, v: ModelVersion, aliases: Record<string, string>): Promise<VersionSummary> {
   let run: Run | undefined;
-  if (v.runId) run = await tracker.getRun(v.runId).catch((e) => (isNotFound(e) ? undefined : Promise.reject(e)));
-  const metrics = Object.fromEntries(Object.entries(run?.data.metrics ?? {}).filter(([k]) => !k.startsWith('validation_dist_')));
+  if (v.runId) run = await tracking.runs.getRun(v.runId).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
+  const metrics: Record<string, number> = Object.fromEntries(Object.entries(run?.data.metrics ?? {}).filter(([k]) => !k.startsWith('validation_dist_')));
   return {
     version: v.version,
     runId: v.runId,
     runName: run?.info.runName,
-    kind: v.tags['fraudops.model'] ?? run?.data.params['best.model'] ?? '?',
+    kind: v.tags[TAGS.modelKind] ?? run?.data.params['best.model'] ?? '?',
     createdAt: v.creationTimestamp,
     aliases: Object.entries(aliases)
       .filter(([, num]) => num === v.version)
@@ -86,7 +68,7 @@ async function summarize(tracker: Tracker, v: ModelVersion, aliases: Record<stri
       .sort(),
     metrics,
     params: run?.data.params ?? {},
-    validation: Object.fromEntries(Object.entries(v.tags).filter(([k]) => k.startsWith('validation.'))),
+    validation: Object.fromEntries(Object.entries(v.tags).filter(([k]) => k.startsWith(TAGS.validationPrefix))),
   };
 }
 
@@ -111,13 +93,13 @@ export interface ValidationEvidence {
 }
 
 /** The evidence of the last validation of `version`, or undefined if it was never compared with a champion. */
-export async function readEvidence(tracker: Tracker, v: VersionSummary): Promise<ValidationEvidence | undefined> {
+export async function readEvidence(tracking: Tracking, v: VersionSummary): Promise<ValidationEvidence | undefined> {
   const t = v.validation;
   if (!v.runId || !t['validation.metric']) return undefined;
   const metric = t['validation.metric'];
   const [cand, champ] = await Promise.all([
-    tracker.getMetricHistory(v.runId, `validation_dist_${metric}`),
-    tracker.getMetricHistory(v.runId, `validation_dist_champion_${metric}`),
+    tracking.runs.getMetricHistory(v.runId, `validation_dist_${metric}`),
+    tracking.runs.getMetricHistory(v.runId, `validation_dist_champion_${metric}`),
   ]);
   if (cand.length === 0 || champ.length === 0) return undefined;
   const num = (s: string | undefined) => (s === undefined || s === '' ? NaN : Number(s));
@@ -161,9 +143,9 @@ export interface FeatureImportance {
   features: { name: string; share: number }[];
 }
 
-export async function readFeatureImportance(tracker: Tracker, v: VersionSummary): Promise<FeatureImportance | undefined> {
+export async function readFeatureImportance(tracking: Tracking, v: VersionSummary): Promise<FeatureImportance | undefined> {
   if (!v.runId) return undefined;
-  const { model } = await loadRunModel(tracker, v.runId, `version ${v.version}`);
+  const { model } = await loadRunModel(tracking, v.runId, `version ${v.version}`);
   let values: ArrayLike<number>;
   let measure: string;
   if (model.kind === 'gbdt') {

@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline';
 import { CommitLog, type CommitRecord } from '../../lake/CommitLog.js';
-import { readLastRun, type LastRunRecord } from '../../lake/LastRun.js';
+import { readLastRun, type LastRunRecord } from '../../prepare/LastRun.js';
 import type { FileAccount } from '../../prepare/report.js';
 import type { ObjectStore } from '../../storage/ObjectStore.js';
 import { FraudopsError } from '../../errors.js';

@@ -2,7 +2,7 @@
  * The scorers' throughput history, as `fraudops stream` logs it to the tracker (experiment `fraudops-stream`,
  * one run per scorer session, points of consumed_per_second and produced_per_second over time).
  */
-import type { Tracker } from '../../tracking/Tracker.js';
+import type { RunTracker } from '../../tracking/RunTracker.js';
 
 export const STREAM_EXPERIMENT = 'fraudops-stream';
 
@@ -14,7 +14,7 @@ export interface ThroughputHistory {
   produced: (number | null)[];
 }
 
-export async function readThroughputHistory(tracker: Tracker, maxRuns = 5): Promise<ThroughputHistory> {
+export async function readThroughputHistory(tracker: RunTracker, maxRuns = 5): Promise<ThroughputHistory> {
   const empty: ThroughputHistory = { runs: [], x: [], consumed: [], produced: [] };
   const exp = await tracker.getExperimentByName(STREAM_EXPERIMENT);
   if (!exp) return empty;

@@ -3,7 +3,7 @@
  * driver that scores it with labels released exactly when the label delay lets the batch features use them.
  * Nothing in the product imports this.
  */
-import { mulberry32 } from '../../models/random.js';
+import { mulberry32 } from '../../util/prng.js';
 import { DAY_SECONDS, type OnlineFeatures } from '../OnlineFeatures.js';
 
 export interface LabelledTransaction {

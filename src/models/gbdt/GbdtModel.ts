@@ -97,6 +97,15 @@ export class GbdtModel implements Model {
       throw modelInputInvalid('gbdt model: missing trees, binEdges or initScore');
     }
     const nFeatures = json.featureNames.length;
+    const numbers = (what: string, v: unknown): void => {
+      if (!Array.isArray(v)) throw modelInputInvalid(`gbdt model: ${what} is not an array`);
+      const bad = v.findIndex((x) => typeof x !== 'number' || Number.isNaN(x));
+      if (bad >= 0) throw modelInputInvalid(`gbdt model: ${what}[${bad}] is ${JSON.stringify(v[bad])}, not a number`);
+    };
+    binEdges.forEach((e, i) => numbers(`binEdges[${i}]`, e));
+    trees.forEach((t, k) => {
+      for (const key of ['feature', 'threshold', 'left', 'right', 'value'] as const) numbers(`tree ${k} ${key}`, t[key]);
+    });
     const model = new GbdtModel({
       featureNames: [...json.featureNames],
       initScore: json.initScore,

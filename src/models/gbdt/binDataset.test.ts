@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nonlinearDataset, sliceRows } from '../syntheticData.js';
+import { nonlinearDataset, sliceRows } from '../testkit.js';
 import { binDataset } from './binDataset.js';
 import { GbdtClassifier } from './GbdtClassifier.js';
 import type { GbdtModel } from './GbdtModel.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Matrix } from '../Classifier.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '../../util/prng.js';
 import { binMatrix, binOf, computeBinEdges } from './binning.js';
 
 const column = (values: number[]): Matrix => ({ rows: values.length, cols: 1, data: Float64Array.from(values), names: ['x'] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nonlinearDataset } from '../syntheticData.js';
+import { nonlinearDataset } from '../testkit.js';
 import { featureImportance } from './featureImportance.js';
 import { GbdtClassifier } from './GbdtClassifier.js';
 import { GbdtModel } from './GbdtModel.js';

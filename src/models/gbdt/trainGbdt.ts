@@ -7,7 +7,7 @@
  */
 import type { Matrix } from '../Classifier.js';
 import { checkColumns, checkFitInputs, modelInputInvalid, modelParamInvalid, throwIfAborted } from '../inputs.js';
-import { mulberry32 } from '../random.js';
+import { mulberry32 } from '../../util/prng.js';
 import { binDataset, type BinnedDataset } from './binDataset.js';
 import type { BinnedMatrix } from './binning.js';
 import { GbdtModel, type GbdtTree } from './GbdtModel.js';

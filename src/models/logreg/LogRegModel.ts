@@ -64,8 +64,13 @@ export class LogRegModel implements Model {
     const arr = (key: string): Float64Array => {
       const v = json[key];
       if (!Array.isArray(v) || v.length !== json.featureNames.length) throw modelInputInvalid(`logreg model: bad ${key}`);
+      const bad = v.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+      if (bad >= 0) throw modelInputInvalid(`logreg model: ${key}[${bad}] is ${JSON.stringify(v[bad])}, not a finite number`);
       return Float64Array.from(v as number[]);
     };
+    if (typeof json.intercept !== 'number' || !Number.isFinite(json.intercept)) {
+      throw modelInputInvalid(`logreg model: intercept is ${JSON.stringify(json.intercept)}, not a finite number`);
+    }
     return new LogRegModel({
       featureNames: [...json.featureNames],
       mean: arr('mean'),

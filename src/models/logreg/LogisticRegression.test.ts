@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadReference } from '../../../test/fixtures/metrics/reference.js';
 import type { Matrix } from '../Classifier.js';
-import { runClassifierContract } from '../classifierContract.js';
+import { runClassifierContract } from '../Classifier.contract.js';
 import { LogisticRegression } from './LogisticRegression.js';
 import { LogRegModel } from './LogRegModel.js';
 

@@ -6,7 +6,7 @@ import { GbdtClassifier } from '../gbdt/GbdtClassifier.js';
 import { GbdtModel, type GbdtTree } from '../gbdt/GbdtModel.js';
 import type { GbdtParams } from '../gbdt/GbdtParams.js';
 import { LogisticRegression } from '../logreg/LogisticRegression.js';
-import { nonlinearDataset, sliceRows } from '../syntheticData.js';
+import { nonlinearDataset, sliceRows } from '../testkit.js';
 import { exportOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, OnnxMetadataKey } from './exportOnnx.js';
 import { scoreWithOnnx } from './onnxScore.js';
 import { readOnnxMetadata } from './readOnnxMetadata.js';

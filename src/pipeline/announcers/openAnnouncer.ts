@@ -20,10 +20,19 @@ export function registerAnnouncerScheme(scheme: string, factory: AnnouncerFactor
 }
 
 export async function openAnnouncer(uri: string = 'none'): Promise<Announcer> {
+  return factoryFor(uri)(uri);
+}
+
+/** Throws a ConfigError when no announcer is registered for the URI's scheme (the CLI checks flags with it up front). */
+export function checkAnnouncerUri(uri: string): void {
+  factoryFor(uri);
+}
+
+function factoryFor(uri: string): AnnouncerFactory {
   const scheme = uri === 'none' || uri === '' ? 'none' : /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
   const factory = scheme === undefined ? undefined : schemes.get(scheme);
   if (!factory) {
     throw new ConfigError(`unknown announcer "${uri}" (known: ${[...schemes.keys()].map((s) => (s === 'none' ? 'none' : `${s}:…`)).join(', ')})`, { context: { uri } });
   }
-  return factory(uri);
+  return factory;
 }

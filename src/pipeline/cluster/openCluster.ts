@@ -24,8 +24,17 @@ export function registerClusterScheme(scheme: string, factory: ClusterFactory): 
 }
 
 export async function openCluster(uri: string = 'none'): Promise<ClusterProvider> {
+  return factoryFor(uri)(uri);
+}
+
+/** Throws a ConfigError when no provider is registered for the URI's scheme (the CLI checks flags with it up front). */
+export function checkClusterUri(uri: string): void {
+  factoryFor(uri);
+}
+
+function factoryFor(uri: string): ClusterFactory {
   const scheme = uri === '' || uri === 'none' ? 'none' : /^([a-z][a-z0-9+.-]*)(:|$)/i.exec(uri)?.[1]?.toLowerCase();
   const factory = scheme === undefined ? undefined : schemes.get(scheme);
   if (!factory) throw new ConfigError(`unknown cluster provider "${uri}" (known: ${[...schemes.keys()].join(', ')})`, { context: { uri } });
-  return factory(uri);
+  return factory;
 }

@@ -65,12 +65,22 @@ export class RunsClient {
   }
 
   async list(o: { dag?: string; limit?: number } = {}): Promise<RunSummary[]> {
-    const rows = await this.client.listWorkflows({ workflow_id_prefix: o.dag ? `pipeline:${o.dag}:` : 'pipeline:', sortDesc: true, limit: o.limit ?? 20, loadInput: true });
+    const rows = await this.workflows({ workflow_id_prefix: o.dag ? `pipeline:${o.dag}:` : 'pipeline:', sortDesc: true, limit: o.limit ?? 20, loadInput: true });
     return rows.map((w) => summary(w));
   }
 
+  /** The engine's workflows; none on a database where no engine has started yet (its tables do not exist). */
+  private async workflows(query: Parameters<DBOSClient['listWorkflows']>[0]): Promise<Awaited<ReturnType<DBOSClient['listWorkflows']>>> {
+    try {
+      return await this.client.listWorkflows(query);
+    } catch (e) {
+      if (isMissingTable(e)) return [];
+      throw e;
+    }
+  }
+
   async show(runId: string): Promise<RunDetail> {
-    const [w] = await this.client.listWorkflows({ workflowIDs: [runId], loadInput: true });
+    const [w] = await this.workflows({ workflowIDs: [runId], loadInput: true });
     if (!w) throw new PipelineError('RUN_NOT_FOUND', `no pipeline run "${runId}"; \`fraudops runs list\` shows the runs`, { context: { runId } });
     const tasks = (await this.store.tasks(runId)).map((t) => ({ ...t, ...(t.startedAt && t.finishedAt ? { durationMs: t.finishedAt - t.startedAt } : {}) }));
     return { ...summary(w), tasks };
@@ -83,7 +93,7 @@ export class RunsClient {
 
   /** The settings a run was started with (its recorded input). */
   async settingsOf(runId: string): Promise<{ input: RunInput; settings: PipelineSettings }> {
-    const [w] = await this.client.listWorkflows({ workflowIDs: [runId], loadInput: true });
+    const [w] = await this.workflows({ workflowIDs: [runId], loadInput: true });
     if (!w) throw new PipelineError('RUN_NOT_FOUND', `no pipeline run "${runId}"`, { context: { runId } });
     return (w.input as [{ input: RunInput; settings: PipelineSettings }])[0];
   }
@@ -147,4 +157,12 @@ function summary(w: { workflowID: string; status: string; input?: unknown[]; exe
     updatedAt: w.updatedAt,
     ...(w.error ? { error: w.error instanceof Error ? w.error.message : typeof w.error === 'object' && w.error && 'message' in w.error ? String((w.error as { message: unknown }).message) : String(w.error) } : {}),
   };
+}
+
+/** PostgreSQL's undefined_table, however deep the engine wrapped it. */
+function isMissingTable(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const err = e as { code?: unknown; message?: unknown; cause?: unknown };
+  if (err.code === '42P01' || (typeof err.message === 'string' && /relation "[^"]+" does not exist/.test(err.message))) return true;
+  return isMissingTable(err.cause, depth + 1);
 }
