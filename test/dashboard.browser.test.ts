@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTracking } from '../src/tracking/openTracking.js';
-import { accessibilityProblems, charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
+import { accessibilityProblems, openPage, charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
 import { runCli, serveUi, type Served } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fraudops-dashboard-'));
@@ -53,13 +53,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = collectErrors(page);
-  const res = await page.goto(new URL(path, served.url).href, { waitUntil: 'load' });
-  expect(res?.status()).toBe(200);
-  return { page, errors };
-}
+const open = (path: string) => openPage(browser, served.url, path);
 
 describe('dashboard > demo', () => {
   it('fraudops demo ends by printing the dashboard command for its lake and tracking store', () => {

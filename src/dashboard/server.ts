@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { isFraudopsError } from '../errors.js';
+import { FraudopsError, isFraudopsError } from '../errors.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { QUARANTINE_REASONS } from '../quality.js';
 import { holdStore, holdTracking, type Held, type StageContext } from '../stage/StageContext.js';
@@ -22,6 +22,11 @@ import { homeBody } from './pages/homePage.js';
 import { CHAMPION, readEvidence, readFeatureImportance, readRegistry } from './readers/modelsReader.js';
 import { readQuality, readQuarantine } from './readers/qualityReader.js';
 import { liveFields, streamBody } from './pages/streamPage.js';
+import { runBody, runHref, runsListBody } from './pages/runsPage.js';
+import { readRun, readRuns } from './readers/runsReader.js';
+import { RunActions } from './RunActions.js';
+import { DEFAULT_SCHEMA } from '../pipeline/engine/PipelineEngine.js';
+import { describeRunsLocation, pipelineDatabaseExists, type RunsLocation } from '../pipeline/runs.js';
 import { readThroughputHistory, type ThroughputHistory } from './readers/streamHistory.js';
 import { StreamWatcher } from './readers/streamWatcher.js';
 import type { ServerResponse } from 'node:http';
@@ -37,16 +42,21 @@ export interface DashboardOptions {
   registeredModel?: string;
   /** The /metrics URLs of the `fraudops stream` replicas the Stream page follows live. */
   streamMetrics?: string[];
+  /** Where the pipeline keeps its runs (as `fraudops runs --db --schema`); default the embedded database. */
+  runs?: RunsLocation;
 }
 
 interface Sources {
   lake?: ObjectStore;
-  tracking: Tracking;
+  /** Undefined when no tracking URI was given and the default embedded store does not exist. */
+  tracking?: Tracking;
   registeredModel: string;
+  runs: RunsLocation;
 }
 
 const NAV: NavItem[] = [
   { href: '/', label: 'Overview' },
+  { href: '/runs', label: 'Runs' },
   { href: '/quality', label: 'Data quality' },
   { href: '/models', label: 'Models' },
   { href: '/stream', label: 'Stream' },
@@ -72,9 +82,13 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
   try {
     const lake = o.lake ? await holdStore(ctx, o.lake) : undefined;
     if (lake) held.push(lake);
-    const tracking = await holdTracking(ctx, o.tracking, { mustExist: true });
-    held.push(tracking);
-    sources = { lake: lake?.value, tracking: tracking.value, registeredModel: o.registeredModel ?? DEFAULT_REGISTERED_MODEL };
+    const tracking = await holdTracking(ctx, o.tracking, { mustExist: true }).catch((e: unknown) => {
+      // A store named on purpose must exist; the default one is simply not there yet on a runs-only machine.
+      if (o.tracking === undefined && isFraudopsError(e) && e.code === 'TRACKING_STORE_MISSING') return undefined;
+      throw e;
+    });
+    if (tracking) held.push(tracking);
+    sources = { lake: lake?.value, tracking: tracking?.value, registeredModel: o.registeredModel ?? DEFAULT_REGISTERED_MODEL, runs: o.runs ?? { schema: DEFAULT_SCHEMA } };
   } catch (e) {
     for (const h of held) await h.release();
     throw e;
@@ -91,7 +105,11 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
     for (const res of eventStreams) res.end();
     done();
   });
+  // Retries and cancels the dashboard started run on in the background; closing stops waiting for them (a run
+  // resumes at its executor's next start, as after Ctrl-C of `fraudops runs retry`).
+  const actions = new RunActions();
   app.addHook('onClose', async () => {
+    await actions.close();
     for (const h of held) await h.release();
   });
   app.addHook('onRequest', (req, reply, done) => guard(access, req, reply, done));
@@ -105,7 +123,7 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
   app.setErrorHandler((thrown, _req, reply) => {
     const err = thrown instanceof Error ? thrown : new Error(String(thrown));
     const known = isFraudopsError(err);
-    const status = known && err.code === 'RESOURCE_NOT_FOUND' ? 404 : (err as { statusCode?: number }).statusCode ?? 500;
+    const status = (known ? STATUS_OF_CODE[err.code] : undefined) ?? (err as { statusCode?: number }).statusCode ?? 500;
     const code = known ? err.code : status < 500 ? 'BAD_REQUEST' : 'DASHBOARD_ERROR';
     const message = known || status < 500 ? err.message : 'the page could not be built; see the server log';
     if (!known && status >= 500) process.stderr.write(`fraudops ui: ${err.stack ?? err.message}\n`);
@@ -126,9 +144,39 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
 
   app.get('/healthz', () => ({ ok: true }));
 
+  // The forms post no fields; the body is read and dropped.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, _body, done) => done(null, {}));
+
+  app.get('/runs', async (_req, reply) => {
+    const runs = pipelineDatabaseExists(sources.runs.db) ? await readRuns(sources.runs) : [];
+    return send(reply, 'Pipeline runs', '/runs', runsListBody(runs, describeRunsLocation(sources.runs)));
+  });
+
+  app.get<{ Params: { id: string } }>('/runs/:id', async (req, reply) => {
+    if (!pipelineDatabaseExists(sources.runs.db)) return send(reply, 'Pipeline run', '/runs', runsListBody([], describeRunsLocation(sources.runs)), 404);
+    const view = await readRun(sources.runs, req.params.id);
+    return send(reply, `Run ${view.run.runId}`, '/runs', runBody(view, actions.notice(view.run.runId)));
+  });
+
+  app.post<{ Params: { id: string } }>('/runs/:id/retry', async (req, reply) => {
+    sameOrigin(req);
+    const started = await actions.retry(sources.runs, req.params.id);
+    return reply.redirect(runHref(started), 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/runs/:id/cancel', async (req, reply) => {
+    sameOrigin(req);
+    await actions.cancel(sources.runs, req.params.id);
+    return reply.redirect(runHref(req.params.id), 303);
+  });
+
   app.get('/', async (_req, reply) => {
-    const [quality, registry] = await Promise.all([sources.lake ? readQuality(sources.lake) : undefined, readRegistry(sources.tracking, sources.registeredModel)]);
-    return send(reply, 'Overview', '/', homeBody({ quality, registry }));
+    const [runs, quality, registry] = await Promise.all([
+      pipelineDatabaseExists(sources.runs.db) ? readRuns(sources.runs, 1) : [],
+      sources.lake ? readQuality(sources.lake) : undefined,
+      sources.tracking ? readRegistry(sources.tracking, sources.registeredModel) : undefined,
+    ]);
+    return send(reply, 'Overview', '/', homeBody({ runs, quality, registry }));
   });
 
   app.get('/quality', async (_req, reply) => {
@@ -145,14 +193,16 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
   });
 
   app.get('/models', async (_req, reply) => {
-    const registry = await readRegistry(sources.tracking, sources.registeredModel);
-    const evidence = (await Promise.all([...registry.versions].reverse().map((v) => readEvidence(sources.tracking, v)))).filter((e) => e !== undefined);
+    const tracking = sources.tracking;
+    if (!tracking) return send(reply, 'Models', '/models', noTracking());
+    const registry = await readRegistry(tracking, sources.registeredModel);
+    const evidence = (await Promise.all([...registry.versions].reverse().map((v) => readEvidence(tracking, v)))).filter((e) => e !== undefined);
     const champion = registry.versions.find((v) => v.aliases.includes(CHAMPION));
     let importance;
     let importanceError: string | undefined;
     if (champion) {
       try {
-        importance = await readFeatureImportance(sources.tracking, champion);
+        importance = await readFeatureImportance(tracking, champion);
         if (!importance) importanceError = `The champion's model kind (${champion.kind}) has no importance measure here.`;
       } catch (e) {
         if (!isFraudopsError(e)) throw e;
@@ -163,6 +213,7 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
   });
 
   app.get<{ Querystring: { a?: string; b?: string } }>('/models/compare', async (req, reply) => {
+    if (!sources.tracking) return send(reply, 'Compare versions', '/models', noTracking());
     const registry = await readRegistry(sources.tracking, sources.registeredModel);
     const find = (v: string | undefined) => registry.versions.find((x) => x.version === v);
     const a = find(req.query.a);
@@ -179,7 +230,8 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
     let history: ThroughputHistory = { runs: [], x: [], consumed: [], produced: [] };
     let historyError: string | undefined;
     try {
-      history = await readThroughputHistory(sources.tracking.runs);
+      if (sources.tracking) history = await readThroughputHistory(sources.tracking.runs);
+      else historyError = 'No tracking store was given (--tracking), so there is no throughput history.';
     } catch (e) {
       if (!isFraudopsError(e)) throw e;
       historyError = `The tracker could not be read: [${e.code}] ${e.message}`;
@@ -207,6 +259,40 @@ export async function createDashboard(o: DashboardOptions, ctx?: StageContext): 
   });
 
   return app;
+}
+
+/** HTTP statuses of the error codes a request can meet; anything else is a 500. */
+const STATUS_OF_CODE: Record<string, number> = {
+  RESOURCE_NOT_FOUND: 404,
+  RUN_NOT_FOUND: 404,
+  RUN_ACTIVE: 409,
+  RUN_NOT_ACTIVE: 409,
+  RETRY_IN_PROGRESS: 409,
+  CROSS_ORIGIN: 403,
+};
+
+/**
+ * Retry and Cancel change things, so a page of another site must not be able to post them from the user's
+ * browser (the loopback bind and the SameSite cookie do not stop that): a browser's request names its origin, and
+ * it must be this dashboard's.
+ */
+function sameOrigin(req: FastifyRequest): void {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  const ok = origin !== undefined ? safeHost(origin) === req.headers.host : site === undefined || site === 'same-origin' || site === 'none';
+  if (!ok) throw new FraudopsError('CROSS_ORIGIN', 'this action is accepted only from the dashboard\'s own pages', { context: { origin: origin ?? site ?? '' } });
+}
+
+function safeHost(origin: string): string | undefined {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function noTracking(): Html {
+  return html`<p>No tracking store was given, and there is none in the default place. Start the dashboard with <code>fraudops ui --tracking &lt;dir or http://mlflow:5000&gt;</code> (or set <code>MLFLOW_TRACKING_URI</code>).</p>`;
 }
 
 function noLake(): Html {

@@ -29,6 +29,15 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
+/** A new page at `path` of the dashboard at `base`, with its console errors collected; the answer must be 200. */
+export async function openPage(browser: Browser, base: string, path: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = collectErrors(page);
+  const res = await page.goto(new URL(path, base).href, { waitUntil: 'load' });
+  if (res?.status() !== 200) throw new Error(`${path} answered ${res?.status()}, not 200`);
+  return { page, errors };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);

@@ -2,15 +2,18 @@
 import type { Command } from '../command.js';
 import { ConfigError } from '../../errors.js';
 import { STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
+import { engineFlags, executorFlags, runsLocation } from './pipelineFlags.js';
 
 export const uiCommand: Command = {
   name: 'ui',
-  summary: 'serve the operations dashboard: data quality, models and their validation evidence, the live stream',
-  usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--stream-metrics <url,...>] [--port 8080] [--host 127.0.0.1] [--token <token>]',
+  summary: 'serve the operations dashboard: pipeline runs, data quality, models and their validation evidence, the live stream',
+  usage: 'fraudops ui [--lake <uri>] [--tracking <uri>] [--db <postgresql://…|dir>] [--stream-metrics <url,...>] [--port 8080] [--host 127.0.0.1] [--token <token>] [--json]',
   description:
-    'Server-rendered pages read the lake and the tracker; nothing is written. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
+    'Server-rendered pages read the pipeline\'s runs (--db, as `fraudops runs`), the lake, the tracker and the scorers\' /metrics. Nothing is written, ' +
+    'except by the Retry and Cancel buttons of a run, which do what `fraudops runs retry|cancel` do. --json prints {url, tokenRequired} once listening. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
   examples: [
     'fraudops ui --lake ./fraudops-demo/lake --tracking ./fraudops-demo/mlruns',
+    'fraudops ui --db postgresql://fraudops:secret@127.0.0.1:5432/fraudops --lake s3://my-lake/v1 --tracking http://127.0.0.1:5050',
     'fraudops ui --lake ./lake --stream-metrics http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics',
     'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops ui --lake s3://my-lake/v1 --port 9000',
     'FRAUDOPS_UI_TOKEN=$(openssl rand -hex 16) fraudops ui --host 0.0.0.0 --lake ./lake',
@@ -29,6 +32,8 @@ export const uiCommand: Command = {
     port: { type: 'integer', description: 'TCP port (0 picks a free one)', default: 8080, min: 0, max: 65535, env: 'FRAUDOPS_UI_PORT', configKey: 'ui.port' },
     host: { type: 'string', description: 'address to listen on; anything but loopback needs --token', default: '127.0.0.1', env: 'FRAUDOPS_UI_HOST', configKey: 'ui.host', placeholder: '<addr>' },
     token: { type: 'string', description: 'token every request must carry (required off loopback)', env: 'FRAUDOPS_UI_TOKEN', placeholder: '<token>' },
+    ...engineFlags,
+    ...executorFlags,
   },
   async run(flags, io) {
     const port = Number(flags.port);
@@ -41,6 +46,7 @@ export const uiCommand: Command = {
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),
       streamMetrics: typeof flags['stream-metrics'] === 'string' ? parseUrls(String(flags['stream-metrics'])) : undefined,
+      runs: runsLocation(flags),
     }, io.ctx);
     try {
       try {

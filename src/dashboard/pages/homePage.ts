@@ -3,12 +3,20 @@ import { fmtInt, fmtNum, fmtTime, html, type Html } from '../html.js';
 import type { RegistryOverview } from '../readers/modelsReader.js';
 import type { QualityOverview } from '../readers/qualityReader.js';
 import { CHAMPION } from '../readers/modelsReader.js';
+import type { RunSummary } from '../../pipeline/engine/RunsClient.js';
+import { runHref } from './runsPage.js';
 
-export function homeBody(o: { quality?: QualityOverview; registry: RegistryOverview }): Html {
+export function homeBody(o: { runs: RunSummary[]; quality?: QualityOverview; registry?: RegistryOverview }): Html {
   return html`<ul class="cards">
+<li><h2><a href="/runs">Did last night's run succeed?</a></h2>${runLine(o.runs[0])}</li>
 <li><h2><a href="/quality">How dirty was the new data?</a></h2>${qualityLine(o.quality)}</li>
 <li><h2><a href="/models">Was a new model promoted, and on what evidence?</a></h2>${modelLine(o.registry)}</li>
 </ul>`;
+}
+
+function runLine(r: RunSummary | undefined): Html {
+  if (!r) return html`<p>No pipeline run yet.</p>`;
+  return html`<p>Latest run <a href="${runHref(r.runId)}"><code>${r.runId}</code></a>: <strong class="${r.state === 'succeeded' ? 'good' : r.state === 'failed' ? 'bad' : ''}">${r.state}</strong>, started ${fmtTime(r.createdAt)}.${r.error ? html` ${r.error}` : ''}</p>`;
 }
 
 function qualityLine(q: QualityOverview | undefined): Html {
@@ -23,7 +31,8 @@ function qualityLine(q: QualityOverview | undefined): Html {
   }</p>`;
 }
 
-function modelLine(r: RegistryOverview): Html {
+function modelLine(r: RegistryOverview | undefined): Html {
+  if (!r) return html`<p>No tracking store given (<code>--tracking</code>).</p>`;
   const champ = r.versions.find((v) => v.aliases.includes(CHAMPION));
   if (!champ) return html`<p>No champion yet.</p>`;
   const latest = r.versions[r.versions.length - 1];
