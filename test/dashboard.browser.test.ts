@@ -17,6 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fraudops-dashboard-'));
 const lake = join(dir, 'lake');
 const raw = join(dir, 'raw');
 const tracking = join(dir, 'mlruns');
+const db = join(dir, 'pipeline');
 let demoOut = '';
 let served: Served;
 let browser: Browser;
@@ -43,7 +44,7 @@ beforeAll(async () => {
   writeFileSync(join(raw, '2019-09-26.txt'), 'this is not a transaction file\n');
   const again = await runCli(['prepare', '--raw', raw, '--lake', lake, '--json']);
   expect(again.code, again.stderr).toBe(1);
-  served = await serveUi(['--lake', lake, '--tracking', tracking]);
+  served = await serveUi(['--lake', lake, '--tracking', tracking, '--db', db]);
   browser = await launchChromium();
 }, 600_000);
 
@@ -58,7 +59,7 @@ const open = (path: string) => openPage(browser, served.url, path);
 describe('dashboard > demo', () => {
   it('fraudops demo ends by printing the dashboard command for its lake and tracking store', () => {
     const last = demoOut.trim().split('\n').at(-1)!;
-    expect(last).toBe(`dashboard: npx fraudops ui --lake ${lake} --tracking ${tracking}`);
+    expect(last).toBe(`dashboard: npx fraudops ui --lake ${lake} --tracking ${tracking} --db ${db}`);
   });
 });
 
@@ -69,7 +70,22 @@ describe('dashboard > pages', () => {
     expect(await accessibilityProblems(page)).toEqual([]);
     await expect(page.locator('main a[href="/quality"]').count()).resolves.toBe(1);
     expect(await page.locator('main').innerText()).toContain(`Champion: version ${(await registry()).aliases.champion}`);
+    expect(await page.locator('main').innerText()).toMatch(/Latest run pipeline:demo:\S+: succeeded/);
     await screenshot(page, 'overview');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('runs shows the demo pipeline run with its DAG drawn, every task succeeded', async () => {
+    const { page, errors } = await open('/runs');
+    await page.locator('tbody tr th a').first().click();
+    await page.waitForURL(/\/runs\/pipeline%3Ademo%3A/);
+    expect(await accessibilityProblems(page)).toEqual([]);
+    const boxes = page.locator('svg.dag a');
+    expect(await boxes.count()).toBeGreaterThan(3);
+    for (const cls of await boxes.evaluateAll((els) => els.map((e) => e.getAttribute('class')))) expect(cls).toContain('state-succeeded');
+    expect(await page.locator('dl.stats dd').first().innerText()).toBe('succeeded');
+    await screenshot(page, 'run-demo');
     expect(errors).toEqual([]);
     await page.close();
   });

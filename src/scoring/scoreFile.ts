@@ -105,6 +105,7 @@ export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): 
       r.scored += res.predictions.length;
       r.dead += res.deadLetters.length;
       o.onProgress?.(r.scored);
+      ctx?.emit({ type: 'progress', stage: 'score', message: `${r.scored.toLocaleString('en-US')} transactions scored`, done: r.scored, unit: 'transactions' });
     }
     r.seconds = (performance.now() - started) / 1000;
     r.transactionsPerSecond = r.scored / r.seconds;

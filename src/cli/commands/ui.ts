@@ -12,7 +12,7 @@ export const uiCommand: Command = {
     'Server-rendered pages read the pipeline\'s runs (--db, as `fraudops runs`), the lake, the tracker and the scorers\' /metrics. Nothing is written, ' +
     'except by the Retry and Cancel buttons of a run, which do what `fraudops runs retry|cancel` do. --json prints {url, tokenRequired} once listening. It listens on loopback by default; any other address needs a token (--token or FRAUDOPS_UI_TOKEN) that every request must carry: `Authorization: Bearer <token>`, or open /?token=<token> once in a browser.',
   examples: [
-    'fraudops ui --lake ./fraudops-demo/lake --tracking ./fraudops-demo/mlruns',
+    'fraudops ui --lake ./fraudops-demo/lake --tracking ./fraudops-demo/mlruns --db ./fraudops-demo/pipeline   (the demo prints this line)',
     'fraudops ui --db postgresql://fraudops:secret@127.0.0.1:5432/fraudops --lake s3://my-lake/v1 --tracking http://127.0.0.1:5050',
     'fraudops ui --lake ./lake --stream-metrics http://127.0.0.1:9464/metrics,http://127.0.0.1:9465/metrics',
     'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops ui --lake s3://my-lake/v1 --port 9000',
