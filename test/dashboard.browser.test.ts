@@ -224,13 +224,13 @@ describe('dashboard > keyboard', () => {
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
     await page.goto(new URL('/', served.url).href);
     const seen: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 6; i++) {
       await page.keyboard.press('Tab');
       seen.push((await page.evaluate(() => document.activeElement?.textContent?.trim())) ?? '');
     }
-    expect(seen.slice(1, 4)).toEqual(['Overview', 'Data quality', 'Models']);
+    expect(seen.slice(1, 6)).toEqual(['Overview', 'Runs', 'Data quality', 'Models', 'Stream']);
     await page.goto(new URL('/', served.url).href);
-    for (let i = 0; i < 3; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/quality$/);
     expect(await page.title()).toBe('Data quality · fraudops');
