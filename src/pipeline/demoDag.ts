@@ -7,7 +7,6 @@
  */
 import { ConfigError } from '../errors.js';
 import type { DagDefinition } from './dag.js';
-import type { PipelineSettings } from './daily.js';
 
 /** The dataset the demo generates. */
 export interface DemoDataset {
@@ -24,7 +23,17 @@ export function lastDayFile(dataset: Pick<DemoDataset, 'days' | 'startDate'>): s
   return `${new Date(first + (dataset.days - 1) * 86_400_000).toISOString().slice(0, 10)}.txt`;
 }
 
-export function demoDag(s: PipelineSettings): DagDefinition {
+/** The settings the demo DAG reads (a part of the pipeline settings, kept here so daily.ts alone imports this file). */
+export interface DemoDagSettings {
+  raw?: string;
+  lake?: string;
+  tracking?: string;
+  cluster?: string;
+  dataset?: DemoDataset;
+  predictions?: string;
+}
+
+export function demoDag(s: DemoDagSettings): DagDefinition {
   const { raw, lake, dataset, predictions } = s;
   if (!raw || !lake || !dataset || !predictions) {
     throw new ConfigError('the demo DAG needs raw, lake, dataset and predictions settings', { context: { dag: 'demo' } });
