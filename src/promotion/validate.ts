@@ -404,6 +404,8 @@ async function recordEvidence(
     'validation.min_effect': String(r.minEffect),
     'validation.window': `${r.window.from}..${r.window.to}`,
     'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
+    // When: `champion` tells a validation apart from a later manual decision (promotion.at) on the same version.
+    'validation.at': new Date().toISOString(),
   };
   await tracking.runs.logBatch(runId, { tags });
   await logRunArtifact(tracking, runId, Buffer.from(JSON.stringify(r, null, 2)), ARTIFACTS.validationJson);
