@@ -15,10 +15,11 @@ import { formatReport } from './lib/report.js';
 import type { BenchStage } from './lib/stage.js';
 import { generateBench } from './stages/generateBench.js';
 import { prepareBench } from './stages/prepareBench.js';
+import { streamBench } from './stages/streamBench.js';
 import { trainBench } from './stages/trainBench.js';
 
 /** Every stage the dispatcher knows; a new one (train) is a file in bench/stages/ and a line here. */
-const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench];
+const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, streamBench];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

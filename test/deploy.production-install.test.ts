@@ -84,7 +84,18 @@ describe('deploy > production install', () => {
     const installed = readdirSync(join(app, 'node_modules'));
     expect(installed).toContain('fraudops');
     // Packages only the dev tree needs (yaml is not one: the workflow engine's SDK depends on it at run time).
-    for (const dev of ['vitest', 'typescript', 'tsx', '@types']) expect(installed, dev).not.toContain(dev);
+    for (const dev of ['vitest', 'typescript', 'tsx']) expect(installed, dev).not.toContain(dev);
+    // Type packages only where a run-time dependency declares them (apache-arrow lists @types/node among its own).
+    const declared = new Set<string>();
+    const manifests = installed.flatMap((n) => (n.startsWith('@') ? readdirSync(join(app, 'node_modules', n)).map((m) => `${n}/${m}`) : [n]));
+    for (const name of manifests) {
+      const file = join(app, 'node_modules', name, 'package.json');
+      if (!existsSync(file)) continue;
+      const deps = (JSON.parse(readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {};
+      for (const d of Object.keys(deps)) declared.add(d);
+    }
+    const types = installed.includes('@types') ? readdirSync(join(app, 'node_modules', '@types')).map((m) => `@types/${m}`) : [];
+    expect(types.filter((t) => !declared.has(t))).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(app, 'node_modules', 'fraudops', 'package.json'), 'utf8'));
     expect(pkg.engines.node).toBe('>=20.19');
     expect(existsSync(join(app, 'node_modules', 'fraudops', 'src'))).toBe(false);

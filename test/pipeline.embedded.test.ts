@@ -41,14 +41,16 @@ describe('pipeline > embedded database (no server)', () => {
     try {
       while (Date.now() - started < 300_000) {
         before = await client.show(RUN).catch(() => undefined);
-        if (before && task(before, 'train').state !== 'pending') break;
+        // The run records its tasks once it starts; until then the list is empty.
+        const train = before?.tasks.find((t) => t.task === 'train');
+        if (train && train.state !== 'pending') break;
         await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       await client.close();
       await joined.close();
     }
-    expect(before && task(before, 'train').state, 'train never seen running').toBe('running');
+    expect(before?.tasks.find((t) => t.task === 'train')?.state, 'train never seen running').toBe('running');
     first.kill('SIGKILL');
     expect((await first.result).signal).toBe('SIGKILL');
     // runs show from another process after the kill: the dead process's address is ignored.

@@ -22,7 +22,9 @@ describe('pipeline > scheduler killed mid-train resumes (PostgreSQL)', () => {
   });
 
   it('kill -9 during train, restart: the run resumes, prepare is not rerun, teardown runs', { timeout: 600_000 }, async () => {
-    const args = ['scheduler', 'start', '--cron', EVERY_5S, ...runFlags(dir, schema), '--executor-id', 'resume-a', '--json'];
+    // A boosted-tree search, so train lasts long enough to be killed in the middle on an idle machine too.
+    const flags = runFlags(dir, schema).map((f) => (f === 'logreg' ? 'gbdt' : f));
+    const args = ['scheduler', 'start', '--cron', EVERY_5S, ...flags, '--trials', '3', '--executor-id', 'resume-a', '--json'];
     const first = startCli(args);
     let runId: string | undefined;
     first.stdout!.on('data', (d: Buffer) => {
@@ -33,7 +35,7 @@ describe('pipeline > scheduler killed mid-train resumes (PostgreSQL)', () => {
     });
     while (!runId) await new Promise((r) => setTimeout(r, 100));
     const before = await waitForRun(schema, runId, (r) => task(r, 'train').state === 'running');
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 300));
     first.kill('SIGKILL');
     const killed = await first.result;
     expect(killed.signal).toBe('SIGKILL');

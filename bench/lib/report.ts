@@ -35,7 +35,15 @@ export function formatReport(report: BenchReport): string {
 
 function formatCheck(c: BenchCheck): string {
   const show = (v: number | null | undefined): string =>
-    v === null || v === undefined ? '-' : c.unit === '×' ? formatRatio(v) : c.unit === 'bytes' ? formatBytes(v) : `${formatCount(v)} rows/s`;
+    v === null || v === undefined
+      ? '-'
+      : c.unit === '×'
+        ? formatRatio(v)
+        : c.unit === 'bytes'
+          ? formatBytes(v)
+          : c.unit === 'ms'
+            ? `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} ms`
+            : `${formatCount(v)} rows/s`;
   if (c.target === undefined) return `  ${c.name} = ${show(c.value)}`;
   const op = c.direction === 'atLeast' ? '≥' : '≤';
   const verdict = c.met === null || c.met === undefined ? 'n/a' : c.met ? 'MET' : 'MISSED';

@@ -5,9 +5,17 @@
  * differently in Spark SQL (`try_to_timestamp`, `RLIKE`, `div`, `LEFT ANTI JOIN`, `count_if`).
  */
 
+/**
+ * The text `tryParseTimestamp` accepts, the same on every engine: a four-digit year, one- or two-digit month, day,
+ * hour, minute and second, one space, nothing around it. Engines' own parsers differ at the edges (DuckDB skips
+ * surrounding and repeated spaces and reads two-digit years; Spark reads a three-digit month), so each dialect
+ * checks this shape before it parses.
+ */
+export const TIMESTAMP_SHAPE = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}';
+
 export interface Dialect {
   readonly name: string;
-  /** Parses `expr` as `YYYY-MM-DD HH:MM:SS`; NULL when it does not parse (hour 24 does not). */
+  /** Parses `expr` as `YYYY-MM-DD HH:MM:SS` (TIMESTAMP_SHAPE); NULL when it does not parse (hour 24 does not). */
   tryParseTimestamp(expr: string): string;
   /** True when the whole of `expr` matches the regular expression `pattern`. */
   regexpFullMatch(expr: string, pattern: string): string;
@@ -23,6 +31,8 @@ export interface Dialect {
   epochSeconds(expr: string): string;
   /** A TIMESTAMP or DATE as `YYYY-MM-DD` text. */
   formatDay(expr: string): string;
+  /** Day of the week of a TIMESTAMP or DATE: 0 = Sunday ... 6 = Saturday. */
+  dayOfWeek(expr: string): string;
   /** Days from DATE `from` to DATE `to`. */
   daysBetween(from: string, to: string): string;
 }

@@ -98,8 +98,16 @@ export function runEngineContract(o: EngineContractOptions): void {
             CAST(${d.intDiv('172801', '86400')} AS BIGINT) AS days,
             ${d.epochSeconds("CAST('1970-01-02 00:00:01' AS TIMESTAMP)")} AS secs,
             ${d.formatDay("CAST('2019-08-22 13:00:00' AS TIMESTAMP)")} AS day,
-            CAST(${d.daysBetween("DATE '2019-08-22'", "DATE '2019-09-01'")} AS BIGINT) AS span`);
-        expect(r).toEqual({ ok_ts: true, bad_ts: true, full_match: true, partial_match: false, days: 2n, secs: 86401n, day: '2019-08-22', span: 10n });
+            CAST(${d.daysBetween("DATE '2019-08-22'", "DATE '2019-09-01'")} AS BIGINT) AS span,
+            CAST(${d.dayOfWeek("CAST('2019-08-25 10:00:00' AS TIMESTAMP)")} AS BIGINT) AS sunday,
+            CAST(${d.dayOfWeek("DATE '2019-08-24'")} AS BIGINT) AS saturday`);
+        expect(r).toEqual({ ok_ts: true, bad_ts: true, full_match: true, partial_match: false, days: 2n, secs: 86401n, day: '2019-08-22', span: 10n, sunday: 0n, saturday: 6n });
+        // The edges where engines' own parsers disagree: every engine reads exactly TIMESTAMP_SHAPE.
+        const edges = [' 2019-08-22 01:02:03', '2019-08-22 01:02:03 ', '2019-08-22  01:02:03', '19-08-22 01:02:03', '2019-008-22 01:02:03', '2019-08-22T01:02:03'];
+        const [e] = await engine.query<Record<string, unknown>>(
+          `SELECT ${edges.map((v, i) => `${d.tryParseTimestamp(`'${v}'`)} IS NULL AS e${i}`).join(', ')}, ${d.formatDay(d.tryParseTimestamp("'2019-8-2 1:2:3'"))} AS short`,
+        );
+        expect(e).toEqual({ ...Object.fromEntries(edges.map((_, i) => [`e${i}`, true])), short: '2019-08-02' });
         await engine.run('CREATE TEMP TABLE l AS SELECT * FROM (VALUES (1), (2), (3), (4)) AS v(k)');
         await engine.run('CREATE TEMP TABLE r AS SELECT * FROM (VALUES (2), (4), (4)) AS v(k)');
         const [c] = await engine.query<Record<string, bigint>>(

@@ -1,6 +1,6 @@
 /**
  * Picks the SQL engine by URI, like `openStore` and `openTracker`: `duckdb:` (the default: embedded, in this
- * process) now; `sc://host:port` (Spark Connect) registers itself here when it exists. A stage receives an
+ * process) and `sc://host:port[/;token=...]` (Spark Connect, src/engine/spark/). A stage receives an
  * `EngineFactory` and never names a concrete engine.
  */
 import { ConfigError } from '../errors.js';
@@ -17,6 +17,13 @@ const registry = new Map<string, EngineOpener>([
     async (_uri, options) => {
       const { DuckDbEngine } = await import('./DuckDbEngine.js');
       return DuckDbEngine.create(options);
+    },
+  ],
+  [
+    'sc',
+    async (uri) => {
+      const { SparkConnectEngine } = await import('./spark/SparkConnectEngine.js');
+      return SparkConnectEngine.create(uri);
     },
   ],
 ]);

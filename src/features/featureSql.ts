@@ -35,7 +35,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   }
   const ordered = [
     'CAST(tx_amount AS DOUBLE) AS TX_AMOUNT',
-    `CAST(CASE WHEN dayofweek(tx_datetime) IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
+    `CAST(CASE WHEN ${dialect.dayOfWeek('tx_datetime')} IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
     `CAST(CASE WHEN hour(tx_datetime) <= ${spec.nightMaxHour} THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_NIGHT`,
     ...custFeatures,
     ...termFeatures,

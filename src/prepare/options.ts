@@ -9,7 +9,7 @@ import { checkEngineUri } from '../engine/openEngine.js';
 export const PREPARE_OPTIONS = {
   raw: { type: 'uri', description: 'raw files root', env: 'FRAUDOPS_RAW', configKey: 'raw', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
   lake: { type: 'uri', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
-  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
+  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port[/;token=...] Spark Connect)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
   'memory-limit': { type: 'size', description: 'engine memory cap (peak RSS stays near it: it spills beyond)', default: '1GB', env: 'FRAUDOPS_MEMORY_LIMIT', configKey: 'prepare.memoryLimit' },
   threads: { type: 'integer', description: 'engine threads (default: all cores)', env: 'FRAUDOPS_THREADS', configKey: 'threads', min: 1, max: 1024 },
   'work-dir': { type: 'string', description: 'scratch directory (default: OS temp dir)', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },

@@ -22,6 +22,7 @@ import { withContext, type StageContext } from '../stage/StageContext.js';
 import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
+import { syncDeltaLog } from '../lake/delta/deltaLog.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey, writerEpochOf } from '../lake/layout.js';
 import { WriterLease } from '../lake/WriterLease.js';
@@ -121,6 +122,8 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     };
     const log = await CommitLog.load(lakeStore, signal);
     await removeUncommitted(lakeStore, log, lease.epoch, signal);
+    // Delta versions of commits a killed run published but did not mirror (and of a lake from before Delta).
+    await syncDeltaLog(lakeStore, log.commits, { signal });
     const listed = await rawStore.list(source.only ?? '', signal);
     const candidates = listed.filter((o) => (source.only ? o.key === source.only : RAW_FILE_PATTERN.test(o.key)));
     if (candidates.length === 0 && source.only) {
@@ -349,6 +352,8 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     failpoint('prepare.before-commit');
     await ctx.lease.assertHeld(signal);
     await log.append(record, signal);
+    failpoint('prepare.after-commit-before-delta');
+    await syncDeltaLog(ctx.lakeStore, log.commits, { signal });
     failpoint('prepare.after-commit');
     return {
       file: info.key,

@@ -23,6 +23,6 @@ export const VALIDATE_OPTIONS = {
   'dry-run': { type: 'boolean', description: 'decide and record the evidence, but move no alias' },
   tracking: { type: 'uri', description: 'tracking URI', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
-  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
+  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port[/;token=...] Spark Connect)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
   'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
 } satisfies Record<string, FlagSpec>;

@@ -228,6 +228,13 @@ async function session(
   const onJoin = () => (rebalanced = true);
   consumer.once('consumer:group:join', onJoin);
   const committed = new Map<number, bigint>();
+  /** The group's committed offsets of these partitions (0 where none), from the broker. */
+  const learnCommitted = async (partitions: number[]) => {
+    if (partitions.length === 0) return;
+    const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions }] });
+    const list = offsets.get(o.input) ?? [];
+    for (const p of partitions) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
+  };
   let model = models.take();
   // A fetch in flight when the brokers went away may never call back, and then the client's stream stops
   // fetching for good. So a session ends when the brokers come back after a loss, or when records are known to
@@ -244,6 +251,7 @@ async function session(
     lagCheckedAt = Date.now();
     const latest = (await consumer.listOffsets({ topics: [o.input], isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(o.input) ?? [];
     const assigned = consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [];
+    await learnCommitted(assigned.filter((p) => !committed.has(p)));
     let behind = false;
     for (const p of assigned) {
       const end = latest[p];
@@ -294,12 +302,7 @@ async function session(
       if (rebalanced || consumer.generationId !== generation) break;
       const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
       const mine = batch.filter((m) => assigned.has(m.partition));
-      const unknown = [...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p));
-      if (unknown.length) {
-        const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions: unknown }] });
-        const list = offsets.get(o.input) ?? [];
-        for (const p of unknown) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
-      }
+      await learnCommitted([...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p)));
       const replay: ScoreInput[] = [];
       const live: Msg[] = [];
       for (const m of mine) {

@@ -10,7 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FraudopsError, isFraudopsError } from '../errors.js';
-import type { ModelRegistry, ModelVersion } from './ModelRegistry.js';
+import type { AliasLock, AliasLockOptions, ModelRegistry, ModelVersion } from './ModelRegistry.js';
+
+export type { AliasLock, AliasLockOptions };
 
 export const ALIAS_LOCK_SUFFIX = '.alias-lock';
 const RELEASED = 'fraudops.lock.released';
@@ -21,31 +23,6 @@ const DEFAULT_TTL_MS = 120_000;
 const DEFAULT_WAIT_MS = 300_000;
 /** Creating a ticket that failed in a way a retry may fix (MLflow's SQL store gives up after 3 version-number collisions). */
 const CREATE_ATTEMPTS = 5;
-
-export interface AliasLockOptions {
-  /** The run the ticket is registered against (MLflow wants a version's run to exist): the run doing the move. */
-  runId: string;
-  /** The ticket version's source: a location of that run's artifacts. */
-  source: string;
-  /** How long a hold lasts without renewal; default 2 min. */
-  ttlMs?: number;
-  /** How long to wait for earlier holders before failing with PROMOTION_BUSY; default 5 min. */
-  waitMs?: number;
-  signal?: AbortSignal;
-}
-
-/** One holder's turn on a registered model's aliases. Release it in a `finally`. */
-export interface AliasLock {
-  /** The registered model whose aliases this guards. */
-  readonly name: string;
-  readonly ticket: number;
-  /**
-   * The fencing check right before an alias moves: throws PROMOTION_BUSY when this hold has run out or is about to
-   * (within ttl/3), i.e. the process stalled and a later holder may already treat it as abandoned.
-   */
-  assertHeld(): void;
-  release(): Promise<void>;
-}
 
 /** Waits for the lock on `name`'s aliases. Backends get it from BaseModelRegistry.lockAliases. */
 export async function acquireAliasLock(registry: ModelRegistry, name: string, o: AliasLockOptions): Promise<AliasLock> {

@@ -2,9 +2,6 @@
  * The model-registry part of MLflow's three: registered models, their numbered versions, aliases that point at
  * one version each (`champion`), and version tags (evidence). Every backend passes `ModelRegistry.contract.ts`.
  */
-import type { AliasLock, AliasLockOptions } from './AliasLock.js';
-
-export type { AliasLock, AliasLockOptions };
 
 export interface RegisteredModel {
   name: string;
@@ -63,4 +60,29 @@ export interface ModelRegistry {
    */
   lockAliases(name: string, options: AliasLockOptions): Promise<AliasLock>;
   close(): Promise<void>;
+}
+
+export interface AliasLockOptions {
+  /** The run the ticket is registered against (MLflow wants a version's run to exist): the run doing the move. */
+  runId: string;
+  /** The ticket version's source: a location of that run's artifacts. */
+  source: string;
+  /** How long a hold lasts without renewal; default 2 min. */
+  ttlMs?: number;
+  /** How long to wait for earlier holders before failing with PROMOTION_BUSY; default 5 min. */
+  waitMs?: number;
+  signal?: AbortSignal;
+}
+
+/** One holder's turn on a registered model's aliases. Release it in a `finally`. */
+export interface AliasLock {
+  /** The registered model whose aliases this guards. */
+  readonly name: string;
+  readonly ticket: number;
+  /**
+   * The fencing check right before an alias moves: throws PROMOTION_BUSY when this hold has run out or is about to
+   * (within ttl/3), i.e. the process stalled and a later holder may already treat it as abandoned.
+   */
+  assertHeld(): void;
+  release(): Promise<void>;
 }

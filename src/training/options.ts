@@ -21,6 +21,6 @@ export const TRAIN_OPTIONS = {
   tracking: { type: 'uri', description: 'tracking URI (http(s)://, file path, or "embedded")', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },
   experiment: { type: 'string', description: 'experiment name', default: 'fraudops', env: 'MLFLOW_EXPERIMENT_NAME', configKey: 'experiment' },
   'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
-  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
+  engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port[/;token=...] Spark Connect)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
   'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', configKey: 'workDir', placeholder: '<dir>' },
 } satisfies Record<string, FlagSpec>;

@@ -87,7 +87,14 @@ export async function waitForRun(schema: string, runId: string, until: (r: RunDe
     let last: RunDetail | undefined;
     while (Date.now() < deadline) {
       last = await c.show(runId).catch(() => undefined);
-      if (last && until(last)) return last;
+      // A run records its tasks once it starts: a predicate naming a task not listed yet is not met yet.
+      let met = false;
+      try {
+        met = !!last && until(last);
+      } catch {
+        met = false;
+      }
+      if (met) return last!;
       await new Promise((r) => setTimeout(r, 250));
     }
     throw new Error(`run ${runId} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last?.tasks.map((t) => [t.task, t.state]))}`);

@@ -15,7 +15,7 @@ export const featuresCommand: Command = {
     to: { type: 'date', description: 'last day', required: true, placeholder: 'YYYY-MM-DD' },
     out: { type: 'uri', description: 'output root for feature Parquet (day partitions)', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
     'memory-limit': { type: 'size', description: 'engine memory cap', default: '4GB', env: 'FRAUDOPS_MEMORY_LIMIT' },
-    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port once Spark Connect is available)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
+    engine: { type: 'string', description: 'SQL engine URI (duckdb: embedded; sc://host:port[/;token=...] Spark Connect)', default: 'duckdb:', env: 'FRAUDOPS_ENGINE', configKey: 'engine', placeholder: '<uri>', check: checkEngineUri },
     'work-dir': { type: 'string', description: 'scratch directory', env: 'FRAUDOPS_WORK_DIR', placeholder: '<dir>' },
   },
   async run(flags, io) {

@@ -4,6 +4,7 @@ import { championCommand } from './champion.js';
 import { demoCommand } from './demo.js';
 import { featuresCommand } from './features.js';
 import { generateCommand } from './generate.js';
+import { migrateLakeCommand } from './migrateLake.js';
 import { modelsListCommand, modelsShowCommand, promoteCommand, rollbackCommand } from './models.js';
 import { trackingMigrateCommand } from './tracking.js';
 import { exportAirflowCommand } from './exportAirflow.js';
@@ -22,4 +23,4 @@ import { validateCommand } from './validate.js';
 
 export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsListCommand, modelsShowCommand, promoteCommand, rollbackCommand, scoreCommand, replayCommand, streamCommand, capacityCommand, packageCommand,
   pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand,
-  pipelineTaskCommand, exportAirflowCommand, trackingMigrateCommand];
+  pipelineTaskCommand, exportAirflowCommand, trackingMigrateCommand, migrateLakeCommand];

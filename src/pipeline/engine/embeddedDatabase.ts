@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PipelineError } from '../../errors.js';
+import { processIsGone } from '../../util/processes.js';
 import { PgliteWireServer } from './pgliteWire.js';
 
 export interface PipelineDatabase {
@@ -37,15 +38,6 @@ function urlFor(port: number): string {
   return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function portAnswers(port: number): Promise<boolean> {
   return new Promise((done) => {
     const s = connect({ host: '127.0.0.1', port });
@@ -62,7 +54,7 @@ async function runningServer(dir: string): Promise<ServerFile | undefined> {
   if (!existsSync(file)) return undefined;
   try {
     const s = JSON.parse(readFileSync(file, 'utf8')) as ServerFile;
-    if (Number.isInteger(s.pid) && Number.isInteger(s.port) && pidAlive(s.pid) && (await portAnswers(s.port))) return s;
+    if (Number.isInteger(s.pid) && Number.isInteger(s.port) && !processIsGone(s.pid) && (await portAnswers(s.port))) return s;
   } catch {
     // unreadable: a crashed writer's leftover
   }
@@ -86,7 +78,7 @@ export async function openEmbeddedDatabase(dir: string, timeoutMs = 120_000): Pr
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const holder = Number(readFileSync(lock, 'utf8').trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
+    if (!Number.isInteger(holder) || holder <= 0 || processIsGone(holder)) {
       // A killed process's leftovers.
       rmSync(join(folder, SERVER_FILE), { force: true });
       rmSync(lock, { force: true });
