@@ -24,8 +24,10 @@ import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import { searchPlan, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
+import { historyCutShort } from '../features/history.js';
+import { reportWarning, type StageWarning } from '../stage/warnings.js';
 
 export { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL };
 export const MODEL_ARTIFACT_DIR = ARTIFACTS.modelDir;
@@ -57,6 +59,8 @@ export interface TrainOptions {
   memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Called once per warning as soon as it is known (the result lists them too). */
+  onWarning?: (warning: StageWarning) => void;
 }
 
 export interface TrainResult {
@@ -69,12 +73,27 @@ export interface TrainResult {
   threshold: number;
   windows: ReturnType<typeof windowDays>;
   rows: { train: number; trainFrauds: number; test: number; testFrauds: number; removedKnownCompromised: number };
-  search: { mode: SearchMode; metric: MetricName; folds: number; trials: number; bestScore: number };
+  /**
+   * `trials`: candidates tried in all; `candidates`: per model family (logistic regression always tries its C
+   * grid, GBDT what --trials asked, unless the grid is smaller); `foldsAsked`: the folds asked for, when the lake
+   * held data for fewer (`folds`).
+   */
+  search: {
+    mode: SearchMode;
+    metric: MetricName;
+    folds: number;
+    foldsAsked: number;
+    trials: number;
+    candidates: Partial<Record<ModelKind, number>>;
+    bestScore: number;
+  };
   featureSpecHash: string;
   registeredModel: string;
   modelVersion: string;
   /** The MLflow logged model holding the trained model. */
   loggedModelId: string;
+  /** What the run did not do as asked, or rests on (also told at once on the context's log). */
+  warnings: StageWarning[];
   durationMs: number;
 }
 
@@ -115,8 +134,9 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     const trainStart = o.trainStart ?? addDays(lakeDays[lakeDays.length - 1], -(trainDays + delayDays + testDays) + 1);
     const windows: SplitWindows = { trainStart, trainDays, delayDays, testDays };
     const days = windowDays(windows);
-    // As many validation folds as the lake holds data for (at most the requested number, at least one).
-    let folds = positive('folds', o.folds ?? 4);
+    // As many validation folds as the lake holds data for (at most the requested number, at least one), said.
+    const foldsAsked = positive('folds', o.folds ?? 4);
+    let folds = foldsAsked;
     while (folds > 1 && earliestDay(windows, folds) < lakeDays[0]) folds--;
     const from = earliestDay(windows, folds);
     if (from < lakeDays[0]) {
@@ -127,6 +147,29 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         { context: { uri: lake.uri, lakeStart: lakeDays[0], needFrom: from } },
       );
     }
+    const plan = searchPlan(kinds, mode, trials, seed);
+    const warnings: StageWarning[] = [];
+    if (folds < foldsAsked) {
+      warnings.push({
+        code: 'SEARCH_FOLDS_REDUCED',
+        message: `searching with ${folds} of the ${foldsAsked} validation folds asked for: the lake starts on ${lakeDays[0]}, and ${foldsAsked} folds before training from ${trainStart} need data from ${earliestDay(windows, foldsAsked)}; prepare more days or pass --folds ${folds}`,
+      });
+    }
+    if (plan.gbdtGridSize !== undefined) {
+      warnings.push({
+        code: 'SEARCH_TRIALS_REDUCED',
+        message: `the boosted-tree grid holds ${plan.gbdtGridSize} candidates, fewer than the ${trials} trials asked for: all ${plan.gbdtGridSize} are tried`,
+      });
+    }
+    const cut = historyCutShort(lakeDays, from, spec);
+    if (cut) {
+      warnings.push({
+        code: 'HISTORY_CUT_SHORT',
+        message: `features from ${from} reach back to ${cut.needFrom}, but the lake starts on ${cut.lakeStart}: windowed features of the first days are built on a shorter history than their windows say`,
+      });
+    }
+    for (const w of warnings) reportWarning('train', w, o.onWarning, ctx);
+    const searchSummary = { mode, metric, folds, foldsAsked, trials: plan.candidates.length, candidates: plan.perKind };
 
     return await withRun(
       runs,
@@ -143,6 +186,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'search.mode': mode,
           'search.trials': trials,
           'search.folds': folds,
+          ...(folds < foldsAsked ? { 'search.folds_asked': foldsAsked } : {}),
+          'search.candidates': plan.candidates.length,
           'search.metric': metric,
           seed,
           'feature_spec.hash': featureSpecHash(spec),
@@ -181,7 +226,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'dataset.windows': JSON.stringify(days),
         });
 
-        const cands = candidates(kinds, mode, trials, seed);
+        if (warnings.length) await runs.logBatch(runId, { tags: Object.fromEntries(warnings.map((w) => [`warning.${w.code}`, w.message.slice(0, 5000)])) });
+        const cands = plan.candidates;
         const search = await prequentialSearch(frame, windows, cands, {
           folds,
           metric,
@@ -264,11 +310,12 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           threshold,
           windows: days,
           rows,
-          search: { mode, metric, folds, trials: cands.length, bestScore: best.score },
+          search: { ...searchSummary, bestScore: best.score },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,
           loggedModelId: logged.modelId,
+          warnings,
           durationMs: Date.now() - started,
         };
       },
