@@ -27,6 +27,7 @@ import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../
 import { searchPlan, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { historyCutShort } from '../features/history.js';
+import { minimumLakeDays } from './minimumLakeDays.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 
 export { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL };
@@ -139,14 +140,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     let folds = foldsAsked;
     while (folds > 1 && earliestDay(windows, folds) < lakeDays[0]) folds--;
     const from = earliestDay(windows, folds);
-    if (from < lakeDays[0]) {
-      const needed = trainDays + delayDays + testDays + delayDays + testDays;
-      throw new FraudopsError(
-        'LAKE_TOO_SHORT',
-        `${lake.uri}: training from ${trainStart} needs data from ${from} (one validation fold: ${needed} days in all), but the lake starts on ${lakeDays[0]}; prepare more days or pass a later --train-start`,
-        { context: { uri: lake.uri, lakeStart: lakeDays[0], needFrom: from } },
-      );
-    }
+    if (from < lakeDays[0]) throw lakeTooShort(lake.uri, lakeDays, windows, o.trainStart !== undefined);
     const plan = searchPlan(kinds, mode, trials, seed);
     const warnings: StageWarning[] = [];
     if (folds < foldsAsked) {
@@ -326,6 +320,27 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     await heldLake.release();
     await heldTracking.release();
   }
+}
+
+/**
+ * LAKE_TOO_SHORT with a way out that works: a later --train-start when the lake holds the windows from some start
+ * (only when one was given: the default is already the latest), else more days or shorter windows.
+ */
+function lakeTooShort(uri: string, lakeDays: string[], w: SplitWindows, explicitStart: boolean): FraudopsError {
+  const [first, last] = [lakeDays[0], lakeDays[lakeDays.length - 1]];
+  const needed = minimumLakeDays(w);
+  const from = earliestDay(w, 1);
+  const earliestStart = addDays(first, w.delayDays + w.testDays);
+  const fits = addDays(earliestStart, w.trainDays + w.delayDays + w.testDays - 1) <= last;
+  const held = lakeDays.length;
+  const way = explicitStart && fits
+    ? `pass --train-start ${earliestStart} or later (up to the latest complete window, the default)`
+    : `the lake holds ${held} day(s), ${first}..${last}: prepare at least ${needed - held} more, or shorten the windows (--train-days ${w.trainDays}, --delay-days ${w.delayDays}, --test-days ${w.testDays})`;
+  return new FraudopsError(
+    'LAKE_TOO_SHORT',
+    `${uri}: training from ${w.trainStart} needs data from ${from} (one validation fold before train, delay and test windows: ${needed} days in all), but the lake starts on ${first}; ${way}`,
+    { context: { uri, lakeStart: first, needFrom: from, neededDays: needed } },
+  );
 }
 
 function positive(name: string, v: number): number {

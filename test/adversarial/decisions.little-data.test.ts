@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validate, type ValidateOptions } from '../../src/promotion/validate.js';
 import { train, type TrainResult } from '../../src/training/train.js';
 import { openRunView } from '../support/runView.js';
-import { tinyLake } from '../support/handbookLake.js';
+import { TINY_START, tinyLake } from '../support/handbookLake.js';
+import { addDays } from '../../src/util/dates.js';
 import { errorCode, runCli } from './support/lakeRace.js';
 
 const MODEL = 'fraudops-little-data';
@@ -75,6 +76,25 @@ describe('train > says what it did not do as asked', () => {
 
   it('--model auto --trials 2 reports 7 candidates as 2 boosted trees and the 5-point logistic grid', () => {
     expect(trained.search).toMatchObject({ trials: 7, candidates: { logreg: 5, gbdt: 2 } });
+  });
+});
+
+describe('train > a lake too short says what would work', () => {
+  it('with the default windows: how many more days, never a later --train-start (the default is the latest)', async () => {
+    const short = await tinyLake(join(dir, 'thirty'), { days: 30, fraud: (_, i) => i === 3 });
+    const e = await train({ lake: short, model: 'logreg', tracking: join(dir, 'short-tracking'), workDir: dir }).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'LAKE_TOO_SHORT', context: { neededDays: 35 } });
+    expect((e as Error).message).toMatch(/prepare at least 5 more/);
+    expect((e as Error).message).not.toMatch(/--train-start/);
+  });
+
+  it('with a --train-start too early: the earliest one that fits, and that one trains', async () => {
+    const e = await train({ lake, model: 'logreg', folds: 1, trainStart: TINY_START, tracking: join(dir, 'early-tracking'), workDir: dir }).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'LAKE_TOO_SHORT' });
+    const suggested = /--train-start (\d{4}-\d\d-\d\d)/.exec((e as Error).message)?.[1];
+    expect(suggested).toBe(addDays(TINY_START, 14));
+    const r = await train({ lake, model: 'logreg', folds: 1, trainStart: suggested, tracking: join(dir, 'early-tracking'), workDir: dir });
+    expect(r.windows.train[0]).toBe(suggested);
   });
 });
 
