@@ -6,7 +6,7 @@ import { runPipeline } from './pipeline.js';
 
 async function withClient<T>(flags: FlagValues, fn: (c: import('../../pipeline/engine/RunsClient.js').RunsClient) => Promise<T>): Promise<T> {
   const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const database = await openPipelineDatabase(flags);
+  const database = await openPipelineDatabase(flags, { mustExist: true });
   try {
     const client = await RunsClient.open(database.url, String(flags.schema));
     try {
