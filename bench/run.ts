@@ -15,11 +15,12 @@ import { formatReport } from './lib/report.js';
 import type { BenchStage } from './lib/stage.js';
 import { generateBench } from './stages/generateBench.js';
 import { prepareBench } from './stages/prepareBench.js';
+import { sparkBench } from './stages/sparkBench.js';
 import { streamBench } from './stages/streamBench.js';
 import { trainBench } from './stages/trainBench.js';
 
 /** Every stage the dispatcher knows; a new one (train) is a file in bench/stages/ and a line here. */
-const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, streamBench];
+const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, streamBench, sparkBench];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

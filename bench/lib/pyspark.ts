@@ -36,3 +36,28 @@ export function ensurePySpark(root: string, log: (m: string) => void): PySpark {
   }
   return { python, version };
 }
+
+/**
+ * PySpark's Spark Connect client (pyspark-client) in its own venv (`py-connect` beside the services' venv),
+ * installed through `bench/peers/setup.sh connect` the first time: the peer that drives the same Spark Connect
+ * server our client drives.
+ */
+export function ensurePySparkConnect(root: string, log: (m: string) => void): PySpark {
+  const python = join(pythonEnvDir(root), '..', 'py-connect', 'bin', 'python');
+  const probe = (): string | null => {
+    try {
+      return execFileSync(python, ['-c', 'import pyspark.sql.connect.session, pyspark; print(pyspark.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  let version = probe();
+  if (version === null) {
+    log('PySpark Connect client missing: running bench/peers/setup.sh connect');
+    const r = spawnSync('bash', [join(root, 'bench', 'peers', 'setup.sh'), 'connect'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`bench/peers/setup.sh connect failed (exit ${String(r.status)})`);
+    version = probe();
+    if (version === null) throw new Error(`the PySpark Connect client still does not import with ${python}`);
+  }
+  return { python, version };
+}

@@ -8,6 +8,7 @@ course used Spark's default snappy) so the output codec matches ours.
 Prints one JSON line on stdout with the phase timings (session start, job) and, with --count, the row counts.
 
     python pyspark_prepare.py --out LAKE_DIR [--master local[2]] [--driver-memory 4g] [--count] FILE...
+    python pyspark_prepare.py --remote sc://HOST:PORT/;token=T --out LAKE_DIR FILE...   (PySpark's Connect client)
 """
 
 import argparse
@@ -20,6 +21,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output directory (must not exist)")
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--remote", help="a Spark Connect server to run on instead of a local session")
     parser.add_argument("--driver-memory", default="4g")
     parser.add_argument("--compression", default="zstd")
     parser.add_argument("--count", action="store_true", help="after writing, read the output back and count rows")
@@ -29,19 +31,22 @@ def main() -> int:
     t0 = time.perf_counter()
     from pyspark.sql import SparkSession, functions as F, types as T
 
-    spark = (
-        SparkSession.builder.master(args.master)
-        .appName("fraudops-bench-prepare-peer")
-        .config("spark.driver.memory", args.driver_memory)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        # An unparseable datetime (e.g. hour 24) must become null, as in Spark 2, not raise an upgrade error.
-        .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-        # Spark 4 turns ANSI mode on by default, which raises on bad casts instead of yielding null.
-        .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
+    if args.remote:
+        spark = SparkSession.builder.remote(args.remote).getOrCreate()
+    else:
+        spark = (
+            SparkSession.builder.master(args.master)
+            .appName("fraudops-bench-prepare-peer")
+            .config("spark.driver.memory", args.driver_memory)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .getOrCreate()
+        )
+        spark.sparkContext.setLogLevel("ERROR")
+    # An unparseable datetime (e.g. hour 24) must become null, as in Spark 2, not raise an upgrade error.
+    spark.conf.set("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+    # Spark 4 turns ANSI mode on by default, which raises on bad casts instead of yielding null.
+    spark.conf.set("spark.sql.ansi.enabled", "false")
     t_session = time.perf_counter()
 
     schema = T.StructType(
@@ -75,7 +80,7 @@ def main() -> int:
 
     result = {
         "spark_version": spark.version,
-        "master": args.master,
+        "master": "connect" if args.remote else args.master,
         "compression": args.compression,
         "session_start_s": round(t_session - t0, 3),
         "job_s": round(t_job - t_session, 3),

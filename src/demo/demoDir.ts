@@ -1,6 +1,6 @@
 /**
  * The demo's working directory. Each demo starts from scratch by replacing what it wrote there before (raw/,
- * lake/, mlruns/, predictions and caches), so it must never replace what it did not write: a directory the demo
+ * lake/, mlruns/, pipeline/, predictions and caches), so it must never replace what it did not write: a directory the demo
  * made carries a marker file, and a directory without it whose demo paths already exist (`--dir .` in a project
  * with its own ./raw or ./lake) is refused before anything is touched.
  */
@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js';
 /** Marks a directory as the demo's own. */
 export const DEMO_MARKER = '.fraudops-demo';
 /** What a demo writes in its directory and replaces on the next run (mlruns/ only when tracking is embedded there). */
-export const DEMO_PATHS = ['raw', 'lake', 'mlruns', 'cache', 'predictions.jsonl', 'predictions.jsonl.dead.jsonl'] as const;
+export const DEMO_PATHS = ['raw', 'lake', 'mlruns', 'pipeline', 'cache', 'predictions.jsonl', 'predictions.jsonl.dead.jsonl'] as const;
 
 /**
  * Makes `dir` ready for a fresh demo: creates it if needed, or clears what an earlier demo wrote in it. Refuses

@@ -1,27 +1,24 @@
 /**
- * The demo pipeline: the main job end to end on embedded defaults, with no server: generate a small noisy dataset,
- * prepare it into a local lake (quality report checked against the generator's ground truth), train a boosted-tree
- * model and validate it (the first model becomes the champion), then train a logistic-regression challenger and
- * validate it against the champion (refused unless significantly better), and score the last day file with the
- * champion through the stream scorer's path without a broker. Returns every result; the CLI prints them.
+ * The demo: the main job end to end on embedded defaults, with no server, as one pipeline run (the `demo` DAG,
+ * src/pipeline/demoDag.ts) on the durable workflow engine with its embedded database in the demo directory:
+ * generate a small noisy dataset, prepare it into a local lake (its account checked against the generator's
+ * ground truth), train and validate a boosted-tree champion and a logistic-regression challenger, and score the
+ * last day file with the champion. `fraudops runs show <run> --db <dir>/pipeline` shows the run afterwards.
+ * Returns every task's result; the CLI prints them as they finish.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generate } from '../generator/generate.js';
-import { MANIFEST_NAME, type Manifest } from '../generator/manifest.js';
-import { compareWithManifest } from '../prepare/manifestCheck.js';
-import { prepare } from '../prepare/prepare.js';
-import { validate } from '../promotion/validate.js';
-import { train } from '../training/train.js';
-import { scoreFile } from '../scoring/scoreFile.js';
+import { PipelineError } from '../errors.js';
+import type { TaskOutput, JsonValue } from '../pipeline/stage.js';
+import type { TaskRecord } from '../pipeline/executeDag.js';
+import type { PipelineSettings } from '../pipeline/daily.js';
 import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import { prepareDemoDir } from './demoDir.js';
 
 export interface DemoOptions {
   /**
-   * Working directory; raw/, lake/ and (without `tracking`) mlruns/ inside it are replaced, which is refused in a
-   * directory the demo did not make (see demoDir.ts).
+   * Working directory; raw/, lake/, pipeline/ and (without `tracking`) mlruns/ inside it are replaced, which is
+   * refused in a directory the demo did not make (see demoDir.ts).
    */
   dir: string;
   days: number;
@@ -33,91 +30,124 @@ export interface DemoOptions {
   tracking?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
-  /** Each part of the result as soon as it is known, so a caller can print it then instead of at the end. */
+  /** Each task's result as soon as it is recorded, so a caller can print it then instead of at the end. */
   onStep?: (step: DemoStep) => void;
 }
 
-export type DemoStep =
-  | { step: 'generated'; generated: DemoResult['generated']; raw: string }
-  | { step: 'prepared'; prepare: DemoResult['prepare']; differences: DemoResult['differences']; lake: string }
-  | { step: 'validated'; run: DemoResult['runs'][number] }
-  | { step: 'scored'; scored: DemoResult['scored'] };
+/** A finished task of the demo run and what it produced. */
+export interface DemoStep {
+  task: string;
+  stage: string;
+  state: TaskRecord['state'];
+  output?: TaskOutput;
+  error?: TaskRecord['error'];
+  reason?: string;
+  /** For a validate task that wrote its report: where the HTML and PNG are. */
+  reportFiles?: { html: string; png: string };
+}
 
-export type DemoResult = Awaited<ReturnType<typeof runDemo>>;
+export interface DemoResult {
+  dir: string;
+  /** The pipeline run, and the database it is kept in (`fraudops runs show <runId> --db <database>`). */
+  runId: string;
+  database: string;
+  state: 'succeeded' | 'failed' | 'cancelled';
+  tracking: string;
+  lake: string;
+  /** True when prepare's account of every row matched the generator's manifest. */
+  matchesManifest: boolean;
+  steps: DemoStep[];
+}
 
-export async function runDemo(o: DemoOptions, ctx?: StageContext) {
+const FINISHED = new Set<TaskRecord['state']>(['succeeded', 'failed', 'skipped', 'upstream-failed', 'cancelled']);
+
+export async function runDemo(o: DemoOptions, ctx?: StageContext): Promise<DemoResult> {
   const progress = o.onProgress ?? (() => {});
-  const step = o.onStep ?? (() => {});
   const dir = prepareDemoDir(o.dir, o.tracking !== undefined);
   const raw = join(dir, 'raw');
   const lake = join(dir, 'lake');
   const tracking = o.tracking ?? join(dir, 'mlruns');
-
-  progress('demo: generating transactions…');
-  const gen = await generate(
-    {
-      out: raw,
-      days: o.days,
-      customers: o.customers,
-      terminals: o.terminals,
-      seed: o.seed,
-      startDate: o.startDate,
-      noise: 'course',
-      // Raised defect rates, so a small demo dataset shows every kind of defect.
-      noiseRates: { terminal_missing: 2e-4, bad_datetime: 1e-4, time_days_mismatch: 1e-4, duplicate_within_file: 1e-4, duplicate_across_files: 1e-4, negative_customer_id: 1e-4, sentinel_customer_id: 1e-4, zero_amount: 1e-4 },
-      workers: 2,
-    },
-    { signal: o.signal, onProgress: (p) => progress(`demo: generated ${p.daysDone}/${p.daysTotal} days, ${p.rowsWritten.toLocaleString('en-US')} rows`) },
-  );
-  const generated = { files: gen.totals.files, rows: gen.totals.rows, fraud: gen.fraud, defects: gen.defects, rowsPerSecond: Math.round(gen.rowsPerSecond) };
-  step({ step: 'generated', generated, raw });
-  const report = await prepare({
+  const database = join(dir, 'pipeline');
+  const settings: PipelineSettings = {
     raw,
     lake,
-    signal: o.signal,
-    onProgress: (p) => progress(`demo: preparing ${p.file} (${p.fileIndex + 1}/${p.fileCount})`),
-  }, ctx);
-  const manifest = JSON.parse(readFileSync(join(raw, MANIFEST_NAME), 'utf8')) as Manifest;
-  const differences = compareWithManifest(report, manifest);
-  step({ step: 'prepared', prepare: report, differences, lake });
-
-  const common = { lake, tracking, seed: 1, signal: o.signal, onProgress: (m: string) => progress(`demo: ${m}`) };
-  const runs: Array<{ train: Awaited<ReturnType<typeof train>>; validate: Awaited<ReturnType<typeof validate>>; reportFiles?: { html: string; png: string } }> = [];
-  for (const trainOptions of [
-    { model: 'gbdt', search: 'random', trials: 3, folds: 1 },
-    { model: 'logreg', folds: 1 },
-  ] as const) {
-    const trained = await train({ ...common, ...trainOptions }, ctx);
-    const validated = await validate({ ...common, candidate: trained.runId, bootstrap: 500 }, ctx);
-    const run = { train: trained, validate: validated, reportFiles: await reportFiles(validated, tracking, ctx) };
-    runs.push(run);
-    step({ step: 'validated', run });
-  }
-  // Scoring without a broker: the last day file through the stream scorer's path (in-process source and sink).
-  const lastDay = readdirSync(raw).filter((n) => /^\d{4}-\d{2}-\d{2}\.txt$/.test(n)).sort().pop()!;
-  progress(`demo: scoring ${lastDay} with the champion…`);
-  const scored = await scoreFile({ raw: join(raw, lastDay), out: join(dir, 'predictions.jsonl'), lake, tracking, signal: o.signal }, ctx);
-  step({ step: 'scored', scored });
-  return {
-    dir,
-    generated,
-    prepare: report,
-    matchesManifest: differences.length === 0,
-    differences,
     tracking,
-    runs,
-    scored,
+    predictions: join(dir, 'predictions.jsonl'),
+    dataset: { days: o.days, customers: o.customers, terminals: o.terminals, seed: o.seed, startDate: o.startDate },
   };
+  const { openEmbeddedDatabase } = await import('../pipeline/engine/embeddedDatabase.js');
+  const { PipelineEngine } = await import('../pipeline/engine/PipelineEngine.js');
+  const { loadDag } = await import('../pipeline/dag.js');
+  const { dagDefinition } = await import('../pipeline/daily.js');
+  const { PIPELINE_STAGES } = await import('../pipeline/stages.js');
+  loadDag(dagDefinition('demo', settings), PIPELINE_STAGES);
+
+  const steps: DemoStep[] = [];
+  const pending: Promise<void>[] = [];
+  const onRecord = (record: TaskRecord) => {
+    if (!FINISHED.has(record.state)) return;
+    pending.push(
+      (async () => {
+        const step: DemoStep = { task: record.task, stage: record.stage, state: record.state, output: record.output, error: record.error, reason: record.reason };
+        if (record.stage === 'validate' && record.output) step.reportFiles = await reportFiles(record.output, tracking, ctx);
+        steps.push(step);
+        o.onStep?.(step);
+      })(),
+    );
+  };
+
+  progress('demo: opening the pipeline database…');
+  const db = await openEmbeddedDatabase(database);
+  try {
+    const engine = await PipelineEngine.open({
+      databaseUrl: db.url,
+      onLog: (_run, task, message) => progress(`demo: ${task}: ${message}`),
+      onRecord: (_run, record) => onRecord(record),
+      onWarn: (m) => (db.expectedWarning?.test(m) ? undefined : progress(`warning: ${m}`)),
+      signal: o.signal,
+    });
+    let outcome;
+    try {
+      const run = await engine.start({ dag: 'demo', logicalDate: new Date().toISOString().slice(0, 10), settings });
+      const stop = () => void engine.close();
+      o.signal?.addEventListener('abort', stop, { once: true });
+      try {
+        outcome = await run.wait();
+      } finally {
+        o.signal?.removeEventListener('abort', stop);
+      }
+    } finally {
+      await engine.close();
+    }
+    await Promise.all(pending);
+    o.signal?.throwIfAborted();
+    const check = outcome.tasks.find((t) => t.stage === 'check.manifest');
+    return {
+      dir,
+      runId: outcome.runId,
+      database,
+      state: outcome.state,
+      tracking,
+      lake,
+      matchesManifest: check?.output?.matches === true,
+      steps: outcome.tasks.map((t) => steps.find((s) => s.task === t.task) ?? { task: t.task, stage: t.stage, state: t.state, output: t.output, error: t.error, reason: t.reason }),
+    };
+  } finally {
+    await db.close();
+  }
 }
 
 /** Where a validation's HTML and PNG reports are: files for a local artifact root, URIs otherwise. */
-async function reportFiles(v: Awaited<ReturnType<typeof validate>>, tracking: string, ctx: StageContext | undefined): Promise<{ html: string; png: string } | undefined> {
-  if (!v.report) return undefined;
+async function reportFiles(validated: TaskOutput, tracking: string, ctx: StageContext | undefined): Promise<{ html: string; png: string } | undefined> {
+  const report = validated.report as { [k: string]: JsonValue } | null | undefined;
+  if (!report || typeof report.html !== 'string' || typeof report.png !== 'string') return undefined;
   const held = await holdTracking(ctx, tracking);
   try {
-    const root = (await held.value.runs.getRun(v.candidate.runId)).info.artifactUri.replace(/\/+$/, '');
+    const root = (await held.value.runs.getRun(String(validated.candidateRunId))).info.artifactUri.replace(/\/+$/, '');
     const at = (path: string) => (root.startsWith('file:') ? fileURLToPath(`${root}/${path}`) : `${root}/${path}`);
-    return { html: at(v.report.html), png: at(v.report.png) };
+    return { html: at(String(report.html)), png: at(String(report.png)) };
+  } catch (e) {
+    throw new PipelineError('DEMO_REPORT', `could not locate the validation report of run ${String(validated.candidateRunId)}: ${(e as Error).message}`);
   } finally {
     await held.release();
   }

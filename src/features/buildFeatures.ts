@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError, LakeError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
 import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
 import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
@@ -111,6 +111,8 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
   try {
     const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' });
     try {
+      const progress = stageProgress(ctx, 'features');
+      progress(`building features ${o.from}..${o.to}`);
       const info = await createFeatureTable(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
       const warnings: StageWarning[] = [];
       if (info.lakeStart !== undefined) {
@@ -120,6 +122,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
         });
       }
       for (const w of warnings) reportWarning('features', w, o.onWarning, ctx);
+      progress(`writing ${info.rows.toLocaleString('en-US')} rows to ${out.uri}`);
       const written = await engine.writePartitionedParquet('SELECT * FROM features', {
         store: out,
         partitionBy: 'day',

@@ -72,6 +72,18 @@ export const DEFAULT_NOISE_RATES: NoiseRates = {
   zero_amount: 0.000002,
 };
 
+/** Raised rates, so a small dataset (the demo's) shows every kind of defect. */
+export const RAISED_NOISE_RATES: NoiseRates = {
+  terminal_missing: 2e-4,
+  bad_datetime: 1e-4,
+  time_days_mismatch: 1e-4,
+  duplicate_within_file: 1e-4,
+  duplicate_across_files: 1e-4,
+  negative_customer_id: 1e-4,
+  sentinel_customer_id: 1e-4,
+  zero_amount: 1e-4,
+};
+
 export const NOISE_DEFECT_NAMES = Object.keys(NOISE_DEFECTS) as NoiseDefect[];
 
 export const DEFAULTS = {

@@ -3,6 +3,7 @@ import { isFraudopsError } from '../errors.js';
 import { loadDag, type DagDefinition } from './dag.js';
 import { dailyDag } from './daily.js';
 import { PIPELINE_STAGES } from './stages.js';
+import type { TaskOutput } from './stage.js';
 
 function refusal(def: DagDefinition): { code: string; message: string } {
   try {
@@ -78,5 +79,30 @@ describe('pipeline > dag > load', () => {
     def.tasks.push({ ...def.tasks[0] });
     expect(refusal(def).message).toContain('task cluster.ensure is defined twice');
     expect(refusal({ name: 'empty', tasks: [] }).message).toContain('the DAG has no tasks');
+  });
+});
+
+describe('pipeline > dag > upstream outputs', () => {
+  it('hands a task the nearest task of a stage before it, so each validate gets its own candidate', async () => {
+    const { demoDag } = await import('./demoDag.js');
+    const { nearestUpstream } = await import('./executeDag.js');
+    const dag = loadDag(
+      demoDag({ raw: '/r', lake: '/l', predictions: '/p.jsonl', dataset: { days: 35, customers: 10, terminals: 10, seed: 1, startDate: '2019-08-22' } }),
+      PIPELINE_STAGES,
+    );
+    const outputs = new Map<string, TaskOutput>([
+      ['train', { runId: 'first' }],
+      ['train-challenger', { runId: 'second' }],
+      ['prepare', { newFiles: 35 }],
+    ]);
+    const task = (name: string) => dag.tasks.find((t) => t.name === name)!;
+    expect(nearestUpstream(task('validate'), dag, outputs, 'train')).toEqual({ runId: 'first' });
+    expect(nearestUpstream(task('validate-challenger'), dag, outputs, 'train')).toEqual({ runId: 'second' });
+    expect(nearestUpstream(task('validate-challenger'), dag, outputs, 'prepare')).toEqual({ newFiles: 35 });
+    // Not before it: the first train knows no challenger, and nothing comes before cluster.ensure.
+    expect(nearestUpstream(task('train'), dag, outputs, 'train')).toBeUndefined();
+    expect(nearestUpstream(task('cluster.ensure'), dag, outputs, 'prepare')).toBeUndefined();
+    // The score task reads the last generated day.
+    expect(task('score').options.raw).toBe('/r/2019-09-25.txt');
   });
 });

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import type { DagDefinition } from './dag.js';
+import { demoDag, type DemoDataset } from './demoDag.js';
 
 export interface PipelineSettings {
   raw?: string;
@@ -26,6 +27,9 @@ export interface PipelineSettings {
   minEffect?: number;
   /** Attempts per train task (the first included). */
   trainAttempts?: number;
+  /** The demo DAG's generated dataset and where its predictions go. */
+  dataset?: DemoDataset;
+  predictions?: string;
 }
 
 function defined(o: Record<string, unknown>): Record<string, unknown> {
@@ -62,7 +66,7 @@ export function dailyDag(s: PipelineSettings): DagDefinition {
 }
 
 /** The DAGs `--dag` can name. */
-export const DAGS: Record<string, (s: PipelineSettings) => DagDefinition> = { daily: dailyDag };
+export const DAGS: Record<string, (s: PipelineSettings) => DagDefinition> = { daily: dailyDag, demo: demoDag };
 
 export function dagDefinition(name: string, settings: PipelineSettings): DagDefinition {
   const build = DAGS[name];

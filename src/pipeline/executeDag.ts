@@ -207,10 +207,7 @@ async function runTask(t: LoadedTask, dag: LoadedDag, input: RunInput, outputs: 
     specHash: dag.specHash,
     signal,
     log: (m) => host.log(input.runId, t.name, m),
-    upstream: (stage) => {
-      for (const u of dag.tasks) if (u.stage.name === stage && outputs.has(u.name)) return outputs.get(u.name);
-      return undefined;
-    },
+    upstream: (stage) => nearestUpstream(t, dag, outputs, stage),
   };
   let delay = t.retry.intervalSeconds * 1000;
   for (let attempt = 1; ; attempt++) {
@@ -226,6 +223,30 @@ async function runTask(t: LoadedTask, dag: LoadedDag, input: RunInput, outputs: 
       delay *= t.retry.backoffRate;
     }
   }
+}
+
+/**
+ * The output of the nearest task running `stage` among the tasks `t` comes after (its dependencies, then theirs),
+ * so a DAG with two train → validate chains hands each validate its own candidate. A task outside that chain
+ * (teardown after everything) finds the nearest one the same way, breadth first.
+ */
+export function nearestUpstream(t: LoadedTask, dag: LoadedDag, outputs: Map<string, TaskOutput>, stage: string): TaskOutput | undefined {
+  const byName = new Map(dag.tasks.map((x) => [x.name, x]));
+  const seen = new Set<string>();
+  let level = t.after;
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const name of level) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const u = byName.get(name);
+      if (!u) continue;
+      if (u.stage.name === stage && outputs.has(u.name)) return outputs.get(u.name);
+      next.push(...u.after);
+    }
+    level = next;
+  }
+  return undefined;
 }
 
 export function describeError(e: unknown): TaskError {

@@ -12,13 +12,17 @@ import { TRAIN_OPTIONS } from '../training/options.js';
 import { VALIDATE_OPTIONS } from '../promotion/options.js';
 import type { PipelineStage, TaskContext, TaskOutput } from './stage.js';
 import { createStageContext, type StageContext } from '../stage/StageContext.js';
+import { STORE_SCHEMES, TRACKING_SCHEMES } from '../config/schemes.js';
+import type { FileAccount } from '../quality.js';
+import type { Manifest } from '../generator/manifest.js';
 
 /**
  * Runs a product stage under a stage context built for this task, as the CLI builds one per command: the task's
  * signal, its log for the stage's events, stores and tracking opened once and closed when the task ends.
  */
-async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>): Promise<T> {
-  const ctx = createStageContext({ signal: task.signal, workDir, onEvent: (e) => task.log(e.message) });
+async function withStageContext<T>(task: TaskContext, workDir: string | undefined, fn: (ctx: StageContext) => Promise<T>, engine?: string): Promise<T> {
+  // Progress reaches the task's log through the callbacks each task passes; log events go there as they come.
+  const ctx = createStageContext({ signal: task.signal, workDir, engine, onEvent: (e) => (e.type === 'log' ? task.log(e.message) : undefined) });
   try {
     return await fn(ctx);
   } finally {
@@ -73,6 +77,10 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
   schema: taskSchema(PREPARE_OPTIONS, ['raw', 'lake', 'memory-limit', 'work-dir'], ['raw', 'lake']),
   async run(o, ctx) {
     const { prepare } = await import('../prepare/prepare.js');
+    // On the run's cluster when it has one (spark-local, Data Proc's Spark Connect), else the embedded engine.
+    const cluster = ctx.upstream('cluster.ensure');
+    const engine = typeof cluster?.endpoint === 'string' && cluster.endpoint !== '' ? cluster.endpoint : undefined;
+    if (engine) ctx.log(`preparing on the cluster's engine ${engine.replace(/;token=[^;]*/, ';token=***')}`);
     const report = await withStageContext(ctx, o.workDir, (stageCtx) =>
       prepare(
         {
@@ -85,6 +93,7 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
         },
         stageCtx,
       ),
+      engine,
     );
     const output = {
       ok: report.ok,
@@ -95,6 +104,8 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
       kept: report.kept,
       duplicates: report.duplicates,
       quarantined: report.quarantinedTotal,
+      account: accountOf(report),
+      perFile: report.perFile.map((f) => ({ file: f.file, commitSeq: f.commitSeq, ...accountOf(f) })),
       changed: report.changed.map((c) => c.file),
       errors: report.errors.map((e) => ({ file: e.file, code: e.code, message: e.message, line: e.line ?? null })),
     };
@@ -106,6 +117,128 @@ const prepareStage: PipelineStage<PrepareTaskOptions> = {
       });
     }
     return output;
+  },
+};
+
+/** A file's or a run's account of its rows, as a task output (JSON). */
+function accountOf(a: FileAccount): TaskOutput {
+  return {
+    rowsIn: a.rowsIn,
+    kept: a.kept,
+    duplicates: a.duplicates,
+    duplicatesOfLake: a.duplicatesOfLake,
+    quarantinedTotal: a.quarantinedTotal,
+    fixed: { ...a.fixed },
+    flagged: { ...a.flagged },
+    quarantined: { ...a.quarantined },
+  };
+}
+
+interface GenerateTaskOptions {
+  out: string;
+  days: number;
+  customers?: number;
+  terminals?: number;
+  seed?: number;
+  startDate?: string;
+  noise?: 'none' | 'course' | 'course-raised';
+  workers?: number;
+}
+
+const generateStage: PipelineStage<GenerateTaskOptions> = {
+  name: 'generate',
+  description: 'simulate daily raw transaction files (the Fraud Detection Handbook’s simulator), with a manifest of every injected defect',
+  schema: {
+    out: { type: 'uri', required: true, description: 'where the raw files go (directory or s3:// URI)', schemes: STORE_SCHEMES },
+    days: { type: 'integer', required: true, description: 'days of transactions', min: 1, max: 3660 },
+    customers: { type: 'integer', description: 'customers', min: 1, max: 100_000_000 },
+    terminals: { type: 'integer', description: 'terminals', min: 1, max: 100_000_000 },
+    seed: { type: 'integer', description: 'random seed', min: 0 },
+    startDate: { type: 'date', description: 'first day' },
+    noise: { type: 'string', description: 'defects to inject: none, the course’s rates, or raised rates that a small dataset shows', choices: ['none', 'course', 'course-raised'] },
+    workers: { type: 'integer', description: 'days simulated in parallel', min: 1, max: 64 },
+  },
+  async run(o, ctx) {
+    const { generate } = await import('../generator/generate.js');
+    const { RAISED_NOISE_RATES } = await import('../generator/options.js');
+    const r = await generate(
+      {
+        out: o.out,
+        days: o.days,
+        customers: o.customers,
+        terminals: o.terminals,
+        seed: o.seed,
+        startDate: o.startDate,
+        noise: o.noise === 'course-raised' ? 'course' : o.noise,
+        ...(o.noise === 'course-raised' ? { noiseRates: RAISED_NOISE_RATES } : {}),
+        workers: o.workers,
+      },
+      { signal: ctx.signal, onProgress: (p) => ctx.log(`generated ${p.daysDone}/${p.daysTotal} days, ${p.rowsWritten.toLocaleString('en-US')} rows`) },
+    );
+    ctx.log(`generated ${r.totals.files} files, ${r.totals.rows.toLocaleString('en-US')} rows (${r.fraud.total.toLocaleString('en-US')} frauds) into ${r.uri}`);
+    return {
+      out: r.uri,
+      files: r.totals.files,
+      rows: r.totals.rows,
+      fraud: { ...r.fraud },
+      defects: { ...r.defects },
+      lastDay: r.files.at(-1)?.file ?? null,
+      rowsPerSecond: Math.round(r.rowsPerSecond),
+    };
+  },
+};
+
+const manifestCheckStage: PipelineStage<{ raw: string }> = {
+  name: 'check.manifest',
+  description: 'compare prepare’s account of every row with the generator’s manifest, the ground truth of what was injected',
+  schema: { raw: { type: 'uri', required: true, description: 'the generated raw files, with their manifest', schemes: STORE_SCHEMES } },
+  async run(o, ctx) {
+    const prepared = ctx.upstream('prepare');
+    if (!prepared) throw new PipelineError('DAG_INVALID', 'check.manifest needs a prepare task before it');
+    const { MANIFEST_NAME } = await import('../generator/manifest.js');
+    const { compareWithManifest } = await import('../prepare/manifestCheck.js');
+    const manifest = await withStageContext(ctx, undefined, async (stageCtx) => {
+      const raw = await stageCtx.store(o.raw);
+      if (!(await raw.head(MANIFEST_NAME, ctx.signal))) {
+        throw new PipelineError('MANIFEST_MISSING', `${o.raw} has no ${MANIFEST_NAME}: only generated raw files can be checked against a manifest`, { context: { raw: o.raw } });
+      }
+      return JSON.parse((await raw.readBytes(MANIFEST_NAME, ctx.signal)).toString('utf8')) as Manifest;
+    });
+    const account = prepared.account as unknown as FileAccount;
+    const perFile = prepared.perFile as unknown as Array<FileAccount & { file: string }>;
+    const differences = compareWithManifest({ ...account, perFile }, manifest);
+    ctx.log(differences.length === 0 ? 'the account matches the manifest exactly' : `${differences.length} difference(s) from the manifest`);
+    return { matches: differences.length === 0, differences: differences.slice(0, 100).map((d) => ({ ...d })), differenceCount: differences.length };
+  },
+};
+
+interface ScoreTaskOptions {
+  raw: string;
+  out: string;
+  lake?: string;
+  tracking?: string;
+  model?: string;
+  registeredModel?: string;
+}
+
+const scoreStage: PipelineStage<ScoreTaskOptions> = {
+  name: 'score',
+  description: 'score a raw day file with a registered model through the stream scorer’s path, without a broker',
+  schema: {
+    raw: { type: 'uri', required: true, description: 'a raw day file', schemes: STORE_SCHEMES },
+    out: { type: 'string', required: true, description: 'predictions (JSON lines)' },
+    lake: { type: 'uri', description: 'the lake, for customer and terminal history', schemes: STORE_SCHEMES },
+    tracking: { type: 'uri', description: 'tracking URI', schemes: TRACKING_SCHEMES },
+    model: { type: 'string', description: 'alias or version (default champion)' },
+    registeredModel: { type: 'string', description: 'registered model name' },
+  },
+  async run(o, ctx) {
+    const { scoreFile } = await import('../scoring/scoreFile.js');
+    const r = await withStageContext(ctx, undefined, (stageCtx) =>
+      scoreFile({ raw: o.raw, out: o.out, lake: o.lake, tracking: o.tracking, model: o.model, registeredModel: o.registeredModel, signal: ctx.signal }, stageCtx),
+    );
+    ctx.log(`scored ${r.scored.toLocaleString('en-US')} transactions with version ${r.modelVersion}: ${r.alerts} alerts, ${r.dead} dead letters`);
+    return { ...(JSON.parse(JSON.stringify(r)) as TaskOutput) };
   },
 };
 
@@ -215,6 +348,12 @@ const validateStage: PipelineStage<ValidateTaskOptions> = {
       reason: r.decision.reason,
       pValue: Number.isFinite(r.pValue) ? r.pValue : null,
       meanDiff: Number.isFinite(r.meanDiff) ? r.meanDiff : null,
+      metric: r.metric,
+      test: r.test,
+      candidateObserved: r.candidate.observed,
+      championObserved: r.champion?.observed ?? null,
+      ci: r.ci ?? null,
+      report: r.report ? { html: r.report.html, png: r.report.png } : null,
     };
   },
 };
@@ -252,7 +391,7 @@ const publishStage: PipelineStage<{ announcer: string; registeredModel?: string 
 
 /** Every stage a pipeline task may name. */
 export const PIPELINE_STAGES: ReadonlyMap<string, PipelineStage> = new Map(
-  ([clusterEnsure, prepareStage, newDataBranch, trainStage, validateStage, publishStage, clusterTeardown] as PipelineStage<never>[]).map(
+  ([clusterEnsure, generateStage, prepareStage, manifestCheckStage, newDataBranch, trainStage, validateStage, scoreStage, publishStage, clusterTeardown] as PipelineStage<never>[]).map(
     (s) => [s.name, s as unknown as PipelineStage],
   ),
 );

@@ -4,7 +4,7 @@
  */
 import type { ExpectedAccounting, Manifest } from '../generator/manifest.js';
 import { FIX_RULES, FLAGS, QUARANTINE_REASONS } from '../quality.js';
-import type { FileAccount, QualityReport } from './report.js';
+import type { FileAccount } from './report.js';
 
 export interface AccountDifference {
   file: string;
@@ -28,7 +28,7 @@ export function compareAccount(file: string, expected: ExpectedAccounting & { ro
 }
 
 /** Per file (for files the report processed) and in total when the report covers every file of the manifest. */
-export function compareWithManifest(report: QualityReport, manifest: Manifest): AccountDifference[] {
+export function compareWithManifest(report: FileAccount & { perFile: Array<FileAccount & { file: string }> }, manifest: Manifest): AccountDifference[] {
   const byFile = new Map(manifest.files.map((f) => [f.file, f]));
   const diffs: AccountDifference[] = [];
   for (const pf of report.perFile) {

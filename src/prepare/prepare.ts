@@ -150,7 +150,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
         threads: options.threads,
       });
     }
-    const ctx = engine && {
+    const fileCtx = engine && {
       rawStore,
       lakeStore,
       engine,
@@ -164,12 +164,17 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       signal?.throwIfAborted();
       const info = todo[i];
       try {
-        const fileReport = await prepareFile(
-          ctx!,
-          info,
-          (bytesRead, rows) =>
-            options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows }),
-        );
+        const fileReport = await prepareFile(fileCtx!, info, (bytesRead, rows) => {
+          options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows });
+          ctx?.emit({
+            type: 'progress',
+            stage: 'prepare',
+            message: `[${i + 1}/${todo.length}] ${info.key}: ${(bytesRead / 1e6).toFixed(0)}/${(info.size / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows`,
+            done: bytesRead,
+            total: info.size,
+            unit: 'bytes',
+          });
+        });
         report.files++;
         report.perFile.push(fileReport);
         addAccount(report, fileReport);

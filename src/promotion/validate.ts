@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, FraudopsError, isFraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, holdTracking, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays, daysBetween } from '../util/dates.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
@@ -128,7 +128,7 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
   const minEffect = o.minEffect ?? 0;
   const seed = o.seed ?? 1;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const progress = o.onProgress ?? (() => {});
+  const progress = stageProgress(ctx, 'validate', o.onProgress);
   if (test === 'delong' && metricName !== 'auc') {
     throw new FraudopsError('CONFIG_INVALID', `DeLong's test compares ROC AUCs only; use --metric auc or another test for ${metricName}`, { context: { field: 'test' } });
   }

@@ -118,6 +118,7 @@ export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): 
       r.scored += res.predictions.length;
       r.dead += res.deadLetters.length;
       o.onProgress?.(r.scored);
+      ctx?.emit({ type: 'progress', stage: 'score', message: `${r.scored.toLocaleString('en-US')} transactions scored`, done: r.scored, unit: 'transactions' });
     }
     await dead.commit();
     await out.commit();

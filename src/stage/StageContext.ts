@@ -103,6 +103,17 @@ export function createStageContext(o: StageContextOptions = {}): StageContext {
   };
 }
 
+/**
+ * A stage's progress reporter: each report is one typed event on the context's stream (the CLI draws it; the
+ * pipeline logs it), and also goes to the stage's own callback when its caller passed one.
+ */
+export function stageProgress(ctx: StageContext | undefined, stage: string, callback?: (message: string) => void): (message: string, counts?: { done: number; total: number; unit: string }) => void {
+  return (message, counts) => {
+    ctx?.emit({ type: 'progress', stage, message, ...counts });
+    callback?.(message);
+  };
+}
+
 /** A resource and how to let it go: closes what the stage opened itself, leaves what the context owns. */
 export interface Held<T> {
   value: T;

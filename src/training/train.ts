@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
-import { holdStore, holdTracking, withContext, type StageContext } from '../stage/StageContext.js';
+import { holdStore, holdTracking, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
 import { addDays } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureSpecHash, type FeatureSpec } from '../features/spec.js';
@@ -112,7 +112,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
-  const progress = o.onProgress ?? (() => {});
+  const progress = stageProgress(ctx, 'train', o.onProgress);
 
   // Fail on a bad tracking URI before any work is done.
   const heldTracking = await holdTracking(ctx, o.tracking);

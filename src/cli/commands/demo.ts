@@ -1,6 +1,7 @@
-/** `fraudops demo`: thin shell over the demo pipeline (src/demo/runDemo.ts). */
+/** `fraudops demo`: thin shell over the demo pipeline run (src/demo/runDemo.ts, DAG in src/pipeline/demoDag.ts). */
 import { basename } from 'node:path';
 import type { DemoStep } from '../../demo/runDemo.js';
+import type { JsonValue, TaskOutput } from '../../pipeline/stage.js';
 import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 import { minimumLakeDays } from '../../training/minimumLakeDays.js';
@@ -10,9 +11,12 @@ export const demoCommand: Command = {
   summary: 'run the pipeline on a small generated dataset, locally, with no servers',
   usage: 'fraudops demo [--dir <dir>] [--days N] [--customers N] [--terminals N] [--seed S] [--json]',
   description:
-    'Starts from scratch in --dir each time: raw/, lake/ and the embedded tracking store mlruns/ inside it are replaced. ' +
+    'One pipeline run (DAG `demo`) on the durable workflow engine, kept in an embedded database in <dir>/pipeline: generate → prepare ' +
+    '(its account checked against the generator\'s manifest) → train and validate a boosted-tree champion → train and validate a ' +
+    'logistic-regression challenger → score the last day; `fraudops runs show <run> --db <dir>/pipeline` shows it afterwards. ' +
+    'Starts from scratch in --dir each time: raw/, lake/, pipeline/ and the embedded tracking store mlruns/ inside it are replaced. ' +
     'It does so only in a directory the demo made (it leaves a .fraudops-demo marker) or a new or empty one; a directory that already ' +
-    'holds raw/, lake/ or mlruns/ of something else is refused.',
+    'holds raw/, lake/ or mlruns/ of something else is refused. Exit code 0 when the run succeeded and the account matched the manifest.',
   examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 36 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
@@ -25,41 +29,12 @@ export const demoCommand: Command = {
   },
   async run(flags, io) {
     const { runDemo } = await import('../../demo/runDemo.js');
-    const { formatReport } = await import('../../prepare/report.js');
     // Piped (no TTY) and not --json: each part prints as soon as it is done, and progress goes to stderr as
     // plain lines at most every few seconds, so a log or `| tee` shows the demo moving instead of nothing.
     const progress = io.interactive || io.json ? io.progress : throttledLines(io.err, 5000);
     const print = (step: DemoStep) => {
       if (io.json) return;
-      if (step.step === 'generated') {
-        const gen = step.generated;
-        io.out(`generated ${gen.files} daily files, ${gen.rows.toLocaleString('en-US')} rows (${gen.fraud.total.toLocaleString('en-US')} frauds) into ${step.raw}`);
-      } else if (step.step === 'prepared') {
-        io.out(formatReport(step.prepare));
-        io.out(
-          step.differences.length === 0
-            ? 'quality report matches the generator manifest exactly'
-            : `quality report differs from the generator manifest:\n${step.differences.map((d) => `  ${d.file} ${d.field}: expected ${d.expected}, got ${d.actual}`).join('\n')}`,
-        );
-        io.out(`lake: ${step.lake}`);
-      } else if (step.step === 'validated') {
-        const { train: t, validate: v, reportFiles } = step.run;
-        io.out('');
-        io.out(`trained ${t.model} → run ${t.runId}, version ${t.modelVersion}: test AUC ${t.metrics.auc.toFixed(4)}, AP ${t.metrics.ap.toFixed(4)}, CP@100 ${t.metrics.cp100.toFixed(4)}`);
-        const evidence = v.champion
-          ? ` (${v.metric} ${v.candidate.observed.toFixed(4)} vs champion ${v.champion.observed.toFixed(4)}, diff ${v.meanDiff.toFixed(4)}, CI [${v.ci?.map((x) => x.toFixed(4)).join(', ')}], ${v.test} p = ${v.pValue.toPrecision(3)})`
-          : '';
-        io.out(`validate: ${v.promoted ? 'PROMOTED' : 'REFUSED'} [${v.decision.code}]${evidence}`);
-        io.out(`  ${v.decision.reason}`);
-        if (reportFiles) io.out(`  report: ${reportFiles.html}\n          ${reportFiles.png}`);
-      } else {
-        const scored = step.scored;
-        io.out('');
-        io.out(
-          `scored ${basename(scored.raw)} without a broker (the stream scorer's path): ${scored.scored.toLocaleString('en-US')} transactions by version ${scored.modelVersion}, ` +
-            `${scored.alerts} alerts, ${scored.dead} dead letters, ${Math.round(scored.transactionsPerSecond).toLocaleString('en-US')} tx/s → ${scored.out}`,
-        );
-      }
+      for (const line of describeStep(step)) io.out(line);
     };
     const result = await runDemo(
       {
@@ -77,10 +52,67 @@ export const demoCommand: Command = {
       io.ctx,
     );
     if (io.json) io.out(JSON.stringify(result, null, 2));
-    else io.out(`\ntracking: ${result.tracking}  (see \`npx fraudops champion --tracking ${result.tracking}\`)`);
-    return result.prepare.ok && result.differences.length === 0 ? 0 : 1;
+    else {
+      io.out('');
+      io.out(`pipeline run ${result.runId}: ${result.state}  (see \`npx fraudops runs show ${result.runId} --db ${result.database}\`)`);
+      io.out(`tracking: ${result.tracking}  (see \`npx fraudops champion --tracking ${result.tracking}\`)`);
+    }
+    return result.state === 'succeeded' && result.matchesManifest ? 0 : 1;
   },
 };
+
+const num = (v: JsonValue | undefined) => (typeof v === 'number' ? v : 0);
+const fmt = (v: JsonValue | undefined) => num(v).toLocaleString('en-US');
+const fixed = (v: JsonValue | undefined) => (typeof v === 'number' ? v.toFixed(4) : 'n/a');
+const record = (v: JsonValue | undefined): { [k: string]: JsonValue } => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+
+/** What a finished task of the demo run says to a person: its result, or why it did not run. */
+export function describeStep(step: DemoStep): string[] {
+  const o: TaskOutput = step.output ?? {};
+  if (step.state !== 'succeeded') {
+    if (step.stage.startsWith('cluster.') && step.state === 'skipped') return [];
+    return [`${step.task}: ${step.state}${step.error ? ` [${step.error.code}] ${step.error.message}` : ''}${step.reason ? ` (${step.reason})` : ''}`];
+  }
+  switch (step.stage) {
+    case 'generate':
+      return [`generated ${fmt(o.files)} daily files, ${fmt(o.rows)} rows (${fmt(record(o.fraud).total)} frauds) into ${String(o.out)}`];
+    case 'prepare': {
+      const account = record(o.account);
+      const lines = [`prepared ${fmt(o.newFiles)} new file(s): ${fmt(account.rowsIn)} rows in, ${fmt(account.kept)} kept, ${fmt(account.duplicates)} duplicates, ${fmt(account.quarantinedTotal)} quarantined`];
+      for (const [part, label] of [['fixed', 'fixed'], ['flagged', 'flagged'], ['quarantined', 'quarantined']] as const) {
+        for (const [k, v] of Object.entries(record(account[part]))) if (num(v) > 0) lines.push(`  ${label} ${k}: ${fmt(v)}`);
+      }
+      return lines;
+    }
+    case 'check.manifest': {
+      if (o.matches === true) return ['quality report matches the generator manifest exactly'];
+      const diffs = Array.isArray(o.differences) ? o.differences.map(record) : [];
+      return [`quality report differs from the generator manifest in ${fmt(o.differenceCount)} place(s):`, ...diffs.map((d) => `  ${String(d.file)} ${String(d.field)}: expected ${fmt(d.expected)}, got ${fmt(d.actual)}`)];
+    }
+    case 'train': {
+      const m = record(o.metrics);
+      return ['', `trained ${String(o.model)} → run ${String(o.runId)}, version ${String(o.modelVersion)}: test AUC ${fixed(m.auc)}, AP ${fixed(m.ap)}, CP@100 ${fixed(m.cp100)}`];
+    }
+    case 'validate': {
+      const ci = Array.isArray(o.ci) ? o.ci.map(fixed).join(', ') : 'n/a';
+      const evidence =
+        o.championObserved === null || o.championObserved === undefined
+          ? ''
+          : ` (${String(o.metric)} ${fixed(o.candidateObserved)} vs champion ${fixed(o.championObserved)}, diff ${fixed(o.meanDiff)}, CI [${ci}], ${String(o.test)} p = ${typeof o.pValue === 'number' ? o.pValue.toPrecision(3) : 'n/a'})`;
+      const lines = [`validate: ${o.promoted === true ? 'PROMOTED' : 'REFUSED'} [${String(o.decision)}]${evidence}`, `  ${String(o.reason)}`];
+      if (step.reportFiles) lines.push(`  report: ${step.reportFiles.html}`, `          ${step.reportFiles.png}`);
+      return lines;
+    }
+    case 'score':
+      return [
+        '',
+        `scored ${basename(String(o.raw))} without a broker (the stream scorer's path): ${fmt(o.scored)} transactions by version ${String(o.modelVersion)}, ` +
+          `${fmt(o.alerts)} alerts, ${fmt(o.dead)} dead letters, ${Math.round(num(o.transactionsPerSecond)).toLocaleString('en-US')} tx/s → ${String(o.out)}`,
+      ];
+    default:
+      return [];
+  }
+}
 
 /** Progress as whole lines, at most one per `everyMs` (the first at once). */
 function throttledLines(write: (line: string) => void, everyMs: number): (message: string) => void {

@@ -5,6 +5,7 @@
  */
 import { ConfigError, PipelineError } from '../../errors.js';
 import type { Command } from '../command.js';
+import type { TaskOutput } from '../../pipeline/stage.js';
 import { settingsFlags, settingsFrom, today } from './pipelineFlags.js';
 
 export const pipelineTaskCommand: Command = {
@@ -23,13 +24,15 @@ export const pipelineTaskCommand: Command = {
     const { dagDefinition } = await import('../../pipeline/daily.js');
     const { PIPELINE_STAGES } = await import('../../pipeline/stages.js');
     const { runIdFor } = await import('../../pipeline/engine/PipelineEngine.js');
+    const { nearestUpstream } = await import('../../pipeline/executeDag.js');
     const date = typeof flags.date === 'string' ? flags.date : today();
     const fromEnv = parseJson(process.env.FRAUDOPS_PIPELINE_SETTINGS, 'FRAUDOPS_PIPELINE_SETTINGS') ?? {};
     const settings = { ...fromEnv, ...settingsFrom(flags) };
     const dag = loadDag(dagDefinition(String(flags.dag), settings), PIPELINE_STAGES);
     const task = dag.tasks.find((t) => t.name === args[0]);
     if (!task) throw new ConfigError(`DAG ${dag.name} has no task "${args[0]}" (tasks: ${dag.tasks.map((t) => t.name).join(', ')})`);
-    const inputs = (parseJson(process.env.FRAUDOPS_TASK_INPUTS, 'FRAUDOPS_TASK_INPUTS') ?? {}) as Record<string, Record<string, never> | null>;
+    const inputs = (parseJson(process.env.FRAUDOPS_TASK_INPUTS, 'FRAUDOPS_TASK_INPUTS') ?? {}) as Record<string, TaskOutput | null>;
+    const outputs = new Map(Object.entries(inputs).filter((e): e is [string, TaskOutput] => e[1] !== null && typeof e[1] === 'object'));
     const runId = runIdFor(dag.name, date);
     const output = await task.stage.run(task.options, {
       runId,
@@ -39,10 +42,7 @@ export const pipelineTaskCommand: Command = {
       specHash: dag.specHash,
       signal: io.signal,
       log: (m) => io.err(`${task.name}: ${m}`),
-      upstream: (stage) => {
-        for (const t of dag.tasks) if (t.stage.name === stage && inputs[t.name]) return inputs[t.name] ?? undefined;
-        return undefined;
-      },
+      upstream: (stage) => nearestUpstream(task, dag, outputs, stage),
     });
     io.out(JSON.stringify(output));
     if (task.stage.branch && output.proceed === false) return 99;

@@ -31,10 +31,6 @@ export const prepareCommand: Command = {
       workDir: typeof flags['work-dir'] === 'string' ? flags['work-dir'] : undefined,
       maxRejectRatio: typeof flags['max-reject-ratio'] === 'number' ? flags['max-reject-ratio'] : undefined,
       signal: io.signal,
-      onProgress: (p) =>
-        io.progress(
-          `prepare [${p.fileIndex + 1}/${p.fileCount}] ${p.file}: ${(p.bytesRead / 1e6).toFixed(0)}/${(p.bytesTotal / 1e6).toFixed(0)} MB, ${p.rows.toLocaleString('en-US')} rows`,
-        ),
     }, io.ctx);
     if (io.json) io.out(JSON.stringify(report, null, 2));
     else io.out(formatReport(report));

@@ -9,12 +9,15 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-/** The few output fields people look for: commit sequences, run ids, versions, decisions. */
+/** The few output fields people look for: rows generated, commit sequences, manifest checks, run ids, versions, decisions, rows scored. */
 export function produced(t: TaskRecord): string {
   const o = t.output;
   if (!o) return '';
   const parts: string[] = [];
   if (Array.isArray(o.commitSeqs)) parts.push(`commits [${o.commitSeqs.join(', ')}]`, `${o.newFiles} new file(s)`);
+  if (typeof o.rows === 'number' && typeof o.files === 'number') parts.push(`${o.files} file(s), ${o.rows.toLocaleString('en-US')} rows`);
+  if (typeof o.matches === 'boolean') parts.push(o.matches ? 'matches the manifest' : `${String(o.differenceCount)} difference(s) from the manifest`);
+  if (typeof o.scored === 'number') parts.push(`${o.scored.toLocaleString('en-US')} scored, ${String(o.dead)} dead letters`);
   if (o.proceed !== undefined) parts.push(o.proceed ? 'proceed' : 'stop');
   if (typeof o.runId === 'string') parts.push(`run ${o.runId}`);
   if (o.modelVersion !== undefined) parts.push(`version ${String(o.modelVersion)}`);

@@ -38,7 +38,6 @@ export const scoreCommand: Command = {
       batchSize: Number(flags['batch-size']),
       withFeatures: flags['with-features'] === true,
       signal: io.signal,
-      onProgress: (n) => io.progress(`score: ${n.toLocaleString('en-US')} transactions scored`),
     }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));

@@ -42,7 +42,6 @@ export const trainCommand: Command = {
       workDir: flags['work-dir'] as string | undefined,
       engine: String(flags.engine),
       signal: io.signal,
-      onProgress: (m) => io.progress(`train: ${m}`),
     }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));

@@ -49,7 +49,6 @@ export const validateCommand: Command = {
       workDir: flags['work-dir'] as string | undefined,
       engine: String(flags.engine),
       signal: io.signal,
-      onProgress: (m) => io.progress(`validate: ${m}`),
     }, io.ctx);
     if (io.json) {
       io.out(JSON.stringify(r, null, 2));

@@ -1,5 +1,5 @@
 /**
- * Opens a cluster provider by URI: `none` (default), `yandex-dataproc://<folder-id>?…` (see YandexDataprocCluster)
+ * Opens a cluster provider by URI: `none` (default), `spark-local[://?…]` (see SparkLocalCluster), `yandex-dataproc://<folder-id>?…` (see YandexDataprocCluster)
  * or a scheme registered with `registerClusterScheme`. An unknown scheme is a configuration error.
  */
 import { ConfigError } from '../../errors.js';
@@ -10,6 +10,13 @@ export type ClusterFactory = (uri: string) => Promise<ClusterProvider> | Cluster
 
 const schemes = new Map<string, ClusterFactory>([
   ['none', () => new NoCluster()],
+  [
+    'spark-local',
+    async (uri) => {
+      const { SparkLocalCluster } = await import('./spark/SparkLocalCluster.js');
+      return SparkLocalCluster.fromUri(uri);
+    },
+  ],
   [
     'yandex-dataproc',
     async (uri) => {

@@ -33,6 +33,8 @@ export interface EngineOptions {
   applicationVersion?: string;
   /** Log lines of running tasks, as they happen (the CLI prints them as progress). */
   onLog?: (runId: string, task: string, message: string) => void;
+  /** Each task record as it is stored (a task starting, finishing, skipped): a caller can report it at once. */
+  onRecord?: (runId: string, record: TaskRecord) => void;
   /** Engine warnings (never info chatter). */
   onWarn?: (message: string) => void;
   /** Gives up waiting for another process's schema migration. */
@@ -175,7 +177,10 @@ export class PipelineEngine {
   host(): RunHost {
     return {
       step: (name, fn) => DBOS.runStep(fn, { name }),
-      record: (runId, r) => this.store.record(runId, r),
+      record: async (runId, r) => {
+        await this.store.record(runId, r);
+        this.options.onRecord?.(runId, r);
+      },
       log: (runId, task, message) => {
         this.store.log(runId, task, message);
         this.options.onLog?.(runId, task, message);
