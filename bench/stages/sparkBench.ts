@@ -6,8 +6,9 @@
  * account of every row with line numbers, quarantine, dedup against the lake, atomic commits), so the ratio is an
  * upper bound on the client's overhead.
  *
- * The server: --engine sc://… (e.g. the services' one, FRAUDOPS_TEST_SPARK_URI), else one started for the run
- * (local[2], like the peer of the prepare bench) and stopped after.
+ * The server: one started for the run (local[2] on loopback, without a token: PySpark's client sends a token only
+ * over TLS, which a local server does not speak) and stopped after, or --engine sc://… for a server of your own
+ * that both clients can reach.
  */
 import { mkdtempSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';

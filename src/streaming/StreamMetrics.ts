@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { QUARANTINE_REASONS } from '../quality.js';
+import type { ReplicaEstimate } from './ReplicaEstimate.js';
 
 export class StreamMetrics {
   readonly registry = new Registry();
@@ -33,11 +34,30 @@ export class StreamMetrics {
   readonly stateTerminals = new Gauge({ name: 'fraudops_stream_state_terminals', help: 'terminals held in feature state', registers: [this.registry] });
   readonly stateEntries = new Gauge({ name: 'fraudops_stream_state_entries', help: 'time entries held in feature state', registers: [this.registry] });
   readonly lakeDaysMissing = new Gauge({ name: 'fraudops_stream_lake_days_missing', help: 'days terminal windows need that the lake does not have yet', registers: [this.registry] });
+  readonly inputRate = new Gauge({ name: 'fraudops_stream_input_per_second', help: 'growth of the input topic (every partition) per second, from its end offsets', registers: [this.registry] });
+  readonly replicaCapacity = new Gauge({
+    name: 'fraudops_stream_replica_capacity_per_second',
+    help: 'transactions per second one replica sustains (--per-replica, or measured from batch work without input waits)',
+    registers: [this.registry],
+  });
+  readonly replicasDesired = new Gauge({
+    name: 'fraudops_stream_replicas_desired',
+    help: 'replicas the input rate needs: ceil(input x headroom / per-replica), at least 1, capped by the input partitions (as fraudops capacity)',
+    registers: [this.registry],
+  });
   readonly ready = new Gauge({ name: 'fraudops_stream_ready', help: '1 when connected, assigned and committing', registers: [this.registry] });
 
   constructor() {
     // Every reason is listed from the start, at zero, so a dashboard or alert sees the series before the first one.
     for (const reason of QUARANTINE_REASONS) this.deadLetters.inc({ reason }, 0);
+  }
+
+  /** Reads the input topic's end offsets (summed over its partitions) into the replica gauges. */
+  observeInputEnd(estimate: ReplicaEstimate, endOffsets: bigint): void {
+    const r = estimate.update(endOffsets);
+    if (estimate.inputRate !== undefined) this.inputRate.set(estimate.inputRate);
+    if (estimate.perReplicaRate !== undefined) this.replicaCapacity.set(estimate.perReplicaRate);
+    if (r) this.replicasDesired.set(r.replicas);
   }
 
   private lastTick = { at: performance.now(), consumed: 0, produced: 0 };

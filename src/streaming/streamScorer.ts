@@ -26,6 +26,7 @@ import type { RunTracker } from '../tracking/RunTracker.js';
 import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
+import { ReplicaEstimate } from './ReplicaEstimate.js';
 import { StreamMetrics } from './StreamMetrics.js';
 import { ensureTopics } from './topics.js';
 
@@ -49,6 +50,10 @@ export interface StreamOptions {
   withFeatures?: boolean;
   /** false: no Kafka transactions (at-least-once), for the benchmark's comparison only. */
   exactlyOnce?: boolean;
+  /** Safety factor over the input rate in fraudops_stream_replicas_desired (default 1.3, as `fraudops capacity`). */
+  headroom?: number;
+  /** Transactions per second one replica sustains (e.g. from the benchmark); measured from batch work when not given. */
+  perReplicaRate?: number;
   /** Default: the context's signal. */
   signal?: AbortSignal;
   /** Scratch directory (the lake history's engine); default: the context's work directory. */
@@ -120,6 +125,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
     const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
     const inputPartitions = counts.get(o.input)!;
     const exactlyOnce = o.exactlyOnce ?? true;
+    const replicas = new ReplicaEstimate({ headroom: o.headroom ?? 1.3, partitions: inputPartitions, perReplicaRate: o.perReplicaRate });
     // New clients after a failed session: a member whose broker restarted can keep a generation the coordinator
     // no longer accepts (its transactional offset commits then fail for good), so it joins afresh.
     const connect = () => {
@@ -162,7 +168,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
       const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
       const scorer = new Scorer(features);
       try {
-        model = await session(o, clients.consumer, clients.producer, scorer, models, metrics, state, exactlyOnce);
+        model = await session(o, clients.consumer, clients.producer, scorer, models, metrics, state, exactlyOnce, replicas);
         failures = 0;
       } catch (e) {
         if (o.signal.aborted) break;
@@ -213,6 +219,7 @@ async function session(
   metrics: StreamMetrics,
   state: { ready: boolean; lastError?: FraudopsError; lastBatchAt: number; version: string },
   exactlyOnce: boolean,
+  replicas: ReplicaEstimate,
 ): Promise<ServingModel> {
   const stream = (await consumer.consume({
     topics: [o.input],
@@ -253,6 +260,7 @@ async function session(
     const assigned = consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [];
     await learnCommitted(assigned.filter((p) => !committed.has(p)));
     let behind = false;
+    metrics.observeInputEnd(replicas, latest.reduce((sum, end) => sum + (end > 0n ? end : 0n), 0n));
     for (const p of assigned) {
       const end = latest[p];
       if (end === undefined) continue;
@@ -300,6 +308,7 @@ async function session(
       lastRecordAt = Date.now();
       for (const m of batch) position.set(m.partition, m.offset + 1n);
       if (rebalanced || consumer.generationId !== generation) break;
+      const workStarted = performance.now();
       const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
       const mine = batch.filter((m) => assigned.has(m.partition));
       await learnCommitted([...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p)));
@@ -361,6 +370,7 @@ async function session(
       const now = Date.now();
       for (const m of live) metrics.latency.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
       metrics.batchSize.observe(live.length);
+      replicas.recordWork(live.length, (performance.now() - workStarted) / 1000);
       metrics.consumed.inc(live.length);
       metrics.produced.inc(res.predictions.length);
       metrics.totals.consumed += live.length;

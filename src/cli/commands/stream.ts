@@ -10,6 +10,7 @@ export const streamCommand: Command = {
   description:
     'Runs until SIGTERM or SIGINT: finishes the batch, commits, leaves the group and exits 0. ' +
     'Each batch is one Kafka transaction with its predictions, dead letters and input offsets; read predictions with isolation.level=read_committed. ' +
+    '/metrics exports fraudops_stream_replicas_desired for KEDA or an HPA: ceil(input rate × --headroom / per-replica rate), capped by the input partitions, as `fraudops capacity` computes it. ' +
     'SASL_SSL: FRAUDOPS_KAFKA_SECURITY=sasl_ssl, FRAUDOPS_KAFKA_CA, FRAUDOPS_KAFKA_USERNAME, FRAUDOPS_KAFKA_PASSWORD or FRAUDOPS_KAFKA_PASSWORD_FILE (never logged).',
   examples: [
     'fraudops stream --brokers 127.0.0.1:9092 --in transactions --out predictions --lake ./lake',
@@ -33,6 +34,8 @@ export const streamCommand: Command = {
     'track-every': { type: 'duration', durationUnit: 's', description: 'log throughput to the tracker this often (e.g. 60s; 0 = never; a bare number is seconds)', default: '60s', configKey: 'stream.trackEvery' },
     'with-features': { type: 'boolean', description: 'put each transaction\'s features in its prediction' },
     'at-least-once': { type: 'boolean', description: 'no Kafka transactions (benchmark comparison only)' },
+    headroom: { type: 'number', description: 'safety factor over the input rate in fraudops_stream_replicas_desired', default: 1.3, above: 0, max: 1000 },
+    'per-replica': { type: 'number', description: 'tx/s one replica sustains, for fraudops_stream_replicas_desired (default: measured from batch work)', above: 0, max: 1e12 },
   },
   async run(flags, io) {
     const { runStream } = await import('../../streaming/streamScorer.js');
@@ -56,6 +59,8 @@ export const streamCommand: Command = {
       trackEveryMs: Number(flags['track-every']),
       withFeatures: flags['with-features'] === true,
       exactlyOnce: flags['at-least-once'] !== true,
+      headroom: Number(flags.headroom),
+      perReplicaRate: flags['per-replica'] as number | undefined,
       signal: io.signal,
       log: (m) => io.err(m),
     }, io.ctx);
