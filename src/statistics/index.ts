@@ -19,4 +19,4 @@ export type { ComparisonStats, DecideInput, Decision, DecisionCode, DecisionPoli
 export { aucMetric, averagePrecisionMetric, cardPrecisionMetric } from './resampledMetrics.js';
 export type { ResampledMetric } from './resampledMetrics.js';
 export { studentTCdf, studentTSf } from './studentT.js';
-export { erf, erfc, normalCdf, normalSf } from './erfc.js';
+export { erfc, normalCdf, normalSf } from './erfc.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadValidationReference } from '../../test/fixtures/validation/reference.js';
-import { erf, erfc, normalCdf, normalSf } from './erfc.js';
-import { logBeta, logGamma, regularizedIncompleteBeta } from './incompleteBeta.js';
+import betainc from '@stdlib/math-base-special-betainc';
+import { erfc, normalCdf, normalSf } from './erfc.js';
 import { studentTCdf, studentTSf } from './studentT.js';
 
 function relativeError(got: number, want: number): number {
@@ -15,25 +15,15 @@ describe('validation > studentT', () => {
     for (const [x, want] of ref.erfc) expect(relativeError(erfc(x), want), `erfc(${x})`).toBeLessThan(2e-15);
   });
 
-  it('erf, the normal tail and cdf are consistent with erfc', () => {
-    expect(erf(0)).toBe(0);
-    expect(erf(-0.3)).toBeCloseTo(-erf(0.3), 16);
+  it('the normal tail and cdf are consistent with erfc', () => {
     expect(normalSf(1.959963984540054)).toBeCloseTo(0.025, 15);
     expect(normalCdf(-1.959963984540054)).toBeCloseTo(0.025, 15);
     expect(relativeError(normalSf(30), 4.906713927148187e-198)).toBeLessThan(1e-13);
   });
 
-  it('logGamma and logBeta agree with exact values, also for large arguments', () => {
-    expect(logGamma(1)).toBeCloseTo(0, 14);
-    expect(logGamma(0.5)).toBeCloseTo(0.5 * Math.log(Math.PI), 14);
-    expect(relativeError(logGamma(171), 706.5730622457874)).toBeLessThan(1e-15); // ln 170!
-    // B(a, 1/2) for a = 5e8 ~ Γ(1/2) a^{-1/2} (1 + 1/(8a)): ln = ln √π − ½ ln a + 1/(8a)
-    expect(logBeta(5e8, 0.5)).toBeCloseTo(0.5 * Math.log(Math.PI) - 0.5 * Math.log(5e8) + 1 / 4e9, 13);
-  });
-
-  it('regularized incomplete beta matches scipy.special.betainc', () => {
+  it('the regularized incomplete beta studentT relies on (@stdlib) matches scipy.special.betainc', () => {
     for (const [x, a, b, want] of ref.betainc) {
-      expect(relativeError(regularizedIncompleteBeta(x, a, b), want), `I_${x}(${a}, ${b})`).toBeLessThan(1e-12);
+      expect(relativeError(betainc(x, a, b), want), `I_${x}(${a}, ${b})`).toBeLessThan(1e-12);
     }
   });
 

@@ -1,8 +1,7 @@
-import { inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../statistics/decide.js';
 import { pairedBootstrap } from '../statistics/pairedBootstrap.js';
-import { crc32, encodePng } from './png.js';
 import { renderValidationHtml, renderValidationPng, type ValidationReport } from './report.js';
 import { aucMetric } from '../statistics/resampledMetrics.js';
 import { scoredPair } from '../statistics/testkit.js';
@@ -33,6 +32,38 @@ function readChunks(png: Buffer): Chunk[] {
   return chunks;
 }
 
+/** The RGBA pixels of 8-bit RGBA scanlines, each row's PNG filter (None, Sub, Up, Average, Paeth) undone. */
+function unfilterRgba(raw: Buffer, width: number, height: number): Uint8Array {
+  const stride = 4 * width;
+  const out = new Uint8Array(stride * height);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    for (let i = 0; i < stride; i++) {
+      const a = i >= 4 ? out[y * stride + i - 4] : 0;
+      const b = y > 0 ? out[(y - 1) * stride + i] : 0;
+      const c = i >= 4 && y > 0 ? out[(y - 1) * stride + i - 4] : 0;
+      const p = a + b - c;
+      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][filter];
+      if (predictor === undefined) throw new Error(`row ${y}: unknown PNG filter ${filter}`);
+      out[y * stride + i] = (raw[y * (stride + 1) + 1 + i] + predictor) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** Pixels in rows [top, bottom) that are not white. */
+function inkIn(rgba: Uint8Array, width: number, top: number, bottom: number): number {
+  let ink = 0;
+  for (let y = top; y < bottom; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = 4 * (y * width + x);
+      if (rgba[i] !== 255 || rgba[i + 1] !== 255 || rgba[i + 2] !== 255) ink++;
+    }
+  }
+  return ink;
+}
+
 describe('validation > report', () => {
   const report = sampleReport();
 
@@ -49,16 +80,26 @@ describe('validation > report', () => {
     const raw = inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data)));
     expect(raw.length).toBe(height * (1 + 4 * width));
     // Something was drawn: not every pixel is white.
-    let ink = 0;
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) if (raw[y * (1 + 4 * width) + 1 + 4 * x] !== 255) ink++;
-    }
-    expect(ink).toBeGreaterThan(5000);
+    const rgba = unfilterRgba(raw, width, height);
+    expect(inkIn(rgba, width, 0, height)).toBeGreaterThan(5000);
   });
 
-  it('computes the CRC-32 check value', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(() => encodePng(2, 2, new Uint8Array(3))).toThrow(RangeError);
+  it('draws the text of the chart in the PNG: the title band above the plot has ink only from its letters', () => {
+    const png = renderValidationPng(report);
+    const chunks = readChunks(png);
+    const rgba = unfilterRgba(inflateSync(Buffer.concat(chunks.filter((c) => c.type === 'IDAT').map((c) => c.data))), 760, 440);
+    // The title "ROC AUC: MODEL <V3> VS MODEL V4" sits in rows 14..28; no box, line or tick reaches above row 40.
+    expect(inkIn(rgba, 760, 0, 40)).toBeGreaterThan(300);
+    // The decision line (y 362..376) is drawn in the decision's colour: green to promote, red to keep.
+    const [r, g, b] = report.decision.promote ? [47, 133, 90] : [180, 50, 50];
+    let coloured = 0;
+    for (let y = 356; y < 384; y++) {
+      for (let x = 0; x < 760; x++) {
+        const i = 4 * (y * 760 + x);
+        if (Math.abs(rgba[i] - r) + Math.abs(rgba[i + 1] - g) + Math.abs(rgba[i + 2] - b) < 40) coloured++;
+      }
+    }
+    expect(coloured).toBeGreaterThan(100);
   });
 
   it('renders self-contained HTML with the SVG chart, the decision and the numbers', () => {

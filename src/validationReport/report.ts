@@ -1,17 +1,19 @@
 /**
  * The validation report for people: a self-contained HTML page (inline SVG, inline CSS, no external assets)
- * and a PNG of the same chart, both drawn from validationChart's shapes. Pure functions returning the
- * document; writeValidationReport is the only one that touches the file system.
+ * and a PNG of the same chart. The SVG is drawn from validationChart's shapes; the PNG is that SVG rendered
+ * by resvg with the DejaVu Sans Mono font shipped by the `dejavu-fonts-ttf` package, not the system's fonts,
+ * so the picture is the same on a desktop, in CI and in the slim container image (which has no fonts).
+ * Pure functions returning the document; writeValidationReport is the only one that touches the file system.
  */
 import { writeFile } from 'node:fs/promises';
-import { encodePng } from './png.js';
-import { Raster } from './raster.js';
+import { createRequire } from 'node:module';
+import { Resvg } from '@resvg/resvg-js';
 import { CHART_HEIGHT, CHART_WIDTH, chartShapes, formatP, type Color, type Shape, type ValidationReport } from './validationChart.js';
 
 export type { ValidationReport } from './validationChart.js';
 
-/** Pixel size of one font unit: text of size s is 7·s pixels high in both backends. */
-const FONT_PIXEL = 1;
+const CHART_FONT_FILE = createRequire(import.meta.url).resolve('dejavu-fonts-ttf/ttf/DejaVuSansMono.ttf');
+const CHART_FONT_FAMILY = 'DejaVu Sans Mono';
 
 /**
  * HTML page with the chart as inline SVG, the decision, the p-value and the numbers behind the chart.
@@ -59,15 +61,13 @@ ${rows.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></
 `;
 }
 
-/** PNG of the chart (RGBA, 760×440). */
+/** PNG of the chart (RGBA, 760×440): the HTML report's SVG, rendered. */
 export function renderValidationPng(report: ValidationReport): Buffer {
-  const raster = new Raster(CHART_WIDTH, CHART_HEIGHT);
-  for (const s of chartShapes(report)) {
-    if (s.kind === 'rect') raster.fillRect(s.x, s.y, s.w, s.h, s.fill);
-    else if (s.kind === 'line') raster.line(s.x1, s.y1, s.x2, s.y2, s.color, s.width);
-    else raster.text(s.x, s.y, s.text, s.color, s.size * FONT_PIXEL, s.anchor);
-  }
-  return encodePng(raster.width, raster.height, raster.data);
+  const resvg = new Resvg(renderSvg(chartShapes(report)), {
+    fitTo: { mode: 'original' },
+    font: { loadSystemFonts: false, fontFiles: [CHART_FONT_FILE], defaultFontFamily: CHART_FONT_FAMILY, monospaceFamily: CHART_FONT_FAMILY },
+  });
+  return resvg.render().asPng();
 }
 
 /** Writes `<base>.html` and `<base>.png`. */
@@ -83,7 +83,7 @@ function renderSvg(shapes: Shape[]): string {
       return `<line x1="${r(s.x1)}" y1="${r(s.y1)}" x2="${r(s.x2)}" y2="${r(s.y2)}" stroke="${rgb(s.color)}" stroke-width="${s.width}"/>`;
     }
     // The layout's y is the top of a 7·size pixel glyph box; SVG places text by its baseline.
-    const size = 7 * s.size * FONT_PIXEL;
+    const size = 7 * s.size;
     return `<text x="${r(s.x)}" y="${r(s.y + size)}" font-size="${r(size * 1.35)}" text-anchor="${s.anchor}" fill="${rgb(s.color)}">${escapeHtml(s.text)}</text>`;
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" viewBox="0 0 ${CHART_WIDTH} ${CHART_HEIGHT}" font-family="monospace" role="img">

@@ -1,9 +1,9 @@
 /**
- * The layout of the validation chart as plain shapes (rectangles, lines, texts in pixel coordinates), drawn
- * by both report backends: SVG for the HTML report and the raster for the PNG, so the two always agree.
+ * The layout of the validation chart as plain shapes (rectangles, lines, texts in pixel coordinates), written
+ * out as the SVG of the HTML report, which is also rendered to the PNG, so the two always agree.
  * Top: box plots of the champion's and the candidate's bootstrap metric (box = quartiles, whiskers = 2.5% and
- * 97.5% percentiles, dot = mean). Bottom: the confidence interval of the difference against zero. Labels are
- * ASCII so the PNG's bitmap font can draw them.
+ * 97.5% percentiles, dot = mean). Bottom: the confidence interval of the difference against zero. Text is laid
+ * out for a monospaced font; a text's y is the top of its glyph box, 7·size pixels high.
  */
 import type { Decision, ValidationTest } from '../statistics/decide.js';
 import { meanOf, quantileSorted } from '../statistics/replicateTools.js';
