@@ -46,6 +46,8 @@ WORKDIR /app
 # Owned by root and read-only to the user: the app cannot rewrite itself.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
+# The dashboard's stylesheet and browser scripts (`fraudops ui`), served as they are.
+COPY assets ./assets
 COPY package.json ./
 USER 10001:10001
 EXPOSE 9464

@@ -6,6 +6,7 @@
  *   quarantine/part-<seq>-w<epoch>-<stem>.jsonl                      rejected lines with their reason code
  *   _fraudops/commits/<seq>.json                                     one commit record per processed raw file
  *   _fraudops/leases/<epoch>.json                                    the single-writer lease (WriterLease.ts)
+ *   _fraudops/last-run.json                                          what the last prepare run saw (prepare/LastRun.ts)
  *
  * `<epoch>` is the writing process's lease epoch (its fencing token): two writers never write the same key, and a
  * writer that takes over knows which leftovers belong to writers that are gone (every earlier epoch).
@@ -43,3 +44,6 @@ export function writerEpochOf(key: string): number {
 export function commitKey(seq: number): string {
   return `${COMMITS_PREFIX}${seqName(seq)}.json`;
 }
+
+/** The last preparation run's record of what it saw (see prepare/LastRun.ts). */
+export const LAST_RUN_KEY = '_fraudops/last-run.json';

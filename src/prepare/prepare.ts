@@ -24,6 +24,7 @@ import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { openStore } from '../storage/openStore.js';
 import { syncDeltaLog } from '../lake/delta/deltaLog.js';
 import { CommitLog, COMMIT_FORMAT, type CommitPart, type CommitRecord } from '../lake/CommitLog.js';
+import { writeLastRun } from './LastRun.js';
 import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactionsPartKey, writerEpochOf } from '../lake/layout.js';
 import { WriterLease } from '../lake/WriterLease.js';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
@@ -185,6 +186,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     }
     report.ok = report.errors.length === 0 && report.changed.length === 0;
     report.durationMs = Date.now() - started;
+    await writeLastRun(lakeStore, report, signal);
     return report;
   } finally {
     await lease?.release();

@@ -51,11 +51,13 @@ export const demoCommand: Command = {
       },
       io.ctx,
     );
-    if (io.json) io.out(JSON.stringify(result, null, 2));
+    const dashboard = dashboardCommand(result.lake, result.tracking, result.database);
+    if (io.json) io.out(JSON.stringify({ ...result, dashboard }, null, 2));
     else {
       io.out('');
       io.out(`pipeline run ${result.runId}: ${result.state}  (see \`npx fraudops runs show ${result.runId} --db ${result.database}\`)`);
       io.out(`tracking: ${result.tracking}  (see \`npx fraudops champion --tracking ${result.tracking}\`)`);
+      io.out(`dashboard: ${dashboard}`);
     }
     return result.state === 'succeeded' && result.matchesManifest ? 0 : 1;
   },
@@ -123,4 +125,10 @@ function throttledLines(write: (line: string) => void, everyMs: number): (messag
     last = now;
     write(message);
   };
+}
+
+/** The command that opens this demo's lake and tracking store in the dashboard, quoted for a POSIX shell. */
+export function dashboardCommand(lake: string, tracking: string, database: string): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return `npx fraudops ui --lake ${q(lake)} --tracking ${q(tracking)} --db ${q(database)}`;
 }

@@ -19,8 +19,9 @@ import { schedulerStartCommand } from './scheduler.js';
 import { scoreCommand } from './score.js';
 import { streamCommand } from './stream.js';
 import { trainCommand } from './train.js';
+import { uiCommand } from './ui.js';
 import { validateCommand } from './validate.js';
 
 export const commands: Command[] = [demoCommand, generateCommand, prepareCommand, featuresCommand, trainCommand, validateCommand, championCommand, modelsListCommand, modelsShowCommand, promoteCommand, rollbackCommand, scoreCommand, replayCommand, streamCommand, capacityCommand, packageCommand,
   pipelineRunCommand, schedulerStartCommand, runsListCommand, runsShowCommand, runsLogsCommand, runsRetryCommand, runsCancelCommand,
-  pipelineTaskCommand, exportAirflowCommand, trackingMigrateCommand, migrateLakeCommand];
+  pipelineTaskCommand, exportAirflowCommand, trackingMigrateCommand, migrateLakeCommand, uiCommand];

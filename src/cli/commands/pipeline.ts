@@ -1,7 +1,8 @@
 /** `fraudops pipeline run`: one run of a DAG for one logical date, on the durable workflow engine. */
 import type { Command, CommandIO, FlagValues } from '../command.js';
-import { openPipelineDatabase, engineFlags, executorFlags, settingsFlags, settingsFrom, today } from './pipelineFlags.js';
-import type { PipelineDatabase } from '../../pipeline/engine/embeddedDatabase.js';
+import { engineFlags, executorFlags, runsLocation, settingsFlags, settingsFrom, today } from './pipelineFlags.js';
+import type { RunDetail } from '../../pipeline/engine/RunsClient.js';
+import type { RunHooks } from '../../pipeline/runs.js';
 import { formatRun } from './runFormat.js';
 
 export const pipelineRunCommand: Command = {
@@ -24,53 +25,23 @@ export const pipelineRunCommand: Command = {
   },
 };
 
-export async function runPipeline(flags: FlagValues, io: CommandIO, request: { dag: string; logicalDate: string; settings: ReturnType<typeof settingsFrom>; retryOf?: string }): Promise<number> {
-  const { PipelineEngine } = await import('../../pipeline/engine/PipelineEngine.js');
-  const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const { loadDag } = await import('../../pipeline/dag.js');
-  const { dagDefinition } = await import('../../pipeline/daily.js');
-  const { PIPELINE_STAGES } = await import('../../pipeline/stages.js');
-  // A bad DAG is refused before the engine starts or a run exists.
-  loadDag(dagDefinition(request.dag, request.settings), PIPELINE_STAGES);
-  const database = await openPipelineDatabase(flags);
-  try {
-    return await runOnDatabase(database, flags, io, request);
-  } finally {
-    await database.close();
-  }
+export async function runPipeline(flags: FlagValues, io: CommandIO, request: { dag: string; logicalDate: string; settings: ReturnType<typeof settingsFrom> }): Promise<number> {
+  const { runPipeline: run } = await import('../../pipeline/runs.js');
+  return printRun(io, await run(runsLocation(flags), request, runHooks(io)));
 }
 
-async function runOnDatabase(database: PipelineDatabase, flags: FlagValues, io: CommandIO, request: Parameters<typeof runPipeline>[2]): Promise<number> {
-  const { PipelineEngine } = await import('../../pipeline/engine/PipelineEngine.js');
-  const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const schema = String(flags.schema);
-  const engine = await PipelineEngine.open({
-    databaseUrl: database.url,
-    schema,
-    executorId: typeof flags['executor-id'] === 'string' ? flags['executor-id'] : undefined,
-    onLog: (_run, task, message) => io.progress(`${task}: ${message}`),
-    onWarn: (m) => (database.expectedWarning?.test(m) ? undefined : io.err(`warning: ${m}`)),
+/** Task log lines as progress, engine warnings on stderr, the run's id once started; Ctrl-C stops waiting. */
+export function runHooks(io: CommandIO): RunHooks {
+  return {
+    onLog: (task, message) => io.progress(`${task}: ${message}`),
+    onWarn: (m) => io.err(`warning: ${m}`),
+    onStarted: (runId) => io.progress(`run ${runId} started`),
     signal: io.signal,
-  });
-  let runId: string;
-  try {
-    const run = await engine.start(request);
-    runId = run.runId;
-    io.progress(`run ${runId} started`);
-    const stop = () => void engine.close();
-    io.signal.addEventListener('abort', stop, { once: true });
-    await run.wait();
-    io.signal.removeEventListener('abort', stop);
-  } finally {
-    await engine.close();
-  }
-  const client = await RunsClient.open(database.url, schema);
-  try {
-    const detail = await client.show(runId);
-    if (io.json) io.out(JSON.stringify(detail, null, 2));
-    else io.out(formatRun(detail).join('\n'));
-    return detail.state === 'succeeded' ? 0 : 1;
-  } finally {
-    await client.close();
-  }
+  };
+}
+
+/** Prints a finished run; exit 0 when it succeeded, 1 when it failed or was cancelled. */
+export function printRun(io: CommandIO, detail: RunDetail): number {
+  io.out(io.json ? JSON.stringify(detail, null, 2) : formatRun(detail).join('\n'));
+  return detail.state === 'succeeded' ? 0 : 1;
 }

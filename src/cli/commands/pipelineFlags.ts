@@ -2,10 +2,6 @@
  * Flags shared by the pipeline commands: where the workflow engine keeps its state, and the settings of the DAG's
  * tasks (the same names as the stage commands' flags, under `pipeline.*` in the config file).
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PipelineError } from '../../errors.js';
-import type { PipelineDatabase } from '../../pipeline/engine/embeddedDatabase.js';
 import type { FlagSpec, FlagValues } from '../command.js';
 import type { PipelineSettings } from '../../pipeline/daily.js';
 import { POSTGRES_SCHEMES, STORE_SCHEMES, TRACKING_SCHEMES } from '../../config/schemes.js';
@@ -14,8 +10,8 @@ import { checkClusterUri } from '../../pipeline/cluster/openCluster.js';
 import { TRAIN_OPTIONS } from '../../training/options.js';
 import { VALIDATE_OPTIONS } from '../../promotion/options.js';
 
-/** The embedded pipeline database's folder when --db is not given. */
-export const DEFAULT_PIPELINE_DIR = '.fraudops/pipeline';
+import { DEFAULT_PIPELINE_DIR, openPipelineDatabase as openDatabase, type RunsLocation } from '../../pipeline/runs.js';
+import type { PipelineDatabase } from '../../pipeline/engine/embeddedDatabase.js';
 
 export const engineFlags: Record<string, FlagSpec> = {
   db: {
@@ -79,21 +75,17 @@ export function settingsFrom(flags: FlagValues): PipelineSettings {
 }
 
 /** The system database the flags name: a PostgreSQL server, or the embedded database in a folder (served while open). */
-/**
- * The pipeline database `--db` names. `mustExist`: commands that only look at runs (`runs ...`) never create an
- * embedded database; a folder without one is PIPELINE_DB_MISSING (exit 2), as a missing tracking store is.
- */
-export async function openPipelineDatabase(flags: FlagValues, options: { mustExist?: boolean } = {}): Promise<PipelineDatabase> {
-  const db = typeof flags.db === 'string' && flags.db !== '' ? flags.db : DEFAULT_PIPELINE_DIR;
-  if (/^postgres(ql)?:\/\//.test(db)) return { url: db, where: db.replace(/\/\/[^@]*@/, '//***@'), close: async () => {} };
-  const { embeddedDatabaseExists, openEmbeddedDatabase } = await import('../../pipeline/engine/embeddedDatabase.js');
-  const dir = db.startsWith('file://') ? fileURLToPath(db) : db;
-  if (options.mustExist && !embeddedDatabaseExists(dir)) {
-    throw new PipelineError('PIPELINE_DB_MISSING', `no pipeline database in ${resolve(dir)}; check --db / FRAUDOPS_PIPELINE_DB, or run a pipeline first (fraudops pipeline run)`, {
-      context: { field: 'db', path: resolve(dir) },
-    });
-  }
-  return openEmbeddedDatabase(dir);
+export function openPipelineDatabase(flags: FlagValues): Promise<PipelineDatabase> {
+  return openDatabase(typeof flags.db === 'string' ? flags.db : undefined);
+}
+
+/** Where the flags say runs are kept (`--db`, `--schema`, `--executor-id`). */
+export function runsLocation(flags: FlagValues): RunsLocation {
+  return {
+    db: typeof flags.db === 'string' ? flags.db : undefined,
+    schema: String(flags.schema),
+    ...(typeof flags['executor-id'] === 'string' ? { executorId: flags['executor-id'] } : {}),
+  };
 }
 
 /** A PostgreSQL schema name as the engine creates it: a plain identifier. */

@@ -1,22 +1,20 @@
 /** `fraudops runs list|show|logs|retry|cancel`: what the pipeline ran, task by task, and steering of runs. */
 import type { Command, FlagValues } from '../command.js';
-import { openPipelineDatabase, engineFlags, executorFlags } from './pipelineFlags.js';
+import { engineFlags, executorFlags, runsLocation } from './pipelineFlags.js';
 import { formatRun, formatRunLine } from './runFormat.js';
-import { runPipeline } from './pipeline.js';
+import { printRun, runHooks } from './pipeline.js';
 
 async function withClient<T>(flags: FlagValues, fn: (c: import('../../pipeline/engine/RunsClient.js').RunsClient) => Promise<T>): Promise<T> {
-  const { RunsClient } = await import('../../pipeline/engine/RunsClient.js');
-  const database = await openPipelineDatabase(flags, { mustExist: true });
-  try {
-    const client = await RunsClient.open(database.url, String(flags.schema));
-    try {
-      return await fn(client);
-    } finally {
-      await client.close();
-    }
-  } finally {
-    await database.close();
+  const { pipelineDatabaseExists, withRunsClient } = await import('../../pipeline/runs.js');
+  const where = runsLocation(flags);
+  // Commands that only look at runs never create an embedded database (as a missing tracking store is refused).
+  if (!pipelineDatabaseExists(where.db)) {
+    const { PipelineError } = await import('../../errors.js');
+    throw new PipelineError('PIPELINE_DB_MISSING', `no pipeline database at ${String(where.db ?? '.fraudops/pipeline')}; check --db / FRAUDOPS_PIPELINE_DB, or run a pipeline first (fraudops pipeline run)`, {
+      context: { field: 'db' },
+    });
   }
+  return withRunsClient(where, fn);
 }
 
 const RUN_ID = [{ name: 'run-id', description: 'a run id as `runs list` shows it, e.g. pipeline:daily:2026-12-01', required: true }];
@@ -73,12 +71,8 @@ export const runsRetryCommand: Command = {
   positionals: RUN_ID,
   flags: { ...engineFlags, ...executorFlags },
   async run(flags, io, args) {
-    const { input, settings, state } = await withClient(flags, async (c) => ({ ...(await c.settingsOf(args[0])), state: (await c.show(args[0])).state }));
-    if (state === 'running' || state === 'queued') {
-      const { PipelineError } = await import('../../errors.js');
-      throw new PipelineError('RUN_ACTIVE', `run ${args[0]} is still ${state}; cancel it first or wait for it`, { context: { runId: args[0] } });
-    }
-    return runPipeline(flags, io, { dag: input.dag, logicalDate: input.logicalDate, settings, retryOf: args[0] });
+    const { retryRun } = await import('../../pipeline/runs.js');
+    return printRun(io, await retryRun(runsLocation(flags), args[0], runHooks(io)));
   },
 };
 
@@ -92,7 +86,8 @@ export const runsCancelCommand: Command = {
   flags: { wait: { type: 'duration', durationUnit: 's', description: 'how long to wait for the run’s own teardown (a bare number is seconds)', default: '60s', max: 86_400_000 }, ...engineFlags },
   async run(flags, io, args) {
     io.progress(`cancelling ${args[0]}…`);
-    const run = await withClient(flags, (c) => c.cancel(args[0], Number(flags.wait), io.signal));
+    const { cancelRun } = await import('../../pipeline/runs.js');
+    const run = await cancelRun(runsLocation(flags), args[0], Number(flags.wait), io.signal);
     io.out(io.json ? JSON.stringify(run, null, 2) : formatRun(run).join('\n'));
     return 0;
   },
