@@ -21,7 +21,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
 /** Error codes that mean the command line itself is wrong (a bad flag value, a DAG that cannot be one, a tracking URI that cannot be one). */
-const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID', 'TRACKING_STORE_MISSING']);
+const USAGE_CODES = new Set(['CONFIG_INVALID', 'DAG_INVALID', 'TRACKING_URI_INVALID', 'TRACKING_STORE_MISSING', 'PIPELINE_DB_MISSING']);
 /** Another process holds what this command needed (the lake's writer lease, the champion alias): rerun later. */
 export const EXIT_CONFLICT = 3;
 /** Error codes that mean "someone else got there first", not "this job failed". */

@@ -14,6 +14,7 @@ import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { addDays, daysBetween } from '../util/dates.js';
 import { featureSelectSql } from './featureSql.js';
+import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
 
 export interface FeatureTableOptions {
@@ -80,6 +81,8 @@ export interface BuildFeaturesOptions {
   engine?: string;
   engines?: EngineFactory;
   signal?: AbortSignal;
+  /** Called once per warning as soon as it is known (the result lists them too). */
+  onWarning?: (warning: StageWarning) => void;
 }
 
 export interface BuildFeaturesResult {
@@ -87,6 +90,8 @@ export interface BuildFeaturesResult {
   rows: number;
   days: string[];
   files: string[];
+  /** HISTORY_CUT_SHORT when the lake starts after the history the first days' windows reach back to. */
+  warnings: StageWarning[];
   durationMs: number;
   rowsPerSecond: number;
 }
@@ -109,6 +114,14 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);
       const info = await createFeatureTable(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
+      const warnings: StageWarning[] = [];
+      if (info.lakeStart !== undefined) {
+        warnings.push({
+          code: 'HISTORY_CUT_SHORT',
+          message: `features from ${o.from} reach back to ${addDays(o.from, -historyDays(o.spec ?? DEFAULT_FEATURE_SPEC))}, but the lake starts on ${info.lakeStart}: windowed features of the first days are built on a shorter history than their windows say`,
+        });
+      }
+      for (const w of warnings) reportWarning('features', w, o.onWarning, ctx);
       progress(`writing ${info.rows.toLocaleString('en-US')} rows to ${out.uri}`);
       const written = await engine.writePartitionedParquet('SELECT * FROM features', {
         store: out,
@@ -118,7 +131,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       });
       const files = written.map((w) => w.key);
       const durationMs = Date.now() - started;
-      return { out: out.uri, rows: info.rows, days: info.days, files, durationMs, rowsPerSecond: info.rows / Math.max(durationMs / 1000, 1e-3) };
+      return { out: out.uri, rows: info.rows, days: info.days, files, warnings, durationMs, rowsPerSecond: info.rows / Math.max(durationMs / 1000, 1e-3) };
     } finally {
       await engine.close();
     }

@@ -7,7 +7,7 @@ import { isFraudopsError } from '../errors.js';
 import { holdTracking, type StageContext } from '../stage/StageContext.js';
 import type { ModelRegistry, ModelVersion } from '../tracking/ModelRegistry.js';
 import type { Tracking } from '../tracking/Tracking.js';
-import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
+import { DEFAULT_REGISTERED_MODEL, TAGS } from '../models/conventions.js';
 import { CHAMPION, PREVIOUS_CHAMPION, loadRunModel } from './modelRef.js';
 
 export interface ChampionInfo {
@@ -18,6 +18,11 @@ export interface ChampionInfo {
     source: string;
     metrics: Record<string, number>;
     evidence: Record<string, string>;
+    /**
+     * What put this version where it is: its validation, or a later manual `promote`/`rollback` (whose reason
+     * then explains the champion, not an older validation verdict).
+     */
+    decision?: { by: 'validate' | 'promote' | 'rollback'; code?: string; reason: string; at?: string; actor?: string; replaced?: string };
     /** Whether the model artifact downloads and loads; a champion that does not is not healthy. */
     artifact: { ok: true; kind: string } | { ok: false; code: string; message: string };
   };
@@ -66,6 +71,26 @@ async function noChampionReason(registry: ModelRegistry, name: string, previous:
   return { code: 'NO_CHAMPION_YET', message: `${name} has registered versions but none was promoted yet: validate one (fraudops validate --candidate <run-id>)` };
 }
 
+type Decision = NonNullable<NonNullable<ChampionInfo['champion']>['decision']>;
+
+/**
+ * The later of the version's validation and its last manual registry decision. A manual decision without a
+ * validation time is the later one: validations recorded before `validation.at` existed came before any manual
+ * decision on the same version.
+ */
+export function lastDecision(tags: Record<string, string>): Decision | undefined {
+  const t = (k: string) => tags[`${TAGS.validationPrefix}${k}`];
+  const m = (k: string) => tags[`${TAGS.promotionPrefix}${k}`];
+  const action = m('action');
+  const manual = action === 'promote' || action === 'rollback';
+  const validated = v(t('code'));
+  if (manual && (!validated || !v(t('at')) || (m('at') ?? '') > (t('at') ?? ''))) {
+    return { by: action, reason: m('reason') ?? '', ...(m('at') ? { at: m('at') } : {}), ...(m('by') ? { actor: m('by') } : {}), ...(m('replaced') ? { replaced: m('replaced') } : {}) };
+  }
+  if (validated) return { by: 'validate', code: t('code'), reason: t('reason') ?? '', ...(v(t('at')) ? { at: t('at') } : {}) };
+  return undefined;
+}
+
 export async function championInfo(o: { tracking?: string; registeredModel?: string } = {}, ctx?: StageContext): Promise<ChampionInfo> {
   const registeredModel = o.registeredModel ?? DEFAULT_REGISTERED_MODEL;
   const held = await holdTracking(ctx, o.tracking, { mustExist: true });
@@ -77,8 +102,19 @@ export async function championInfo(o: { tracking?: string; registeredModel?: str
     if (current) {
       const metrics = current.runId ? (await tracking.runs.getRun(current.runId)).data.metrics : {};
       const keep = Object.fromEntries(Object.entries(metrics).filter(([k]) => k.startsWith('test_') || (k.startsWith('validation_') && !k.startsWith('validation_dist'))));
-      const evidence = Object.fromEntries(Object.entries(current.tags).filter(([k]) => k.startsWith('validation.') && v(current.tags[k])));
-      info.champion = { version: current.version, runId: current.runId, source: current.source, metrics: keep, evidence, artifact: await artifactHealth(tracking, registeredModel, current) };
+      const evidence = Object.fromEntries(
+        Object.entries(current.tags).filter(([k]) => (k.startsWith(TAGS.validationPrefix) || k.startsWith(TAGS.promotionPrefix)) && v(current.tags[k])),
+      );
+      const decision = lastDecision(current.tags);
+      info.champion = {
+        version: current.version,
+        runId: current.runId,
+        source: current.source,
+        metrics: keep,
+        evidence,
+        ...(decision ? { decision } : {}),
+        artifact: await artifactHealth(tracking, registeredModel, current),
+      };
     }
     if (previous) info.previousChampion = { version: previous.version, runId: previous.runId };
     if (!current) info.reason = await noChampionReason(tracking.registry, registeredModel, previous);

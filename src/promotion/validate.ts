@@ -14,7 +14,9 @@ import { ConfigError, FraudopsError, isFraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
 import { holdStore, holdTracking, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
-import { addDays } from '../util/dates.js';
+import { addDays, daysBetween } from '../util/dates.js';
+import { reportWarning, type StageWarning } from '../stage/warnings.js';
+import { historyCutShort } from '../features/history.js';
 import { CommitLog } from '../lake/CommitLog.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { logRunArtifact } from '../tracking/runArtifacts.js';
@@ -61,6 +63,13 @@ export interface ValidateOptions {
   trainDays?: number;
   delayDays?: number;
   testDays?: number;
+  /**
+   * Minimums below which the test window cannot carry a decision, and validation refuses with TOO_LITTLE_DATA:
+   * days of the test window the lake holds (default: all `testDays`) and frauds left in it after known
+   * compromised cards are removed (default 20: below that a difference in AP or AUC is mostly noise).
+   */
+  minTestDays?: number;
+  minTestFrauds?: number;
   tracking?: string;
   registeredModel?: string;
   /** Decide and record evidence, but move no alias. */
@@ -73,6 +82,8 @@ export interface ValidateOptions {
   memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Called once per warning as soon as it is known (the result lists them too). */
+  onWarning?: (warning: StageWarning) => void;
 }
 
 export interface ModelSummary {
@@ -99,7 +110,12 @@ export interface ValidateResult {
   promoted: boolean;
   aliases: Record<string, string | undefined>;
   report?: { html: string; png: string };
+  /** What the decision rests on that the user should know (for example features built on cut-short history). */
+  warnings: StageWarning[];
 }
+
+/** Default minimum of frauds in the test window for a decision (see `ValidateOptions.minTestFrauds`). */
+export const DEFAULT_MIN_TEST_FRAUDS = 20;
 
 const METRIC_LABELS: Record<MetricName, string> = { auc: 'ROC AUC', ap: 'average precision', cp100: 'card precision@100' };
 
@@ -138,8 +154,30 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
     const championAtStart = await aliasVersion(tracking.registry, registeredModel, CHAMPION);
     let champion = await findChampion(tracking, against, registeredModel, candidate);
 
-    const windows = await currentWindows(lake, o);
+    const lakeDays = await committedDays(lake, o.signal);
+    const windows = currentWindows(lake, lakeDays, o);
     const days = windowDays(windows);
+    const minTestDays = o.minTestDays ?? windows.testDays;
+    const minTestFrauds = o.minTestFrauds ?? DEFAULT_MIN_TEST_FRAUDS;
+    // Days before the lake's start are a young lake (too little data); a hole or days after its end are
+    // LAKE_MISSING_DAYS when the features are built.
+    const lakeStart = [...lakeDays].sort()[0];
+    const testDaysHeld = daysBetween(days.test[0], days.test[1]).filter((d) => d >= lakeStart).length;
+    if (testDaysHeld < minTestDays) {
+      throw tooLittleData(
+        `the test window ${days.test.join('..')} has data for ${testDaysHeld} of its ${windows.testDays} day(s) in ${lake.uri} (at least ${minTestDays} needed; the lake starts on ${lakeStart}): no decision can rest on it; prepare more days, or lower --min-test-days`,
+        { window: days.test.join('..'), days: testDaysHeld, minTestDays },
+      );
+    }
+    const warnings: StageWarning[] = [];
+    const cut = historyCutShort(lakeDays, days.test[0], candidate.artifact.featureSpec);
+    if (cut) {
+      warnings.push({
+        code: 'HISTORY_CUT_SHORT',
+        message: `the test window's features reach back to ${cut.needFrom}, but the lake starts on ${cut.lakeStart}: windowed features of its first days are built on a shorter history than their windows say`,
+      });
+    }
+    for (const w of warnings) reportWarning('validate', w, o.onWarning, ctx);
     progress(`scoring on ${days.test.join('..')}`);
     const frame = await loadFeatureFrame(engine, lake, windows.trainStart, days.test[1], {
       spec: candidate.artifact.featureSpec,
@@ -149,10 +187,17 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
     const scoresB = candidate.model.predictProba(set.X);
     const metric = resampledMetric(metricName, set);
     const window = { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed };
+    if (set.frauds < minTestFrauds) {
+      throw tooLittleData(
+        `the test window ${days.test.join('..')} holds ${set.frauds} fraud(s) in ${set.X.rows} rows after known-compromised cards are removed (at least ${minTestFrauds} needed): a comparison on so few would be noise; widen --test-days, or lower --min-test-frauds`,
+        { window: days.test.join('..'), frauds: set.frauds, rows: set.X.rows, minTestFrauds },
+      );
+    }
     const settings = { metricName, test, B, alpha, minEffect, seed, block: o.block ?? 'none', welch: o.welch === true };
 
     for (let attempt = 1; ; attempt++) {
       const { out, distributions } = compare(settings, set, metric, candidate, scoresB, champion, window, progress);
+      out.warnings = warnings;
       if (o.dryRun) return out; // a dry run decides and records nothing
       if (!out.decision.promote) {
         await recordEvidence(tracking, candidate, out, champion, distributions);
@@ -282,6 +327,7 @@ function compare(
     decision,
     promoted: false,
     aliases: { [CHAMPION]: champion?.version?.version, [PREVIOUS_CHAMPION]: undefined },
+    warnings: [],
   };
   return { out, distributions };
 }
@@ -331,18 +377,23 @@ async function findChampion(tracking: Tracking, against: string, registeredModel
   return champion;
 }
 
+async function committedDays(lake: ObjectStore, signal?: AbortSignal): Promise<Set<string>> {
+  const days = new Set((await CommitLog.load(lake, signal)).parts().map((p) => p.day));
+  if (days.size === 0) throw new FraudopsError('EMPTY_WINDOW', `${lake.uri}: the lake has no data; the test window is empty`);
+  return days;
+}
+
 /** The current test window: the last testDays of the lake (or ending at testEnd), preceded by delay and train days. */
-async function currentWindows(lake: ObjectStore, o: ValidateOptions): Promise<SplitWindows> {
+function currentWindows(lake: ObjectStore, lakeDays: Set<string>, o: ValidateOptions): SplitWindows {
   const trainDays = o.trainDays ?? 7;
   const delayDays = o.delayDays ?? 7;
   const testDays = o.testDays ?? 7;
-  let end = o.testEnd;
-  if (!end) {
-    const days = (await CommitLog.load(lake, o.signal)).parts().map((p) => p.day).sort();
-    if (days.length === 0) throw new FraudopsError('EMPTY_WINDOW', `${lake.uri}: the lake has no data; the test window is empty`);
-    end = days[days.length - 1];
-  }
+  const end = o.testEnd ?? [...lakeDays].sort().at(-1)!;
   return { trainStart: addDays(end, -(trainDays + delayDays + testDays) + 1), trainDays, delayDays, testDays };
+}
+
+function tooLittleData(message: string, context: Record<string, string | number>): FraudopsError {
+  return new FraudopsError('TOO_LITTLE_DATA', `${message}. Nothing was decided or promoted`, { context });
 }
 
 function resampledMetric(name: MetricName, set: LabeledSet): ResampledMetric {
@@ -404,6 +455,8 @@ async function recordEvidence(
     'validation.min_effect': String(r.minEffect),
     'validation.window': `${r.window.from}..${r.window.to}`,
     'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
+    // When: `champion` tells a validation apart from a later manual decision (promotion.at) on the same version.
+    'validation.at': new Date().toISOString(),
   };
   await tracking.runs.logBatch(runId, { tags });
   await logRunArtifact(tracking, runId, Buffer.from(JSON.stringify(r, null, 2)), ARTIFACTS.validationJson);

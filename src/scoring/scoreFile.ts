@@ -1,12 +1,15 @@
 /**
  * `fraudops score`: a raw day file through the scorer's own path, with an in-process source and sink instead of
  * Kafka. Predictions go to a JSON-lines file, dead letters to another, and the result reports the throughput.
- * The demo uses this to show scoring without a broker.
+ * Both files are written under temporary names and published together only when scoring succeeds, so a failed
+ * or interrupted run leaves the previous files as they were. The demo uses this to show scoring without a broker.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { statSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { StorageError } from '../errors.js';
+import { openAtomicWriteStream, type AtomicWriteStream } from '../storage/atomicFile.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
 import { holdTracking, withContext, type ContextualOptions, type StageContext } from '../stage/StageContext.js';
 import { LakeHistory } from './LakeHistory.js';
@@ -60,8 +63,18 @@ export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): 
     throw e;
   }
   const deadPath = o.deadLetters ?? `${o.out}.dead.jsonl`;
-  const out = createWriteStream(o.out);
-  const dead = createWriteStream(deadPath);
+  let out: AtomicWriteStream | undefined;
+  let dead: AtomicWriteStream | undefined;
+  let published = false;
+  try {
+    out = await openOutput(o.out, 'out');
+    dead = await openOutput(deadPath, 'dead-letters');
+  } catch (e) {
+    await out?.abort();
+    await history?.close();
+    await held.release();
+    throw e;
+  }
   try {
     const models = new ModelSource(tracking, o.registeredModel ?? DEFAULT_REGISTERED_MODEL, o.model ?? 'champion');
     const model = await models.load();
@@ -95,27 +108,42 @@ export async function scoreFile(options: ScoreFileOptions, ctx?: StageContext): 
         if (p.decision === 'alert') r.alerts++;
         text += `${JSON.stringify(p)}\n`;
       }
-      await write(out, text);
+      await write(out.stream, text);
       text = '';
       for (const d of res.deadLetters) {
         r.deadByReason[d.reason] = (r.deadByReason[d.reason] ?? 0) + 1;
         text += `${JSON.stringify({ line: Number(d.offset), reason: d.reason, raw: d.value.toString('base64') })}\n`;
       }
-      if (text) await write(dead, text);
+      if (text) await write(dead.stream, text);
       r.scored += res.predictions.length;
       r.dead += res.deadLetters.length;
       o.onProgress?.(r.scored);
       ctx?.emit({ type: 'progress', stage: 'score', message: `${r.scored.toLocaleString('en-US')} transactions scored`, done: r.scored, unit: 'transactions' });
     }
+    await dead.commit();
+    await out.commit();
+    published = true;
     r.seconds = (performance.now() - started) / 1000;
     r.transactionsPerSecond = r.scored / r.seconds;
     return r;
   } finally {
-    out.end();
-    dead.end();
-    await Promise.all([once(out, 'close'), once(dead, 'close')]);
+    if (!published) await Promise.all([out.abort(), dead.abort()]);
     await history?.close();
     await held.release();
+  }
+}
+
+/** A temporary file beside `path`; a path that is a directory, or whose folder cannot be made, is refused up front. */
+async function openOutput(path: string, flag: string): Promise<AtomicWriteStream> {
+  const full = resolve(path);
+  const unwritable = (why: string, cause?: unknown) =>
+    new StorageError('OUTPUT_UNWRITABLE', `--${flag} ${path}: ${why}`, { context: { field: flag, path: full }, ...(cause ? { cause } : {}) });
+  try {
+    if (statSync(full, { throwIfNoEntry: false })?.isDirectory()) throw unwritable('is a directory; give a file name');
+    return await openAtomicWriteStream(full);
+  } catch (e) {
+    if (e instanceof StorageError) throw e;
+    throw unwritable(`cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
   }
 }
 

@@ -82,6 +82,8 @@ export class S3Store implements ObjectStore {
       forcePathStyle: config.forcePathStyle,
       profile: config.profile,
       maxAttempts: options.maxAttempts,
+      // A connection or an answer that never comes is an error (and retried), not a hang.
+      requestHandler: { connectionTimeout: Math.min(10_000, config.requestTimeoutMs), requestTimeout: config.requestTimeoutMs, throwOnRequestTimeout: true },
       credentials: options.credentials ?? fromNodeProviderChain({ profile: config.profile }),
       ...(config.checksumsWhenRequired
         ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
@@ -106,7 +108,8 @@ export class S3Store implements ObjectStore {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.fullKey(key) }), {
         abortSignal: signal,
       });
-      return { key, size: r.ContentLength ?? 0, etag: r.ETag ?? '', lastModified: r.LastModified ?? new Date(0) };
+      if (r.ETag === undefined) throw this.protocol(key, 'head', 'an object answer without an ETag');
+      return { key, size: r.ContentLength ?? 0, etag: r.ETag, lastModified: r.LastModified ?? new Date(0) };
     } catch (e) {
       const err = this.fail(e, key, 'head');
       if (err.code === 'OBJECT_NOT_FOUND') return undefined;
@@ -129,6 +132,9 @@ export class S3Store implements ObjectStore {
       } catch (e) {
         throw this.fail(e, prefix, 'list');
       }
+      // Every S3 listing names its bucket; a 200 without it (an empty body, a proxy's page) is no listing at all,
+      // and taking it for an empty one would hide every object behind the prefix.
+      if (page.Name === undefined && page.KeyCount === undefined) throw this.protocol(prefix, 'list', 'a listing without a bucket name or key count');
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || o.Key.endsWith('/')) continue; // "folder" markers made by web consoles
         out.push({ key: o.Key.slice(strip), size: o.Size ?? 0, etag: o.ETag ?? '', lastModified: o.LastModified ?? new Date(0) });
@@ -150,6 +156,11 @@ export class S3Store implements ObjectStore {
       );
       // In Node the SDK's body is the IncomingMessage itself: a real stream, never buffered.
       body = r.Body as Readable;
+      // Every S3 object answer carries its ETag; a 200 without one (an empty answer) is not the object.
+      if (r.ETag === undefined) {
+        body?.destroy?.();
+        throw this.protocol(key, 'read', 'an object answer without an ETag');
+      }
     } catch (e) {
       throw this.fail(e, key, 'read');
     }
@@ -250,10 +261,18 @@ export class S3Store implements ObjectStore {
       }
       try {
         // A cache entry is re-downloadable, so it is published atomically but not synced.
-        await publishFile(dest, (tmp) => pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal }), { durable: false });
+        await publishFile(
+          dest,
+          async (tmp) => {
+            await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal });
+            const got = (await fs.stat(tmp)).size;
+            if (got !== info.size) throw this.protocol(key, 'download', `${got} bytes where the object has ${info.size}`);
+          },
+          { durable: false },
+        );
       } catch (e) {
         body.destroy();
-        if (isSdkOrNetwork(e)) throw this.fail(e, key, 'download');
+        if (e instanceof StorageError || isSdkOrNetwork(e)) throw this.fail(e, key, 'download');
         throw new StorageError('STORAGE_IO', `cannot cache ${key} from ${this.uri} in ${cacheDir}: ${String(e)}`, {
           context: { uri: this.uri, key, file: dest },
           cause: e,
@@ -329,8 +348,17 @@ export class S3Store implements ObjectStore {
       signal?.removeEventListener('abort', onAbort);
     }
     const info = await this.head(key, signal);
-    if (!info) throw this.notFound(key);
+    if (!info) throw this.protocol(key, 'write', 'the server acknowledged the upload, but holds no such object');
     return info;
+  }
+
+  /** A 200 that is not what S3 answers: retriable, since a proxy or a server restarting may answer properly next time. */
+  private protocol(key: string, op: string, what: string): StorageError {
+    const where = this.config.endpoint ?? 'AWS S3';
+    return new StorageError('STORAGE_PROTOCOL', `S3 endpoint ${where} answered ${op} ${key} in ${this.uri} with ${what}`, {
+      context: { uri: this.uri, key },
+      retriable: true,
+    });
   }
 
   private notFound(key: string): StorageError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors.js';
-import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, resolveS3Config } from './s3Config.js';
+import { DEFAULT_PART_SIZE, DEFAULT_QUEUE_SIZE, DEFAULT_REQUEST_TIMEOUT_MS, resolveS3Config } from './s3Config.js';
 
 describe('storage > s3Config', () => {
   it('defaults to AWS: no endpoint, virtual-hosted addressing, SDK checksums', () => {
@@ -12,7 +12,13 @@ describe('storage > s3Config', () => {
       checksumsWhenRequired: false,
       partSize: DEFAULT_PART_SIZE,
       queueSize: DEFAULT_QUEUE_SIZE,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     });
+  });
+
+  it('reads the request timeout from FRAUDOPS_S3_REQUEST_TIMEOUT_MS unless the option gives one', () => {
+    expect(resolveS3Config({}, { FRAUDOPS_S3_REQUEST_TIMEOUT_MS: '1500' }).requestTimeoutMs).toBe(1500);
+    expect(resolveS3Config({ requestTimeoutMs: 20 }, { FRAUDOPS_S3_REQUEST_TIMEOUT_MS: '1500' }).requestTimeoutMs).toBe(20);
   });
 
   it('reads the region from AWS_REGION, then AWS_DEFAULT_REGION', () => {
@@ -63,6 +69,9 @@ describe('storage > s3Config', () => {
       [{}, { FRAUDOPS_S3_FORCE_PATH_STYLE: 'maybe' }, 'FRAUDOPS_S3_FORCE_PATH_STYLE'],
       [{ partSize: 1024 }, {}, 'partSize'],
       [{ queueSize: 0 }, {}, 'queueSize'],
+      [{}, { FRAUDOPS_S3_REQUEST_TIMEOUT_MS: '1.5' }, 'FRAUDOPS_S3_REQUEST_TIMEOUT_MS'],
+      [{}, { FRAUDOPS_S3_REQUEST_TIMEOUT_MS: 'soon' }, 'FRAUDOPS_S3_REQUEST_TIMEOUT_MS'],
+      [{ requestTimeoutMs: 0 }, {}, 'requestTimeoutMs'],
     ];
     for (const [options, env, field] of cases) {
       let err: unknown;

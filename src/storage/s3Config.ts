@@ -24,6 +24,11 @@ export interface S3StoreOptions {
   queueSize?: number;
   /** SDK attempts per request (network errors, throttling, 5xx). Default: the SDK's (3). */
   maxAttempts?: number;
+  /**
+   * How long a request may wait for the server without receiving a byte before it is given up (and retried):
+   * a server that never answers must not hang a run. Default: FRAUDOPS_S3_REQUEST_TIMEOUT_MS, else 60 s.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface ResolvedS3Config {
@@ -39,10 +44,12 @@ export interface ResolvedS3Config {
   checksumsWhenRequired: boolean;
   partSize: number;
   queueSize: number;
+  requestTimeoutMs: number;
 }
 
 export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_QUEUE_SIZE = 4;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** S3 rejects parts smaller than 5 MiB (except the last). */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
@@ -90,6 +97,15 @@ export function resolveS3Config(options: S3StoreOptions = {}, env: Env = process
     });
   }
 
+  const timeoutFromEnv = get('FRAUDOPS_S3_REQUEST_TIMEOUT_MS');
+  const requestTimeoutMs = options.requestTimeoutMs ?? (timeoutFromEnv === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : Number(timeoutFromEnv));
+  if (!Number.isSafeInteger(requestTimeoutMs) || requestTimeoutMs < 1) {
+    throw new ConfigError(
+      `S3 request timeout must be a positive whole number of milliseconds, got ${JSON.stringify(options.requestTimeoutMs ?? timeoutFromEnv)}`,
+      { context: { field: options.requestTimeoutMs === undefined ? 'FRAUDOPS_S3_REQUEST_TIMEOUT_MS' : 'requestTimeoutMs' } },
+    );
+  }
+
   return {
     region,
     endpoint,
@@ -98,6 +114,7 @@ export function resolveS3Config(options: S3StoreOptions = {}, env: Env = process
     checksumsWhenRequired: endpoint !== undefined && get('AWS_REQUEST_CHECKSUM_CALCULATION') === undefined,
     partSize,
     queueSize,
+    requestTimeoutMs,
   };
 }
 

@@ -53,24 +53,40 @@ function randomGbdt(r: () => number): Record<string, number> {
   };
 }
 
-export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number, seed: number): Candidate[] {
+/** The candidates of a search, and what was tried of what was asked. */
+export interface SearchPlan {
+  candidates: Candidate[];
+  /** Candidates per model family: logistic regression always tries its whole C grid; GBDT tries `trials`. */
+  perKind: Partial<Record<ModelKind, number>>;
+  /** Set when fewer GBDT candidates exist than `trials` asked for (a grid smaller than the budget). */
+  gbdtGridSize?: number;
+}
+
+export function searchPlan(kinds: ModelKind[], mode: SearchMode, trials: number, seed: number): SearchPlan {
   const out: Candidate[] = [];
+  const perKind: Partial<Record<ModelKind, number>> = {};
+  let gbdtGridSize: number | undefined;
   for (const kind of kinds) {
+    const before = out.length;
     if (kind === 'logreg') {
       out.push(...cartesian(LOGREG_GRID).map((params) => ({ kind, params })));
-      continue;
-    }
-    if (mode === 'grid') {
+    } else if (mode === 'grid') {
       const all = cartesian(GBDT_GRID);
+      if (all.length < trials) gbdtGridSize = all.length;
       // A grid larger than the trial budget is thinned evenly, keeping the search's cost predictable.
-      const step = Math.max(1, all.length / Math.max(1, trials));
-      for (let i = 0; i < all.length && out.length < trials * kinds.length; i += step) out.push({ kind, params: all[Math.floor(i)] });
+      const n = Math.min(trials, all.length);
+      for (let i = 0; i < n; i++) out.push({ kind, params: all[Math.floor((i * all.length) / n)] });
     } else {
       const r = mulberry32(seed);
       for (let i = 0; i < trials; i++) out.push({ kind, params: randomGbdt(r) });
     }
+    perKind[kind] = out.length - before;
   }
-  return out;
+  return { candidates: out, perKind, ...(gbdtGridSize === undefined ? {} : { gbdtGridSize }) };
+}
+
+export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number, seed: number): Candidate[] {
+  return searchPlan(kinds, mode, trials, seed).candidates;
 }
 
 /** One training set binned per binning parameters, so GBDT candidates sharing them bin it once (same models). */

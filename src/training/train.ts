@@ -24,8 +24,11 @@ import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { candidates, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import { searchPlan, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
+import { historyCutShort } from '../features/history.js';
+import { minimumLakeDays } from './minimumLakeDays.js';
+import { reportWarning, type StageWarning } from '../stage/warnings.js';
 
 export { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL };
 export const MODEL_ARTIFACT_DIR = ARTIFACTS.modelDir;
@@ -57,6 +60,8 @@ export interface TrainOptions {
   memoryLimit?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
+  /** Called once per warning as soon as it is known (the result lists them too). */
+  onWarning?: (warning: StageWarning) => void;
 }
 
 export interface TrainResult {
@@ -69,12 +74,27 @@ export interface TrainResult {
   threshold: number;
   windows: ReturnType<typeof windowDays>;
   rows: { train: number; trainFrauds: number; test: number; testFrauds: number; removedKnownCompromised: number };
-  search: { mode: SearchMode; metric: MetricName; folds: number; trials: number; bestScore: number };
+  /**
+   * `trials`: candidates tried in all; `candidates`: per model family (logistic regression always tries its C
+   * grid, GBDT what --trials asked, unless the grid is smaller); `foldsAsked`: the folds asked for, when the lake
+   * held data for fewer (`folds`).
+   */
+  search: {
+    mode: SearchMode;
+    metric: MetricName;
+    folds: number;
+    foldsAsked: number;
+    trials: number;
+    candidates: Partial<Record<ModelKind, number>>;
+    bestScore: number;
+  };
   featureSpecHash: string;
   registeredModel: string;
   modelVersion: string;
   /** The MLflow logged model holding the trained model. */
   loggedModelId: string;
+  /** What the run did not do as asked, or rests on (also told at once on the context's log). */
+  warnings: StageWarning[];
   durationMs: number;
 }
 
@@ -115,18 +135,35 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     const trainStart = o.trainStart ?? addDays(lakeDays[lakeDays.length - 1], -(trainDays + delayDays + testDays) + 1);
     const windows: SplitWindows = { trainStart, trainDays, delayDays, testDays };
     const days = windowDays(windows);
-    // As many validation folds as the lake holds data for (at most the requested number, at least one).
-    let folds = positive('folds', o.folds ?? 4);
+    // As many validation folds as the lake holds data for (at most the requested number, at least one), said.
+    const foldsAsked = positive('folds', o.folds ?? 4);
+    let folds = foldsAsked;
     while (folds > 1 && earliestDay(windows, folds) < lakeDays[0]) folds--;
     const from = earliestDay(windows, folds);
-    if (from < lakeDays[0]) {
-      const needed = trainDays + delayDays + testDays + delayDays + testDays;
-      throw new FraudopsError(
-        'LAKE_TOO_SHORT',
-        `${lake.uri}: training from ${trainStart} needs data from ${from} (one validation fold: ${needed} days in all), but the lake starts on ${lakeDays[0]}; prepare more days or pass a later --train-start`,
-        { context: { uri: lake.uri, lakeStart: lakeDays[0], needFrom: from } },
-      );
+    if (from < lakeDays[0]) throw lakeTooShort(lake.uri, lakeDays, windows, o.trainStart !== undefined);
+    const plan = searchPlan(kinds, mode, trials, seed);
+    const warnings: StageWarning[] = [];
+    if (folds < foldsAsked) {
+      warnings.push({
+        code: 'SEARCH_FOLDS_REDUCED',
+        message: `searching with ${folds} of the ${foldsAsked} validation folds asked for: the lake starts on ${lakeDays[0]}, and ${foldsAsked} folds before training from ${trainStart} need data from ${earliestDay(windows, foldsAsked)}; prepare more days or pass --folds ${folds}`,
+      });
     }
+    if (plan.gbdtGridSize !== undefined) {
+      warnings.push({
+        code: 'SEARCH_TRIALS_REDUCED',
+        message: `the boosted-tree grid holds ${plan.gbdtGridSize} candidates, fewer than the ${trials} trials asked for: all ${plan.gbdtGridSize} are tried`,
+      });
+    }
+    const cut = historyCutShort(lakeDays, from, spec);
+    if (cut) {
+      warnings.push({
+        code: 'HISTORY_CUT_SHORT',
+        message: `features from ${from} reach back to ${cut.needFrom}, but the lake starts on ${cut.lakeStart}: windowed features of the first days are built on a shorter history than their windows say`,
+      });
+    }
+    for (const w of warnings) reportWarning('train', w, o.onWarning, ctx);
+    const searchSummary = { mode, metric, folds, foldsAsked, trials: plan.candidates.length, candidates: plan.perKind };
 
     return await withRun(
       runs,
@@ -143,6 +180,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'search.mode': mode,
           'search.trials': trials,
           'search.folds': folds,
+          ...(folds < foldsAsked ? { 'search.folds_asked': foldsAsked } : {}),
+          'search.candidates': plan.candidates.length,
           'search.metric': metric,
           seed,
           'feature_spec.hash': featureSpecHash(spec),
@@ -181,7 +220,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'dataset.windows': JSON.stringify(days),
         });
 
-        const cands = candidates(kinds, mode, trials, seed);
+        if (warnings.length) await runs.logBatch(runId, { tags: Object.fromEntries(warnings.map((w) => [`warning.${w.code}`, w.message.slice(0, 5000)])) });
+        const cands = plan.candidates;
         const search = await prequentialSearch(frame, windows, cands, {
           folds,
           metric,
@@ -264,11 +304,12 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           threshold,
           windows: days,
           rows,
-          search: { mode, metric, folds, trials: cands.length, bestScore: best.score },
+          search: { ...searchSummary, bestScore: best.score },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,
           loggedModelId: logged.modelId,
+          warnings,
           durationMs: Date.now() - started,
         };
       },
@@ -279,6 +320,27 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     await heldLake.release();
     await heldTracking.release();
   }
+}
+
+/**
+ * LAKE_TOO_SHORT with a way out that works: a later --train-start when the lake holds the windows from some start
+ * (only when one was given: the default is already the latest), else more days or shorter windows.
+ */
+function lakeTooShort(uri: string, lakeDays: string[], w: SplitWindows, explicitStart: boolean): FraudopsError {
+  const [first, last] = [lakeDays[0], lakeDays[lakeDays.length - 1]];
+  const needed = minimumLakeDays(w);
+  const from = earliestDay(w, 1);
+  const earliestStart = addDays(first, w.delayDays + w.testDays);
+  const fits = addDays(earliestStart, w.trainDays + w.delayDays + w.testDays - 1) <= last;
+  const held = lakeDays.length;
+  const way = explicitStart && fits
+    ? `pass --train-start ${earliestStart} or later (up to the latest complete window, the default)`
+    : `the lake holds ${held} day(s), ${first}..${last}: prepare at least ${needed - held} more, or shorten the windows (--train-days ${w.trainDays}, --delay-days ${w.delayDays}, --test-days ${w.testDays})`;
+  return new FraudopsError(
+    'LAKE_TOO_SHORT',
+    `${uri}: training from ${w.trainStart} needs data from ${from} (one validation fold before train, delay and test windows: ${needed} days in all), but the lake starts on ${first}; ${way}`,
+    { context: { uri, lakeStart: first, needFrom: from, neededDays: needed } },
+  );
 }
 
 function positive(name: string, v: number): number {

@@ -9,13 +9,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { loadArtifact, type ModelArtifact } from '../../src/models/artifact.js';
-import { CHAMPION } from '../../src/promotion/validate.js';
+import { CHAMPION, validate } from '../../src/promotion/validate.js';
 import { openRunView, type RunView } from '../support/runView.js';
 import { train } from '../../src/training/train.js';
 import { smallLake } from '../support/handbookLake.js';
 import { ARTIFACT_PATH, registerLadder, type Rung } from './support/modelLadder.js';
 
 let dir: string;
+let lake: string;
 let uri: string;
 let tracker: RunView;
 let artifact: Buffer;
@@ -24,7 +25,7 @@ const MODEL = 'fraudops-champion-cases';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'champion-cases-'));
-  const lake = await smallLake();
+  lake = await smallLake();
   const trained = await train({ lake, model: 'logreg', folds: 1, tracking: join(dir, 'trained'), workDir: dir, seed: 1 });
   const t = await openRunView(join(dir, 'trained'));
   artifact = await t.downloadArtifact(trained.runId, ARTIFACT_PATH);
@@ -84,4 +85,26 @@ describe('champion > cases', () => {
       expect.objectContaining({ code: 'ARTIFACT_UNREADABLE', message: expect.stringMatching(/models:\/x\/7 \(run abc\).*coef/) }),
     );
   });
+
+  it('a champion set by hand is explained by that decision, not by an older validation verdict', async () => {
+    const model = `${MODEL}-by-hand`;
+    const [strong, weak] = await registerLadder(tracker, artifact, model, 'champion-cases', [99, 1]);
+    const run = (candidate: string) => validate({ candidate, lake, tracking: uri, registeredModel: model, bootstrap: 100, workDir: dir });
+    expect((await run(strong.ref)).promoted).toBe(true);
+    const refused = await run(weak.ref);
+    expect(refused.promoted).toBe(false);
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['promote', weak.version, '--reason', 'risk committee override', '--tracking', uri, '--registered-model', model], {})).toBe(0);
+    } finally {
+      stdout.mockRestore();
+    }
+    const json = await champion(model);
+    expect(JSON.parse(json.out)).toMatchObject({
+      champion: { version: weak.version, decision: { by: 'promote', reason: 'risk committee override', replaced: strong.version } },
+    });
+    const human = await champion(model, false);
+    expect(human.out).toMatch(/why: \[PROMOTE\] risk committee override/);
+    expect(human.out).not.toMatch(new RegExp(`why: \\[${refused.decision.code}\\]`));
+  }, 600_000);
 });

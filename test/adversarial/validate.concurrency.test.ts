@@ -1,5 +1,6 @@
 /**
- * Serialized promotion: N validations at once, on the embedded tracker and on the real MLflow server, end with
+ * Serialized promotion: N validations at once, on the embedded tracker and on the real MLflow server, each over a
+ * lake in a local directory and the same lake in a bucket of the real S3 API server, end with
  * `champion` and `previous-champion` equal to some serial order of the same decisions. Each promotion that
  * reports `promoted: true` was compared with the champion it replaced (the promotions form one chain from the
  * starting champion), so none is lost and no worse model ends up champion. The candidates are a ladder of
@@ -15,23 +16,46 @@ import { openRunView, type RunView } from '../support/runView.js';
 import { train } from '../../src/training/train.js';
 import { smallLake } from '../support/handbookLake.js';
 import { ARTIFACT_PATH, registerLadder, type Rung } from './support/modelLadder.js';
+import { openStore } from '../../src/storage/openStore.js';
+import { createTestBucket, deleteTestBucket, useTestS3Env } from '../support/s3.js';
 
 const MLFLOW_URI = (process.env.FRAUDOPS_TEST_MLFLOW_URI ?? 'http://127.0.0.1:5050').replace(/\/+$/, '');
 const SUFFIX = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
 let dir: string;
 let lake: string;
+let s3Lake: string;
+let bucket: string | undefined;
 let artifact: Buffer;
+
+/** Copies every object of the local lake to `s3://bucket/lake`, byte for byte. */
+async function copyLake(from: string, to: string): Promise<void> {
+  const src = await openStore(from);
+  const dst = await openStore(to);
+  try {
+    for (const o of await src.list('')) await dst.write(o.key, await src.readBytes(o.key));
+  } finally {
+    await src.close();
+    await dst.close();
+  }
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'validate-race-'));
   lake = await smallLake();
+  useTestS3Env();
+  bucket = await createTestBucket('validate-race');
+  s3Lake = `s3://${bucket}/lake`;
+  await copyLake(lake, s3Lake);
   const trained = await train({ lake, model: 'logreg', folds: 1, tracking: join(dir, 'trained'), workDir: dir, seed: 1 });
   const t = await openRunView(join(dir, 'trained'));
   artifact = await t.downloadArtifact(trained.runId, ARTIFACT_PATH);
   await t.close();
 }, 900_000);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(dir, { recursive: true, force: true });
+  if (bucket) await deleteTestBucket(bucket);
+});
 
 /**
  * The promotions must form one chain from the starting champion: each promoted result compared against the
@@ -58,12 +82,19 @@ const trackers = [
   { name: 'embedded', uri: () => join(dir, 'race-tracking') },
   { name: 'mlflow', uri: () => MLFLOW_URI },
 ];
+const lakes = [
+  { name: 'local lake', uri: () => lake },
+  { name: 'S3 lake', uri: () => s3Lake },
+];
+// The lake is only read by a validation, the registry is where they race: every tracker over a local lake, and
+// the production pairing (MLflow, lake in S3) once more; the embedded tracker over S3 adds time, not cases.
+const variants = [...trackers.map((t) => ({ t, l: lakes[0] })), { t: trackers[1], l: lakes[1] }];
 
-for (const t of trackers) {
-  describe(`validate > serialized promotion (${t.name})`, () => {
+for (const { t, l } of variants) {
+  describe(`validate > serialized promotion (${t.name}, ${l.name})`, () => {
     let tracker: RunView;
     let rungs: Rung[];
-    const model = `fraudops-race-${t.name}-${SUFFIX}`;
+    const model = `fraudops-race-${t.name}-${l.name.split(' ')[0]}-${SUFFIX}`;
 
     beforeAll(async () => {
       tracker = await openRunView(t.uri());
@@ -75,7 +106,7 @@ for (const t of trackers) {
     it('N validations at once end in a serial order of their decisions', async () => {
       const candidates = rungs.slice(1);
       const results = await Promise.all(
-        candidates.map((r) => validate({ candidate: r.ref, lake, tracking: t.uri(), registeredModel: model, bootstrap: 100, workDir: dir })),
+        candidates.map((r) => validate({ candidate: r.ref, lake: l.uri(), tracking: t.uri(), registeredModel: model, bootstrap: 100, workDir: dir })),
       );
       const final = (await tracker.getRegisteredModel(model)).aliases;
       expectSerialOrder(rungs[0].version, results, final);

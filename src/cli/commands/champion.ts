@@ -28,10 +28,16 @@ export const championCommand: Command = {
     if (!c.artifact.ok) io.out(`  artifact: ${c.artifact.code}: ${c.artifact.message} — this champion cannot serve`);
     for (const [k, v] of Object.entries(c.metrics).sort()) io.out(`  ${k} = ${v.toFixed(4)}`);
     const e = c.evidence;
+    const d = c.decision;
+    if (d && d.by !== 'validate') {
+      io.out(`  why: [${d.by.toUpperCase()}] ${d.reason} (by ${d.actor ?? 'unknown'}${d.at ? ` at ${d.at}` : ''}, replacing ${d.replaced === 'none' || !d.replaced ? 'no champion' : `version ${d.replaced}`})`);
+    } else if (d) {
+      io.out(`  why: [${d.code}] ${d.reason}`);
+    }
     if (e['validation.code']) {
-      io.out(`  why: [${e['validation.code']}] ${e['validation.reason'] ?? ''}`);
       const stats = e['validation.p_value'] ? `, p = ${e['validation.p_value']}, diff = ${e['validation.mean_diff']}, CI ${e['validation.ci'] || 'n/a'}` : '';
-      io.out(`  evidence: ${e['validation.test']} on ${e['validation.metric']}${stats}, window ${e['validation.window']}, against ${e['validation.champion']}`);
+      const label = d?.by === 'validate' ? 'evidence' : `earlier validation [${e['validation.code']}]`;
+      io.out(`  ${label}: ${e['validation.test']} on ${e['validation.metric']}${stats}, window ${e['validation.window']}, against ${e['validation.champion']}`);
     }
     if (info.previousChampion) io.out(`  previous champion: version ${info.previousChampion.version}`);
     return healthy ? 0 : 1;

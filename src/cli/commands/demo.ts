@@ -4,6 +4,7 @@ import type { DemoStep } from '../../demo/runDemo.js';
 import type { JsonValue, TaskOutput } from '../../pipeline/stage.js';
 import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
+import { minimumLakeDays } from '../../training/minimumLakeDays.js';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -16,10 +17,10 @@ export const demoCommand: Command = {
     'Starts from scratch in --dir each time: raw/, lake/, pipeline/ and the embedded tracking store mlruns/ inside it are replaced. ' +
     'It does so only in a directory the demo made (it leaves a .fraudops-demo marker) or a new or empty one; a directory that already ' +
     'holds raw/, lake/ or mlruns/ of something else is refused. Exit code 0 when the run succeeded and the account matched the manifest.',
-  examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 30 --customers 5000 --terminals 10000 --json'],
+  examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 36 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
-    days: { type: 'integer', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42, min: 1, max: 3660 },
+    days: { type: 'integer', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks)', default: 42, min: minimumLakeDays({ trainDays: 7, delayDays: 7, testDays: 7 }), max: 3660 },
     customers: { type: 'integer', description: 'customers', default: 5000, min: 1, max: 100_000_000 },
     terminals: { type: 'integer', description: 'terminals', default: 10000, min: 1, max: 100_000_000 },
     seed: { type: 'integer', description: 'random seed', default: 7 },

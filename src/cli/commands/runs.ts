@@ -5,8 +5,16 @@ import { formatRun, formatRunLine } from './runFormat.js';
 import { printRun, runHooks } from './pipeline.js';
 
 async function withClient<T>(flags: FlagValues, fn: (c: import('../../pipeline/engine/RunsClient.js').RunsClient) => Promise<T>): Promise<T> {
-  const { withRunsClient } = await import('../../pipeline/runs.js');
-  return withRunsClient(runsLocation(flags), fn);
+  const { pipelineDatabaseExists, withRunsClient } = await import('../../pipeline/runs.js');
+  const where = runsLocation(flags);
+  // Commands that only look at runs never create an embedded database (as a missing tracking store is refused).
+  if (!pipelineDatabaseExists(where.db)) {
+    const { PipelineError } = await import('../../errors.js');
+    throw new PipelineError('PIPELINE_DB_MISSING', `no pipeline database at ${String(where.db ?? '.fraudops/pipeline')}; check --db / FRAUDOPS_PIPELINE_DB, or run a pipeline first (fraudops pipeline run)`, {
+      context: { field: 'db' },
+    });
+  }
+  return withRunsClient(where, fn);
 }
 
 const RUN_ID = [{ name: 'run-id', description: 'a run id as `runs list` shows it, e.g. pipeline:daily:2026-12-01', required: true }];

@@ -12,6 +12,9 @@ export const trainCommand: Command = {
     'cards already known to be compromised are removed. The search validates prequentially on windows before the',
     'training window ends. Runs are tracked in MLflow when MLFLOW_TRACKING_URI (or --tracking) is an http(s) URI,',
     'otherwise in the embedded store ./mlruns-fraudops. Default training start: the latest complete window.',
+    '--trials counts boosted-tree candidates; logistic regression always tries its 5-point C grid (so --model auto',
+    '--trials 8 tries 13). A lake too young for all --folds searches with as many as it holds and says so',
+    '(SEARCH_FOLDS_REDUCED); features whose history the lake cuts short are a warning (HISTORY_CUT_SHORT).',
   ].join('\n'),
   examples: [
     'fraudops train --lake ./lake',
@@ -44,7 +47,9 @@ export const trainCommand: Command = {
       io.out(JSON.stringify(r, null, 2));
     } else {
       io.out(`run ${r.runId} (${r.trackingUri}) → ${r.registeredModel} version ${r.modelVersion}`);
-      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}, ${r.search.trials} trials × ${r.search.folds} folds, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
+      const perKind = Object.entries(r.search.candidates).map(([kind, n]) => `${n} ${kind}`).join(' + ');
+      const folds = r.search.folds < r.search.foldsAsked ? `${r.search.folds} of ${r.search.foldsAsked} folds asked` : `${r.search.folds} folds`;
+      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}, ${r.search.trials} candidates (${perKind}) × ${folds}, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
       io.out(`train ${r.windows.train.join('..')} (${r.rows.train} rows, ${r.rows.trainFrauds} frauds); test ${r.windows.test.join('..')} (${r.rows.test} rows, ${r.rows.testFrauds} frauds, ${r.rows.removedKnownCompromised} known-compromised removed)`);
       io.out(`test AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}  log loss ${r.metrics.logloss.toFixed(4)}`);
     }

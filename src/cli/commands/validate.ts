@@ -15,6 +15,9 @@ export const validateCommand: Command = {
     '(unpaired Student t-test over independent bootstrap replicates; --welch for unequal variances), kept for',
     'comparison: its p-value shrinks as --bootstrap grows whatever the true difference. The first model becomes',
     'the champion. Promotion moves the `champion` alias and keeps the former one as `previous-champion`.',
+    'A test window the lake does not fully hold (--min-test-days, default all of it) or with fewer than',
+    '--min-test-frauds frauds (default 20) is refused with TOO_LITTLE_DATA: no decision rests on it. Features',
+    'whose history is cut short by the lake\'s start are a warning (HISTORY_CUT_SHORT) on stderr and in --json.',
   ].join('\n'),
   examples: [
     'fraudops validate --candidate 3f2a9c0d4b5e4d7e8f901234abcd5678 --lake ./lake',
@@ -38,6 +41,8 @@ export const validateCommand: Command = {
       seed: Number(flags.seed),
       testEnd: flags['test-end'] as string | undefined,
       testDays: Number(flags['test-days']),
+      minTestDays: flags['min-test-days'] === undefined ? undefined : Number(flags['min-test-days']),
+      minTestFrauds: Number(flags['min-test-frauds']),
       dryRun: flags['dry-run'] === true,
       tracking: flags.tracking as string | undefined,
       registeredModel: String(flags['registered-model']),

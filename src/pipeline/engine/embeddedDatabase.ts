@@ -61,6 +61,11 @@ async function runningServer(dir: string): Promise<ServerFile | undefined> {
   return undefined;
 }
 
+/** True when `dir` holds an embedded database (one was opened there before). */
+export function embeddedDatabaseExists(dir: string): boolean {
+  return existsSync(join(resolve(dir), 'pgdata', 'PG_VERSION'));
+}
+
 /** Opens (or joins) the embedded database kept in `dir`. */
 export async function openEmbeddedDatabase(dir: string, timeoutMs = 120_000): Promise<PipelineDatabase> {
   const folder = resolve(dir);
@@ -104,7 +109,7 @@ async function serve(folder: string, lock: string): Promise<PipelineDatabase> {
   const { PGlite } = await import('@electric-sql/pglite');
   let db;
   try {
-    db = await PGlite.create(join(folder, 'pgdata'));
+    db = await PGlite.create(join(folder, 'pgdata')); // see embeddedDatabaseExists
   } catch (e) {
     throw new PipelineError('PIPELINE_DB_UNAVAILABLE', `cannot open the embedded pipeline database in ${folder}: ${e instanceof Error ? e.message : String(e)}`, {
       context: { field: 'db' },
