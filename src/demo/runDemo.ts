@@ -77,10 +77,6 @@ export async function runDemo(o: DemoOptions, ctx?: StageContext): Promise<DemoR
   };
   const { openEmbeddedDatabase } = await import('../pipeline/engine/embeddedDatabase.js');
   const { PipelineEngine } = await import('../pipeline/engine/PipelineEngine.js');
-  const { loadDag } = await import('../pipeline/dag.js');
-  const { dagDefinition } = await import('../pipeline/daily.js');
-  const { PIPELINE_STAGES } = await import('../pipeline/stages.js');
-  loadDag(dagDefinition('demo', settings), PIPELINE_STAGES);
 
   const steps: DemoStep[] = [];
   const pending: Promise<void>[] = [];

@@ -238,7 +238,8 @@ const scoreStage: PipelineStage<ScoreTaskOptions> = {
       scoreFile({ raw: o.raw, out: o.out, lake: o.lake, tracking: o.tracking, model: o.model, registeredModel: o.registeredModel, signal: ctx.signal }, stageCtx),
     );
     ctx.log(`scored ${r.scored.toLocaleString('en-US')} transactions with version ${r.modelVersion}: ${r.alerts} alerts, ${r.dead} dead letters`);
-    return { ...(JSON.parse(JSON.stringify(r)) as TaskOutput) };
+    // The run stores a task's output as JSON (executeDag's toJson), so the result goes as it is.
+    return r as unknown as TaskOutput;
   },
 };
 
