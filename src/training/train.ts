@@ -24,7 +24,7 @@ import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { searchPlan, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import { searchPlan, earliestDay, ensembleMembers, fitEnsemble, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { historyCutShort } from '../features/history.js';
 import { minimumLakeDays } from './minimumLakeDays.js';
@@ -45,6 +45,11 @@ export interface TrainOptions {
   /** GBDT candidates to try (logistic regression always tries its small C grid). */
   trials?: number;
   folds?: number;
+  /**
+   * Boosted-tree candidates averaged into the final model: the search's best `ensemble` configurations, each
+   * refit on the training window (default 1: the best alone). Logistic regression is never averaged.
+   */
+  ensemble?: number;
   metric?: MetricName;
   seed?: number;
   /** Tracking URI; default MLFLOW_TRACKING_URI, else the embedded store. */
@@ -87,6 +92,8 @@ export interface TrainResult {
     trials: number;
     candidates: Partial<Record<ModelKind, number>>;
     bestScore: number;
+    /** Candidates averaged into the model (1: the best alone). */
+    ensemble: number;
   };
   featureSpecHash: string;
   registeredModel: string;
@@ -108,6 +115,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const kinds: ModelKind[] = o.model === 'auto' ? ['logreg', 'gbdt'] : [o.model ?? 'gbdt'];
   const mode = o.search ?? 'random';
   const trials = positive('trials', o.trials ?? 8);
+  const ensemble = positive('ensemble', o.ensemble ?? 1);
   const metric = o.metric ?? 'ap';
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
@@ -233,8 +241,10 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const best = search.best;
         await runs.logParams(runId, { 'best.model': best.candidate.kind, ...prefixed('best.', best.candidate.params) });
 
-        progress(`refitting ${best.candidate.kind} on ${days.train.join('..')}`);
-        const model = await fitCandidate(best.candidate, split.train, seed, o.signal);
+        const members = ensembleMembers(search, ensemble);
+        progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
+        if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
+        const model = await fitEnsemble(members, split.train, seed, o.signal);
         const trainScores = model.predictProba(split.train.X);
         const threshold = bestF1Threshold(split.train.y, trainScores);
         const metrics = evaluate(split.test, model.predictProba(split.test.X));
@@ -253,7 +263,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           spec,
           threshold,
           params: best.candidate.params,
-          lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score } },
+          lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score, ensemble: members.length } },
         });
         const modelBytes = serializeArtifact(artifact);
         const onnxBytes = exportOnnx(model, { featureSpecHash: artifact.featureSpecHash });
@@ -304,7 +314,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           threshold,
           windows: days,
           rows,
-          search: { ...searchSummary, bestScore: best.score },
+          search: { ...searchSummary, bestScore: best.score, ensemble: members.length },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,

@@ -34,6 +34,7 @@ export const trainCommand: Command = {
       search: flags.search as 'grid' | 'random',
       trials: Number(flags.trials),
       folds: Number(flags.folds),
+      ensemble: Number(flags.ensemble),
       metric: flags.metric as 'ap' | 'auc' | 'cp100',
       seed: Number(flags.seed),
       tracking: flags.tracking as string | undefined,
@@ -49,7 +50,7 @@ export const trainCommand: Command = {
       io.out(`run ${r.runId} (${r.trackingUri}) → ${r.registeredModel} version ${r.modelVersion}`);
       const perKind = Object.entries(r.search.candidates).map(([kind, n]) => `${n} ${kind}`).join(' + ');
       const folds = r.search.folds < r.search.foldsAsked ? `${r.search.folds} of ${r.search.foldsAsked} folds asked` : `${r.search.folds} folds`;
-      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}, ${r.search.trials} candidates (${perKind}) × ${folds}, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
+      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}, ${r.search.trials} candidates (${perKind}) × ${folds}${r.search.ensemble > 1 ? `, best ${r.search.ensemble} averaged` : ''}, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
       io.out(`train ${r.windows.train.join('..')} (${r.rows.train} rows, ${r.rows.trainFrauds} frauds); test ${r.windows.test.join('..')} (${r.rows.test} rows, ${r.rows.testFrauds} frauds, ${r.rows.removedKnownCompromised} known-compromised removed)`);
       io.out(`test AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}  log loss ${r.metrics.logloss.toFixed(4)}`);
     }
