@@ -160,12 +160,8 @@ export function accumulateColumnHistograms(
 /**
  * The same sums for the unbagged root, which holds every row in order: no row indirection, gradients read
  * in place, and the counts, the same for every tree, copied from `rootCounts` (laid out as one histogram
- * slot, zero but for the counts) instead of counted again. Self-contained for the workers too.
- *
- * Even and odd rows are summed into two separate scratch histograms, added at the end: on a feature with
- * few bins (a flag, a small count) most neighbouring rows fall in the same bin, and one histogram would
- * make every update wait for the previous one to be stored (about 20% faster on the train bench matrix).
- * The order of the sums is fixed by the row numbers alone, so the result does not depend on the threads.
+ * slot, zero but for the counts) instead of counted again. Rows are summed in the same order as
+ * `accumulateHistograms` would, so the histograms are the same bit for bit. Self-contained for the workers too.
  */
 export function accumulateRootHistograms(
   bins: Uint8Array,
@@ -181,97 +177,50 @@ export function accumulateRootHistograms(
   featureOffset: Int32Array,
   numBins: Int32Array,
 ): void {
-  // per feature of a pass: even rows' (gradient, hessian) by bin at [1024 q, + 512), odd rows' after them
-  const sums = new Float64Array(4 * 1024);
   let k = from;
   for (; k + 4 <= to; k += 4) {
-    sums.fill(0);
-    const c0 = features[k] * nRows;
-    const c1 = features[k + 1] * nRows;
-    const c2 = features[k + 2] * nRows;
-    const c3 = features[k + 3] * nRows;
-    let i = 0;
-    for (; i + 1 < nRows; i += 2) {
+    const f0 = features[k];
+    const f1 = features[k + 1];
+    const f2 = features[k + 2];
+    const f3 = features[k + 3];
+    const b0 = slotOffset + featureOffset[f0];
+    const b1 = slotOffset + featureOffset[f1];
+    const b2 = slotOffset + featureOffset[f2];
+    const b3 = slotOffset + featureOffset[f3];
+    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
+    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
+    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
+    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
+    const c0 = f0 * nRows;
+    const c1 = f1 * nRows;
+    const c2 = f2 * nRows;
+    const c3 = f3 * nRows;
+    for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
-      const g1 = grad[i + 1];
-      const h1 = hess[i + 1];
-      let j = 2 * bins[c0 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 512 + 2 * bins[c0 + i + 1];
-      sums[j] += g1;
-      sums[j + 1] += h1;
-      j = 1024 + 2 * bins[c1 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 1536 + 2 * bins[c1 + i + 1];
-      sums[j] += g1;
-      sums[j + 1] += h1;
-      j = 2048 + 2 * bins[c2 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 2560 + 2 * bins[c2 + i + 1];
-      sums[j] += g1;
-      sums[j + 1] += h1;
-      j = 3072 + 2 * bins[c3 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 3584 + 2 * bins[c3 + i + 1];
-      sums[j] += g1;
-      sums[j + 1] += h1;
-    }
-    if (i < nRows) {
-      const g = grad[i];
-      const h = hess[i];
-      let j = 2 * bins[c0 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 1024 + 2 * bins[c1 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 2048 + 2 * bins[c2 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-      j = 3072 + 2 * bins[c3 + i];
-      sums[j] += g;
-      sums[j + 1] += h;
-    }
-    for (let q = 0; q < 4; q++) {
-      const f = features[k + q];
-      const counts = featureOffset[f];
-      const base = slotOffset + counts;
-      for (let bin = 0, s = 1024 * q; bin < numBins[f]; bin++, s += 2) {
-        hist[base + 3 * bin] = sums[s] + sums[s + 512];
-        hist[base + 3 * bin + 1] = sums[s + 1] + sums[s + 513];
-        hist[base + 3 * bin + 2] = rootCounts[counts + 3 * bin + 2];
-      }
+      let j = b0 + 3 * bins[c0 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b1 + 3 * bins[c1 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b2 + 3 * bins[c2 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b3 + 3 * bins[c3 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
     }
   }
   for (; k < to; k++) {
-    sums.fill(0, 0, 1024);
-    const col = features[k] * nRows;
-    let i = 0;
-    for (; i + 1 < nRows; i += 2) {
-      let j = 2 * bins[col + i];
-      sums[j] += grad[i];
-      sums[j + 1] += hess[i];
-      j = 512 + 2 * bins[col + i + 1];
-      sums[j] += grad[i + 1];
-      sums[j + 1] += hess[i + 1];
-    }
-    if (i < nRows) {
-      const j = 2 * bins[col + i];
-      sums[j] += grad[i];
-      sums[j + 1] += hess[i];
-    }
     const f = features[k];
-    const counts = featureOffset[f];
-    const base = slotOffset + counts;
-    for (let bin = 0, s = 0; bin < numBins[f]; bin++, s += 2) {
-      hist[base + 3 * bin] = sums[s] + sums[s + 512];
-      hist[base + 3 * bin + 1] = sums[s + 1] + sums[s + 513];
-      hist[base + 3 * bin + 2] = rootCounts[counts + 3 * bin + 2];
+    const base = slotOffset + featureOffset[f];
+    hist.set(rootCounts.subarray(featureOffset[f], featureOffset[f] + 3 * numBins[f]), base);
+    const col = f * nRows;
+    for (let i = 0; i < nRows; i++) {
+      const j = base + 3 * bins[col + i];
+      hist[j] += grad[i];
+      hist[j + 1] += hess[i];
     }
   }
 }
