@@ -230,6 +230,15 @@ describe('train > onnx export', () => {
     expect(maxAbsDiff(onnx, model.predictProba(test.X))).toBeLessThanOrEqual(1e-5);
   });
 
+  it('a spent --budget ends the search: the first candidate always runs, the rest are not started, and the run says so', async () => {
+    const r = await train({ ...GBDT, trials: 4, budgetMs: 1, lake, tracking: uri, workDir: dir });
+    expect(r.search).toMatchObject({ trials: 1, budgetMs: 1 });
+    const params = (await tracker.getRun(r.runId)).data.params;
+    expect(params).toMatchObject({ 'search.trials': '4', 'search.trials_tried': '1', 'search.budget_s': '0.001' });
+    const trialsDoc = JSON.parse((await tracker.downloadArtifact(r.runId, ARTIFACTS.trials)).toString('utf8')) as unknown[];
+    expect(trialsDoc).toHaveLength(1);
+  });
+
   it('scores the test window like the native logistic regression, within 1e-5', async () => {
     const r = await train({ lake, model: 'logreg', folds: 1, tracking: uri, workDir: dir });
     const { model } = loadArtifact(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`), 'test');

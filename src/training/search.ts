@@ -139,13 +139,26 @@ export async function prequentialSearch(
   frame: FeatureFrame,
   w: SplitWindows,
   cands: Candidate[],
-  o: { folds: number; metric: MetricName; seed: number; signal?: AbortSignal; onTrial?: (t: TrialResult, total: number) => void },
+  o: {
+    folds: number;
+    metric: MetricName;
+    seed: number;
+    /**
+     * Wall-clock budget of the search in milliseconds: no candidate starts once it is spent (the first always
+     * runs), so the count tried depends on the machine. Without it every candidate is tried.
+     */
+    budgetMs?: number;
+    signal?: AbortSignal;
+    onTrial?: (t: TrialResult, total: number) => void;
+  },
 ): Promise<SearchResult> {
+  const started = performance.now();
   const splits = foldWindows(w, o.folds).map((fw) => splitFrame(frame, fw));
   const binned = splits.map((): BinnedCache => new Map());
   const trials: TrialResult[] = [];
   for (let i = 0; i < cands.length; i++) {
     o.signal?.throwIfAborted();
+    if (i > 0 && o.budgetMs !== undefined && performance.now() - started >= o.budgetMs) break;
     const foldMetrics: Metrics[] = [];
     for (const [k, s] of splits.entries()) {
       const model = await fitCandidate(cands[i], s.train, o.seed, o.signal, binned[k]);
