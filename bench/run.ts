@@ -17,10 +17,11 @@ import { generateBench } from './stages/generateBench.js';
 import { prepareBench } from './stages/prepareBench.js';
 import { sparkBench } from './stages/sparkBench.js';
 import { streamBench } from './stages/streamBench.js';
+import { qualityBench } from './stages/qualityBench.js';
 import { trainBench } from './stages/trainBench.js';
 
 /** Every stage the dispatcher knows; a new one (train) is a file in bench/stages/ and a line here. */
-const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, streamBench, sparkBench];
+const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, qualityBench, streamBench, sparkBench];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

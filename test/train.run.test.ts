@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../src/engine/DuckDbEngine.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, featureSpecHash } from '../src/features/spec.js';
 import { ARTIFACT_FILE, loadArtifact, type ModelArtifact } from '../src/models/artifact.js';
+import { ARTIFACTS } from '../src/models/conventions.js';
 import { scoreWithOnnx } from '../src/models/onnx/onnxScore.js';
 import { openStore } from '../src/storage/openStore.js';
 import { CommitLog } from '../src/lake/CommitLog.js';
@@ -209,6 +210,33 @@ describe('train > onnx export', () => {
     const native = model.predictProba(test.X);
     expect(onnx.length).toBe(test.X.rows);
     expect(maxAbsDiff(onnx, native)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('--ensemble 2 averages the two best candidates into one model: its trees are both refits\', it is recorded and exports to ONNX', async () => {
+    const r = await train({ ...GBDT, trials: 3, ensemble: 2, lake, tracking: uri, workDir: dir });
+    expect(r.search.ensemble).toBe(2);
+    const params = (await tracker.getRun(r.runId)).data.params;
+    const members = String(params['search.ensemble_trials']).split(',').map(Number);
+    expect(params['search.ensemble']).toBe('2');
+    expect(members).toHaveLength(2);
+    expect(new Set(members).size).toBe(2);
+    // Each member's refit alone has nEstimators trees (no early stopping in the search's candidates).
+    const trialsDoc = JSON.parse((await tracker.downloadArtifact(r.runId, ARTIFACTS.trials)).toString('utf8')) as { index: number; candidate: { params: Record<string, number> } }[];
+    // ensemble_trials counts trials from 1, as the progress lines do.
+    const expectedTrees = members.reduce((n, m) => n + trialsDoc.find((t) => t.index === m - 1)!.candidate.params.nEstimators, 0);
+    const { model } = loadArtifact(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/${ARTIFACT_FILE}`), 'test');
+    expect((model.toJSON().trees as unknown[]).length).toBe(expectedTrees);
+    const onnx = await scoreWithOnnx(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/model.onnx`), test.X);
+    expect(maxAbsDiff(onnx, model.predictProba(test.X))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('a spent --budget ends the search: the first candidate always runs, the rest are not started, and the run says so', async () => {
+    const r = await train({ ...GBDT, trials: 4, budgetMs: 1, lake, tracking: uri, workDir: dir });
+    expect(r.search).toMatchObject({ trials: 1, budgetMs: 1 });
+    const params = (await tracker.getRun(r.runId)).data.params;
+    expect(params).toMatchObject({ 'search.trials': '4', 'search.trials_tried': '1', 'search.budget_s': '0.001' });
+    const trialsDoc = JSON.parse((await tracker.downloadArtifact(r.runId, ARTIFACTS.trials)).toString('utf8')) as unknown[];
+    expect(trialsDoc).toHaveLength(1);
   });
 
   it('scores the test window like the native logistic regression, within 1e-5', async () => {

@@ -43,7 +43,9 @@ function formatCheck(c: BenchCheck): string {
           ? formatBytes(v)
           : c.unit === 'ms'
             ? `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} ms`
-            : `${formatCount(v)} rows/s`;
+            : c.unit === 'score'
+              ? v.toFixed(4)
+              : `${formatCount(v)} rows/s`;
   if (c.target === undefined) return `  ${c.name} = ${show(c.value)}`;
   const op = c.direction === 'atLeast' ? '≥' : '≤';
   const verdict = c.met === null || c.met === undefined ? 'n/a' : c.met ? 'MET' : 'MISSED';

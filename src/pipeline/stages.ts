@@ -265,6 +265,7 @@ interface TrainTaskOptions {
   search?: string;
   trials?: number;
   folds?: number;
+  ensemble?: number;
   seed?: number;
   registeredModel?: string;
 }
@@ -272,7 +273,7 @@ interface TrainTaskOptions {
 const trainStage: PipelineStage<TrainTaskOptions> = {
   name: 'train',
   description: 'train a candidate on the lake’s latest complete window and register it',
-  schema: taskSchema(TRAIN_OPTIONS, ['lake', 'tracking', 'model', 'search', 'trials', 'folds', 'seed', 'registered-model'], ['lake']),
+  schema: taskSchema(TRAIN_OPTIONS, ['lake', 'tracking', 'model', 'search', 'trials', 'folds', 'ensemble', 'seed', 'registered-model'], ['lake']),
   async run(o, ctx) {
     const { train } = await import('../training/train.js');
     const r = await withStageContext(ctx, undefined, (stageCtx) =>
@@ -284,6 +285,7 @@ const trainStage: PipelineStage<TrainTaskOptions> = {
           search: o.search as never,
           trials: o.trials,
           folds: o.folds,
+          ensemble: o.ensemble,
           seed: o.seed,
           registeredModel: o.registeredModel,
           signal: ctx.signal,

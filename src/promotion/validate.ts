@@ -10,38 +10,27 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, FraudopsError, isFraudopsError } from '../errors.js';
+import { FraudopsError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
 import { holdStore, holdTracking, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
 import type { EngineFactory } from '../engine/SqlEngine.js';
-import { addDays, daysBetween } from '../util/dates.js';
+import { daysBetween } from '../util/dates.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { historyCutShort } from '../features/history.js';
-import { CommitLog } from '../lake/CommitLog.js';
-import type { ObjectStore } from '../storage/ObjectStore.js';
-import { logRunArtifact } from '../tracking/runArtifacts.js';
-import type { Tracking } from '../tracking/Tracking.js';
-import { loadFeatureFrame, splitFrame, windowDays, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { ARTIFACTS, DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
+import { loadFeatureFrame, splitFrame, windowDays } from '../datasets/FeatureFrame.js';
+import { DEFAULT_REGISTERED_MODEL } from '../models/conventions.js';
 import { aliasVersion, moveChampion } from '../registry/moveChampion.js';
 import type { MetricName } from '../datasets/evaluate.js';
-import {
-  aucMetric,
-  averagePrecisionMetric,
-  cardPrecisionMetric,
-  courseTTest,
-  decide,
-  delongTest,
-  pairedBootstrap,
-  type Decision,
-  type ResampledMetric,
-  type ValidationTest,
-} from '../statistics/index.js';
-import { renderValidationHtml, renderValidationPng } from '../validationReport/report.js';
-import { CHAMPION, PREVIOUS_CHAMPION, resolveModel, type ResolvedModel } from './modelRef.js';
-import { courseTInterval, delongInterval } from '../statistics/intervals.js';
+import type { ValidationTest } from '../statistics/index.js';
+import { CHAMPION, PREVIOUS_CHAMPION, resolveModel } from './modelRef.js';
+import { compare, resampledMetric } from './compare.js';
+import { recordEvidence } from './evidence.js';
+import { findChampion } from './findChampion.js';
+import { committedDays, currentWindows, DEFAULT_MIN_TEST_FRAUDS, tooLittleData } from './testWindow.js';
+import type { ValidateResult } from './result.js';
 
-export { CHAMPION, PREVIOUS_CHAMPION };
+export { CHAMPION, PREVIOUS_CHAMPION, DEFAULT_MIN_TEST_FRAUDS };
+export type { ModelSummary, ValidateResult } from './result.js';
 
 export interface ValidateOptions {
   candidate: string;
@@ -86,38 +75,7 @@ export interface ValidateOptions {
   onWarning?: (warning: StageWarning) => void;
 }
 
-export interface ModelSummary {
-  ref: string;
-  runId: string;
-  version?: string;
-  kind: string;
-  observed: number;
-}
 
-export interface ValidateResult {
-  metric: MetricName;
-  test: ValidationTest;
-  candidate: ModelSummary;
-  champion?: ModelSummary;
-  window: { from: string; to: string; rows: number; frauds: number; removedKnownCompromised: number };
-  bootstrap?: { B: number; blocks: string; meanCandidate: number; meanChampion: number };
-  meanDiff: number;
-  ci?: [number, number];
-  pValue: number;
-  alpha: number;
-  minEffect: number;
-  decision: Decision;
-  promoted: boolean;
-  aliases: Record<string, string | undefined>;
-  report?: { html: string; png: string };
-  /** What the decision rests on that the user should know (for example features built on cut-short history). */
-  warnings: StageWarning[];
-}
-
-/** Default minimum of frauds in the test window for a decision (see `ValidateOptions.minTestFrauds`). */
-export const DEFAULT_MIN_TEST_FRAUDS = 20;
-
-const METRIC_LABELS: Record<MetricName, string> = { auc: 'ROC AUC', ap: 'average precision', cp100: 'card precision@100' };
 
 export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<ValidateResult> {
   o = withContext(o, ctx);
@@ -155,7 +113,7 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
     let champion = await findChampion(tracking, against, registeredModel, candidate);
 
     const lakeDays = await committedDays(lake, o.signal);
-    const windows = currentWindows(lake, lakeDays, o);
+    const windows = currentWindows(lakeDays, o);
     const days = windowDays(windows);
     const minTestDays = o.minTestDays ?? windows.testDays;
     const minTestFrauds = o.minTestFrauds ?? DEFAULT_MIN_TEST_FRAUDS;
@@ -247,243 +205,3 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
 /** Times the champion may move under a validation before it gives up with CHAMPION_MOVED. */
 const MAX_REVALIDATIONS = 3;
 
-interface CompareSettings {
-  metricName: MetricName;
-  test: ValidationTest;
-  B: number;
-  alpha: number;
-  minEffect: number;
-  seed: number;
-  block: 'none' | 'day' | 'card';
-  welch: boolean;
-}
-
-/** Scores the champion on the same set and runs the chosen test; pure computation, records nothing. */
-function compare(
-  s: CompareSettings,
-  set: LabeledSet,
-  metric: ResampledMetric,
-  candidate: ResolvedModel,
-  scoresB: Float64Array,
-  champion: ResolvedModel | undefined,
-  window: ValidateResult['window'],
-  progress: (m: string) => void,
-): { out: ValidateResult; distributions?: { a: Float64Array; b: Float64Array } } {
-  const { test, B, alpha, minEffect, seed } = s;
-  let decision: Decision;
-  let scoresA: Float64Array | undefined;
-  /** Champion (a) and candidate (b) metric per replicate: paired resamples, or the course's independent ones. */
-  let distributions: { a: Float64Array; b: Float64Array } | undefined;
-  const result: Partial<ValidateResult> = {};
-  if (!champion) {
-    decision = decide({ test, alpha, minEffect, noChampion: true });
-    result.meanDiff = NaN;
-    result.pValue = NaN;
-  } else {
-    scoresA = champion.model.predictProba(set.X);
-    const blocks = blockIds(s.block, set);
-    progress(`comparing with ${champion.ref} (${test}, B=${B})`);
-    const boot = pairedBootstrap({ labels: set.y, scoresA, scoresB, metric, B, seed, alpha, ...(blocks ? { blocks } : {}) });
-    result.bootstrap = { B, blocks: s.block, meanCandidate: boot.meanB, meanChampion: boot.meanA };
-    result.ci = boot.ci;
-    distributions = { a: boot.a, b: boot.b };
-    if (test === 'paired-bootstrap') {
-      result.meanDiff = boot.observedDiff;
-      result.pValue = boot.pValue;
-    } else if (test === 'delong') {
-      const d = delongTest({ labels: set.y, scoresA, scoresB });
-      result.meanDiff = d.meanDiff;
-      result.pValue = d.pValue;
-      result.ci = delongInterval(d, alpha);
-    } else {
-      const c = courseTTest({ labels: set.y, scoresA, scoresB, metric, B, seed, equalVar: !s.welch });
-      result.meanDiff = c.meanDiff;
-      result.pValue = c.pValue;
-      result.ci = courseTInterval(c, alpha);
-      result.bootstrap = { B, blocks: 'none (independent per model)', meanCandidate: c.meanB, meanChampion: c.meanA };
-      distributions = { a: c.a, b: c.b };
-    }
-    decision = decide({ test, alpha, minEffect, pValue: result.pValue, meanDiff: result.meanDiff });
-  }
-  const summary = (m: ResolvedModel, scores: Float64Array): ModelSummary => ({
-    ref: m.ref,
-    runId: m.runId,
-    version: m.version?.version,
-    kind: m.artifact.kind,
-    observed: metric(set.y, scores),
-  });
-  const out: ValidateResult = {
-    metric: s.metricName,
-    test,
-    candidate: summary(candidate, scoresB),
-    ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
-    window,
-    ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
-    meanDiff: result.meanDiff!,
-    ...(result.ci ? { ci: result.ci } : {}),
-    pValue: result.pValue!,
-    alpha,
-    minEffect,
-    decision,
-    promoted: false,
-    aliases: { [CHAMPION]: champion?.version?.version, [PREVIOUS_CHAMPION]: undefined },
-    warnings: [],
-  };
-  return { out, distributions };
-}
-
-/**
- * What the candidate is compared with. The default alias `champion` missing means the first model, but only when
- * the model never had one (no `previous-champion` either); any other alias or reference must exist.
- */
-async function findChampion(tracking: Tracking, against: string, registeredModel: string, candidate: ResolvedModel): Promise<ResolvedModel | undefined> {
-  const isAlias = !(against.includes(':') || /^[0-9a-f]{32}$/.test(against));
-  const ref = isAlias ? `models:/${registeredModel}@${against}` : against;
-  let champion: ResolvedModel;
-  try {
-    champion = await resolveModel(tracking, ref, registeredModel);
-  } catch (e) {
-    if (isFraudopsError(e) && e.code === 'RESOURCE_NOT_FOUND') {
-      if (isAlias && against === CHAMPION) {
-        const previous = await aliasVersion(tracking.registry, registeredModel, PREVIOUS_CHAMPION).catch(() => undefined);
-        if (previous === undefined) return undefined; // never had a champion: the candidate is the first model
-        throw new FraudopsError(
-          'CHAMPION_MISSING',
-          `${registeredModel} has a previous-champion (version ${previous}) but no champion alias: it was removed; set it again (fraudops promote) before validating. Nothing was promoted`,
-          { context: { ref } },
-        );
-      }
-      const aliases = isAlias ? Object.keys((await tracking.registry.getRegisteredModel(registeredModel).catch(() => undefined))?.aliases ?? {}) : [];
-      throw new ConfigError(
-        `--against ${against}: ${isAlias ? `${registeredModel} has no alias "${against}"${aliases.length ? ` (it has: ${aliases.join(', ')})` : ''}` : 'no such model'}; nothing was compared or promoted`,
-        { context: { field: 'against', ref }, cause: e },
-      );
-    }
-    if (isFraudopsError(e) && e.code === 'ARTIFACT_UNREADABLE') {
-      throw new FraudopsError('CHAMPION_UNREADABLE', `the champion (${ref}) cannot be loaded: ${e.message}; nothing was promoted`, { cause: e, context: { ref } });
-    }
-    throw e;
-  }
-  if (champion.runId === candidate.runId || (champion.version && candidate.version && champion.version.version === candidate.version.version)) {
-    throw new ConfigError(`${candidate.ref} is ${ref} itself: a model cannot be validated against itself`, { context: { field: 'candidate', ref } });
-  }
-  if (champion.artifact.featureSpecHash !== candidate.artifact.featureSpecHash) {
-    throw new FraudopsError(
-      'FEATURE_SPEC_MISMATCH',
-      `candidate (${candidate.ref}) and champion (${champion.ref}) were trained on different feature specs (${candidate.artifact.featureSpecHash} vs ${champion.artifact.featureSpecHash}); they cannot be compared on the same inputs`,
-      { context: { candidate: candidate.ref, champion: champion.ref } },
-    );
-  }
-  return champion;
-}
-
-async function committedDays(lake: ObjectStore, signal?: AbortSignal): Promise<Set<string>> {
-  const days = new Set((await CommitLog.load(lake, signal)).parts().map((p) => p.day));
-  if (days.size === 0) throw new FraudopsError('EMPTY_WINDOW', `${lake.uri}: the lake has no data; the test window is empty`);
-  return days;
-}
-
-/** The current test window: the last testDays of the lake (or ending at testEnd), preceded by delay and train days. */
-function currentWindows(lake: ObjectStore, lakeDays: Set<string>, o: ValidateOptions): SplitWindows {
-  const trainDays = o.trainDays ?? 7;
-  const delayDays = o.delayDays ?? 7;
-  const testDays = o.testDays ?? 7;
-  const end = o.testEnd ?? [...lakeDays].sort().at(-1)!;
-  return { trainStart: addDays(end, -(trainDays + delayDays + testDays) + 1), trainDays, delayDays, testDays };
-}
-
-function tooLittleData(message: string, context: Record<string, string | number>): FraudopsError {
-  return new FraudopsError('TOO_LITTLE_DATA', `${message}. Nothing was decided or promoted`, { context });
-}
-
-function resampledMetric(name: MetricName, set: LabeledSet): ResampledMetric {
-  if (name === 'auc') return aucMetric;
-  if (name === 'ap') return averagePrecisionMetric;
-  return cardPrecisionMetric({ day: set.day, customerId: set.customerId, k: 100 });
-}
-
-function blockIds(block: 'none' | 'day' | 'card', set: LabeledSet): Int32Array | undefined {
-  if (block === 'none') return undefined;
-  if (block === 'day') return Int32Array.from(set.day);
-  const ids = new Map<number, number>();
-  return Int32Array.from(set.customerId, (c) => {
-    let id = ids.get(c);
-    if (id === undefined) ids.set(c, (id = ids.size));
-    return id;
-  });
-}
-
-/** The metric distributions as step histories on the candidate's run, as the course logged them. */
-async function recordDistributions(tracking: Tracking, runId: string, metric: MetricName, candidate: Float64Array, champion: Float64Array): Promise<void> {
-  const now = Date.now();
-  await tracking.runs.logBatch(runId, {
-    metrics: [
-      ...Array.from(candidate, (value, step) => ({ key: `validation_dist_${metric}`, value, step, timestamp: now })),
-      ...Array.from(champion, (value, step) => ({ key: `validation_dist_champion_${metric}`, value, step, timestamp: now })),
-    ],
-  });
-}
-
-async function recordEvidence(
-  tracking: Tracking,
-  candidate: ResolvedModel,
-  r: ValidateResult,
-  champion: ResolvedModel | undefined,
-  distributions: { a: Float64Array; b: Float64Array } | undefined,
-): Promise<void> {
-  const runId = candidate.runId;
-  if (distributions && champion) await recordDistributions(tracking, runId, r.metric, distributions.b, distributions.a);
-  const metrics = [
-    { key: `validation_observed_${r.metric}`, value: r.candidate.observed },
-    ...(Number.isNaN(r.meanDiff) ? [] : [{ key: 'validation_mean_diff', value: r.meanDiff }]),
-    ...(Number.isNaN(r.pValue) ? [] : [{ key: 'validation_p_value', value: r.pValue }]),
-    ...(r.ci ? [{ key: 'validation_ci_low', value: r.ci[0] }, { key: 'validation_ci_high', value: r.ci[1] }] : []),
-    ...(r.bootstrap ? [{ key: `validation_mean_${r.metric}`, value: r.bootstrap.meanCandidate }] : []),
-  ];
-  await tracking.runs.logBatch(runId, { metrics });
-  const tags: Record<string, string> = {
-    'validation.test': r.test,
-    'validation.metric': r.metric,
-    'validation.decision': r.decision.promote ? 'promote' : 'keep-champion',
-    'validation.code': r.decision.code,
-    'validation.reason': r.decision.reason,
-    // No comparison (the first model): no p-value or difference, rather than "NaN".
-    'validation.p_value': Number.isNaN(r.pValue) ? '' : String(r.pValue),
-    'validation.mean_diff': Number.isNaN(r.meanDiff) ? '' : String(r.meanDiff),
-    'validation.ci': r.ci ? `[${r.ci[0]}, ${r.ci[1]}]` : '',
-    'validation.alpha': String(r.alpha),
-    'validation.min_effect': String(r.minEffect),
-    'validation.window': `${r.window.from}..${r.window.to}`,
-    'validation.champion': champion ? `${champion.ref}${champion.version ? ` (version ${champion.version.version})` : ''}` : 'none',
-    // When: `champion` tells a validation apart from a later manual decision (promotion.at) on the same version.
-    'validation.at': new Date().toISOString(),
-  };
-  await tracking.runs.logBatch(runId, { tags });
-  await logRunArtifact(tracking, runId, Buffer.from(JSON.stringify(r, null, 2)), ARTIFACTS.validationJson);
-  if (distributions && champion) {
-    const report = {
-      metric: METRIC_LABELS[r.metric],
-      champion: shortName(champion),
-      candidate: shortName(candidate),
-      test: r.test,
-      a: distributions.a,
-      b: distributions.b,
-      meanDiff: r.meanDiff,
-      ci: r.ci ?? [NaN, NaN],
-      alpha: r.alpha,
-      decision: r.decision,
-    };
-    const html = renderValidationHtml(report);
-    const png = renderValidationPng(report);
-    await logRunArtifact(tracking, runId, Buffer.from(html), ARTIFACTS.validationHtml);
-    await logRunArtifact(tracking, runId, png, ARTIFACTS.validationPng);
-    r.report = { html: ARTIFACTS.validationHtml, png: ARTIFACTS.validationPng };
-  }
-  if (candidate.version) {
-    for (const [k, v] of Object.entries(tags)) await tracking.registry.setModelVersionTag(candidate.version.name, candidate.version.version, k, v.slice(0, 5000));
-  }
-}
-
-function shortName(m: ResolvedModel): string {
-  return m.version ? `v${m.version.version} ${m.artifact.kind}` : `${m.artifact.kind} ${m.runId.slice(0, 8)}`;
-}

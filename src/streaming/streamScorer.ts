@@ -28,7 +28,9 @@ import { startHttp } from './httpServer.js';
 import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection.js';
 import { ReplicaEstimate } from './ReplicaEstimate.js';
 import { StreamMetrics } from './StreamMetrics.js';
-import { ensureTopics } from './topics.js';
+import { ensureTopics, maxMessageBytes } from './topics.js';
+import { BatchCommitter } from './BatchCommitter.js';
+import type { OutgoingMessage } from './sendChunks.js';
 
 export interface StreamOptions {
   kafka: KafkaSettings;
@@ -124,6 +126,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
     );
     const counts = await retrying(() => ensureTopics(o.kafka, [o.input, o.output, o.dlq], 6), o, state);
     const inputPartitions = counts.get(o.input)!;
+    const limits = await retrying(() => maxMessageBytes(o.kafka, [o.output, o.dlq]), o, state);
     const exactlyOnce = o.exactlyOnce ?? true;
     const replicas = new ReplicaEstimate({ headroom: o.headroom ?? 1.3, partitions: inputPartitions, perReplicaRate: o.perReplicaRate });
     // New clients after a failed session: a member whose broker restarted can keep a generation the coordinator
@@ -144,6 +147,9 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
         ...(base as object),
         idempotent: true,
         acks: ProduceAcks.ALL,
+        // The transaction timeout (InitProducerId) and the broker's wait for acks. The client's 5 s default let the
+        // coordinator abort a large transaction on a busy machine; 60 s is the Java client's default.
+        timeout: 60_000,
         ...(exactlyOnce ? { transactionalId: `${o.group}-${o.input}-${process.pid}-${Date.now().toString(36)}` } : {}),
       } as never);
       return { consumer, producer };
@@ -168,7 +174,8 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
       const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
       const scorer = new Scorer(features);
       try {
-        model = await session(o, clients.consumer, clients.producer, scorer, models, metrics, state, exactlyOnce, replicas);
+        const committer = new BatchCommitter(clients.producer, clients.consumer, { exactlyOnce, partitions: counts, limits });
+        model = await session(o, clients.consumer, committer, scorer, models, metrics, state, replicas);
         failures = 0;
       } catch (e) {
         if (o.signal.aborted) break;
@@ -213,12 +220,11 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
 async function session(
   o: ResolvedStreamOptions,
   consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer>,
-  producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+  committer: BatchCommitter,
   scorer: Scorer,
   models: ModelSource,
   metrics: StreamMetrics,
   state: { ready: boolean; lastError?: FraudopsError; lastBatchAt: number; version: string },
-  exactlyOnce: boolean,
   replicas: ReplicaEstimate,
 ): Promise<ServingModel> {
   const stream = (await consumer.consume({
@@ -227,7 +233,7 @@ async function session(
     autocommit: false,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     maxWaitTime: 100,
-    highWaterMark: Math.max(1024, o.batchSize ?? 5000),
+    highWaterMark: Math.max(2048, 2 * (o.batchSize ?? DEFAULT_BATCH_SIZE)),
   } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
   const generation = consumer.generationId;
   o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
@@ -273,11 +279,14 @@ async function session(
   };
   let ended = 'input ended';
   const reader = new BatchReader(stream);
+  /** The commit of the last batch, in flight while the next one is read and scored. */
+  let pending: Promise<void> = Promise.resolve();
+  let commitFailed = false;
   const stop = () => void stream.close().catch(() => undefined);
   try {
     o.signal.addEventListener('abort', stop, { once: true });
-    while (!o.signal.aborted && !rebalanced && consumer.generationId === generation) {
-      const batch = await reader.next(o.batchSize ?? 5000, o.batchTimeMs ?? 100, o.signal);
+    while (!o.signal.aborted && !rebalanced && !commitFailed && consumer.generationId === generation) {
+      const batch = await reader.next(o.batchSize ?? DEFAULT_BATCH_SIZE, o.batchTimeMs ?? 100, o.signal);
       if (batch === undefined) break;
       // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
       const connected = stream.isConnected();
@@ -331,11 +340,12 @@ async function session(
         o.log(`stream: model version ${model.version} from this batch on`);
       }
       const res = await scorer.scoreBatch(live.map(toInput), model, { withFeatures: o.withFeatures });
-      const messages = [
+      const messages: OutgoingMessage[] = [
         ...res.predictions.map((p) => ({ topic: o.output, key: Buffer.from(p.id), value: Buffer.from(JSON.stringify(p)) })),
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
+          source: { topic: o.input, partition: d.partition, offset: d.offset },
           headers: new Map<Buffer, Buffer>([
             [Buffer.from('reason'), Buffer.from(d.reason)],
             [Buffer.from('source-topic'), Buffer.from(o.input)],
@@ -346,48 +356,51 @@ async function session(
       ];
       const last = new Map<number, Msg>();
       for (const m of live) last.set(m.partition, m);
-      const t0 = performance.now();
-      if (exactlyOnce) {
-        const txn = await producer.beginTransaction();
-        try {
-          if (messages.length) await txn.send({ messages } as never);
-          await txn.addConsumer(consumer);
-          for (const m of last.values()) await txn.addOffset(m);
-          await txn.commit();
-        } catch (e) {
-          metrics.aborted.inc();
-          o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
-          await txn.abort().catch(() => undefined);
+      // One transaction at a time: the previous batch's commit must have succeeded before this one begins. It ran
+      // while this batch was fetched, parsed and scored; had it failed, the session ends and the next rebuilds
+      // the state this batch moved (replay-without-output), so scoring ahead of a commit loses nothing.
+      await pending;
+      if (rebalanced || consumer.generationId !== generation) break;
+      const commit = committer.commit(messages, [...last.values()]).then(
+        (stats) => {
+          metrics.commitSeconds.observe(stats.seconds);
+          for (const [p, m] of last) committed.set(p, m.offset + 1n);
+          const now = Date.now();
+          for (const m of live) metrics.latency.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
+          metrics.batchSize.observe(live.length);
+          replicas.recordWork(live.length, (performance.now() - workStarted) / 1000);
+          metrics.consumed.inc(live.length);
+          metrics.produced.inc(res.predictions.length);
+          metrics.totals.consumed += live.length;
+          metrics.totals.produced += res.predictions.length;
+          metrics.totals.dead += res.deadLetters.length;
+          for (const d of res.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
+          const size = scorer.features.stateSize();
+          metrics.stateCustomers.set(size.customers);
+          metrics.stateTerminals.set(size.terminals);
+          metrics.stateEntries.set(size.entries);
+          metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
+          state.lastBatchAt = now;
+        },
+        (e: unknown) => {
+          commitFailed = true;
+          if (committer.exactlyOnce) {
+            metrics.aborted.inc();
+            o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
+          }
           throw e;
-        }
-      } else {
-        if (messages.length) await producer.send({ messages } as never);
-        await consumer.commit({
-          offsets: [...last.values()].map((m) => ({ topic: m.topic, partition: m.partition, offset: m.offset + 1n, leaderEpoch: -1 })),
-        });
-      }
-      metrics.commitSeconds.observe((performance.now() - t0) / 1000);
-      for (const [p, m] of last) committed.set(p, m.offset + 1n);
-      const now = Date.now();
-      for (const m of live) metrics.latency.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
-      metrics.batchSize.observe(live.length);
-      replicas.recordWork(live.length, (performance.now() - workStarted) / 1000);
-      metrics.consumed.inc(live.length);
-      metrics.produced.inc(res.predictions.length);
-      metrics.totals.consumed += live.length;
-      metrics.totals.produced += res.predictions.length;
-      metrics.totals.dead += res.deadLetters.length;
-      for (const d of res.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
-      const size = scorer.features.stateSize();
-      metrics.stateCustomers.set(size.customers);
-      metrics.stateTerminals.set(size.terminals);
-      metrics.stateEntries.set(size.entries);
-      metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
-      state.lastBatchAt = now;
+        },
+      );
+      // Handled here so a failure while the next batch is read is no unhandled rejection; awaited before the next.
+      commit.catch(() => undefined);
+      pending = commit;
     }
+    await pending;
     o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : ended})`);
     return model;
   } finally {
+    // Never leave a transaction in flight behind the session (on the error path; the normal one awaited it).
+    await pending.catch(() => undefined);
     consumer.off('consumer:group:join', onJoin);
     o.signal.removeEventListener('abort', stop);
     reader.close();
@@ -413,6 +426,9 @@ async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state
     }
   }
 }
+
+/** Most input records per batch (one transaction) unless --batch-size says otherwise. */
+export const DEFAULT_BATCH_SIZE = 5000;
 
 /** How long a session waits for its lost brokers before it starts over with new clients. */
 const LOST_BROKERS_MS = 10_000;

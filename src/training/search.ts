@@ -6,7 +6,9 @@
  */
 import { FraudopsError } from '../errors.js';
 import type { BinnedDataset } from '../models/gbdt/binDataset.js';
+import { averageGbdtModels } from '../models/gbdt/averageModels.js';
 import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
+import type { GbdtModel } from '../models/gbdt/GbdtModel.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
@@ -137,13 +139,26 @@ export async function prequentialSearch(
   frame: FeatureFrame,
   w: SplitWindows,
   cands: Candidate[],
-  o: { folds: number; metric: MetricName; seed: number; signal?: AbortSignal; onTrial?: (t: TrialResult, total: number) => void },
+  o: {
+    folds: number;
+    metric: MetricName;
+    seed: number;
+    /**
+     * Wall-clock budget of the search in milliseconds: no candidate starts once it is spent (the first always
+     * runs), so the count tried depends on the machine. Without it every candidate is tried.
+     */
+    budgetMs?: number;
+    signal?: AbortSignal;
+    onTrial?: (t: TrialResult, total: number) => void;
+  },
 ): Promise<SearchResult> {
+  const started = performance.now();
   const splits = foldWindows(w, o.folds).map((fw) => splitFrame(frame, fw));
   const binned = splits.map((): BinnedCache => new Map());
   const trials: TrialResult[] = [];
   for (let i = 0; i < cands.length; i++) {
     o.signal?.throwIfAborted();
+    if (i > 0 && o.budgetMs !== undefined && performance.now() - started >= o.budgetMs) break;
     const foldMetrics: Metrics[] = [];
     for (const [k, s] of splits.entries()) {
       const model = await fitCandidate(cands[i], s.train, o.seed, o.signal, binned[k]);
@@ -158,4 +173,28 @@ export async function prequentialSearch(
   // Highest mean score; ties go to the earlier (simpler-listed) candidate.
   const best = trials.reduce((b, t) => (t.score > b.score ? t : b));
   return { metric: o.metric, trials, best };
+}
+
+/**
+ * The search's best `k` boosted-tree candidates (highest mean validation score first, ties to the earlier one), the
+ * best candidate first. Logistic regression is never averaged: with a logistic regression best, it alone is kept.
+ */
+export function ensembleMembers(search: SearchResult, k: number): TrialResult[] {
+  if (search.best.candidate.kind !== 'gbdt' || k <= 1) return [search.best];
+  const ranked = search.trials
+    .filter((t) => t.candidate.kind === 'gbdt')
+    .sort((a, b) => b.score - a.score || a.index - b.index);
+  return ranked.slice(0, k);
+}
+
+/**
+ * Refits each member on `set` and averages them (raw scores, see averageGbdtModels): one model whose variance
+ * is lower than a single configuration's, so the default does not rest on one lucky trial.
+ */
+export async function fitEnsemble(members: TrialResult[], set: LabeledSet, seed: number, signal?: AbortSignal): Promise<Model> {
+  if (members.length === 1) return fitCandidate(members[0].candidate, set, seed, signal);
+  const binned: BinnedCache = new Map();
+  const models: GbdtModel[] = [];
+  for (const m of members) models.push((await fitCandidate(m.candidate, set, seed, signal, binned)) as GbdtModel);
+  return averageGbdtModels(models);
 }

@@ -24,7 +24,7 @@ import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { searchPlan, earliestDay, fitCandidate, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import { searchPlan, earliestDay, ensembleMembers, fitEnsemble, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { historyCutShort } from '../features/history.js';
 import { minimumLakeDays } from './minimumLakeDays.js';
@@ -42,9 +42,19 @@ export interface TrainOptions {
   testDays?: number;
   model?: ModelKind | 'auto';
   search?: SearchMode;
-  /** GBDT candidates to try (logistic regression always tries its small C grid). */
+  /** GBDT candidates to try (logistic regression always tries its small C grid); default 8, or 1000 with a budget. */
   trials?: number;
+  /**
+   * Wall-clock budget of the search in milliseconds: candidates are tried until it is spent (at least one), up to
+   * `trials`. How many fit in it depends on the machine, so a budgeted search is not reproducible across machines.
+   */
+  budgetMs?: number;
   folds?: number;
+  /**
+   * Boosted-tree candidates averaged into the final model: the search's best `ensemble` configurations, each
+   * refit on the training window (default 1: the best alone). Logistic regression is never averaged.
+   */
+  ensemble?: number;
   metric?: MetricName;
   seed?: number;
   /** Tracking URI; default MLFLOW_TRACKING_URI, else the embedded store. */
@@ -87,6 +97,10 @@ export interface TrainResult {
     trials: number;
     candidates: Partial<Record<ModelKind, number>>;
     bestScore: number;
+    /** Candidates averaged into the model (1: the best alone). */
+    ensemble: number;
+    /** The search's wall-clock budget, when one was set (`trials` then counts those tried within it). */
+    budgetMs?: number;
   };
   featureSpecHash: string;
   registeredModel: string;
@@ -107,7 +121,9 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const testDays = positive('test-days', o.testDays ?? 7);
   const kinds: ModelKind[] = o.model === 'auto' ? ['logreg', 'gbdt'] : [o.model ?? 'gbdt'];
   const mode = o.search ?? 'random';
-  const trials = positive('trials', o.trials ?? 8);
+  const budgetMs = o.budgetMs === undefined ? undefined : positive('budget', o.budgetMs);
+  const trials = positive('trials', o.trials ?? (budgetMs === undefined ? 8 : BUDGETED_TRIALS));
+  const ensemble = positive('ensemble', o.ensemble ?? 1);
   const metric = o.metric ?? 'ap';
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
@@ -149,7 +165,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         message: `searching with ${folds} of the ${foldsAsked} validation folds asked for: the lake starts on ${lakeDays[0]}, and ${foldsAsked} folds before training from ${trainStart} need data from ${earliestDay(windows, foldsAsked)}; prepare more days or pass --folds ${folds}`,
       });
     }
-    if (plan.gbdtGridSize !== undefined) {
+    if (plan.gbdtGridSize !== undefined && (o.trials !== undefined || budgetMs === undefined)) {
       warnings.push({
         code: 'SEARCH_TRIALS_REDUCED',
         message: `the boosted-tree grid holds ${plan.gbdtGridSize} candidates, fewer than the ${trials} trials asked for: all ${plan.gbdtGridSize} are tried`,
@@ -163,7 +179,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
       });
     }
     for (const w of warnings) reportWarning('train', w, o.onWarning, ctx);
-    const searchSummary = { mode, metric, folds, foldsAsked, trials: plan.candidates.length, candidates: plan.perKind };
+    const searchSummary = { mode, metric, folds, foldsAsked, candidates: plan.perKind, ...(budgetMs === undefined ? {} : { budgetMs }) };
 
     return await withRun(
       runs,
@@ -179,6 +195,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'search.models': kinds.join(','),
           'search.mode': mode,
           'search.trials': trials,
+          ...(budgetMs === undefined ? {} : { 'search.budget_s': budgetMs / 1000 }),
           'search.folds': folds,
           ...(folds < foldsAsked ? { 'search.folds_asked': foldsAsked } : {}),
           'search.candidates': plan.candidates.length,
@@ -226,15 +243,22 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           folds,
           metric,
           seed,
+          budgetMs,
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
         await logTrials(runs, artifacts, runId, search.trials);
+        if (search.trials.length < cands.length) {
+          progress(`search budget spent after ${search.trials.length} of ${cands.length} candidates`);
+          await runs.logParams(runId, { 'search.trials_tried': search.trials.length });
+        }
         const best = search.best;
         await runs.logParams(runId, { 'best.model': best.candidate.kind, ...prefixed('best.', best.candidate.params) });
 
-        progress(`refitting ${best.candidate.kind} on ${days.train.join('..')}`);
-        const model = await fitCandidate(best.candidate, split.train, seed, o.signal);
+        const members = ensembleMembers(search, ensemble);
+        progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
+        if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
+        const model = await fitEnsemble(members, split.train, seed, o.signal);
         const trainScores = model.predictProba(split.train.X);
         const threshold = bestF1Threshold(split.train.y, trainScores);
         const metrics = evaluate(split.test, model.predictProba(split.test.X));
@@ -253,7 +277,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           spec,
           threshold,
           params: best.candidate.params,
-          lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: cands.length, bestScore: best.score } },
+          lineage: { runId, lake: lake.uri, windows: days, rows, metrics, search: { mode, metric, folds, trials: search.trials.length, bestScore: best.score, ensemble: members.length } },
         });
         const modelBytes = serializeArtifact(artifact);
         const onnxBytes = exportOnnx(model, { featureSpecHash: artifact.featureSpecHash });
@@ -304,7 +328,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           threshold,
           windows: days,
           rows,
-          search: { ...searchSummary, bestScore: best.score },
+          search: { ...searchSummary, trials: search.trials.length, bestScore: best.score, ensemble: members.length },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,
@@ -342,6 +366,9 @@ function lakeTooShort(uri: string, lakeDays: string[], w: SplitWindows, explicit
     { context: { uri, lakeStart: first, needFrom: from, neededDays: needed } },
   );
 }
+
+/** The cap on candidates of a budgeted search when --trials is not given: the budget is what ends it. */
+const BUDGETED_TRIALS = 1000;
 
 function positive(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new FraudopsError('CONFIG_INVALID', `--${name} must be a positive whole number, got ${v}`, { context: { field: name } });

@@ -6,7 +6,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a fraud model with time-aware hyperparameter search; track it and register a version',
   usage:
-    'fraudops train --lake <uri> [--train-start D --train-days N --delay-days N --test-days N] [--model gbdt|logreg|auto] [--search grid|random --trials N] [--metric ap|auc|cp100] [--json]',
+    'fraudops train --lake <uri> [--train-start D --train-days N --delay-days N --test-days N] [--model gbdt|logreg|auto] [--search grid|random --trials N | --budget 5m] [--ensemble N] [--metric ap|auc|cp100] [--json]',
   description: [
     'Windows follow the Fraud Detection Handbook protocol: train, then a delay, then test; test transactions of',
     'cards already known to be compromised are removed. The search validates prequentially on windows before the',
@@ -19,6 +19,7 @@ export const trainCommand: Command = {
   examples: [
     'fraudops train --lake ./lake',
     'fraudops train --lake ./lake --train-start 2018-07-25 --model auto --search grid --trials 12 --metric ap --json',
+    'fraudops train --lake ./lake --budget 5m --ensemble 3',
     'MLFLOW_TRACKING_URI=http://127.0.0.1:5050 fraudops train --lake s3://fraud-lake/v1 --model gbdt',
   ],
   flags: TRAIN_OPTIONS,
@@ -32,8 +33,10 @@ export const trainCommand: Command = {
       testDays: Number(flags['test-days']),
       model: flags.model as 'gbdt' | 'logreg' | 'auto',
       search: flags.search as 'grid' | 'random',
-      trials: Number(flags.trials),
+      trials: flags.trials === undefined ? undefined : Number(flags.trials),
+      budgetMs: flags.budget === undefined ? undefined : Number(flags.budget),
       folds: Number(flags.folds),
+      ensemble: Number(flags.ensemble),
       metric: flags.metric as 'ap' | 'auc' | 'cp100',
       seed: Number(flags.seed),
       tracking: flags.tracking as string | undefined,
@@ -49,7 +52,7 @@ export const trainCommand: Command = {
       io.out(`run ${r.runId} (${r.trackingUri}) → ${r.registeredModel} version ${r.modelVersion}`);
       const perKind = Object.entries(r.search.candidates).map(([kind, n]) => `${n} ${kind}`).join(' + ');
       const folds = r.search.folds < r.search.foldsAsked ? `${r.search.folds} of ${r.search.foldsAsked} folds asked` : `${r.search.folds} folds`;
-      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}, ${r.search.trials} candidates (${perKind}) × ${folds}, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
+      io.out(`model ${r.model} ${JSON.stringify(r.params)}; search ${r.search.mode}${r.search.budgetMs === undefined ? '' : ` (budget ${r.search.budgetMs / 1000} s)`}, ${r.search.trials} candidates (${perKind}) × ${folds}${r.search.ensemble > 1 ? `, best ${r.search.ensemble} averaged` : ''}, best ${r.search.metric} ${r.search.bestScore.toFixed(4)}`);
       io.out(`train ${r.windows.train.join('..')} (${r.rows.train} rows, ${r.rows.trainFrauds} frauds); test ${r.windows.test.join('..')} (${r.rows.test} rows, ${r.rows.testFrauds} frauds, ${r.rows.removedKnownCompromised} known-compromised removed)`);
       io.out(`test AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}  log loss ${r.metrics.logloss.toFixed(4)}`);
     }
