@@ -22,4 +22,5 @@ runEngineContract({
   name: 'duckdb, S3 store',
   newEngine: (workDir) => DuckDbEngine.create({ workDir, memoryLimit: '512MB' }),
   newStore: () => openStore(`s3://${bucket}/t-${randomBytes(4).toString('hex')}`),
+  skip: [{ reason: 'DuckDB runs in this process: raw rows reach it through stageRows, nothing is shipped', tests: ['readTextLines > numbers the lines of a stored text object where it is, with CR, bytes and UTF-8 as they are'] }],
 });

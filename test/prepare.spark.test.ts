@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../src/engine/DuckDbEngine.js';
 import { buildFeatures } from '../src/features/buildFeatures.js';
@@ -262,4 +263,41 @@ describe('prepare > spark', () => {
     }
     expect(compared).toBeGreaterThan(1000);
   }, 300_000);
+});
+
+describe('prepare > spark > raw files read by Spark itself', () => {
+  it('classifies line-level defects like the normalizer: CRLF, last lines without newline, long lines, bytes that are not text, gzip', async () => {
+    const edge = mkdtempSync(join(tmpdir(), 'fraudops-prepare-spark-edge-'));
+    const rawDir = join(edge, 'raw');
+    mkdirSync(rawDir);
+    const good = (n: number, base: number) => Array.from({ length: n }, (_, i) => ({ id: base + i }));
+    try {
+      writeFileSync(join(rawDir, '2019-08-22.txt'), courseFile([...good(20, 1000), { id: 7, amount: '1e3' }, '', { id: 8, customer: '"9"' }], { eol: '\r\n' }));
+      writeFileSync(join(rawDir, '2019-08-23.txt'), courseFile(good(20, 2000)) + rawLine({ id: 3000 }).slice(0, 20));
+      writeFileSync(join(rawDir, '2019-08-24.txt'), `${courseFile([...good(20, 4000), 'x'.repeat(70_000)])}\n`);
+      writeFileSync(join(rawDir, '2019-08-25.txt.gz'), gzipSync(`${courseFile(good(30, 5000))}1,2`));
+      writeFileSync(join(rawDir, '2019-08-26.txt'), '');
+      writeFileSync(join(rawDir, '2019-08-27.txt'), 'a,b,c\n1,2,3\n');
+      writeFileSync(join(rawDir, '2019-08-28.txt'), courseFile([]));
+      const notText = Buffer.concat([Buffer.from('1,'), Buffer.alloc(80, 0xc3), Buffer.from('\n\t1,2,3,4,5,6,7,8,9\n')]);
+      writeFileSync(join(rawDir, '2019-08-29.txt'), Buffer.concat([Buffer.from(courseFile(good(20, 6000))), notText]));
+      writeFileSync(join(rawDir, '2019-08-30.txt.gz'), 'not gzip at all');
+      // gzip under a name without .gz: Spark cannot read it as text, so its rows go through the client.
+      writeFileSync(join(rawDir, '2019-08-31.txt'), gzipSync(courseFile(good(5, 7000))));
+      const duck = await prepare({ raw: rawDir, lake: join(edge, 'lake-duck'), workDir: edge });
+      const spark = await prepare({ raw: rawDir, lake: `s3://${bucket}/edge-lake`, engine: sparkTestUri(), workDir: edge });
+      const codes = (r: QualityReport) => r.errors.map((e) => [e.file, e.code, e.line]);
+      expect(codes(spark)).toEqual(codes(duck));
+      expect(codes(duck).map((c) => c[1])).toEqual(['INPUT_EMPTY', 'INPUT_BAD_HEADER', 'INPUT_BAD_GZIP']);
+      const withoutMessages = (r: QualityReport) => ({ ...(comparable(r) as object), errors: codes(r) });
+      expect(withoutMessages(spark)).toEqual(withoutMessages(duck));
+      expect(duck.quarantined.truncated_line).toBe(2);
+      expect(duck.quarantined.line_too_long).toBe(1);
+      expect(duck.quarantined.not_text).toBe(2);
+      expect(await lakeRows(`s3://${bucket}/edge-lake`)).toEqual(await lakeRows(join(edge, 'lake-duck')));
+      expect(await quarantine(`s3://${bucket}/edge-lake`)).toEqual(await quarantine(join(edge, 'lake-duck')));
+    } finally {
+      rmSync(edge, { recursive: true, force: true });
+    }
+  }, 400_000);
 });

@@ -5,7 +5,9 @@
  * store, writing partitioned Parquet to an object-store prefix, and querying, plus the dialect's functions.
  * An engine that cannot support a case lists it in `skip` with a reason.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -135,6 +137,37 @@ export function runEngineContract(o: EngineContractOptions): void {
           { line: 1n, word: 'alpha' },
           { line: 2n, word: null },
           { line: 3n, word: '"quoted"' },
+        ]);
+      });
+    });
+
+    describe('readTextLines', () => {
+      test('readTextLines', 'numbers the lines of a stored text object where it is, with CR, bytes and UTF-8 as they are', async (engine, store) => {
+        expect(engine.readTextLines, 'an engine without readTextLines lists this test in skip').toBeDefined();
+        const bytes = Buffer.concat([Buffer.from('head\r\nplain,1\n\n'), Buffer.from([0xff, 0x41, 0x0a]), Buffer.from('x'.repeat(1100)), Buffer.from('\nlast')]);
+        await store.write('raw/2019-08-22.txt', bytes);
+        const text = (await engine.readTextLines!(store, 'raw/2019-08-22.txt'))!;
+        expect(text).toMatchObject({ size: bytes.length, gzip: false, endsWithNewline: false });
+        expect(text.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+        const rows = await engine.query<{ line: bigint; cr: boolean; text: string; bytes: bigint; utf8: boolean; base64: string; head: string }>(
+          `SELECT line, cr, text, bytes, utf8, base64, head FROM ${text.relation} ORDER BY line`,
+        );
+        expect(rows.map((r) => [r.line, r.cr, r.bytes, r.utf8, r.base64])).toEqual([
+          [1n, true, 4n, true, Buffer.from('head').toString('base64')],
+          [2n, false, 7n, true, Buffer.from('plain,1').toString('base64')],
+          [3n, false, 0n, true, ''],
+          [4n, false, 2n, false, Buffer.from([0xff, 0x41]).toString('base64')],
+          [5n, false, 1100n, true, Buffer.from('x'.repeat(1100)).toString('base64')],
+          [6n, false, 4n, true, Buffer.from('last').toString('base64')],
+        ]);
+        expect(rows[1].text).toBe('plain,1');
+        expect(rows[4].head).toBe('x'.repeat(1024));
+        await store.write('raw/2019-08-23.txt.gz', gzipSync('a\nb\n'));
+        const gz = (await engine.readTextLines!(store, 'raw/2019-08-23.txt.gz'))!;
+        expect(gz).toMatchObject({ gzip: true, endsWithNewline: true });
+        expect(await engine.query(`SELECT line, text FROM ${gz.relation} ORDER BY line`)).toEqual([
+          { line: 1n, text: 'a' },
+          { line: 2n, text: 'b' },
         ]);
       });
     });

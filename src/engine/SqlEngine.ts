@@ -42,6 +42,29 @@ export interface WrittenObject {
   partition?: string;
 }
 
+/**
+ * A text object the engine reads where it is stored (see `SqlEngine.readTextLines`). `relation` (usable after
+ * FROM) has one row per line, split at `\n` only, a last line without `\n` included:
+ *   line BIGINT      1-based line number in the (decompressed) text
+ *   cr BOOLEAN       whether the line ended in `\r` (CRLF); that `\r` is not part of the columns below
+ *   text VARCHAR     the line's bytes as they are (not checked as UTF-8)
+ *   bytes BIGINT     its length in bytes
+ *   utf8 BOOLEAN     whether those bytes are valid UTF-8
+ *   base64 VARCHAR   the bytes in base64
+ *   head VARCHAR     the first 1024 bytes as text (a cut character decoded as U+FFFD), for samples of long lines
+ */
+export interface TextLines {
+  relation: string;
+  /** Stored size in bytes, as the engine read it. */
+  size: number;
+  /** SHA-256 of the stored bytes, hex. */
+  sha256: string;
+  /** Whether the object was gzip (decompressed by the engine). */
+  gzip: boolean;
+  /** Whether the decompressed text ends with `\n` (its last line is terminated). */
+  endsWithNewline: boolean;
+}
+
 export interface SqlEngine {
   readonly name: string;
   readonly dialect: Dialect;
@@ -58,6 +81,13 @@ export interface SqlEngine {
    * `keys` must be non-empty.
    */
   readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string>;
+  /**
+   * Optional, for engines that run elsewhere: reads a text object of `store` themselves, so its lines are never
+   * sent through this process. Undefined when the engine cannot reach the object where it is (a local path on
+   * another machine) or cannot read it the way `TextLines` says (a gzip object whose name does not end in .gz);
+   * callers then stage the rows with `stageRows`.
+   */
+  readTextLines?(store: ObjectStore, key: string, signal?: AbortSignal): Promise<TextLines | undefined>;
   /** A SQL relation over newline-delimited JSON objects of `store` with the given columns. */
   readJsonLines(store: ObjectStore, keys: readonly string[], columns: ColumnTypes, signal?: AbortSignal): Promise<string>;
   /** Writes the rows of `sql` as zstd Parquet under `target.store`, one object per partition; returns them by key order. */

@@ -18,12 +18,13 @@ export interface StructuralReject {
   /** 1-based line number in the (decompressed) file. */
   line: number;
   reason: Extract<QuarantineReason, 'column_count' | 'not_text' | 'blank_line' | 'truncated_line' | 'line_too_long' | 'quoted_field'>;
-  /** The line's bytes (at most MAX_SAMPLE bytes of it for over-long lines). */
+  /** The line's bytes (its first LONG_LINE_SAMPLE_BYTES for over-long lines). */
   raw: Buffer;
 }
 
 export const MAX_LINE_BYTES = 64 * 1024;
-const MAX_SAMPLE = 1024;
+/** What the quarantine keeps of an over-long line: its first bytes, however the file was read in chunks. */
+export const LONG_LINE_SAMPLE_BYTES = 1024;
 const OUT_CHUNK = 1 << 20;
 const EXPECTED_COMMAS = RAW_COLUMNS.length - 1;
 const NL = 10;
@@ -101,9 +102,9 @@ export class LineNormalizer {
     if (this.overLong) return;
     if (this.pendingBytes + part.length > MAX_LINE_BYTES) {
       this.overLong = true;
-      const room = Math.max(0, MAX_SAMPLE - this.pendingBytes);
-      if (room > 0) this.pending.push(Buffer.from(part.subarray(0, room)));
-      this.pendingBytes = Math.min(this.pendingBytes + part.length, MAX_SAMPLE);
+      const sample = Buffer.concat([...this.pending, part.subarray(0, LONG_LINE_SAMPLE_BYTES)]).subarray(0, LONG_LINE_SAMPLE_BYTES);
+      this.pending = [Buffer.from(sample)];
+      this.pendingBytes = sample.length;
       return;
     }
     this.pending.push(Buffer.from(part));
@@ -121,7 +122,8 @@ export class LineNormalizer {
     this.lineNo++;
     const overLong = this.overLong || e - s > MAX_LINE_BYTES;
     this.overLong = false;
-    if (e > s && buf[e - 1] === CR) {
+    // An over-long line is known by its sample only (its end may not have been kept): its CR is not looked for.
+    if (!overLong && e > s && buf[e - 1] === CR) {
       e--;
       this.crlfLines++;
     }
@@ -169,7 +171,8 @@ export class LineNormalizer {
   }
 
   private reject(reason: StructuralReject['reason'], buf: Buffer, s: number, e: number): void {
-    this.onReject({ line: this.lineNo, reason, raw: Buffer.from(buf.subarray(s, Math.min(e, s + MAX_LINE_BYTES))) });
+    const keep = reason === 'line_too_long' ? LONG_LINE_SAMPLE_BYTES : MAX_LINE_BYTES;
+    this.onReject({ line: this.lineNo, reason, raw: Buffer.from(buf.subarray(s, Math.min(e, s + keep))) });
   }
 
   private parseHeader(buf: Buffer, s: number, e: number, overLong: boolean): void {

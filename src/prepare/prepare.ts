@@ -25,6 +25,8 @@ import { failpoint } from '../util/failpoint.js';
 import { processIsGone } from '../util/processes.js';
 import { inventoryRawFiles, rawSource, refuseOverlap } from './rawFiles.js';
 import { stageRawFile } from './stageRawFile.js';
+import { stageRawFileInEngine } from './stageRawFileInEngine.js';
+import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { accountAndDedup } from './dedup.js';
 import { commitFile, removeUncommitted, writeParts, writeQuarantine } from './lakeWriter.js';
 import { addAccount, balances, emptyAccount, type FileReport, type QualityReport } from './report.js';
@@ -130,6 +132,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       maxRejectRatio,
       work,
       signal,
+      warnOnce: onceEach((w: StageWarning) => reportWarning('prepare', w, undefined, ctx)),
     };
     for (let i = 0; i < todo.length; i++) {
       signal?.throwIfAborted();
@@ -204,6 +207,25 @@ interface FileContext {
   maxRejectRatio: number;
   work: string;
   signal?: AbortSignal;
+  /** Tells a warning once per run, however many files it concerns. */
+  warnOnce(w: StageWarning): void;
+}
+
+function onceEach(report: (w: StageWarning) => void): (w: StageWarning) => void {
+  const told = new Set<string>();
+  return (w) => {
+    if (told.has(w.code)) return;
+    told.add(w.code);
+    report(w);
+  };
+}
+
+/** Said when an engine that reads raw files itself cannot reach them, so their rows go through this process. */
+function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
+  return {
+    code: 'RAW_THROUGH_CLIENT',
+    message: `the ${engine.name} engine cannot read ${raw.uri} where it is (a local path its server does not see, or gzip under a name without .gz): those raw rows are sent to it through this process, which is much slower. Put raw files on s3:// or a file system the server shares`,
+  };
 }
 
 async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes: number, rows: number) => void): Promise<FileReport> {
@@ -213,16 +235,20 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
   mkdirSync(dir, { recursive: true });
   try {
     const rejectsPath = join(dir, 'structural.jsonl');
-    const staged = await stageRawFile({
-      rawStore: ctx.rawStore,
-      engine,
-      info,
-      rejectsPath,
-      // Named like the work directories, so a later run removes the spool of a run that was killed.
-      spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
-      signal,
-      progress,
-    });
+    const inEngine = await stageRawFileInEngine({ rawStore: ctx.rawStore, engine, info, signal, progress });
+    if (!inEngine && engine.readTextLines) ctx.warnOnce(clientPathWarning(engine, ctx.rawStore));
+    const staged =
+      inEngine ??
+      (await stageRawFile({
+        rawStore: ctx.rawStore,
+        engine,
+        info,
+        rejectsPath,
+        // Named like the work directories, so a later run removes the spool of a run that was killed.
+        spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
+        signal,
+        progress,
+      }));
     const account = await accountAndDedup(ctx, info.key, staged);
     if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) {
       const top = Object.entries(account.quarantined).sort((a, b) => b[1] - a[1])[0];
@@ -239,7 +265,8 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     }
     const parts = await writeParts(ctx, info.key, seq);
     failpoint('prepare.after-parts');
-    const quarantine = await writeQuarantine(ctx, info.key, seq, { path: rejectsPath, count: staged.structural.count }, account.quarantinedTotal);
+    const structural = inEngine ? { sql: inEngine.structuralSql } : { path: rejectsPath, count: staged.structural.count };
+    const quarantine = await writeQuarantine(ctx, info.key, seq, structural, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
       seq,
@@ -261,6 +288,6 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await engine.run('DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS lake_ids; DROP TABLE IF EXISTS dup_lines;').catch(() => undefined);
+    await engine.run('DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS lake_ids; DROP TABLE IF EXISTS dup_lines; DROP TABLE IF EXISTS raw_lines;').catch(() => undefined);
   }
 }

@@ -4,7 +4,10 @@
  *
  *   temporary tables  `CREATE [OR REPLACE] TEMP TABLE` becomes a Parquet table in a database of its own
  *                     (`fraudops_<id>`, the session's current one), dropped with everything in it on close
- *   raw rows          sent inside the plan as Arrow batches (the client's spool is local to fraudops)
+ *   raw text          Spark reads raw files itself (readTextLines): `s3a://` or a path the server sees; line
+ *                     numbers come from each split's start offset and row position, so they are exact without
+ *                     reading a file in one task
+ *   raw rows          (stageRows, where Spark cannot reach the raw files) sent inside the plan as Arrow batches
  *   lake reads        Spark reads the objects itself: `s3a://` for an S3 store, the path for a local store
  *                     (the server must see the same file system: true for a local server)
  *   writes            Spark writes into a staging prefix of the target store; each file is then stored under
@@ -18,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Table, Utf8, Vector, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
 import { FraudopsError, StorageError, isFraudopsError } from '../../errors.js';
 import type { ObjectStore } from '../../storage/ObjectStore.js';
-import type { ColumnTypes, EngineOptions, PartitionedWrite, RowBatch, SqlEngine, SqlRow, WriteTarget, WrittenObject } from '../SqlEngine.js';
+import type { ColumnTypes, EngineOptions, PartitionedWrite, RowBatch, SqlEngine, SqlRow, TextLines, WriteTarget, WrittenObject } from '../SqlEngine.js';
 import { SparkConnectClient, type SparkConnectOptions } from './SparkConnectClient.js';
 import { SparkConnectError } from './SparkConnectError.js';
 import { createViewCommand, localRelation, readRelation, sqlRelation, writeCommand, type Relation } from './plans.js';
@@ -134,6 +137,69 @@ export class SparkConnectEngine implements SqlEngine {
 
   async readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string> {
     return this.readView(store, keys, readRelation('parquet', keys.map((k) => sparkPath(store, k))), signal);
+  }
+
+  async readTextLines(store: ObjectStore, key: string, signal?: AbortSignal): Promise<TextLines | undefined> {
+    let path: string;
+    try {
+      path = sparkPath(store, key);
+    } catch {
+      return undefined;
+    }
+    // One read of the stored bytes for their size, hash, gzip magic and last byte. A path the server does not
+    // see (a local file on another machine) is not found there: the caller then sends the rows itself.
+    const stored = this.viewName('bytes');
+    let facts: { length: bigint; sha: string; magic: string; last: string } | undefined;
+    try {
+      await this.spark.command(createViewCommand(readRelation('binaryFile', [path]), stored), { signal });
+      [facts] = await this.query<{ length: bigint; sha: string; magic: string; last: string }>(`SELECT length, sha2(content, 256) AS sha, hex(substr(content, 1, 2)) AS magic, hex(substr(content, -1, 1)) AS last FROM ${stored}`);
+    } catch (e) {
+      const cls = e instanceof SparkConnectError ? e.errorClass : e instanceof FraudopsError && e.cause instanceof SparkConnectError ? e.cause.errorClass : undefined;
+      if (cls === 'PATH_NOT_FOUND') return undefined;
+      throw engineError(e, `read ${path}`);
+    } finally {
+      await this.spark.runSql(`DROP VIEW IF EXISTS ${stored}`).catch(() => undefined);
+    }
+    if (!facts) return undefined;
+    const gzip = /\.gz$/i.test(key);
+    // Hadoop decompresses by name only: a gzip object under another name would be read as its compressed bytes.
+    if (!gzip && facts.magic === '1F8B') return undefined;
+    const lines = this.viewName('text');
+    await this.command2(createViewCommand(readRelation('text', [path], { options: { lineSep: '\n' } }), lines), `read ${path}`, signal);
+    let endsWithNewline = facts.last === '0A';
+    if (gzip) {
+      // Whether the decompressed text ends with a newline is not in the lines: read it whole once (one task).
+      const whole = this.viewName('whole');
+      try {
+        await this.command2(createViewCommand(readRelation('text', [path], { options: { wholetext: 'true' } }), whole), `read ${path}`, signal);
+        const [r] = await this.query<{ nl: boolean | null }>(`SELECT substr(value, -1, 1) = '\n' AS nl FROM ${whole}`);
+        endsWithNewline = r?.nl === true;
+      } finally {
+        await this.spark.runSql(`DROP VIEW IF EXISTS ${whole}`).catch(() => undefined);
+      }
+    }
+    const numbered = this.viewName('lines');
+    // Each split of the file is read in order by one task: a line's number is the lines of the splits before its
+    // own (by start offset) plus its position in its split (monotonically_increasing_id is consecutive there).
+    await this.command(
+      `CREATE OR REPLACE TEMPORARY VIEW ${numbered} AS
+WITH src AS (SELECT value, input_file_block_start() AS blk, monotonically_increasing_id() AS mid FROM ${lines}),
+blocks AS (SELECT blk, min(mid) AS first_mid, count(*) AS n FROM src GROUP BY blk),
+offsets AS (SELECT blk, first_mid, sum(n) OVER (ORDER BY blk) - n AS before FROM blocks),
+numbered AS (
+  SELECT CAST(o.before + (s.mid - o.first_mid) + 1 AS BIGINT) AS line, endswith(s.value, '\r') AS cr, CAST(s.value AS BINARY) AS b
+  FROM src s JOIN offsets o ON s.blk = o.blk
+), stripped AS (
+  SELECT line, cr, CASE WHEN cr THEN substr(b, 1, length(b) - 1) ELSE b END AS b FROM numbered
+)
+SELECT line, cr, CAST(b AS STRING) AS text, CAST(length(b) AS BIGINT) AS bytes, is_valid_utf8(CAST(b AS STRING)) AS utf8,
+  -- Spark's base64 breaks lines at 76 characters (MIME) unless told otherwise: one line, as everywhere else.
+  replace(replace(base64(b), '\r', ''), '\n', '') AS base64,
+  make_valid_utf8(CAST(substr(b, 1, 1024) AS STRING)) AS head
+FROM stripped`,
+      `number the lines of ${path}`,
+    );
+    return { relation: numbered, size: Number(facts.length), sha256: facts.sha, gzip, endsWithNewline };
   }
 
   async readJsonLines(store: ObjectStore, keys: readonly string[], columns: ColumnTypes, signal?: AbortSignal): Promise<string> {

@@ -1,0 +1,84 @@
+/**
+ * The LineNormalizer's structural rules as SQL, for engines that read raw text themselves (`readTextLines`): the
+ * same reasons, checked in the same order, for every line after the header (line 1):
+ *   over 64 KiB (with its CR)                               → line_too_long (sample: `head`, its first 1024 bytes,
+ *                                                              LONG_LINE_SAMPLE_BYTES as on the streaming path)
+ *   empty                                                   → blank_line
+ *   a control byte, or bytes that are not UTF-8             → not_text (kept as base64)
+ *   a double quote                                          → quoted_field
+ *   not exactly 9 fields                                    → column_count
+ * An empty or short last line without a newline is truncated_line instead (`lastLineSql`). Every other line is
+ * forwarded in the normalizer's form: line, digit_mask, r_<raw column>, an empty field NULL.
+ */
+import { RAW_COLUMNS } from '../quality.js';
+import type { Dialect } from '../engine/Dialect.js';
+import { sqlString } from '../engine/sql.js';
+import { MAX_LINE_BYTES } from './LineNormalizer.js';
+import { rawCol } from './cleaningSql.js';
+
+const DIGITS = '0123456789';
+
+/**
+ * The `raw_lines` table: every line of a text relation (`TextLines.relation`) classified, with the header line's
+ * bytes, what a reject keeps of its line, and a forwarded line's fields.
+ */
+export function rawLinesSql(d: Dialect, textRelation: string): string {
+  // The fields once, as an array (one split per line, not one per use: keeps the plan small enough to compile).
+  const field = (i: number) => `element_at(fields, ${i + 1})`;
+  // Bit i: field i holds a byte other than 0-9; bit 16 + i: one other than 0-9 and '.' (as the normalizer sets them).
+  const mask = RAW_COLUMNS.map(
+    (_c, i) =>
+      `CASE WHEN translate(${field(i)}, '${DIGITS}', '') <> '' THEN ${1 << i} ELSE 0 END + ` +
+      `CASE WHEN translate(${field(i)}, '${DIGITS}.', '') <> '' THEN ${1 << (16 + i)} ELSE 0 END`,
+  ).join(' + ');
+  return `
+CREATE OR REPLACE TEMP TABLE raw_lines AS
+WITH classified AS (
+  SELECT line, cr, text, bytes, utf8, base64, head, CASE
+    WHEN line = 1 THEN 'header'
+    WHEN bytes + CASE WHEN cr THEN 1 ELSE 0 END > ${MAX_LINE_BYTES} THEN 'line_too_long'
+    WHEN bytes = 0 THEN 'blank_line'
+    WHEN NOT utf8 OR ${d.regexpFullMatch('text', '(?s).*[\\x00-\\x1F\\x7F].*')} THEN 'not_text'
+    WHEN strpos(text, '"') > 0 THEN 'quoted_field'
+    WHEN length(text) - length(replace(text, ',', '')) <> ${RAW_COLUMNS.length - 1} THEN 'column_count'
+  END AS reason
+  FROM ${textRelation}
+), split_lines AS (
+  SELECT *, CASE WHEN reason IS NULL THEN split(text, ',') END AS fields FROM classified
+)
+SELECT line, reason,
+  -- As the normalizer counts them: an over-long line's CR is not seen.
+  cr AND bytes + 1 <= ${MAX_LINE_BYTES} AS crlf,
+  CASE WHEN reason = 'line_too_long' THEN head WHEN reason IN ('not_text', 'header') OR reason IS NULL THEN CAST(NULL AS VARCHAR) ELSE text END AS raw,
+  CASE WHEN reason IN ('not_text', 'header') THEN base64 END AS raw_base64,
+  CASE WHEN reason IS NULL THEN ${mask} END AS digit_mask,
+  ${RAW_COLUMNS.map((c, i) => `CASE WHEN reason IS NULL THEN nullif(${field(i)}, '') END AS ${rawCol(c)}`).join(',\n  ')}
+FROM split_lines`;
+}
+
+/**
+ * The reason of a line given the last line's number and whether the text ends with a newline: an unterminated
+ * last line that is empty or short is truncated_line.
+ */
+export function lineReasonSql(lastLine: number, endsWithNewline: boolean): string {
+  if (endsWithNewline) return 'reason';
+  return `CASE WHEN line = ${lastLine} AND reason IN ('blank_line', 'column_count') THEN 'truncated_line' ELSE reason END`;
+}
+
+/** Lines forwarded to the cleaning rules (`insertStagedSql`'s source). */
+export const FORWARDED_LINES_SQL = `SELECT line, digit_mask, ${RAW_COLUMNS.map(rawCol).join(', ')} FROM raw_lines WHERE reason IS NULL`;
+
+/** Totals of `raw_lines`: the last line's number and reason, CRLF lines and the header's bytes. */
+export const RAW_LINES_SUMMARY_SQL = `
+SELECT max(line) AS lines, sum(CASE WHEN crlf THEN 1 ELSE 0 END) AS crlf,
+  max(CASE WHEN line = 1 THEN raw_base64 END) AS header,
+  max_by(reason, line) AS last_reason
+FROM raw_lines`;
+
+/** Lines per structural reason, NULL for the forwarded ones (the header excluded; the last line as `raw_lines` has it). */
+export const RAW_LINES_REASONS_SQL = `SELECT reason, count(*) AS n FROM raw_lines WHERE line > 1 GROUP BY reason`;
+
+/** Structural rejects as quarantine rows (file, line, reason, raw, raw_base64). */
+export function structuralRejectsSql(file: string, lastLine: number, endsWithNewline: boolean): string {
+  return `SELECT ${sqlString(file)} AS file, line, ${lineReasonSql(lastLine, endsWithNewline)} AS reason, raw, raw_base64 FROM raw_lines WHERE line > 1 AND reason IS NOT NULL`;
+}
