@@ -40,6 +40,9 @@ interface ScorerRun {
   seconds: number;
   rate: number;
   startupSeconds: number;
+  /** CPU seconds per transaction of the scorer and of the broker over the sustained part (null when unknown). */
+  scorerCpuPerTx: number | null;
+  brokerCpuPerTx: number | null;
   /** From spawning the scorer to the sample that saw every input consumed. */
   drainSeconds: number;
   peakRssBytes: number | null;
@@ -273,6 +276,16 @@ function report(r: {
     checks.push(check(`latency p50 at ${r.latencyRate} tx/s, exactly-once`, latency.p50, 'ms'));
     checks.push(check(`latency p99 at ${r.latencyRate} tx/s, exactly-once`, latency.p99, 'ms', { target: GOAL_P99_MS, direction: 'atMost' }));
   }
+  // CPU per transaction does not depend on what else runs on the machine the way wall rates do: what the scorer
+  // and the broker would sustain on these cores alone is the cores over their CPU per transaction (a projection).
+  for (const run of [eos, alo]) {
+    if (!run || run.scorerCpuPerTx === null) continue;
+    checks.push(check(`stream ${run.mode}: scorer CPU per 1000 transactions`, run.scorerCpuPerTx * 1e6, 'ms'));
+    if (run.brokerCpuPerTx !== null) {
+      checks.push(check(`stream ${run.mode}: broker CPU per 1000 transactions`, run.brokerCpuPerTx * 1e6, 'ms'));
+      checks.push(check(`stream ${run.mode}: projected tx/s on ${cpus().length} idle cores (cores ÷ CPU per tx)`, cpus().length / (run.scorerCpuPerTx + run.brokerCpuPerTx), 'rows/s'));
+    }
+  }
   const memory = memoryCurve(eos.samples);
   checks.push(check('scorer peak RSS (exactly-once run)', eos.peakRssBytes, 'bytes'));
   if (memory.perCustomer !== null) checks.push(check('scorer RSS growth per active customer', memory.perCustomer, 'bytes'));
@@ -282,6 +295,7 @@ function report(r: {
   const notes = [
     `load average ${r.loadAtStart.toFixed(2)} at start, ${load.toFixed(2)} at end, on ${cores} cores${Math.max(load, r.loadAtStart) > cores * 0.5 ? ': the machine was shared and busy, so every rate here is measured under contention' : ''}`,
     'phases run one after another (replay, each scorer, each perf tool), each alone on the broker; the broker runs on the same cores',
+    'CPU per transaction: user + system time from /proc of the scorer and of the broker process over the sustained part; the projection assumes both alone on the machine, it is not a measured rate',
     `sustained rate: input consumed between the first /metrics sample that saw any and the first that saw all ${formatCount(r.replayed.messages)}, sampled every second`,
     `memory (exactly-once run): ${memory.points.map((p) => `${formatCount(p.customers)} customers → ${formatBytes(p.rssBytes)}`).join('; ')}`,
     `every input accounted for: exactly-once ${formatCount(eos.final.produced)} predictions + ${formatCount(eos.final.dead)} dead letters of ${formatCount(eos.final.consumed)} consumed` +

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 
 export interface ScorerSample {
   /** Seconds since the scorer was spawned. */
@@ -15,6 +16,34 @@ export interface ScorerSample {
   dead: number;
   customers: number;
   rssBytes: number | null;
+  /** CPU time (user + system) the scorer process used so far, s. */
+  cpuSeconds: number | null;
+  /** CPU time the broker process used so far, s (null when its pid is unknown). */
+  brokerCpuSeconds: number | null;
+}
+
+/** The local broker's pid, from the services script's pid file (FRAUDOPS_SERVICES_DIR/run/kafka.pid). */
+export async function brokerPid(): Promise<number | undefined> {
+  const file = process.env.FRAUDOPS_TEST_KAFKA_PID_FILE ?? join(process.env.FRAUDOPS_SERVICES_DIR ?? join(process.cwd(), '.services'), 'run', 'kafka.pid');
+  try {
+    const pid = Number((await readFile(file, 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** user + system CPU seconds of a process, from /proc/<pid>/stat (clock ticks of 1/100 s, Linux's USER_HZ). */
+export async function cpuSeconds(pid: number | undefined): Promise<number | null> {
+  if (pid === undefined) return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state (field 3); utime and stime are 14, 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** A port nothing listens on now (the scorer's HTTP endpoint). */
@@ -53,6 +82,7 @@ export class ScorerProcess {
   private constructor(
     private readonly child: ChildProcess,
     readonly port: number,
+    private readonly broker: number | undefined,
   ) {
     child.stderr!.on('data', (b: Buffer) => (this.stderr = (this.stderr + b.toString('utf8')).slice(-32 * 1024)));
     child.stdout!.resume();
@@ -62,7 +92,7 @@ export class ScorerProcess {
   static async start(node: string, cli: string, args: string[], cwd: string): Promise<ScorerProcess> {
     const port = await freePort();
     const child = spawn(node, [cli, 'stream', ...args, '--http-port', String(port)], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    return new ScorerProcess(child, port);
+    return new ScorerProcess(child, port, await brokerPid());
   }
 
   get pid(): number | undefined {
@@ -90,6 +120,8 @@ export class ScorerProcess {
       dead: m.get('fraudops_stream_dead_letters_total') ?? 0,
       customers: m.get('fraudops_stream_state_customers') ?? 0,
       rssBytes: await rss(this.child.pid),
+      cpuSeconds: await cpuSeconds(this.child.pid),
+      brokerCpuSeconds: await cpuSeconds(this.broker),
     };
     this.samples.push(s);
     return s;
@@ -146,11 +178,22 @@ async function rss(pid: number | undefined): Promise<number | null> {
  * The scorer's sustained rate: records consumed between the first sample that saw any and the first that saw
  * them all, over the time between those samples, so start-up (model, lake, group join) is left out.
  */
-export function sustainedRate(samples: ScorerSample[], count: number): { rows: number; seconds: number; rate: number; startupSeconds: number } | null {
+export function sustainedRate(
+  samples: ScorerSample[],
+  count: number,
+): { rows: number; seconds: number; rate: number; startupSeconds: number; scorerCpuPerTx: number | null; brokerCpuPerTx: number | null } | null {
   const first = samples.find((s) => s.consumed > 0);
   const done = samples.find((s) => s.consumed >= count);
   if (!first || !done || done.at <= first.at) return null;
   const rows = done.consumed - first.consumed;
   const seconds = done.at - first.at;
-  return { rows, seconds, rate: rows / seconds, startupSeconds: first.at };
+  const perTx = (a: number | null, b: number | null) => (a !== null && b !== null && rows > 0 ? (b - a) / rows : null);
+  return {
+    rows,
+    seconds,
+    rate: rows / seconds,
+    startupSeconds: first.at,
+    scorerCpuPerTx: perTx(first.cpuSeconds, done.cpuSeconds),
+    brokerCpuPerTx: perTx(first.brokerCpuSeconds, done.brokerCpuSeconds),
+  };
 }

@@ -32,8 +32,11 @@ export interface FeatureTableInfo {
   lakeStart?: string;
 }
 
-/** Creates the temp table `features` (the spec's columns plus ids, label and day) for days [from, to]. */
-export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptions): Promise<FeatureTableInfo> {
+/**
+ * The feature rows of days [from, to] as one SQL query (the spec's columns plus ids, label and day, ordered by
+ * time then id), after checking that the lake holds every day the windows reach back to.
+ */
+async function featureQuery(engine: SqlEngine, o: FeatureTableOptions): Promise<{ sql: string; source: string; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
@@ -58,11 +61,20 @@ export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptio
   const lakeRows = await engine.readParquet(o.lake, parts.map((p) => p.key), o.signal);
   const source = `SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario FROM ${lakeRows}`;
   o.signal?.throwIfAborted();
-  await engine.run(
-    `CREATE OR REPLACE TEMP TABLE features AS SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)} ORDER BY tx_datetime, transaction_id`,
-  );
+  const inRange = `BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)}`;
+  return {
+    sql: `SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day ${inRange} ORDER BY tx_datetime, transaction_id`,
+    source: `SELECT * FROM (${source}) WHERE ${engine.dialect.formatDay('tx_datetime')} ${inRange}`,
+    info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
+  };
+}
+
+/** Creates the temp table `features` (the spec's columns plus ids, label and day) for days [from, to]. */
+export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptions): Promise<FeatureTableInfo> {
+  const { sql, info } = await featureQuery(engine, o);
+  await engine.run(`CREATE OR REPLACE TEMP TABLE features AS ${sql}`);
   const [c] = await engine.query<{ n: bigint }>('SELECT count(*) AS n FROM features');
-  return { rows: Number(c.n), days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined };
+  return { rows: Number(c.n), ...info };
 }
 
 function summarize(days: string[]): string {
@@ -113,7 +125,9 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
     try {
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);
-      const info = await createFeatureTable(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
+      // Straight from the query to Parquet: no table of the whole range is kept, so the engine's memory cap and its
+      // spilling bound the run, and the rows are sorted once, on their way out (sorted runs compress better).
+      const { sql, source, info } = await featureQuery(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
       const warnings: StageWarning[] = [];
       if (info.lakeStart !== undefined) {
         warnings.push({
@@ -122,8 +136,11 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
         });
       }
       for (const w of warnings) reportWarning('features', w, o.onWarning, ctx);
-      progress(`writing ${info.rows.toLocaleString('en-US')} rows to ${out.uri}`);
-      const written = await engine.writePartitionedParquet('SELECT * FROM features', {
+      // One feature row per lake row of the range (windows never drop a row), so the lake's rows are the count.
+      const [c] = await engine.query<{ n: bigint | number }>(`SELECT count(*) AS n FROM (${source})`);
+      const rows = Number(c.n);
+      progress(`writing ${rows.toLocaleString('en-US')} rows to ${out.uri}`);
+      const written = await engine.writePartitionedParquet(sql, {
         store: out,
         partitionBy: 'day',
         keyFor: (day, index) => `day=${day}/features-data_${index}.parquet`,
@@ -131,7 +148,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       });
       const files = written.map((w) => w.key);
       const durationMs = Date.now() - started;
-      return { out: out.uri, rows: info.rows, days: info.days, files, warnings, durationMs, rowsPerSecond: info.rows / Math.max(durationMs / 1000, 1e-3) };
+      return { out: out.uri, rows, days: info.days, files, warnings, durationMs, rowsPerSecond: rows / Math.max(durationMs / 1000, 1e-3) };
     } finally {
       await engine.close();
     }

@@ -50,23 +50,27 @@ export function chunkForBroker(
 ): OutgoingMessage[][] {
   const chunks: OutgoingMessage[][] = [];
   let chunk: OutgoingMessage[] = [];
-  let used = new Map<string, number>();
+  /** Per topic: its partition count, limit and the bytes each partition holds in the current chunk. */
+  const topics = new Map<string, { count: number; limit: number; used: number[] }>();
   for (const m of messages) {
-    const count = partitions.get(m.topic);
-    if (count === undefined) throw new Error(`chunkForBroker: no partition count for topic ${m.topic}`);
-    if (m.partition === undefined) m.partition = m.key ? defaultPartitioner(m as never, m.key) % count : 0;
-    const limit = limits.get(m.topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
+    let t = topics.get(m.topic);
+    if (t === undefined) {
+      const count = partitions.get(m.topic);
+      if (count === undefined) throw new Error(`chunkForBroker: no partition count for topic ${m.topic}`);
+      t = { count, limit: limits.get(m.topic) ?? DEFAULT_MAX_MESSAGE_BYTES, used: new Array<number>(count).fill(BATCH_OVERHEAD) };
+      topics.set(m.topic, t);
+    }
+    if (m.partition === undefined) m.partition = m.key ? defaultPartitioner(m as never, m.key) % t.count : 0;
     const size = recordBytes(m);
-    if (size + BATCH_OVERHEAD > limit) throw recordTooLarge(m, size, limit);
-    const slot = `${m.topic}\u0000${m.partition}`;
-    const before = used.get(slot) ?? BATCH_OVERHEAD;
-    if (before + size > limit || chunk.length >= maxRecords) {
+    if (size + BATCH_OVERHEAD > t.limit) throw recordTooLarge(m, size, t.limit);
+    const partition = m.partition % t.count;
+    if (t.used[partition]! + size > t.limit || chunk.length >= maxRecords) {
       chunks.push(chunk);
       chunk = [];
-      used = new Map();
+      for (const other of topics.values()) other.used.fill(BATCH_OVERHEAD);
     }
     chunk.push(m);
-    used.set(slot, (used.get(slot) ?? BATCH_OVERHEAD) + size);
+    t.used[partition]! += size;
   }
   if (chunk.length) chunks.push(chunk);
   return chunks;

@@ -31,6 +31,7 @@ import { StreamMetrics } from './StreamMetrics.js';
 import { ensureTopics, maxMessageBytes } from './topics.js';
 import { BatchCommitter } from './BatchCommitter.js';
 import type { OutgoingMessage } from './sendChunks.js';
+import { predictionJsonLines } from './predictionJson.js';
 
 export interface StreamOptions {
   kafka: KafkaSettings;
@@ -340,8 +341,9 @@ async function session(
         o.log(`stream: model version ${model.version} from this batch on`);
       }
       const res = await scorer.scoreBatch(live.map(toInput), model, { withFeatures: o.withFeatures });
+      const lines = predictionJsonLines(res.predictions);
       const messages: OutgoingMessage[] = [
-        ...res.predictions.map((p) => ({ topic: o.output, key: Buffer.from(p.id), value: Buffer.from(JSON.stringify(p)) })),
+        ...res.predictions.map((p, i) => ({ topic: o.output, key: Buffer.from(p.id), value: Buffer.from(lines[i]!) })),
         ...res.deadLetters.map((d) => ({
           topic: o.dlq,
           value: d.value,
