@@ -213,7 +213,7 @@ describe('train > onnx export', () => {
   });
 
   it('--ensemble 2 averages the two best candidates into one model: its trees are both refits\', it is recorded and exports to ONNX', async () => {
-    const r = await train({ ...GBDT, trials: 3, ensemble: 2, lake, tracking: uri, workDir: dir });
+    const r = await train({ ...GBDT, trials: 2, ensemble: 2, lake, tracking: uri, workDir: dir });
     expect(r.search.ensemble).toBe(2);
     const params = (await tracker.getRun(r.runId)).data.params;
     const members = String(params['search.ensemble_trials']).split(',').map(Number);
@@ -228,7 +228,7 @@ describe('train > onnx export', () => {
     expect((model.toJSON().trees as unknown[]).length).toBe(expectedTrees);
     const onnx = await scoreWithOnnx(await tracker.downloadArtifact(r.runId, `${MODEL_ARTIFACT_DIR}/model.onnx`), test.X);
     expect(maxAbsDiff(onnx, model.predictProba(test.X))).toBeLessThanOrEqual(1e-5);
-  });
+  }, 600_000);
 
   it('a spent --budget ends the search: the first candidate always runs, the rest are not started, and the run says so', async () => {
     const r = await train({ ...GBDT, trials: 4, budgetMs: 1, lake, tracking: uri, workDir: dir });
@@ -237,7 +237,7 @@ describe('train > onnx export', () => {
     expect(params).toMatchObject({ 'search.trials': '4', 'search.trials_tried': '1', 'search.budget_s': '0.001' });
     const trialsDoc = JSON.parse((await tracker.downloadArtifact(r.runId, ARTIFACTS.trials)).toString('utf8')) as unknown[];
     expect(trialsDoc).toHaveLength(1);
-  });
+  }, 600_000);
 
   it('scores the test window like the native logistic regression, within 1e-5', async () => {
     const r = await train({ lake, model: 'logreg', folds: 1, tracking: uri, workDir: dir });

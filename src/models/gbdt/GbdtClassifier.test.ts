@@ -7,7 +7,8 @@ import { nonlinearDataset, sliceRows } from '../testkit.js';
 import { GbdtClassifier } from './GbdtClassifier.js';
 import { GbdtModel } from './GbdtModel.js';
 import type { GbdtParams } from './GbdtParams.js';
-import { trainGbdt } from './trainGbdt.js';
+import { gossSample, trainGbdt } from './trainGbdt.js';
+import { mulberry32 } from '../../util/prng.js';
 
 runClassifierContract({
   title: 'models > gbdt',
@@ -105,6 +106,51 @@ describe('models > gbdt', () => {
   it('rejects bad parameters', () => {
     expect(() => new GbdtClassifier({ maxBins: 256 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
     expect(() => new GbdtClassifier({ rowSubsample: 0 })).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
+  });
+});
+
+describe('models > gbdt > gradient-based one-side sampling', () => {
+  const goss: GbdtParams = { nEstimators: 60, gossTopRate: 0.2, gossOtherRate: 0.1, threads: 1 };
+
+  it('keeps every large gradient, and a scaled-up share of the others', () => {
+    const n = 10_000;
+    const rand = mulberry32(1);
+    const grad = Float64Array.from({ length: n }, () => rand() * 2 - 1);
+    const hess = Float64Array.from({ length: n }, () => 0.25 * rand());
+    const [g0, h0] = [grad.slice(), hess.slice()];
+    const rows = new Int32Array(n);
+    const count = gossSample(grad, hess, rows, n, 0.2, 0.1, mulberry32(2), new Float64Array(n));
+    const picked = rows.subarray(0, count);
+    const cut = Float64Array.from(g0, Math.abs).sort()[n - 2000]; // the 2000th largest |gradient|
+    const top = picked.filter((i) => Math.abs(g0[i]) >= cut);
+    expect(top.length).toBe(2000);
+    expect(count - top.length).toBeGreaterThan(800); // about 1000 of the other 8000 (1000 ± 85 at 3 sd)
+    expect(count - top.length).toBeLessThan(1200);
+    expect([...picked].every((r, k) => k === 0 || r > picked[k - 1])).toBe(true);
+    for (const i of picked) {
+      const scale = Math.abs(g0[i]) >= cut ? 1 : 8; // (1 − 0.2) / 0.1
+      expect(grad[i]).toBe(g0[i] * scale);
+      expect(hess[i]).toBe(h0[i] * scale);
+    }
+  });
+
+  it('is deterministic for a seed, the same on two threads, and learns as well as all rows', async () => {
+    const a = await new GbdtClassifier({ ...goss, seed: 4 }).fit(train.X, train.y);
+    const b = await new GbdtClassifier({ ...goss, seed: 4 }).fit(train.X, train.y);
+    const two = await new GbdtClassifier({ ...goss, seed: 4, threads: 2, minParallelCells: 0 }).fit(train.X, train.y);
+    const all = await new GbdtClassifier({ ...goss, gossTopRate: 0, seed: 4 }).fit(train.X, train.y);
+    expect(json(b)).toBe(json(a));
+    expect(json(two)).toBe(json(a));
+    expect(json(all)).not.toBe(json(a));
+    const sampled = auc(test.y, a.predictProba(test.X));
+    expect(sampled).toBeGreaterThan(0.9);
+    expect(sampled).toBeGreaterThan(auc(test.y, all.predictProba(test.X)) - 0.01);
+  });
+
+  it('rejects rates out of range or combined with bagging', () => {
+    for (const bad of [{ gossTopRate: 1 }, { gossTopRate: 0.6, gossOtherRate: 0.5 }, { gossTopRate: 0.2, rowSubsample: 0.8 }, { gossOtherRate: 0 }]) {
+      expect(() => new GbdtClassifier(bad)).toThrow(expect.objectContaining({ code: 'MODEL_PARAM_INVALID' }));
+    }
   });
 });
 

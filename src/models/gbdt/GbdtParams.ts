@@ -24,6 +24,16 @@ export interface GbdtParams {
   minSplitGain?: number;
   /** Fraction of rows drawn (without replacement) for each tree (bagging_fraction, bagging_freq = 1). Default 1. */
   rowSubsample?: number;
+  /**
+   * Gradient-based one-side sampling (data_sample_strategy = goss, Ke et al. 2017): each tree is grown on
+   * the rows with the largest |gradient| (this fraction of them, top_rate) plus a random gossOtherRate of all
+   * rows drawn from the rest, whose gradients and hessians are scaled up by (1 − gossTopRate) / gossOtherRate
+   * so that the sums stay unbiased. Fewer rows per tree, so faster; the first 1/learningRate trees use every
+   * row. 0 (the default) turns it off. Not combinable with rowSubsample < 1.
+   */
+  gossTopRate?: number;
+  /** See gossTopRate (other_rate). Default 0.1. */
+  gossOtherRate?: number;
   /** Fraction of features drawn for each tree (feature_fraction). Default 1. */
   colSubsample?: number;
   /** At most this many bins per feature, ≤ 255 (max_bin). Default 255. */
@@ -60,6 +70,8 @@ export function resolveGbdtParams(p: GbdtParams): ResolvedGbdtParams {
     minSplitGain: p.minSplitGain ?? 0,
     rowSubsample: p.rowSubsample ?? 1,
     colSubsample: p.colSubsample ?? 1,
+    gossTopRate: p.gossTopRate ?? 0,
+    gossOtherRate: p.gossOtherRate ?? 0.1,
     maxBins: p.maxBins ?? 255,
     binSampleSize: p.binSampleSize ?? 200_000,
     scalePosWeight: p.scalePosWeight ?? 1,
@@ -92,6 +104,12 @@ export function resolveGbdtParams(p: GbdtParams): ResolvedGbdtParams {
   if (!(r.scalePosWeight > 0 && Number.isFinite(r.scalePosWeight))) throw modelParamInvalid('scalePosWeight', 'must be positive');
   frac('rowSubsample');
   frac('colSubsample');
+  frac('gossOtherRate');
+  if (!(r.gossTopRate >= 0 && r.gossTopRate < 1)) throw modelParamInvalid('gossTopRate', `must be in [0, 1), got ${r.gossTopRate}`);
+  if (r.gossTopRate > 0 && r.gossTopRate + r.gossOtherRate > 1) {
+    throw modelParamInvalid('gossOtherRate', `gossTopRate + gossOtherRate must be at most 1, got ${r.gossTopRate + r.gossOtherRate}`);
+  }
+  if (r.gossTopRate > 0 && r.rowSubsample < 1) throw modelParamInvalid('gossTopRate', 'cannot be combined with rowSubsample < 1');
   nonNeg('minChildWeight');
   nonNeg('lambdaL2');
   nonNeg('minSplitGain');

@@ -13,13 +13,13 @@
  * way a job runs never changes its result.
  */
 import { Worker } from 'node:worker_threads';
-import { accumulateHistograms, accumulateRootHistograms, computeGradients } from './histogramKernel.js';
+import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, computeGradients } from './histogramKernel.js';
 
 export interface HistogramArena {
-  /** Column-major bins (see BinnedMatrix), for the root. */
+  /** Column-major bins (see BinnedMatrix), for the root and leaves holding a large share of the rows. */
   bins: Uint8Array;
   nRows: number;
-  /** Row-major bins, for other leaves. */
+  /** Row-major bins, for the small leaves. */
   rowBins: Uint8Array;
   nCols: number;
   rows: Int32Array;
@@ -54,6 +54,10 @@ const LEAF = 0;
 const ROOT = 1;
 const GRADIENTS = 2;
 const DETACH = 3;
+/** A leaf's histograms from the column-major bins (see `build`). */
+const LEAF_COLUMNS = 4;
+/** A leaf holding at least 1/COLUMN_LEAF_SHARE of the rows reads the column-major bins. */
+const COLUMN_LEAF_SHARE = 64;
 /** Eligible jobs per trial of the way that looks slower. */
 const EXPLORE = 16;
 /** Jobs are costed by kind and by size in powers of two of minParallelCells: splitting pays more on big ones. */
@@ -63,6 +67,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const __name = (f) => f;
 const accumulate = ${accumulateHistograms.toString()};
+const accumulateColumns = ${accumulateColumnHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
 const gradients = ${computeGradients.toString()};
 const c = workerData.control;
@@ -80,6 +85,9 @@ parentPort.on('message', ({ arena: a, features }) => {
         if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
+        } else if (kind === ${LEAF_COLUMNS}) {
+          accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
+            a.featureOffset, a.numBins);
         } else {
           accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins);
@@ -156,9 +164,16 @@ export class HistogramBuilder {
     const parts = this.parts(LEAF, cells, features);
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
-    for (let p = 1; p < parts; p++) this.post(p - 1, LEAF, start, end, cut(p), cut(p + 1), slotOffset);
-    accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-      a.hist, slotOffset, a.featureOffset, a.numBins);
+    // both layouts give the same sums; which one reads less memory depends on the leaf's share of the rows
+    const columns = (end - start) * COLUMN_LEAF_SHARE >= a.nRows;
+    for (let p = 1; p < parts; p++) this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    if (columns) {
+      accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
+        a.hist, slotOffset, a.featureOffset, a.numBins);
+    } else {
+      accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
+        a.hist, slotOffset, a.featureOffset, a.numBins);
+    }
     this.join(parts - 1);
     this.record(this.jobClass(LEAF, cells), parts, cells, performance.now() - t0);
   }

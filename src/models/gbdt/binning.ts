@@ -5,8 +5,8 @@
  * test "x <= edge[b]" for every value seen in training. NaN gets its own bin after the last, so it always
  * goes right, the same as the raw-threshold predictor. Bins are stored one byte each, in SharedArrayBuffers
  * that histogram workers read without copying, twice: column-major for whole-column passes (the root,
- * partitioning) and row-major for the leaves' histograms, whose scattered rows then cost one cache line
- * for all features instead of one per feature.
+ * partitioning, leaves holding a large share of the rows) and row-major for small leaves' histograms,
+ * whose scattered rows then cost one cache line for all features instead of one per feature.
  */
 import type { Matrix } from '../Classifier.js';
 

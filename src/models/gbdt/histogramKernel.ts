@@ -82,6 +82,82 @@ export function accumulateHistograms(
 }
 
 /**
+ * The same sums as `accumulateHistograms`, reading the column-major bins: for a leaf holding a large share
+ * of the rows, a pass over four features then touches four columns instead of every row's cache line,
+ * about a quarter of the memory traffic. Rows are summed in the same order, so the histograms are the
+ * same bit for bit. Self-contained for the workers too.
+ */
+export function accumulateColumnHistograms(
+  bins: Uint8Array,
+  nRows: number,
+  rows: Int32Array,
+  orderedGrad: Float64Array,
+  orderedHess: Float64Array,
+  start: number,
+  end: number,
+  features: Int32Array,
+  from: number,
+  to: number,
+  hist: Float64Array,
+  slotOffset: number,
+  featureOffset: Int32Array,
+  numBins: Int32Array,
+): void {
+  let k = from;
+  for (; k + 4 <= to; k += 4) {
+    const f0 = features[k];
+    const f1 = features[k + 1];
+    const f2 = features[k + 2];
+    const f3 = features[k + 3];
+    const b0 = slotOffset + featureOffset[f0];
+    const b1 = slotOffset + featureOffset[f1];
+    const b2 = slotOffset + featureOffset[f2];
+    const b3 = slotOffset + featureOffset[f3];
+    hist.fill(0, b0, b0 + 3 * numBins[f0]);
+    hist.fill(0, b1, b1 + 3 * numBins[f1]);
+    hist.fill(0, b2, b2 + 3 * numBins[f2]);
+    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    const c0 = f0 * nRows;
+    const c1 = f1 * nRows;
+    const c2 = f2 * nRows;
+    const c3 = f3 * nRows;
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const g = orderedGrad[i];
+      const h = orderedHess[i];
+      let j = b0 + 3 * bins[c0 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b1 + 3 * bins[c1 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b2 + 3 * bins[c2 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b3 + 3 * bins[c3 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+    }
+  }
+  for (; k < to; k++) {
+    const f = features[k];
+    const base = slotOffset + featureOffset[f];
+    hist.fill(0, base, base + 3 * numBins[f]);
+    const col = f * nRows;
+    for (let i = start; i < end; i++) {
+      const j = base + 3 * bins[col + rows[i]];
+      hist[j] += orderedGrad[i];
+      hist[j + 1] += orderedHess[i];
+      hist[j + 2] += 1;
+    }
+  }
+}
+
+/**
  * The same sums for the unbagged root, which holds every row in order: no row indirection, gradients read
  * in place, and the counts, the same for every tree, copied from `rootCounts` (laid out as one histogram
  * slot, zero but for the counts) instead of counted again. Rows are summed in the same order as

@@ -158,6 +158,9 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   const rand = mulberry32(p.seed);
   const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
   const featuresPerTree = Math.max(1, Math.round(F * p.colSubsample));
+  // GOSS from the round where gradients have come apart: the first trees fit the base rate, every row alike
+  const magnitudes = p.gossTopRate > 0 ? new Float64Array(n) : undefined;
+  const gossFrom = Math.floor(1 / p.learningRate);
 
   const trees: GbdtTree[] = [];
   const validationLoss: number[] = [];
@@ -173,6 +176,8 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     let bagSize = 0;
     if (p.rowSubsample < 1) {
       for (let i = 0; i < n; i++) if (rand() < p.rowSubsample) arena.rows[bagSize++] = i;
+    } else if (magnitudes !== undefined && round >= gossFrom) {
+      bagSize = gossSample(grad, hess, arena.rows, n, p.gossTopRate, p.gossOtherRate, rand, magnitudes);
     } else {
       for (let i = 0; i < n; i++) arena.rows[i] = i;
       bagSize = n;
@@ -182,7 +187,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
-    addToTrainingScores(tree, ctx, score, p.rowSubsample < 1);
+    addToTrainingScores(tree, ctx, score, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
     const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
     const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
@@ -222,6 +227,65 @@ function rootCounts(data: BinnedMatrix, featureOffset: Int32Array, slotSize: num
     for (let i = 0; i < rows; i++) counts[base + 3 * bins[col + i]] += 1;
   }
   return counts;
+}
+
+/**
+ * Gradient-based one-side sampling: puts the round's rows in `rows`, ascending, and returns how many. Every
+ * row whose |gradient| is at least the ⌈topRate·n⌉-th largest is in; each other row is in with probability
+ * otherRate / (1 − topRate), its gradient and hessian scaled by the inverse of that, so that sums over the
+ * sample estimate sums over all rows without bias. `magnitudes` is scratch of length n.
+ */
+export function gossSample(
+  grad: Float64Array, hess: Float64Array, rows: Int32Array, n: number, topRate: number, otherRate: number, rand: () => number,
+  magnitudes: Float64Array,
+): number {
+  for (let i = 0; i < n; i++) magnitudes[i] = Math.abs(grad[i]);
+  const threshold = kthLargest(magnitudes, n, Math.max(1, Math.ceil(topRate * n)));
+  const keep = otherRate / (1 - topRate);
+  const scale = (1 - topRate) / otherRate;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(grad[i]) >= threshold) rows[count++] = i;
+    else if (rand() < keep) {
+      grad[i] *= scale;
+      hess[i] *= scale;
+      rows[count++] = i;
+    }
+  }
+  return count;
+}
+
+/** The k-th largest of a[0 .. len) (k ≥ 1), by quickselect; reorders a. */
+function kthLargest(a: Float64Array, len: number, k: number): number {
+  const target = k - 1; // its index once a is in descending order
+  let lo = 0;
+  let hi = len - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot
+    const x = a[lo];
+    const y = a[mid];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // now a[lo .. j] ≥ pivot ≥ a[i .. hi], and anything between equals the pivot
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return a[target];
+  }
+  return a[lo];
 }
 
 /** `count` distinct features out of F, ascending (partial Fisher–Yates). */

@@ -7,7 +7,7 @@ import type { Classifier, FitOptions, Matrix } from '../Classifier.js';
 import { checkFitInputs, modelParamInvalid, throwIfAborted } from '../inputs.js';
 import { LogRegModel } from './LogRegModel.js';
 import { newtonLogistic } from './newtonLogistic.js';
-import { fitStandardization, standardize } from './standardize.js';
+import { fitStandardization, standardizeColumns } from './standardize.js';
 
 export interface LogRegParams {
   /** Inverse regularization strength, as in sklearn (default 1). */
@@ -37,7 +37,7 @@ export class LogisticRegression implements Classifier<LogRegModel> {
     checkFitInputs(X, y, options.sampleWeight);
     throwIfAborted(options.signal);
     const s = fitStandardization(X);
-    const Z = standardize(X, s);
+    const Z = standardizeColumns(X, s);
     const w = options.sampleWeight ?? new Float64Array(X.rows).fill(1);
     const r = newtonLogistic(Z, X.rows, X.cols, y, w, this.params);
     return new LogRegModel({ featureNames: [...X.names], mean: s.mean, scale: s.scale, coef: r.coef, intercept: r.intercept });

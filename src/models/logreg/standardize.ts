@@ -29,12 +29,14 @@ export function fitStandardization(X: Matrix): Standardization {
   return { mean, scale };
 }
 
-/** Standardized copy of X, row-major. */
-export function standardize(X: Matrix, s: Standardization): Float64Array {
+/** Standardized copy of X, column by column (column j at [j·rows, (j + 1)·rows)), the solver's layout. */
+export function standardizeColumns(X: Matrix, s: Standardization): Float64Array {
   const { rows, cols, data } = X;
   const out = new Float64Array(rows * cols);
+  // rows in order (the input is row-major); each column's writes stay sequential
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) out[i * cols + j] = (data[i * cols + j] - s.mean[j]) / s.scale[j];
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) out[j * rows + i] = (data[row + j] - s.mean[j]) / s.scale[j];
   }
   return out;
 }
