@@ -21,6 +21,7 @@ import { ensureChampion } from '../stream/benchChampion.js';
 import { deleteTopics, predictionLatencies, type LatencySummary } from '../stream/benchTopics.js';
 import { consumerPerformance, producerPerformance, type PerfResult } from '../stream/brokerPerf.js';
 import { ScorerProcess, sustainedRate, type ScorerSample } from '../stream/scorerProcess.js';
+import { ScorerGroup } from '../stream/scorerGroup.js';
 
 const GOAL_RATE = 100_000;
 const FLOOR_RATE = 20_000;
@@ -67,6 +68,7 @@ export const streamBench: BenchStage = {
     rows: { ...DATA_OPTIONS.rows, default: DEFAULT_ROWS },
     brokers: { type: 'string', description: 'bootstrap broker (plaintext)', default: process.env.FRAUDOPS_KAFKA_BROKERS ?? '127.0.0.1:9092', placeholder: '<host:port>' },
     partitions: { type: 'number', description: 'partitions of the input topic', default: 6 },
+    replicas: { type: 'number', description: 'scorer processes in the consumer group for the throughput runs (the latency run uses one)', default: 1 },
     'batch-size': { type: 'number', description: 'passed to stream --batch-size (most messages per transaction); default the scorer\'s' },
     'latency-rate': { type: 'number', description: 'steady input rate of the latency run, tx/s', default: 5000 },
     'latency-days': { type: 'number', description: 'days replayed at --latency-rate (the last ones; the day before warms the scorer)', default: 1 },
@@ -85,6 +87,8 @@ export const streamBench: BenchStage = {
     const partitions = positiveInt(ctx.options, 'partitions');
     const latencyDays = positiveInt(ctx.options, 'latency-days');
     const latencyRate = positiveInt(ctx.options, 'latency-rate');
+    const replicas = positiveInt(ctx.options, 'replicas');
+    if (replicas > partitions) throw new BenchUsageError(`--replicas ${replicas} is more than the ${partitions} partitions: a replica beyond the partition count has nothing to read`);
     if (params.days < 5) throw new BenchUsageError('--days must be at least 5 (training needs train, delay and test windows)');
     if (!ctx.options['skip-latency'] && params.days < latencyDays + 1) throw new BenchUsageError('--latency-days must leave at least one earlier day to warm the scorer');
     const brokers = String(ctx.options.brokers);
@@ -122,7 +126,7 @@ export const streamBench: BenchStage = {
 
     const drain = async (input: string, count: number, mode: ScorerRun['mode'], suffix: string): Promise<ScorerRun> => {
       ctx.log(`stream ${mode}: draining ${formatCount(count)} transactions...`);
-      const scorer = await ScorerProcess.start(process.execPath, cli, scorerArgs(input, suffix, mode), ctx.root);
+      const scorer = await ScorerGroup.start(replicas, process.execPath, cli, scorerArgs(input, suffix, mode), ctx.root);
       let final: ScorerSample;
       try {
         let shown = 0;
@@ -135,8 +139,8 @@ export const streamBench: BenchStage = {
           },
         });
       } finally {
-        const code = await scorer.stop();
-        if (code !== 0 && !ctx.signal.aborted) ctx.log(`warning: the ${mode} scorer exited with ${code} on SIGTERM:\n${scorer.stderrTail()}`);
+        const codes = await scorer.stop();
+        if (codes.some((c) => c !== 0) && !ctx.signal.aborted) ctx.log(`warning: ${mode} scorers exited with ${codes.join(', ')} on SIGTERM:\n${scorer.stderrTail()}`);
       }
       const sustained = sustainedRate(scorer.samples, count);
       if (!sustained) throw new Error(`${mode}: the scorer consumed everything before a second sample; use more --rows`);
@@ -196,7 +200,7 @@ export const streamBench: BenchStage = {
         }
       }
 
-      return report({ ctx, params, partitions, data: { dir: data.dir, rows: data.rows, files: data.files.length }, champion: champion.version, replayed, eos, alo, producer, producerTxn, consumer, latency, latencyError, latencyRate, loadAtStart });
+      return report({ ctx, params, partitions, replicas, data: { dir: data.dir, rows: data.rows, files: data.files.length }, champion: champion.version, replayed, eos, alo, producer, producerTxn, consumer, latency, latencyError, latencyRate, loadAtStart });
     } finally {
       if (!ctx.keep) {
         await deleteTopics(brokers, topics).catch((e: unknown) => ctx.log(`warning: could not delete topics ${topics.join(', ')}: ${(e as Error).message}`));
@@ -212,6 +216,7 @@ function report(r: {
   ctx: BenchContext;
   params: object;
   partitions: number;
+  replicas: number;
   data: { dir: string; rows: number; files: number };
   champion: string;
   replayed: ReplayReport;
@@ -228,9 +233,9 @@ function report(r: {
   const { eos, alo, producer, producerTxn, consumer, latency } = r;
   const rows: BenchRow[] = [
     { name: 'replay', wallSeconds: r.replayed.seconds, rows: r.replayed.messages, note: `fraudops replay --rate max into ${r.partitions} partitions` },
-    { name: 'stream exactly-once', wallSeconds: eos.seconds, rows: eos.rows, peakRssBytes: eos.peakRssBytes, note: `fraudops stream; ${eos.startupSeconds.toFixed(1)} s start-up left out` },
+    { name: 'stream exactly-once', wallSeconds: eos.seconds, rows: eos.rows, peakRssBytes: eos.peakRssBytes, note: `fraudops stream${r.replicas > 1 ? `, ${r.replicas} replicas` : ''}; ${eos.startupSeconds.toFixed(1)} s start-up left out` },
   ];
-  if (alo) rows.push({ name: 'stream at-least-once', wallSeconds: alo.seconds, rows: alo.rows, peakRssBytes: alo.peakRssBytes, note: 'fraudops stream --at-least-once' });
+  if (alo) rows.push({ name: 'stream at-least-once', wallSeconds: alo.seconds, rows: alo.rows, peakRssBytes: alo.peakRssBytes, note: `fraudops stream --at-least-once${r.replicas > 1 ? `, ${r.replicas} replicas` : ''}` });
   rows.push({
     name: 'replay then stream',
     wallSeconds: r.replayed.seconds + eos.drainSeconds,
@@ -307,7 +312,7 @@ function report(r: {
 
   return {
     stage: 'stream',
-    params: { ...r.params, partitions: r.partitions, rows: r.data.rows, files: r.data.files },
+    params: { ...r.params, partitions: r.partitions, replicas: r.replicas, rows: r.data.rows, files: r.data.files },
     reference: 'stream exactly-once',
     rows,
     checks,

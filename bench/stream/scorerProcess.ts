@@ -95,6 +95,14 @@ export class ScorerProcess {
     return new ScorerProcess(child, port, await brokerPid());
   }
 
+  get hasExited(): boolean {
+    return this.exitCode !== undefined;
+  }
+
+  get exitStatus(): number | null | undefined {
+    return this.exitCode;
+  }
+
   get pid(): number | undefined {
     return this.child.pid;
   }
