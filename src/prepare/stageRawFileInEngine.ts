@@ -48,26 +48,28 @@ export async function stageRawFileInEngine(input: StageInEngineInput): Promise<S
   } catch (e) {
     throw fileError(e, file, text.gzip);
   }
-  const [summary] = await engine.query<{ lines: bigint | null; crlf: bigint | null; header: string | null; last_reason: string | null }>(structural.RAW_LINES_SUMMARY_SQL);
-  const lines = Number(summary?.lines ?? 0);
+  const groups = await engine.query<{ reason: QuarantineReason | 'header' | null; n: bigint; last_line: bigint; crlf: bigint; header: string | null }>(
+    structural.RAW_LINES_SUMMARY_SQL,
+  );
+  const lines = groups.reduce((m, g) => Math.max(m, Number(g.last_line)), 0);
+  const header = groups.find((g) => g.reason === 'header')?.header ?? '';
+  const lastReason = groups.find((g) => Number(g.last_line) === lines)?.reason ?? null;
   // The header goes through the normalizer itself: the same styles, the same errors, line 1.
   const normalizer = new LineNormalizer(file, () => undefined);
-  if (lines > 0) normalizer.push(Buffer.concat([Buffer.from(summary.header ?? '', 'base64'), Buffer.from(lines > 1 || text.endsWithNewline ? '\n' : '')]));
+  if (lines > 0) normalizer.push(Buffer.concat([Buffer.from(header, 'base64'), Buffer.from(lines > 1 || text.endsWithNewline ? '\n' : '')]));
   normalizer.finish();
   const counts: StructuralCounts = { count: 0, byReason: new Map() };
   let forwarded = 0;
-  for (const { reason, n } of await engine.query<{ reason: QuarantineReason | null; n: bigint }>(structural.RAW_LINES_REASONS_SQL)) {
-    if (reason === null) {
-      forwarded = Number(n);
-      continue;
+  for (const g of groups) {
+    if (g.reason === null) forwarded = Number(g.n);
+    else if (g.reason !== 'header') {
+      counts.byReason.set(g.reason, Number(g.n));
+      counts.count += Number(g.n);
     }
-    counts.byReason.set(reason, Number(n));
-    counts.count += Number(n);
   }
-  if (lines > 1 && !text.endsWithNewline && (summary.last_reason === 'blank_line' || summary.last_reason === 'column_count')) {
-    const was = summary.last_reason as QuarantineReason;
-    counts.byReason.set(was, counts.byReason.get(was)! - 1);
-    if (counts.byReason.get(was) === 0) counts.byReason.delete(was);
+  if (lines > 1 && !text.endsWithNewline && (lastReason === 'blank_line' || lastReason === 'column_count')) {
+    counts.byReason.set(lastReason, counts.byReason.get(lastReason)! - 1);
+    if (counts.byReason.get(lastReason) === 0) counts.byReason.delete(lastReason);
     counts.byReason.set('truncated_line', (counts.byReason.get('truncated_line') ?? 0) + 1);
   }
   const rows = Math.max(lines - 1, 0);
@@ -80,7 +82,7 @@ export async function stageRawFileInEngine(input: StageInEngineInput): Promise<S
     rows,
     forwarded,
     headerStyle: normalizer.headerStyle!,
-    crlfLines: Number(summary?.crlf ?? 0),
+    crlfLines: groups.reduce((n, g) => n + Number(g.crlf), 0),
     structural: counts,
     sha256: text.sha256,
     structuralSql: structural.structuralRejectsSql(file, lines, text.endsWithNewline),

@@ -25,11 +25,11 @@ const DIGITS = '0123456789';
 export function rawLinesSql(d: Dialect, textRelation: string): string {
   // The fields once, as an array (one split per line, not one per use: keeps the plan small enough to compile).
   const field = (i: number) => `element_at(fields, ${i + 1})`;
-  // Bit i: field i holds a byte other than 0-9; bit 16 + i: one other than 0-9 and '.' (as the normalizer sets them).
+  // Bit i: field i holds a byte other than 0-9; bit 16 + i: one other than 0-9 and '.' (as the normalizer sets
+  // them). Read from the line without its digits, split at its commas: field i's non-digit bytes, in one pass.
+  const nonDigits = (i: number) => `element_at(non_digits, ${i + 1})`;
   const mask = RAW_COLUMNS.map(
-    (_c, i) =>
-      `CASE WHEN translate(${field(i)}, '${DIGITS}', '') <> '' THEN ${1 << i} ELSE 0 END + ` +
-      `CASE WHEN translate(${field(i)}, '${DIGITS}.', '') <> '' THEN ${1 << (16 + i)} ELSE 0 END`,
+    (_c, i) => `CASE WHEN ${nonDigits(i)} <> '' THEN ${1 << i} ELSE 0 END + CASE WHEN replace(${nonDigits(i)}, '.', '') <> '' THEN ${1 << (16 + i)} ELSE 0 END`,
   ).join(' + ');
   return `
 CREATE OR REPLACE TEMP TABLE raw_lines AS
@@ -38,13 +38,15 @@ WITH classified AS (
     WHEN line = 1 THEN 'header'
     WHEN bytes + CASE WHEN cr THEN 1 ELSE 0 END > ${MAX_LINE_BYTES} THEN 'line_too_long'
     WHEN bytes = 0 THEN 'blank_line'
-    WHEN NOT utf8 OR ${d.regexpFullMatch('text', '(?s).*[\\x00-\\x1F\\x7F].*')} THEN 'not_text'
+    WHEN NOT utf8 OR NOT ${d.regexpFullMatch('text', '[^\\x00-\\x1F\\x7F]*')} THEN 'not_text'
     WHEN strpos(text, '"') > 0 THEN 'quoted_field'
     WHEN length(text) - length(replace(text, ',', '')) <> ${RAW_COLUMNS.length - 1} THEN 'column_count'
   END AS reason
   FROM ${textRelation}
 ), split_lines AS (
-  SELECT *, CASE WHEN reason IS NULL THEN split(text, ',') END AS fields FROM classified
+  SELECT *, CASE WHEN reason IS NULL THEN split(text, ',') END AS fields,
+    CASE WHEN reason IS NULL THEN split(translate(text, '${DIGITS}', ''), ',') END AS non_digits
+  FROM classified
 )
 SELECT line, reason,
   -- As the normalizer counts them: an over-long line's CR is not seen.
@@ -68,15 +70,14 @@ export function lineReasonSql(lastLine: number, endsWithNewline: boolean): strin
 /** Lines forwarded to the cleaning rules (`insertStagedSql`'s source). */
 export const FORWARDED_LINES_SQL = `SELECT line, digit_mask, ${RAW_COLUMNS.map(rawCol).join(', ')} FROM raw_lines WHERE reason IS NULL`;
 
-/** Totals of `raw_lines`: the last line's number and reason, CRLF lines and the header's bytes. */
+/**
+ * `raw_lines` by reason (NULL: forwarded, 'header': line 1): lines, the last line's number, CRLF lines, and the
+ * header's bytes. One query gives the file's structural account.
+ */
 export const RAW_LINES_SUMMARY_SQL = `
-SELECT max(line) AS lines, sum(CASE WHEN crlf THEN 1 ELSE 0 END) AS crlf,
-  max(CASE WHEN line = 1 THEN raw_base64 END) AS header,
-  max_by(reason, line) AS last_reason
-FROM raw_lines`;
-
-/** Lines per structural reason, NULL for the forwarded ones (the header excluded; the last line as `raw_lines` has it). */
-export const RAW_LINES_REASONS_SQL = `SELECT reason, count(*) AS n FROM raw_lines WHERE line > 1 GROUP BY reason`;
+SELECT reason, count(*) AS n, max(line) AS last_line, sum(CASE WHEN crlf THEN 1 ELSE 0 END) AS crlf,
+  max(CASE WHEN line = 1 THEN raw_base64 END) AS header
+FROM raw_lines GROUP BY reason`;
 
 /** Structural rejects as quarantine rows (file, line, reason, raw, raw_base64). */
 export function structuralRejectsSql(file: string, lastLine: number, endsWithNewline: boolean): string {

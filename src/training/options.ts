@@ -17,7 +17,7 @@ export const TRAIN_OPTIONS = {
   trials: { type: 'integer', description: 'boosted-tree candidates to try (default 8; with --budget, up to 1000)', configKey: 'train.trials', min: 1, max: 10000 },
   budget: { type: 'duration', durationUnit: 's', description: 'wall-clock budget of the search, e.g. 5m: candidates are tried until it is spent (not reproducible across machines; a bare number is seconds)', configKey: 'train.budget', min: 1000, max: 7 * 86_400_000 },
   folds: { type: 'integer', description: 'prequential validation folds', default: 4, configKey: 'train.folds', min: 1, max: 100 },
-  ensemble: { type: 'integer', description: 'average the best N boosted-tree candidates into the model (1: the best alone)', default: 1, configKey: 'train.ensemble', min: 1, max: 100 },
+  ensemble: { type: 'integer', description: 'average the best N boosted-tree candidates into the model (1: the best alone)', default: 3, configKey: 'train.ensemble', min: 1, max: 100 },
   metric: { type: 'string', description: 'search objective', choices: ['ap', 'auc', 'cp100'], default: 'ap', configKey: 'train.metric' },
   seed: { type: 'integer', description: 'random seed', default: 1 },
   tracking: { type: 'uri', description: 'tracking URI (http(s)://, file path, or "embedded")', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },

@@ -52,7 +52,9 @@ export interface TrainOptions {
   folds?: number;
   /**
    * Boosted-tree candidates averaged into the final model: the search's best `ensemble` configurations, each
-   * refit on the training window (default 1: the best alone). Logistic regression is never averaged.
+   * refit on the training window (default 3; 1: the best alone). Logistic regression is never averaged. Measured
+   * on 4 generated Handbook-size seeds (8 trials, 4 folds): AP 0.7161 → 0.7203 (higher on every seed), AUC
+   * 0.8907 → 0.8953, CP@100 0.3282 → 0.3279, for two more refits.
    */
   ensemble?: number;
   metric?: MetricName;
@@ -123,7 +125,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const mode = o.search ?? 'random';
   const budgetMs = o.budgetMs === undefined ? undefined : positive('budget', o.budgetMs);
   const trials = positive('trials', o.trials ?? (budgetMs === undefined ? 8 : BUDGETED_TRIALS));
-  const ensemble = positive('ensemble', o.ensemble ?? 1);
+  const ensemble = positive('ensemble', o.ensemble ?? 3);
   const metric = o.metric ?? 'ap';
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
