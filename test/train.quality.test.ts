@@ -1,9 +1,10 @@
 /**
  * The quality bar of the training stage on the Fraud Detection Handbook's protocol: generated Handbook-size data
  * with the course's defects, prepared into a lake, trained on 2018-07-25..31 and measured on 2018-08-08..14 after
- * the 7-day delay. The thresholds sit a little under the values measured at these settings (GBDT: AUC 0.8676,
- * AP 0.678, CP@100 0.324; logistic regression: AUC 0.853, AP 0.628), so a regression in features, search or
- * models fails here while the small run-to-run noise of a changed search space does not.
+ * the 7-day delay. The GBDT floors are the default's mean over 5 seeds minus two standard deviations (this
+ * reduced search measured AUC 0.8712, AP 0.6801, CP@100 0.3214 on seed 1); the logistic regression's sit a little
+ * under its measured AUC 0.853, AP 0.628. A regression in features, search or models fails here while the
+ * run-to-run noise of a changed search space does not.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,8 +35,11 @@ function near(actual: number, expected: number): void {
   expect(actual).toBeLessThanOrEqual(Math.ceil(expected * 1.05));
 }
 
+/** Mean − 2 sd of default training over 5 seeds (see the assertions). */
+const FLOOR = { auc: 0.8645, ap: 0.6576, cp100: 0.2925 };
+
 describe('train > quality bar', () => {
-  it('gbdt with random search reaches AUC ≥ 0.86, AP ≥ 0.65, CP@100 ≥ 0.28 on the Handbook windows', async () => {
+  it(`gbdt with random search reaches AUC ≥ ${FLOOR.auc}, AP ≥ ${FLOOR.ap}, CP@100 ≥ ${FLOOR.cp100} on the Handbook windows`, async () => {
     const r = await train({
       lake,
       trainStart: HANDBOOK_TRAIN_START,
@@ -60,9 +64,12 @@ describe('train > quality bar', () => {
     expect(r.rows.testFrauds).toBeGreaterThanOrEqual(330);
     expect(r.rows.testFrauds).toBeLessThanOrEqual(530);
     expect(r.rows.removedKnownCompromised).toBeGreaterThan(0);
-    expect(r.metrics.auc).toBeGreaterThanOrEqual(0.86);
-    expect(r.metrics.ap).toBeGreaterThanOrEqual(0.65);
-    expect(r.metrics.cp100).toBeGreaterThanOrEqual(0.28);
+    // Floors: default `fraudops train` over 5 generated seeds (`npm run bench -- quality`; AUC 0.8957 ± 0.0156,
+    // AP 0.7206 ± 0.0315, CP@100 0.3351 ± 0.0213), mean minus two standard deviations. The Handbook's tuned
+    // random forest / XGBoost reached AUC 0.87, AP 0.68, CP@100 0.30 on its own simulated data.
+    expect(r.metrics.auc).toBeGreaterThanOrEqual(FLOOR.auc);
+    expect(r.metrics.ap).toBeGreaterThanOrEqual(FLOOR.ap);
+    expect(r.metrics.cp100).toBeGreaterThanOrEqual(FLOOR.cp100);
     expect(r.metrics.logloss).toBeLessThan(0.03);
   }, 900_000);
 

@@ -53,8 +53,8 @@ export interface TrainOptions {
   /**
    * Boosted-tree candidates averaged into the final model: the search's best `ensemble` configurations, each
    * refit on the training window (default 3; 1: the best alone). Logistic regression is never averaged. Measured
-   * on 4 generated Handbook-size seeds (8 trials, 4 folds): AP 0.7161 → 0.7203 (higher on every seed), AUC
-   * 0.8907 → 0.8953, CP@100 0.3282 → 0.3279, for two more refits.
+   * on 5 generated Handbook-size seeds (8 trials, 4 folds), mean: AP 0.7179 → 0.7206 (higher on 4 of 5), AUC
+   * 0.8921 → 0.8957, CP@100 0.3357 → 0.3351, for two more refits.
    */
   ensemble?: number;
   metric?: MetricName;
