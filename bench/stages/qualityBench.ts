@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cliPath, ensureGenerated, type GenerateParams } from '../lib/generatedData.js';
 import { measureCommand } from '../lib/measureCommand.js';
-import { BenchUsageError, type OptionValues } from '../lib/options.js';
+import { positiveInt } from '../lib/dataOptions.js';
+import { BenchUsageError } from '../lib/options.js';
 import { check, type BenchRow, type BenchStage } from '../lib/stage.js';
 import { ensurePreparedLake } from '../train/preparedLake.js';
 
@@ -53,7 +54,7 @@ export const qualityBench: BenchStage = {
   async run(ctx) {
     const seeds = parseSeeds(String(ctx.options.seeds));
     const extra = String(ctx.options['train-args'] ?? '').split(/\s+/).filter(Boolean);
-    const base = { customers: count(ctx.options, 'customers'), terminals: count(ctx.options, 'terminals'), days: count(ctx.options, 'days'), noise: String(ctx.options.noise) };
+    const base = { customers: positiveInt(ctx.options, 'customers'), terminals: positiveInt(ctx.options, 'terminals'), days: positiveInt(ctx.options, 'days'), noise: String(ctx.options.noise) };
     const results: SeedResult[] = [];
     for (const seed of seeds) {
       ctx.signal.throwIfAborted();
@@ -116,12 +117,6 @@ function parseSeeds(text: string): number[] {
   }
   if (out.length === 0) throw new BenchUsageError('--seeds names no seed');
   return [...new Set(out)];
-}
-
-function count(v: OptionValues, name: string): number {
-  const n = Number(v[name]);
-  if (!Number.isInteger(n) || n <= 0) throw new BenchUsageError(`--${name} expects a positive whole number, got ${String(v[name])}`);
-  return n;
 }
 
 interface TrainJson {
