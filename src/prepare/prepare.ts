@@ -24,7 +24,7 @@ import { spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
 import { processIsGone } from '../util/processes.js';
 import { inventoryRawFiles, rawSource, refuseOverlap } from './rawFiles.js';
-import { stageRawFile } from './stageRawFile.js';
+import { stageRawFile, type StagedFile } from './stageRawFile.js';
 import { stageRawFileInEngine } from './stageRawFileInEngine.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { accountAndDedup } from './dedup.js';
@@ -134,28 +134,46 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       signal,
       warnOnce: onceEach((w: StageWarning) => reportWarning('prepare', w, undefined, ctx)),
     };
-    for (let i = 0; i < todo.length; i++) {
-      signal?.throwIfAborted();
-      const info = todo[i];
-      try {
-        const fileReport = await prepareFile(fileCtx!, info, (bytesRead, rows) => {
-          options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows });
-          ctx?.emit({
-            type: 'progress',
-            stage: 'prepare',
-            message: `[${i + 1}/${todo.length}] ${info.key}: ${(bytesRead / 1e6).toFixed(0)}/${(info.size / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows`,
-            done: bytesRead,
-            total: info.size,
-            unit: 'bytes',
-          });
+    // While the engine finishes a file (dedup, Parquet, commit), the next one is already read and normalized
+    // into a bounded spool: this process's lexing overlaps the engine's work instead of waiting for it.
+    let ahead: Staging | undefined;
+    try {
+      const progressOf = (i: number) => (bytesRead: number, rows: number) => {
+        const info = todo[i];
+        options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows });
+        ctx?.emit({
+          type: 'progress',
+          stage: 'prepare',
+          message: `[${i + 1}/${todo.length}] ${info.key}: ${(bytesRead / 1e6).toFixed(0)}/${(info.size / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows`,
+          done: bytesRead,
+          total: info.size,
+          unit: 'bytes',
         });
-        report.files++;
-        report.perFile.push(fileReport);
-        addAccount(report, fileReport);
-      } catch (e) {
-        if (!isFileLevelProblem(e)) throw e;
-        report.errors.push({ file: info.key, code: e.code, message: e.message, line: numberOrUndefined(e.context.line) });
+      };
+      // Engines that read raw files themselves (readTextLines) are handed the file's name instead.
+      const throughClient = engine !== undefined && !engine.readTextLines;
+      for (let i = 0; i < todo.length; i++) {
+        signal?.throwIfAborted();
+        const info = todo[i];
+        const progress = progressOf(i);
+        const staging = ahead ?? (throughClient ? startStaging(fileCtx!, info, `${i}`, progress) : undefined);
+        ahead = undefined;
+        staging?.open();
+        const readNext = () => {
+          if (throughClient && i + 1 < todo.length) ahead = startStaging(fileCtx!, todo[i + 1], `${i + 1}`, progressOf(i + 1), READ_AHEAD_BATCHES);
+        };
+        try {
+          const fileReport = await prepareFile(fileCtx!, info, staging, progress, readNext);
+          report.files++;
+          report.perFile.push(fileReport);
+          addAccount(report, fileReport);
+        } catch (e) {
+          if (!isFileLevelProblem(e)) throw e;
+          report.errors.push({ file: info.key, code: e.code, message: e.message, line: numberOrUndefined(e.context.line) });
+        }
       }
+    } finally {
+      await ahead?.cancel();
     }
     report.ok = report.errors.length === 0 && report.changed.length === 0;
     report.durationMs = Date.now() - started;
@@ -228,27 +246,90 @@ function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
   };
 }
 
-async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes: number, rows: number) => void): Promise<FileReport> {
+/** Batches of the next file normalized ahead while the engine finishes the current one (8 MB each). */
+const READ_AHEAD_BATCHES = 8;
+
+/**
+ * One raw file being read, normalized and loaded through this process (`stageRawFile`), started before the
+ * engine is free for it: it loads nothing until `open()`. `cancel()` stops it and waits until it has let go of
+ * its spool; it is a no-op once the staging has finished.
+ */
+interface Staging {
+  rejectsPath: string;
+  result: Promise<StagedFile>;
+  open(): void;
+  cancel(): Promise<void>;
+}
+
+function startStaging(
+  ctx: FileContext,
+  info: ObjectInfo,
+  name: string,
+  progress?: (bytes: number, rows: number) => void,
+  readAhead?: number,
+): Staging {
+  const dir = join(ctx.work, `stage-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const rejectsPath = join(dir, 'structural.jsonl');
+  const stop = new AbortController();
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal;
+  let open!: () => void;
+  let refuse!: (e: unknown) => void;
+  const engineReady = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    refuse = reject;
+  });
+  engineReady.catch(() => undefined);
+  const result = stageRawFile({
+    rawStore: ctx.rawStore,
+    engine: ctx.engine,
+    info,
+    rejectsPath,
+    // Named like the work directories, so a later run removes the spool of a run that was killed.
+    spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(ctx.work)}-${name}`),
+    engineReady,
+    readAhead,
+    signal,
+    progress: (bytes, rows) => progress?.(bytes, rows),
+  });
+  // Awaited by prepareFile, or settled by cancel(): never an unhandled rejection in between.
+  result.catch(() => undefined);
+  let settled = false;
+  void result.finally(() => (settled = true)).catch(() => undefined);
+  return {
+    rejectsPath,
+    result,
+    open,
+    async cancel() {
+      if (!settled) {
+        const reason = new Error('staging cancelled');
+        refuse(reason);
+        stop.abort(reason);
+        await result.catch(() => undefined);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function prepareFile(
+  ctx: FileContext,
+  info: ObjectInfo,
+  staging: Staging | undefined,
+  progress: (bytes: number, rows: number) => void,
+  onStaged: () => void,
+): Promise<FileReport> {
   const { engine, log, signal } = ctx;
   const seq = log.nextSeq;
-  const dir = join(ctx.work, `file-${seq}`);
-  mkdirSync(dir, { recursive: true });
   try {
-    const rejectsPath = join(dir, 'structural.jsonl');
-    const inEngine = await stageRawFileInEngine({ rawStore: ctx.rawStore, engine, info, signal, progress });
-    if (!inEngine && engine.readTextLines) ctx.warnOnce(clientPathWarning(engine, ctx.rawStore));
-    const staged =
-      inEngine ??
-      (await stageRawFile({
-        rawStore: ctx.rawStore,
-        engine,
-        info,
-        rejectsPath,
-        // Named like the work directories, so a later run removes the spool of a run that was killed.
-        spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
-        signal,
-        progress,
-      }));
+    const inEngine = staging ? undefined : await stageRawFileInEngine({ rawStore: ctx.rawStore, engine, info, signal, progress });
+    if (!staging && !inEngine) {
+      if (engine.readTextLines) ctx.warnOnce(clientPathWarning(engine, ctx.rawStore));
+      staging = startStaging(ctx, info, `file-${seq}`, progress);
+      staging.open();
+    }
+    const staged = inEngine ?? (await staging!.result);
+    onStaged();
     const account = await accountAndDedup(ctx, info.key, staged);
     if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) {
       const top = Object.entries(account.quarantined).sort((a, b) => b[1] - a[1])[0];
@@ -265,7 +346,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     }
     const parts = await writeParts(ctx, info.key, seq);
     failpoint('prepare.after-parts');
-    const structural = inEngine ? { sql: inEngine.structuralSql } : { path: rejectsPath, count: staged.structural.count };
+    const structural = inEngine ? { sql: inEngine.structuralSql } : { path: staging!.rejectsPath, count: staged.structural.count };
     const quarantine = await writeQuarantine(ctx, info.key, seq, structural, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
@@ -287,7 +368,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
       ...account,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await staging?.cancel();
     await engine.run('DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS lake_ids; DROP TABLE IF EXISTS dup_lines; DROP TABLE IF EXISTS raw_lines;').catch(() => undefined);
   }
 }
