@@ -93,7 +93,7 @@ describe('dashboard > stream', () => {
     const done = await replay;
     expect(done.code, done.stderr).toBe(0);
     // Several distinct totals while the replay ran: the page followed it live.
-    expect(seen.size).toBeGreaterThanOrEqual(3);
+    expect(seen.size, `consumed totals seen: ${[...seen].join(', ')}`).toBeGreaterThanOrEqual(3);
     expect(rates).toBeGreaterThan(0);
     expect(await page.evaluate(() => (window as unknown as { loadedOnce?: number }).loadedOnce)).toBe(1);
     expect(Number(await page.locator('#live').getAttribute('data-updates'))).toBeGreaterThan(3);

@@ -21,17 +21,24 @@ export function evaluate(set: LabeledSet, scores: Float64Array): Metrics {
   };
 }
 
-/** The F1-maximising score threshold on a scored set (ties resolved towards the higher threshold). */
-export function bestF1Threshold(y: Uint8Array, scores: Float64Array): number {
+/**
+ * The F1-maximising score threshold on a scored set (ties resolved towards the higher threshold). With `weight`, each
+ * row counts as that many rows (a down-sampled set standing for the whole one).
+ */
+export function bestF1Threshold(y: Uint8Array, scores: Float64Array, weight?: Float64Array): number {
   const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-  const positives = y.reduce((s, v) => s + v, 0);
+  const w = (i: number): number => weight?.[i] ?? 1;
+  let positives = 0;
+  for (let i = 0; i < y.length; i++) positives += y[i] * w(i);
   let tp = 0;
+  let flagged = 0;
   let bestF1 = -1;
   let best = 1;
   for (let k = 0; k < order.length; k++) {
-    tp += y[order[k]];
+    tp += y[order[k]] * w(order[k]);
+    flagged += w(order[k]);
     if (k + 1 < order.length && scores[order[k + 1]] === scores[order[k]]) continue;
-    const f1 = (2 * tp) / (k + 1 + positives);
+    const f1 = (2 * tp) / (flagged + positives);
     if (f1 > bestF1) {
       bestF1 = f1;
       best = scores[order[k]];

@@ -71,13 +71,22 @@ export function fileDay(rawKey: string): string | undefined {
 }
 
 /**
- * Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. `day` is
- * the file's day (from its name), which bounds the plausible dates of its rows.
+ * Whether a row's `ts` is implausible for a file of `day` (its name's day, if it has one). Staging several files in
+ * one statement combines these per file (`insertStagedSql`'s `ruleSql`).
  */
-export function insertStagedSql(d: Dialect, sourceSql: string, day?: string): string {
-  const dateRule = day
+export function implausibleDateSql(d: Dialect, day: string | undefined): string {
+  return day
     ? `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
     : `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
+}
+
+/**
+ * Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. `day` is
+ * the file's day (from its name), which bounds the plausible dates of its rows, or the rule itself as SQL over
+ * `ts` and `line` (`implausibleDateSql` per file, for lines of several files).
+ */
+export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { ruleSql: string }): string {
+  const dateRule = typeof day === 'object' ? day.ruleSql : implausibleDateSql(d, day);
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
   // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
@@ -159,6 +168,22 @@ WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
 
 /** The rows that go to the lake, in the lake's schema. */
 export function keptSelectSql(d: Dialect, file: string): string {
+  return keptRowsSql(d, { sourceFile: sqlString(file), sourceLine: 's.line', where: 's.reason IS NULL' });
+}
+
+/**
+ * Where kept rows come from when `staged` holds more than one file: SQL over `s` (a `staged` row) for the file
+ * name and line, which rows count, and optionally a `part` column instead of `day` to partition the write by.
+ */
+export interface KeptRows {
+  sourceFile: string;
+  sourceLine: string;
+  where: string;
+  part?: string;
+}
+
+/** The rows that go to the lake, in the lake's schema (with `part` instead of `day` when given). */
+export function keptRowsSql(d: Dialect, o: KeptRows): string {
   return `
 SELECT
   s.tid AS transaction_id,
@@ -171,11 +196,11 @@ SELECT
   CAST(s.fraud AS TINYINT) AS tx_fraud,
   CAST(s.scen AS TINYINT) AS tx_fraud_scenario,
   s.term_missing AS terminal_id_missing,
-  ${sqlString(file)} AS source_file,
-  s.line AS source_line,
-  CAST(s.ts AS DATE) AS day
+  ${o.sourceFile} AS source_file,
+  ${o.sourceLine} AS source_line,
+  ${o.part ? `${o.part} AS part` : 'CAST(s.ts AS DATE) AS day'}
 FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
-WHERE s.reason IS NULL`;
+WHERE ${o.where}`;
 }
 
 /** Rows and id range per day of the kept rows, for the commit record's parts. */
@@ -190,13 +215,18 @@ SELECT
   (SELECT count(*) FROM staged) AS forwarded,
   (SELECT count(*) FROM dup_lines) AS duplicates,
   (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake,
-  count(*) AS kept,
+  ${keptCountsSql(d)}
+FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
+WHERE s.reason IS NULL`;
+}
+
+/** The kept-row counts of an account (`kept`, then one per fix rule and flag) over kept rows `s`. */
+export function keptCountsSql(d: Dialect): string {
+  return `count(*) AS kept,
   ${d.countIf('s.cust < 0')} AS negative_customer_id,
   ${d.countIf('s.term_missing')} AS missing_terminal_id,
   ${d.countIf(`s.days_in IS DISTINCT FROM ${d.intDiv('s.secs', '86400')}`)} AS time_days_mismatch,
-  ${d.countIf('s.amt = 0')} AS zero_amount
-FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
-WHERE s.reason IS NULL`;
+  ${d.countIf('s.amt = 0')} AS zero_amount`;
 }
 
 export const REASONS_SQL = `SELECT reason, count(*) AS n FROM staged WHERE reason IS NOT NULL GROUP BY reason`;

@@ -25,7 +25,7 @@ import { failpoint } from '../util/failpoint.js';
 import { processIsGone } from '../util/processes.js';
 import { inventoryRawFiles, rawSource, refuseOverlap } from './rawFiles.js';
 import { stageRawFile } from './stageRawFile.js';
-import { stageRawFileInEngine } from './stageRawFileInEngine.js';
+import { prepareFilesInEngine, tooManyRejects, type FileOutcome, type InEngineContext } from './prepareInEngine.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { accountAndDedup } from './dedup.js';
 import { commitFile, removeUncommitted, writeParts, writeQuarantine } from './lakeWriter.js';
@@ -132,29 +132,49 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       maxRejectRatio,
       work,
       signal,
+      isFileLevel: isFileLevelProblem,
       warnOnce: onceEach((w: StageWarning) => reportWarning('prepare', w, undefined, ctx)),
     };
-    for (let i = 0; i < todo.length; i++) {
-      signal?.throwIfAborted();
+    const onProgress = (i: number, bytesRead: number, rows: number) => {
       const info = todo[i];
+      options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows });
+      ctx?.emit({
+        type: 'progress',
+        stage: 'prepare',
+        message: `[${i + 1}/${todo.length}] ${info.key}: ${(bytesRead / 1e6).toFixed(0)}/${(info.size / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows`,
+        done: bytesRead,
+        total: info.size,
+        unit: 'bytes',
+      });
+    };
+    const record = (outcome: FileOutcome) => {
+      if ('error' in outcome) {
+        report.errors.push({ file: outcome.file, code: outcome.error.code, message: outcome.error.message, line: numberOrUndefined(outcome.error.context.line) });
+        return;
+      }
+      report.files++;
+      report.perFile.push(outcome.report);
+      addAccount(report, outcome.report);
+    };
+    for (let i = 0; i < todo.length; ) {
+      signal?.throwIfAborted();
+      if (engine?.readTextLines && engine.writePartitionedJsonLines) {
+        // The engine reads the raw files where they are: every file it can reach, from this one on, in one go.
+        const base = i;
+        const { outcomes, unreachable } = await prepareFilesInEngine(fileCtx!, todo.slice(i), (j, bytes, rows) => onProgress(base + j, bytes, rows));
+        outcomes.forEach(record);
+        i += outcomes.length;
+        if (!unreachable) continue;
+        // It cannot read this one where it is: its rows go through this process.
+        fileCtx!.warnOnce(clientPathWarning(engine, rawStore));
+      }
+      const info = todo[i];
+      const index = i++;
       try {
-        const fileReport = await prepareFile(fileCtx!, info, (bytesRead, rows) => {
-          options.onProgress?.({ file: info.key, fileIndex: i, fileCount: todo.length, bytesRead, bytesTotal: info.size, rows });
-          ctx?.emit({
-            type: 'progress',
-            stage: 'prepare',
-            message: `[${i + 1}/${todo.length}] ${info.key}: ${(bytesRead / 1e6).toFixed(0)}/${(info.size / 1e6).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows`,
-            done: bytesRead,
-            total: info.size,
-            unit: 'bytes',
-          });
-        });
-        report.files++;
-        report.perFile.push(fileReport);
-        addAccount(report, fileReport);
+        record({ file: info.key, report: await prepareFile(fileCtx!, info, (bytesRead, rows) => onProgress(index, bytesRead, rows)) });
       } catch (e) {
         if (!isFileLevelProblem(e)) throw e;
-        report.errors.push({ file: info.key, code: e.code, message: e.message, line: numberOrUndefined(e.context.line) });
+        record({ file: info.key, error: e });
       }
     }
     report.ok = report.errors.length === 0 && report.changed.length === 0;
@@ -198,15 +218,8 @@ function numberOrUndefined(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-interface FileContext {
-  rawStore: ObjectStore;
-  lakeStore: ObjectStore;
-  engine: SqlEngine;
-  log: CommitLog;
-  lease: WriterLease;
-  maxRejectRatio: number;
+interface FileContext extends InEngineContext {
   work: string;
-  signal?: AbortSignal;
   /** Tells a warning once per run, however many files it concerns. */
   warnOnce(w: StageWarning): void;
 }
@@ -228,6 +241,7 @@ function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
   };
 }
 
+/** One file through this process (the normalizer streams its bytes into the engine), staged, accounted, committed. */
 async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes: number, rows: number) => void): Promise<FileReport> {
   const { engine, log, signal } = ctx;
   const seq = log.nextSeq;
@@ -235,29 +249,18 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
   mkdirSync(dir, { recursive: true });
   try {
     const rejectsPath = join(dir, 'structural.jsonl');
-    const inEngine = await stageRawFileInEngine({ rawStore: ctx.rawStore, engine, info, signal, progress });
-    if (!inEngine && engine.readTextLines) ctx.warnOnce(clientPathWarning(engine, ctx.rawStore));
-    const staged =
-      inEngine ??
-      (await stageRawFile({
-        rawStore: ctx.rawStore,
-        engine,
-        info,
-        rejectsPath,
-        // Named like the work directories, so a later run removes the spool of a run that was killed.
-        spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
-        signal,
-        progress,
-      }));
+    const staged = await stageRawFile({
+      rawStore: ctx.rawStore,
+      engine,
+      info,
+      rejectsPath,
+      // Named like the work directories, so a later run removes the spool of a run that was killed.
+      spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
+      signal,
+      progress,
+    });
     const account = await accountAndDedup(ctx, info.key, staged);
-    if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) {
-      const top = Object.entries(account.quarantined).sort((a, b) => b[1] - a[1])[0];
-      throw new InputError(
-        'TOO_MANY_REJECTS',
-        `${info.key}: ${account.quarantinedTotal} of ${account.rowsIn} rows would be quarantined (${((100 * account.quarantinedTotal) / account.rowsIn).toFixed(1)}%, most as ${top[0]}), above --max-reject-ratio ${ctx.maxRejectRatio}; the file was not committed`,
-        { context: { file: info.key, rejected: account.quarantinedTotal, rows: account.rowsIn, reason: top[0] } },
-      );
-    }
+    if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) throw tooManyRejects(info.key, account, ctx.maxRejectRatio);
     if (!balances(account)) {
       throw new LakeError('ACCOUNT_MISMATCH', `${info.key}: row account does not balance (${JSON.stringify(account)})`, {
         context: { file: info.key },
@@ -265,8 +268,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     }
     const parts = await writeParts(ctx, info.key, seq);
     failpoint('prepare.after-parts');
-    const structural = inEngine ? { sql: inEngine.structuralSql } : { path: rejectsPath, count: staged.structural.count };
-    const quarantine = await writeQuarantine(ctx, info.key, seq, structural, account.quarantinedTotal);
+    const quarantine = await writeQuarantine(ctx, info.key, seq, { path: rejectsPath, count: staged.structural.count }, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
       seq,

@@ -70,45 +70,51 @@ export function customerOf(line: Buffer): number | undefined {
   return undefined;
 }
 
+/** Lines read from a file at a time. */
+const READ_LINES = 2000;
+/** How often a rate-limited replay sends: it publishes a steady stream, not a burst followed by a pause. */
+const PACE_SECONDS = 0.01;
+
+/**
+ * Messages per send: everything read at once when unlimited; at a set rate, one pacing interval's worth, so a
+ * reader sees the input arrive as a source would send it (a burst of thousands every second would put the last
+ * of each burst behind the first, and latency measured at that rate would be the burst's, not the scorer's).
+ */
+export function sendSlice(rate: number | undefined): number {
+  if (!rate) return READ_LINES;
+  return Math.max(1, Math.min(READ_LINES, Math.ceil(rate * PACE_SECONDS)));
+}
+
 export async function replay(o: ReplayOptions): Promise<ReplayResult> {
   const files = await replayFiles(o.raw, o.from, o.days);
   const partitions = (await ensureTopics(o.kafka, [o.topic], o.partitions ?? 6)).get(o.topic)!;
   const producer = new Producer({ ...(clientOptions(o.kafka, 'fraudops-replay') as object), idempotent: true, acks: ProduceAcks.ALL } as never);
+  const slice = sendSlice(o.rate);
   const started = performance.now();
   let sent = 0;
   try {
     for (const file of files) {
-      for await (const batch of readRawLines(file, 2000, o.signal)) {
-        const messages = batch.map((l) => {
-          const c = customerOf(l.bytes);
-          const partition = c !== undefined ? c % partitions : createHash('md5').update(l.bytes).digest().readUInt32BE(0) % partitions;
-          return { topic: o.topic, key: c !== undefined ? Buffer.from(String(c)) : undefined, value: l.bytes, partition };
-        });
-        // At a rate, each send carries the lines that are due by now, so the input is as steady as one send after
-        // another allows (a whole read batch at once came as a burst of 2000 every 0.4 s at 5k/s: the scorer's
-        // latency then measured the burst, not the rate).
-        for (let i = 0; i < messages.length; ) {
-          let n = messages.length - i;
-          const rate = o.rate;
-          if (rate) {
-            const due = Math.floor(rate * ((performance.now() - started) / 1000)) - sent;
-            if (due <= 0) {
-              await new Promise((r) => setTimeout(r, Math.max(1, ((sent + 1) / rate) * 1000 - (performance.now() - started))));
-              o.signal?.throwIfAborted();
-              continue;
-            }
-            n = Math.min(n, due);
-          }
+      for await (const batch of readRawLines(file, READ_LINES, o.signal)) {
+        for (let at = 0; at < batch.length; at += slice) {
+          const messages = batch.slice(at, at + slice).map((l) => {
+            const c = customerOf(l.bytes);
+            const partition = c !== undefined ? c % partitions : createHash('md5').update(l.bytes).digest().readUInt32BE(0) % partitions;
+            return { topic: o.topic, key: c !== undefined ? Buffer.from(String(c)) : undefined, value: l.bytes, partition };
+          });
           try {
-            await producer.send({ messages: messages.slice(i, i + n) } as never);
+            await producer.send({ messages } as never);
           } catch (e) {
             throw kafkaError(e, o.kafka, `replay to ${o.topic}`);
           }
-          i += n;
-          sent += n;
+          sent += messages.length;
+          const elapsed = (performance.now() - started) / 1000;
+          if (o.rate) {
+            const ahead = sent / o.rate - elapsed;
+            if (ahead > 0) await new Promise((r) => setTimeout(r, ahead * 1000));
+          }
+          o.onProgress?.(sent, sent / Math.max(1e-9, (performance.now() - started) / 1000));
+          o.signal?.throwIfAborted();
         }
-        o.onProgress?.(sent, sent / Math.max(1e-9, (performance.now() - started) / 1000));
-        o.signal?.throwIfAborted();
       }
     }
   } finally {

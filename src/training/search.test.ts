@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { searchPlan } from './search.js';
+import { refitTrees, searchPlan, type TrialResult } from './search.js';
 
 describe('training > search > plan', () => {
   it('counts what each model family tries: the logistic C grid whole, boosted trees as many as --trials', () => {
@@ -16,5 +16,25 @@ describe('training > search > plan', () => {
     const all = searchPlan(['logreg', 'gbdt'], 'grid', 1000, 1);
     expect(all.gbdtGridSize).toBe(all.perKind.gbdt);
     expect(all.perKind.gbdt).toBeLessThan(1000);
+  });
+});
+
+describe('training > search > refit trees', () => {
+  const trial = (trees?: number[]): TrialResult => ({
+    index: 0,
+    candidate: { kind: 'gbdt', params: { nEstimators: 500 } },
+    score: 0.5,
+    folds: [],
+    ...(trees === undefined ? {} : { trees }),
+  });
+
+  it('grows the mean of the trees the folds kept under early stopping, at least one', () => {
+    expect(refitTrees(trial([100, 151, 200, 50]))).toBe(125);
+    expect(refitTrees(trial([0]))).toBe(1);
+  });
+
+  it('leaves the candidate\'s own count when no fold stopped early', () => {
+    expect(refitTrees(trial())).toBeUndefined();
+    expect(refitTrees(trial([]))).toBeUndefined();
   });
 });

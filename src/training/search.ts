@@ -16,6 +16,8 @@ import { mulberry32 } from '../util/prng.js';
 import { addDays } from '../util/dates.js';
 import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
+import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
+import { sampleCards } from './sampleCards.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
 export type SearchMode = 'grid' | 'random';
@@ -94,18 +96,38 @@ export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number,
 /** One training set binned per binning parameters, so GBDT candidates sharing them bin it once (same models). */
 export type BinnedCache = Map<string, BinnedDataset>;
 
-export async function fitCandidate(c: Candidate, set: LabeledSet, seed: number, signal?: AbortSignal, binned?: BinnedCache): Promise<Model> {
-  if (c.kind === 'logreg') return new LogisticRegression(c.params as LogRegParams).fit(set.X, set.y, { signal });
-  const params: GbdtParams = { ...c.params, seed };
+export interface FitOptions {
+  signal?: AbortSignal;
+  binned?: BinnedCache;
+  /** Boosted trees: stop adding trees once this set's log loss has not improved for `earlyStoppingRounds` rounds. */
+  validation?: LabeledSet;
+  earlyStoppingRounds?: number;
+  /** Boosted trees: this many trees instead of the candidate's nEstimators (the count its folds chose). */
+  nEstimators?: number;
+}
+
+/** Fits one candidate on a (possibly down-sampled, then weighted) training set. */
+export async function fitCandidate(c: Candidate, train: NegativeSample, seed: number, o: FitOptions = {}): Promise<Model> {
+  const sampleWeight = train.weight;
+  const set = train.set;
+  if (c.kind === 'logreg') return new LogisticRegression(c.params as LogRegParams).fit(set.X, set.y, { signal: o.signal, sampleWeight });
+  const stopOn = (o.earlyStoppingRounds ?? 0) > 0 ? o.validation : undefined;
+  const params: GbdtParams = {
+    ...c.params,
+    ...(o.nEstimators === undefined ? {} : { nEstimators: o.nEstimators }),
+    ...(stopOn === undefined ? {} : { earlyStoppingRounds: o.earlyStoppingRounds }),
+    seed,
+  };
+  const fit = { signal: o.signal, sampleWeight, ...(stopOn === undefined ? {} : { validation: { X: stopOn.X, y: stopOn.y } }) };
   const gbdt = new GbdtClassifier(params);
-  if (binned === undefined) return gbdt.fit(set.X, set.y, { signal });
+  if (o.binned === undefined) return gbdt.fit(set.X, set.y, fit);
   const key = `${params.maxBins ?? 'default'}/${params.binSampleSize ?? 'default'}`;
-  let data = binned.get(key);
+  let data = o.binned.get(key);
   if (data === undefined) {
     data = gbdt.bin(set.X);
-    binned.set(key, data);
+    o.binned.set(key, data);
   }
-  return gbdt.fitBinned(data, set.y, { signal });
+  return gbdt.fitBinned(data, set.y, fit);
 }
 
 export function foldWindows(w: SplitWindows, folds: number): SplitWindows[] {
@@ -127,12 +149,42 @@ export interface TrialResult {
   /** Mean validation metric over folds (the search objective). */
   score: number;
   folds: Metrics[];
+  /** Trees each fold's early stopping kept (boosted trees with early stopping only). */
+  trees?: number[];
+}
+
+/** How one fold's sets were cut down for the search (rates of 1: used whole). */
+export interface FoldSampling {
+  trainRows: number;
+  /** Rows fitted on after negative down-sampling. */
+  fitRows: number;
+  negativeRate: number;
+  validationRows: number;
+  /** Rows each candidate was measured on (a sample of whole cards above maxValidationRows). */
+  scoredRows: number;
+  cardRate: number;
 }
 
 export interface SearchResult {
   metric: MetricName;
   trials: TrialResult[];
   best: TrialResult;
+  sampling: FoldSampling[];
+}
+
+/** Defaults of the search's scale handling (see ScaleOptions). */
+export const DEFAULT_SCALE: ScaleOptions = { maxTrainRows: 500_000, maxValidationRows: 1_000_000, earlyStoppingRounds: 0 };
+
+/**
+ * What keeps a search on a big window affordable. Training sets above `maxTrainRows` keep every fraud and a
+ * weighted sample of legitimate rows (negativeSampling.ts); validation sets above `maxValidationRows` are measured on
+ * a sample of whole cards (sampleCards.ts); boosted-tree candidates stop once the fold's validation log loss has
+ * not improved for `earlyStoppingRounds` rounds (0: never), and their refit takes the mean of the trees their folds kept.
+ */
+export interface ScaleOptions {
+  maxTrainRows: number;
+  maxValidationRows: number;
+  earlyStoppingRounds: number;
 }
 
 export async function prequentialSearch(
@@ -143,6 +195,7 @@ export async function prequentialSearch(
     folds: number;
     metric: MetricName;
     seed: number;
+    scale?: ScaleOptions;
     /**
      * Wall-clock budget of the search in milliseconds: no candidate starts once it is spent (the first always
      * runs), so the count tried depends on the machine. Without it every candidate is tried.
@@ -153,26 +206,54 @@ export async function prequentialSearch(
   },
 ): Promise<SearchResult> {
   const started = performance.now();
-  const splits = foldWindows(w, o.folds).map((fw) => splitFrame(frame, fw));
+  const scale = o.scale ?? DEFAULT_SCALE;
+  // Each fold's full sets are dropped once sampled, so a big window holds one fold's copy at a time.
+  const splits = foldWindows(w, o.folds).map((fw, k) => {
+    const s = splitFrame(frame, fw);
+    const train = downsampleNegatives(s.train, scale.maxTrainRows, o.seed + k);
+    const validation = sampleCards(s.test, scale.maxValidationRows, o.seed + k);
+    const sampling: FoldSampling = {
+      trainRows: s.train.X.rows,
+      fitRows: train.set.X.rows,
+      negativeRate: train.negativeRate,
+      validationRows: s.test.X.rows,
+      scoredRows: validation.set.X.rows,
+      cardRate: validation.cardRate,
+    };
+    return { train, validation: validation.set, sampling };
+  });
   const binned = splits.map((): BinnedCache => new Map());
   const trials: TrialResult[] = [];
   for (let i = 0; i < cands.length; i++) {
     o.signal?.throwIfAborted();
     if (i > 0 && o.budgetMs !== undefined && performance.now() - started >= o.budgetMs) break;
     const foldMetrics: Metrics[] = [];
+    const trees: number[] = [];
+    const stopping = cands[i].kind === 'gbdt' && scale.earlyStoppingRounds > 0;
     for (const [k, s] of splits.entries()) {
-      const model = await fitCandidate(cands[i], s.train, o.seed, o.signal, binned[k]);
-      foldMetrics.push(evaluate(s.test, model.predictProba(s.test.X)));
+      const model = await fitCandidate(cands[i], s.train, o.seed, {
+        signal: o.signal,
+        binned: binned[k],
+        ...(stopping ? { validation: s.validation, earlyStoppingRounds: scale.earlyStoppingRounds } : {}),
+      });
+      if (stopping) trees.push((model as GbdtModel).data.trees.length);
+      foldMetrics.push(evaluate(s.validation, model.predictProba(s.validation.X)));
     }
     const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;
-    const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics };
+    const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics, ...(stopping ? { trees } : {}) };
     trials.push(t);
     o.onTrial?.(t, cands.length);
   }
   if (trials.length === 0) throw new FraudopsError('SEARCH_EMPTY', 'no candidate to search');
   // Highest mean score; ties go to the earlier (simpler-listed) candidate.
   const best = trials.reduce((b, t) => (t.score > b.score ? t : b));
-  return { metric: o.metric, trials, best };
+  return { metric: o.metric, trials, best, sampling: splits.map((s) => s.sampling) };
+}
+
+/** The trees a trial's refit grows: the mean of what its folds' early stopping kept, else its nEstimators. */
+export function refitTrees(t: TrialResult): number | undefined {
+  if (t.trees === undefined || t.trees.length === 0) return undefined;
+  return Math.max(1, Math.round(t.trees.reduce((a, b) => a + b, 0) / t.trees.length));
 }
 
 /**
@@ -188,13 +269,13 @@ export function ensembleMembers(search: SearchResult, k: number): TrialResult[] 
 }
 
 /**
- * Refits each member on `set` and averages them (raw scores, see averageGbdtModels): one model whose variance
- * is lower than a single configuration's, so the default does not rest on one lucky trial.
+ * Refits each member on `train` (with the tree count its folds chose, under early stopping) and averages them
+ * (raw scores, see averageGbdtModels): one model whose variance is lower than a single configuration's, so the
+ * default does not rest on one lucky trial.
  */
-export async function fitEnsemble(members: TrialResult[], set: LabeledSet, seed: number, signal?: AbortSignal): Promise<Model> {
-  if (members.length === 1) return fitCandidate(members[0].candidate, set, seed, signal);
+export async function fitEnsemble(members: TrialResult[], train: NegativeSample, seed: number, signal?: AbortSignal): Promise<Model> {
   const binned: BinnedCache = new Map();
-  const models: GbdtModel[] = [];
-  for (const m of members) models.push((await fitCandidate(m.candidate, set, seed, signal, binned)) as GbdtModel);
-  return averageGbdtModels(models);
+  const models: Model[] = [];
+  for (const m of members) models.push(await fitCandidate(m.candidate, train, seed, { signal, binned, nEstimators: refitTrees(m) }));
+  return models.length === 1 ? models[0] : averageGbdtModels(models as GbdtModel[]);
 }

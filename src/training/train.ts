@@ -24,7 +24,21 @@ import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { searchPlan, earliestDay, ensembleMembers, fitEnsemble, prequentialSearch, type ModelKind, type SearchMode, type TrialResult } from './search.js';
+import {
+  DEFAULT_SCALE,
+  earliestDay,
+  ensembleMembers,
+  fitEnsemble,
+  prequentialSearch,
+  refitTrees,
+  searchPlan,
+  type FoldSampling,
+  type ModelKind,
+  type ScaleOptions,
+  type SearchMode,
+  type TrialResult,
+} from './search.js';
+import { downsampleNegatives } from './negativeSampling.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { historyCutShort } from '../features/history.js';
 import { minimumLakeDays } from './minimumLakeDays.js';
@@ -58,6 +72,18 @@ export interface TrainOptions {
    */
   ensemble?: number;
   metric?: MetricName;
+  /**
+   * Training sets (folds and the final fit) above this many rows keep every fraud and a weighted sample of legitimate
+   * rows, about this many rows in all (default 500,000; see negativeSampling.ts). Smaller sets are used whole.
+   */
+  maxTrainRows?: number;
+  /** Validation sets above this many rows are measured on a sample of whole cards of about this size (default 1,000,000). */
+  maxValidationRows?: number;
+  /**
+   * Boosted-tree candidates stop adding trees once their fold's validation log loss has not improved for this many
+   * rounds, and the refit grows the mean of the trees the folds kept (0, the default: every candidate grows its nEstimators).
+   */
+  earlyStoppingRounds?: number;
   seed?: number;
   /** Tracking URI; default MLFLOW_TRACKING_URI, else the embedded store. */
   tracking?: string;
@@ -103,7 +129,16 @@ export interface TrainResult {
     ensemble: number;
     /** The search's wall-clock budget, when one was set (`trials` then counts those tried within it). */
     budgetMs?: number;
+    /** Early stopping rounds of the boosted-tree candidates (0: off). */
+    earlyStoppingRounds: number;
+    /** Trees each ensemble member's refit grew (with early stopping: the mean its folds kept). */
+    refitTrees: number[];
   };
+  /**
+   * How big sets were cut down: the final fit's training rows after negative down-sampling and the rate legitimate
+   * rows were kept with (1: used whole), and the same per search fold with its validation card sample.
+   */
+  sampling: { maxTrainRows: number; maxValidationRows: number; fitRows: number; negativeRate: number; folds: FoldSampling[] };
   featureSpecHash: string;
   registeredModel: string;
   modelVersion: string;
@@ -126,6 +161,11 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   const budgetMs = o.budgetMs === undefined ? undefined : positive('budget', o.budgetMs);
   const trials = positive('trials', o.trials ?? (budgetMs === undefined ? 8 : BUDGETED_TRIALS));
   const ensemble = positive('ensemble', o.ensemble ?? 3);
+  const scale: ScaleOptions = {
+    maxTrainRows: positive('max-train-rows', o.maxTrainRows ?? DEFAULT_SCALE.maxTrainRows),
+    maxValidationRows: positive('max-validation-rows', o.maxValidationRows ?? DEFAULT_SCALE.maxValidationRows),
+    earlyStoppingRounds: nonNegative('early-stopping', o.earlyStoppingRounds ?? DEFAULT_SCALE.earlyStoppingRounds),
+  };
   const metric = o.metric ?? 'ap';
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
@@ -202,6 +242,9 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           ...(folds < foldsAsked ? { 'search.folds_asked': foldsAsked } : {}),
           'search.candidates': plan.candidates.length,
           'search.metric': metric,
+          'search.early_stopping_rounds': scale.earlyStoppingRounds,
+          'sampling.max_train_rows': scale.maxTrainRows,
+          'sampling.max_validation_rows': scale.maxValidationRows,
           seed,
           'feature_spec.hash': featureSpecHash(spec),
           lake: lake.uri,
@@ -245,11 +288,18 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           folds,
           metric,
           seed,
+          scale,
           budgetMs,
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
         await logTrials(runs, artifacts, runId, search.trials);
+        await runs.logParams(runId, {
+          'sampling.fold_fit_rows': search.sampling.map((f) => f.fitRows).join(','),
+          'sampling.fold_negative_rates': search.sampling.map((f) => f.negativeRate.toPrecision(6)).join(','),
+          'sampling.fold_scored_rows': search.sampling.map((f) => f.scoredRows).join(','),
+          'sampling.fold_card_rates': search.sampling.map((f) => f.cardRate.toPrecision(6)).join(','),
+        });
         if (search.trials.length < cands.length) {
           progress(`search budget spent after ${search.trials.length} of ${cands.length} candidates`);
           await runs.logParams(runId, { 'search.trials_tried': search.trials.length });
@@ -260,9 +310,16 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const members = ensembleMembers(search, ensemble);
         progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
         if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
-        const model = await fitEnsemble(members, split.train, seed, o.signal);
-        const trainScores = model.predictProba(split.train.X);
-        const threshold = bestF1Threshold(split.train.y, trainScores);
+        const fitSet = downsampleNegatives(split.train, scale.maxTrainRows, seed);
+        const trees = members.map((m) => refitTrees(m) ?? m.candidate.params.nEstimators);
+        await runs.logParams(runId, {
+          'sampling.fit_rows': fitSet.set.X.rows,
+          'sampling.negative_rate': fitSet.negativeRate.toPrecision(6),
+          ...(scale.earlyStoppingRounds > 0 && best.candidate.kind === 'gbdt' ? { 'refit.trees': trees.join(',') } : {}),
+        });
+        const model = await fitEnsemble(members, fitSet, seed, o.signal);
+        // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
+        const threshold = bestF1Threshold(fitSet.set.y, model.predictProba(fitSet.set.X), fitSet.weight);
         const metrics = evaluate(split.test, model.predictProba(split.test.X));
         await runs.logBatch(runId, {
           metrics: [
@@ -330,7 +387,15 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           threshold,
           windows: days,
           rows,
-          search: { ...searchSummary, trials: search.trials.length, bestScore: best.score, ensemble: members.length },
+          search: {
+            ...searchSummary,
+            trials: search.trials.length,
+            bestScore: best.score,
+            ensemble: members.length,
+            earlyStoppingRounds: scale.earlyStoppingRounds,
+            refitTrees: best.candidate.kind === 'gbdt' ? trees : [],
+          },
+          sampling: { maxTrainRows: scale.maxTrainRows, maxValidationRows: scale.maxValidationRows, fitRows: fitSet.set.X.rows, negativeRate: fitSet.negativeRate, folds: search.sampling },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,
@@ -374,6 +439,11 @@ const BUDGETED_TRIALS = 1000;
 
 function positive(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new FraudopsError('CONFIG_INVALID', `--${name} must be a positive whole number, got ${v}`, { context: { field: name } });
+  return v;
+}
+
+function nonNegative(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) throw new FraudopsError('CONFIG_INVALID', `--${name} must be a whole number ≥ 0, got ${v}`, { context: { field: name } });
   return v;
 }
 

@@ -21,7 +21,7 @@ export const replayCommand: Command = {
     raw: { type: 'uri', description: 'a raw day file, or a folder/prefix of them', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },
     brokers: { type: 'string', description: 'bootstrap brokers host:port[,…]', env: 'FRAUDOPS_KAFKA_BROKERS', configKey: 'kafka.brokers', required: true, placeholder: '<host:port>', check: checkBrokers },
     topic: { type: 'string', description: 'topic to publish to (created with --partitions if missing)', default: 'transactions', check: checkTopic },
-    rate: { type: 'string', description: 'transactions per second, or max', default: 'max', placeholder: '<N|max>', check: checkRate },
+    rate: { type: 'string', description: 'transactions per second, sent steadily (a send every 10 ms), or max', default: 'max', placeholder: '<N|max>', check: checkRate },
     from: { type: 'date', description: 'first day to publish', placeholder: 'YYYY-MM-DD' },
     days: { type: 'integer', description: 'number of days from --from', min: 1, max: 100_000 },
     partitions: { type: 'integer', description: 'partitions of a topic that does not exist yet', default: 6, min: 1, max: 10_000 },
