@@ -92,6 +92,12 @@ export interface SqlEngine {
   readJsonLines(store: ObjectStore, keys: readonly string[], columns: ColumnTypes, signal?: AbortSignal): Promise<string>;
   /** Writes the rows of `sql` as zstd Parquet under `target.store`, one object per partition; returns them by key order. */
   writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]>;
+  /**
+   * Optional, for engines where each write is a job: writes the rows of `sql` as newline-delimited JSON, one object
+   * per value of `target.partitionBy` (a column not stored in the objects), each in the order of `orderBy`.
+   * Engines that read raw text themselves (`readTextLines`) have it.
+   */
+  writePartitionedJsonLines?(sql: string, target: PartitionedWrite & { orderBy: string; contentType?: string }): Promise<WrittenObject[]>;
   /** Writes the rows of `sql` as one newline-delimited JSON object `key` of `target.store`. */
   writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject>;
   close(): Promise<void>;

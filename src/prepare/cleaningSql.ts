@@ -27,10 +27,14 @@
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
 import type { Dialect } from '../engine/Dialect.js';
 import { sqlString } from '../engine/sql.js';
+import { addDays } from '../util/dates.js';
+import { CANONICAL_DATETIME_BIT, PLAIN_AMOUNT_BIT } from './LineNormalizer.js';
 
 /**
  * Field positions in the raw row, for the digit mask: bit i set when field i holds a byte other than 0-9,
- * bit 16 + i when it holds one other than 0-9 and '.'.
+ * bit 16 + i when it holds one other than 0-9 and '.'; bit 15 when tx_datetime is exactly `DDDD-DD-DD DD:DD:DD`
+ * (CANONICAL_DATETIME_BIT) and bit 14 when tx_amount passes the amount checks below (PLAIN_AMOUNT_BIT). A
+ * source that never sets those two gets every check in SQL.
  */
 const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(typeof RAW_COLUMNS)[number], number>;
 
@@ -71,13 +75,28 @@ export function fileDay(rawKey: string): string | undefined {
 }
 
 /**
- * Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. `day` is
- * the file's day (from its name), which bounds the plausible dates of its rows.
+ * Whether a row's `ts` is implausible for a file of `day` (its name's day, if it has one). Staging several files in
+ * one statement combines these per file (`insertStagedSql`'s `ruleSql`).
  */
-export function insertStagedSql(d: Dialect, sourceSql: string, day?: string): string {
-  const dateRule = day
-    ? `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
-    : `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
+export function implausibleDateSql(d: Dialect, day: string | undefined): string {
+  if (!day) return `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
+  // The file day's plausible dates as a timestamp range (two comparisons per row instead of a date difference),
+  // where both ends are plain four-digit-year dates.
+  const lo = addDays(day, -PLAUSIBLE_DAYS_BEFORE_FILE_DAY);
+  const hi = addDays(day, PLAUSIBLE_DAYS_AFTER_FILE_DAY + 1);
+  const plainDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+  return plainDate(lo) && plainDate(hi)
+    ? `ts < TIMESTAMP ${sqlString(`${lo} 00:00:00`)} OR ts >= TIMESTAMP ${sqlString(`${hi} 00:00:00`)}`
+    : `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`;
+}
+
+/**
+ * Appends forwarded lines (columns line, digit_mask, r_<raw column>...) from `sourceSql` to `staged`. `day` is
+ * the file's day (from its name), which bounds the plausible dates of its rows, or the rule itself as SQL over
+ * `ts` and `line` (`implausibleDateSql` per file, for lines of several files).
+ */
+export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { ruleSql: string }): string {
+  const dateRule = typeof day === 'object' ? day.ruleSql : implausibleDateSql(d, day);
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
   // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
@@ -88,13 +107,15 @@ INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
-    ${d.tryParseTimestamp(r.tx_datetime)} AS ts,
+    ${d.tryParseTimestamp(r.tx_datetime, `(digit_mask & ${CANONICAL_DATETIME_BIT}) <> 0`)} AS ts,
     CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
          WHEN ${d.regexpFullMatch(r.customer_id, '-[0-9]{1,19}')} THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
-    (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
+    -- A field of digits alone is never a missing-terminal word: trim() only runs on the others.
+    (${r.terminal_id} IS NULL OR ((digit_mask & ${1 << FIELD.terminal_id}) <> 0 AND trim(${r.terminal_id}) IN ('', 'Err', 'None'))) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
     -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
-    CASE WHEN (digit_mask & ${1 << (16 + FIELD.tx_amount)}) = 0 AND length(${r.tx_amount}) BETWEEN 1 AND 22
+    CASE WHEN (digit_mask & ${PLAIN_AMOUNT_BIT}) <> 0 THEN TRY_CAST(${r.tx_amount} AS DOUBLE)
+         WHEN (digit_mask & ${1 << (16 + FIELD.tx_amount)}) = 0 AND length(${r.tx_amount}) BETWEEN 1 AND 22
           AND length(${r.tx_amount}) - length(replace(${r.tx_amount}, '.', '')) <= 1
           AND NOT starts_with(${r.tx_amount}, '.') AND NOT ends_with(${r.tx_amount}, '.')
           AND length(${r.tx_amount}) - coalesce(nullif(strpos(${r.tx_amount}, '.'), 0), length(${r.tx_amount})) <= 6
@@ -159,6 +180,22 @@ WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
 
 /** The rows that go to the lake, in the lake's schema. */
 export function keptSelectSql(d: Dialect, file: string): string {
+  return keptRowsSql(d, { sourceFile: sqlString(file), sourceLine: 's.line', where: 's.reason IS NULL' });
+}
+
+/**
+ * Where kept rows come from when `staged` holds more than one file: SQL over `s` (a `staged` row) for the file
+ * name and line, which rows count, and optionally a `part` column instead of `day` to partition the write by.
+ */
+export interface KeptRows {
+  sourceFile: string;
+  sourceLine: string;
+  where: string;
+  part?: string;
+}
+
+/** The rows that go to the lake, in the lake's schema (with `part` instead of `day` when given). */
+export function keptRowsSql(d: Dialect, o: KeptRows): string {
   return `
 SELECT
   s.tid AS transaction_id,
@@ -171,11 +208,11 @@ SELECT
   CAST(s.fraud AS TINYINT) AS tx_fraud,
   CAST(s.scen AS TINYINT) AS tx_fraud_scenario,
   s.term_missing AS terminal_id_missing,
-  ${sqlString(file)} AS source_file,
-  s.line AS source_line,
-  CAST(s.ts AS DATE) AS day
+  ${o.sourceFile} AS source_file,
+  ${o.sourceLine} AS source_line,
+  ${o.part ? `${o.part} AS part` : 'CAST(s.ts AS DATE) AS day'}
 FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
-WHERE s.reason IS NULL`;
+WHERE ${o.where}`;
 }
 
 /** Rows and id range per day of the kept rows, for the commit record's parts. */
@@ -190,13 +227,18 @@ SELECT
   (SELECT count(*) FROM staged) AS forwarded,
   (SELECT count(*) FROM dup_lines) AS duplicates,
   (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake,
-  count(*) AS kept,
+  ${keptCountsSql(d)}
+FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
+WHERE s.reason IS NULL`;
+}
+
+/** The kept-row counts of an account (`kept`, then one per fix rule and flag) over kept rows `s`. */
+export function keptCountsSql(d: Dialect): string {
+  return `count(*) AS kept,
   ${d.countIf('s.cust < 0')} AS negative_customer_id,
   ${d.countIf('s.term_missing')} AS missing_terminal_id,
   ${d.countIf(`s.days_in IS DISTINCT FROM ${d.intDiv('s.secs', '86400')}`)} AS time_days_mismatch,
-  ${d.countIf('s.amt = 0')} AS zero_amount
-FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
-WHERE s.reason IS NULL`;
+  ${d.countIf('s.amt = 0')} AS zero_amount`;
 }
 
 export const REASONS_SQL = `SELECT reason, count(*) AS n FROM staged WHERE reason IS NOT NULL GROUP BY reason`;

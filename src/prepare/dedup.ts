@@ -20,15 +20,8 @@ export interface DedupInput {
 
 /** Classifies duplicates (against this file and the lake) and returns the file's account. */
 export async function accountAndDedup(ctx: DedupInput, file: string, staged: StagedFile): Promise<FileAccount> {
-  const { engine, log } = ctx;
-  const parts = log.parts();
-  let lakeParts: string | undefined;
-  if (parts.length > 0) {
-    const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
-    const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
-    if (keys.length > 0) lakeParts = await engine.readParquet(ctx.lakeStore, keys, ctx.signal);
-  }
-  await engine.run(cleaning.lakeIdsSql(lakeParts));
+  const { engine } = ctx;
+  await createLakeIds(ctx);
   await engine.run(cleaning.duplicatesSql(engine.dialect));
   const [c] = await engine.query<Record<string, bigint>>(cleaning.accountSql(engine.dialect));
   const reasons = await engine.query<{ reason: QuarantineReason; n: bigint }>(cleaning.REASONS_SQL);
@@ -48,6 +41,22 @@ export async function accountAndDedup(ctx: DedupInput, file: string, staged: Sta
     });
   }
   return account;
+}
+
+/**
+ * The `lake_ids` table: ids of `staged`'s valid rows already in the lake, read only from the committed parts whose
+ * id range can hold them.
+ */
+export async function createLakeIds(ctx: DedupInput): Promise<void> {
+  const { engine } = ctx;
+  const parts = ctx.log.parts();
+  let lakeParts: string | undefined;
+  if (parts.length > 0) {
+    const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
+    const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
+    if (keys.length > 0) lakeParts = await engine.readParquet(ctx.lakeStore, keys, ctx.signal);
+  }
+  await engine.run(cleaning.lakeIdsSql(lakeParts));
 }
 
 /**

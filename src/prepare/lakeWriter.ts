@@ -60,21 +60,19 @@ export async function writeParts(ctx: LakeWriteInput, file: string, seq: number)
 
 /**
  * Writes all rejected lines of the file, in line order, as one JSON-lines object in the lake: the semantic rejects
- * of `staged` and the structural ones: a local JSON-lines file this process wrote, or a relation in the engine.
+ * of `staged` and the structural ones, from a local JSON-lines file this process wrote.
  */
 export async function writeQuarantine(
   ctx: LakeWriteInput,
   file: string,
   seq: number,
-  structural: { path: string; count: number } | { sql: string },
+  structural: { path: string; count: number },
   total: number,
 ): Promise<{ key: string; rows: number } | undefined> {
   if (total === 0) return undefined;
   const semantic = `SELECT ${sqlString(file)} AS file, line, reason, raw_line AS raw, CAST(NULL AS VARCHAR) AS raw_base64 FROM staged WHERE reason IS NOT NULL`;
   let union = semantic;
-  if ('sql' in structural) {
-    union = `${semantic} UNION ALL SELECT file, line, reason, raw, raw_base64 FROM (${structural.sql})`;
-  } else if (structural.count > 0) {
+  if (structural.count > 0) {
     // The structural rejects were written by this process; the engine reads them like any stored object.
     const scratch = await openStore(dirname(structural.path));
     const columns = { file: 'VARCHAR', line: 'BIGINT', reason: 'VARCHAR', raw: 'VARCHAR', raw_base64: 'VARCHAR' };

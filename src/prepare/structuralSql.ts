@@ -7,7 +7,7 @@
  *   a control byte, or bytes that are not UTF-8             → not_text (kept as base64)
  *   a double quote                                          → quoted_field
  *   not exactly 9 fields                                    → column_count
- * An empty or short last line without a newline is truncated_line instead (`lastLineSql`). Every other line is
+ * An empty or short last line without a newline is truncated_line instead (`structuralRejectsSql`). Every other line is
  * forwarded in the normalizer's form: line, digit_mask, r_<raw column>, an empty field NULL.
  */
 import { RAW_COLUMNS } from '../quality.js';
@@ -20,9 +20,11 @@ const DIGITS = '0123456789';
 
 /**
  * The `raw_lines` table: every line of a text relation (`TextLines.relation`) classified, with the header line's
- * bytes, what a reject keeps of its line, and a forwarded line's fields.
+ * bytes, what a reject keeps of its line, and a forwarded line's fields. With `byFile`, the relation holds the
+ * lines of several files and an INTEGER column `f` (the file's index) that `raw_lines` keeps.
  */
-export function rawLinesSql(d: Dialect, textRelation: string): string {
+export function rawLinesSql(d: Dialect, textRelation: string, byFile = false): string {
+  const f = byFile ? 'f, ' : '';
   // The fields once, as an array (one split per line, not one per use: keeps the plan small enough to compile).
   const field = (i: number) => `element_at(fields, ${i + 1})`;
   // Bit i: field i holds a byte other than 0-9; bit 16 + i: one other than 0-9 and '.' (as the normalizer sets
@@ -34,7 +36,7 @@ export function rawLinesSql(d: Dialect, textRelation: string): string {
   return `
 CREATE OR REPLACE TEMP TABLE raw_lines AS
 WITH classified AS (
-  SELECT line, cr, text, bytes, utf8, base64, head, CASE
+  SELECT ${f}line, cr, text, bytes, utf8, base64, head, CASE
     WHEN line = 1 THEN 'header'
     WHEN bytes + CASE WHEN cr THEN 1 ELSE 0 END > ${MAX_LINE_BYTES} THEN 'line_too_long'
     WHEN bytes = 0 THEN 'blank_line'
@@ -48,7 +50,7 @@ WITH classified AS (
     CASE WHEN reason IS NULL THEN split(translate(text, '${DIGITS}', ''), ',') END AS non_digits
   FROM classified
 )
-SELECT line, reason,
+SELECT ${f}line, reason,
   -- As the normalizer counts them: an over-long line's CR is not seen.
   cr AND bytes + 1 <= ${MAX_LINE_BYTES} AS crlf,
   CASE WHEN reason = 'line_too_long' THEN head WHEN reason IN ('not_text', 'header') OR reason IS NULL THEN CAST(NULL AS VARCHAR) ELSE text END AS raw,
@@ -59,27 +61,38 @@ FROM split_lines`;
 }
 
 /**
- * The reason of a line given the last line's number and whether the text ends with a newline: an unterminated
- * last line that is empty or short is truncated_line.
+ * Lines of the files `fs` forwarded to the cleaning rules (`insertStagedSql`'s source), each `line` made unique
+ * across files as `lineKey` says.
  */
-export function lineReasonSql(lastLine: number, endsWithNewline: boolean): string {
-  if (endsWithNewline) return 'reason';
-  return `CASE WHEN line = ${lastLine} AND reason IN ('blank_line', 'column_count') THEN 'truncated_line' ELSE reason END`;
+export function forwardedLinesSql(fs: readonly number[], lineKey: (f: string, line: string) => string): string {
+  const files = fs.length > 0 ? fs.join(', ') : 'NULL';
+  return `SELECT ${lineKey('f', 'line')} AS line, digit_mask, ${RAW_COLUMNS.map(rawCol).join(', ')} FROM raw_lines WHERE reason IS NULL AND f IN (${files})`;
 }
 
-/** Lines forwarded to the cleaning rules (`insertStagedSql`'s source). */
-export const FORWARDED_LINES_SQL = `SELECT line, digit_mask, ${RAW_COLUMNS.map(rawCol).join(', ')} FROM raw_lines WHERE reason IS NULL`;
-
 /**
- * `raw_lines` by reason (NULL: forwarded, 'header': line 1): lines, the last line's number, CRLF lines, and the
- * header's bytes. One query gives the file's structural account.
+ * `raw_lines` by file and reason (NULL: forwarded, 'header': line 1): lines, the last line's number, CRLF lines,
+ * and the header's bytes. One query gives every file's structural account.
  */
 export const RAW_LINES_SUMMARY_SQL = `
-SELECT reason, count(*) AS n, max(line) AS last_line, sum(CASE WHEN crlf THEN 1 ELSE 0 END) AS crlf,
+SELECT f, reason, count(*) AS n, max(line) AS last_line, sum(CASE WHEN crlf THEN 1 ELSE 0 END) AS crlf,
   max(CASE WHEN line = 1 THEN raw_base64 END) AS header
-FROM raw_lines GROUP BY reason`;
+FROM raw_lines GROUP BY f, reason`;
 
-/** Structural rejects as quarantine rows (file, line, reason, raw, raw_base64). */
-export function structuralRejectsSql(file: string, lastLine: number, endsWithNewline: boolean): string {
-  return `SELECT ${sqlString(file)} AS file, line, ${lineReasonSql(lastLine, endsWithNewline)} AS reason, raw, raw_base64 FROM raw_lines WHERE line > 1 AND reason IS NOT NULL`;
+/** A file of `raw_lines`: its index, name, last line's number and whether its text ends with a newline. */
+export interface RawLinesFile {
+  f: number;
+  file: string;
+  lastLine: number;
+  endsWithNewline: boolean;
+}
+
+/**
+ * Structural rejects of the given files as quarantine rows (f, file, line, reason, raw, raw_base64). An
+ * unterminated last line that is empty or short is truncated_line.
+ */
+export function structuralRejectsSql(files: readonly RawLinesFile[]): string {
+  const name = `CASE f ${files.map((x) => `WHEN ${x.f} THEN ${sqlString(x.file)}`).join(' ')} END`;
+  const unterminated = files.filter((x) => !x.endsWithNewline).map((x) => `(f = ${x.f} AND line = ${x.lastLine})`);
+  const reason = unterminated.length > 0 ? `CASE WHEN (${unterminated.join(' OR ')}) AND reason IN ('blank_line', 'column_count') THEN 'truncated_line' ELSE reason END` : 'reason';
+  return `SELECT f, ${name} AS file, line, ${reason} AS reason, raw, raw_base64 FROM raw_lines WHERE f IN (${files.map((x) => x.f).join(', ')}) AND line > 1 AND reason IS NOT NULL`;
 }

@@ -49,8 +49,23 @@ export class LakeHistory {
     return new Set(parts.map((p) => p.day));
   }
 
-  /** Transactions with time in [fromTime, toTime), in (time, transaction_id) order. */
-  async rows(fromTime: number, toTime: number): Promise<HistoryRows> {
+  /**
+   * Transactions with time in [fromTime, toTime), in (time, transaction_id) order. Calls run one at a time (the
+   * scorer reads ahead in the background while a batch may read a partition's history): one engine connection
+   * runs one query at a time.
+   */
+  rows(fromTime: number, toTime: number): Promise<HistoryRows> {
+    const result = this.queue.then(() => this.readRows(fromTime, toTime));
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private async readRows(fromTime: number, toTime: number): Promise<HistoryRows> {
     const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
     const { parts } = await committedParts(this.store, { days: { from: day(fromTime), to: day(toTime - 1) } });
     if (parts.length === 0) return { time: [], customerId: [], terminalId: [], amount: [], fraud: [] };
@@ -72,6 +87,8 @@ export class LakeHistory {
   }
 
   async close(): Promise<void> {
+    // A read ahead may still be running on the engine.
+    await this.queue;
     await this.engine.close();
     if (this.ownsStore) await this.store.close();
   }

@@ -8,9 +8,11 @@
 import { DAY_SECONDS, OnlineFeatures, type OnlineTransaction } from '../features/OnlineFeatures.js';
 import { TerminalState } from '../features/online/TerminalState.js';
 import type { FeatureSpec } from '../features/spec.js';
-import type { LakeHistory } from './LakeHistory.js';
+import type { HistoryRows, LakeHistory } from './LakeHistory.js';
 
 const LAKE_RECHECK_MS = 30_000;
+/** How close (event time) to needing the next terminal day its read from the lake starts. */
+const PREFETCH_SECONDS = 6 * 3600;
 
 function dayStart(t: number): number {
   return t - (((t % DAY_SECONDS) + DAY_SECONDS) % DAY_SECONDS);
@@ -25,6 +27,8 @@ export class StreamFeatures {
   private nextTerminalSweep = -Infinity;
   private lakeDays: Set<string> | undefined;
   private lakeCheckedAt = 0;
+  /** The next terminal day, being read from the lake ahead of need. */
+  private prefetch: { from: number; to: number; rows: Promise<HistoryRows> } | undefined;
   private readonly delay: number;
   private readonly terminalSpan: number;
   private readonly customerSpan: number;
@@ -72,7 +76,10 @@ export class StreamFeatures {
     if (!this.history || maxTime < minTime) return;
     const needFrom = dayStart(minTime - this.terminalSpan);
     const needTo = maxTime - this.delay + 1;
-    if (needTo <= this.terminalLoadedTo && needFrom >= this.terminalLoadedFrom) return;
+    if (needTo <= this.terminalLoadedTo && needFrom >= this.terminalLoadedFrom) {
+      if (this.terminalLoadedTo - needTo < PREFETCH_SECONDS) this.prefetchNextDay();
+      return;
+    }
     const now = Date.now();
     if (!this.lakeDays || now - this.lakeCheckedAt > LAKE_RECHECK_MS) {
       this.lakeDays = await this.history.days();
@@ -102,8 +109,35 @@ export class StreamFeatures {
     this.sweepTerminals();
   }
 
+  /**
+   * Starts reading the next terminal day from the lake while event time is still in the last hours before it is
+   * needed, so the batch that crosses midnight does not wait for the lake (it did: the p99 latency's largest
+   * single cause at a steady rate). Only a day the lake already has; the read is used by `loadTerminals`.
+   */
+  private prefetchNextDay(): void {
+    const from = this.terminalLoadedTo;
+    if (this.prefetch?.from === from || !this.lakeDays?.has(new Date(from * 1000).toISOString().slice(0, 10))) return;
+    const rows = this.history!.rows(from, from + DAY_SECONDS);
+    // A failed prefetch is read again on the hot path, where its error surfaces.
+    rows.catch(() => undefined);
+    this.prefetch = { from, to: from + DAY_SECONDS, rows };
+  }
+
   private async loadTerminals(from: number, to: number): Promise<void> {
-    const rows = await this.history!.rows(from, to);
+    const prefetched = this.prefetch;
+    if (prefetched && prefetched.from === from && prefetched.to <= to) {
+      this.prefetch = undefined;
+      const rows = await prefetched.rows.catch(() => undefined);
+      if (rows) {
+        this.applyTerminals(rows);
+        from = prefetched.to;
+        if (from >= to) return;
+      }
+    }
+    this.applyTerminals(await this.history!.rows(from, to));
+  }
+
+  private applyTerminals(rows: HistoryRows): void {
     for (let i = 0; i < rows.time.length; i++) {
       this.terminals.observe(rows.terminalId[i], rows.time[i]);
       this.terminals.label(rows.terminalId[i], rows.time[i], rows.fraud[i]);

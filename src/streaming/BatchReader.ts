@@ -29,15 +29,20 @@ export class BatchReader<K = Buffer, V = Buffer, HK = Buffer, HV = Buffer> {
     stream.on('error', this.onError);
   }
 
-  /** Up to `max` messages: what is buffered now, or the first arrivals within `waitMs`. undefined once the stream ended. */
-  async next(max: number, waitMs: number, signal?: AbortSignal): Promise<Message<K, V, HK, HV>[] | undefined> {
+  /**
+   * Up to `max` messages; undefined once the stream ended. Waits at most `waitMs` for the first message, then at
+   * most `lingerMs` more (default: what is left of `waitMs`) for others to fill the batch. A linger of 0 returns
+   * what is buffered as soon as there is anything: the lowest latency, for a caller that batches elsewhere.
+   */
+  async next(max: number, waitMs: number, signal?: AbortSignal, lingerMs?: number): Promise<Message<K, V, HK, HV>[] | undefined> {
     const out: Message<K, V, HK, HV>[] = [];
-    const deadline = performance.now() + waitMs;
+    let deadline = performance.now() + waitMs;
     while (out.length < max) {
       if (this.error) throw this.error;
       if (this.stream.destroyed || this.stream.readableEnded) return out.length ? out : undefined;
       const m = this.stream.read() as Message<K, V, HK, HV> | null;
       if (m !== null) {
+        if (out.length === 0 && lingerMs !== undefined) deadline = performance.now() + lingerMs;
         out.push(m);
         continue;
       }

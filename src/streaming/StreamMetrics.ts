@@ -21,7 +21,7 @@ export class StreamMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly batchSize = new Histogram({ name: 'fraudops_stream_batch_size', help: 'input messages per batch', buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000], registers: [this.registry] });
+  readonly batchSize = new Histogram({ name: 'fraudops_stream_batch_size', help: 'input messages per transaction', buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000], registers: [this.registry] });
   readonly commitSeconds = new Histogram({
     name: 'fraudops_stream_transaction_commit_seconds',
     help: 'time of one Kafka transaction (send, offsets, commit)',

@@ -107,6 +107,14 @@ export function kafkaError(e: unknown, s: KafkaSettings, what: string): Fraudops
     // Retrying the same records meets the same refusal: never retriable.
     return new FraudopsError('KAFKA_RECORD_TOO_LARGE', `${what}: the broker refused records larger than the topic's max.message.bytes (${scrub(firstLine(text))})`, { context: ctx, cause: e });
   }
+  if (findApiCode(e, GROUP_MOVED_CODES)) {
+    // Not the brokers being out of reach: the member's generation ended (a rebalance) while it committed.
+    return new FraudopsError(
+      'KAFKA_GROUP_REBALANCED',
+      `${what}: the consumer group rebalanced while a transaction was open (${scrub(firstLine(text))}); it was aborted, and its records are scored again by their partitions' new owner`,
+      { context: ctx, retriable: true, cause: e },
+    );
+  }
   if (/SASL|authenticat|SCRAM|credentials/i.test(text)) {
     return new FraudopsError('KAFKA_AUTH_FAILED', `${what}: the brokers refused the SASL/SCRAM-SHA-512 login of user "${s.username ?? ''}" (wrong user or password)`, { context: ctx });
   }
@@ -115,6 +123,9 @@ export function kafkaError(e: unknown, s: KafkaSettings, what: string): Fraudops
   }
   return new FraudopsError('KAFKA_UNAVAILABLE', `${what}: cannot reach Kafka at ${s.brokers.join(',')} (${scrub(firstLine(text))})`, { context: ctx, retriable: true, cause: e });
 }
+
+/** Kafka protocol error codes ILLEGAL_GENERATION (22), UNKNOWN_MEMBER_ID (25), REBALANCE_IN_PROGRESS (27), FENCED_INSTANCE_ID (82). */
+const GROUP_MOVED_CODES = new Set([22, 25, 27, 82]);
 
 /** Kafka protocol error codes MESSAGE_TOO_LARGE (10) and RECORD_LIST_TOO_LARGE (18). */
 const RECORD_TOO_LARGE_CODES = new Set([10, 18]);

@@ -15,12 +15,13 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { FetchIsolationLevels, Producer, ProduceAcks, type Message, type MessagesStream } from '@platformatic/kafka';
 import { BatchReader } from './BatchReader.js';
+import { scorerConsumeOptions } from './consumeOptions.js';
 import { CommittedReadConsumer } from './committedConsumer.js';
 import type { FraudopsError } from '../errors.js';
 import { DEFAULT_REGISTERED_MODEL } from '../models/artifact.js';
 import { LakeHistory } from '../scoring/LakeHistory.js';
 import { ModelSource, type ServingModel } from '../scoring/ModelSource.js';
-import { Scorer, type ScoreInput } from '../scoring/Scorer.js';
+import { Scorer, type DeadLetter, type ScoreInput } from '../scoring/Scorer.js';
 import { StreamFeatures } from '../scoring/StreamFeatures.js';
 import type { RunTracker } from '../tracking/RunTracker.js';
 import { holdTracking, type StageContext } from '../stage/StageContext.js';
@@ -29,7 +30,7 @@ import { clientOptions, kafkaError, type KafkaSettings } from './kafkaConnection
 import { ReplicaEstimate } from './ReplicaEstimate.js';
 import { StreamMetrics } from './StreamMetrics.js';
 import { ensureTopics, maxMessageBytes } from './topics.js';
-import { BatchCommitter } from './BatchCommitter.js';
+import { BatchCommitter, type CommitStats } from './BatchCommitter.js';
 import type { OutgoingMessage } from './sendChunks.js';
 import { predictionJsonLines } from './predictionJson.js';
 
@@ -144,6 +145,11 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
         rebalanceTimeout: 20_000,
         maxWaitTime: 100,
       } as never);
+      // The client forgets a topic when the last stream on it closes, and the next consume() then joins the group
+      // again; a leader's JoinGroup makes the coordinator rebalance every member. Each session ends with its
+      // stream, so two replicas kept rebalancing each other, every rebalance a rebuild of every partition's state.
+      // Holding the topic for the consumer's life makes a new session's consume() take the current assignment.
+      consumer.topics.track(o.input);
       producer = new Producer({
         ...(base as object),
         idempotent: true,
@@ -170,13 +176,14 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
     timers.forEach((t) => t.unref());
 
     let failures = 0;
+    let rejoin = false;
     while (!o.signal.aborted) {
       state.sessions++;
       const features = new StreamFeatures(model.artifact.featureSpec, history, (c) => c % inputPartitions);
       const scorer = new Scorer(features);
       try {
         const committer = new BatchCommitter(clients.producer, clients.consumer, { exactlyOnce, partitions: counts, limits });
-        model = await session(o, clients.consumer, committer, scorer, models, metrics, state, replicas);
+        ({ model, rejoin } = await session(o, clients.consumer, committer, scorer, models, metrics, state, replicas, rejoin));
         failures = 0;
       } catch (e) {
         if (o.signal.aborted) break;
@@ -190,6 +197,7 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
         await withTimeout(disconnect(), 10_000);
         await sleep(wait, o.signal);
         clients = connect();
+        rejoin = false;
       }
     }
     return {
@@ -227,15 +235,13 @@ async function session(
   metrics: StreamMetrics,
   state: { ready: boolean; lastError?: FraudopsError; lastBatchAt: number; version: string },
   replicas: ReplicaEstimate,
-): Promise<ServingModel> {
-  const stream = (await consumer.consume({
-    topics: [o.input],
-    mode: 'earliest',
-    autocommit: false,
-    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-    maxWaitTime: 100,
-    highWaterMark: Math.max(2048, 2 * (o.batchSize ?? DEFAULT_BATCH_SIZE)),
-  } as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  rejoin: boolean,
+): Promise<{ model: ServingModel; rejoin: boolean }> {
+  // The consumer holds its input topic, so consume() takes the current assignment; after a broker loss or a
+  // stalled stream the session lets go of it first, so the member joins the group afresh.
+  if (rejoin) consumer.topics.untrack(o.input);
+  const stream = (await consumer.consume(scorerConsumeOptions(o.input) as never)) as MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  if (rejoin) consumer.topics.track(o.input);
   const generation = consumer.generationId;
   o.log(`stream: session in generation ${generation}, partitions ${JSON.stringify(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? [])}`);
   let rebalanced = false;
@@ -247,7 +253,8 @@ async function session(
     if (partitions.length === 0) return;
     const offsets = await consumer.listCommittedOffsets({ topics: [{ topic: o.input, partitions }] });
     const list = offsets.get(o.input) ?? [];
-    for (const p of partitions) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
+    // Set only where still unknown: a reading that raced a commit of this session must not move it back.
+    for (const p of partitions) if (!committed.has(p)) committed.set(p, list[p] !== undefined && list[p] >= 0n ? list[p] : 0n);
   };
   let model = models.take();
   // A fetch in flight when the brokers went away may never call back, and then the client's stream stops
@@ -261,6 +268,7 @@ async function session(
   const position = new Map<number, bigint>();
   let laggingSince = 0;
   let lagCheckedAt = 0;
+  let lagReading = false;
   const refreshLag = async () => {
     lagCheckedAt = Date.now();
     const latest = (await consumer.listOffsets({ topics: [o.input], isolationLevel: FetchIsolationLevels.READ_COMMITTED })).get(o.input) ?? [];
@@ -279,15 +287,78 @@ async function session(
     else if (!laggingSince) laggingSince = Date.now();
   };
   let ended = 'input ended';
+  /** The session ends to recover (brokers back, a stalled stream): the next one joins the group afresh. */
+  let restarted = false;
   const reader = new BatchReader(stream);
-  /** The commit of the last batch, in flight while the next one is read and scored. */
-  let pending: Promise<void> = Promise.resolve();
-  let commitFailed = false;
+  const cap = o.batchSize ?? DEFAULT_BATCH_SIZE;
+  const sameGeneration = () => !rebalanced && consumer.generationId === generation;
+  /**
+   * Group commit. One transaction is in flight at a time; what is scored meanwhile joins the next one, which
+   * begins the moment the previous commits (up to `cap` input records). At a backlog transactions grow until a
+   * commit costs no more than the scoring it overlaps, so the scorer does not wait on the broker; at a low rate
+   * each record is committed one commit time after it is scored, with no wait to fill a batch. Scoring ahead of a
+   * commit moves the feature state early, which is safe because a failed commit ends the session and the next
+   * session rebuilds the state (replay-without-output).
+   */
+  // The state gauges follow the rebuild of a new session's state, at most once a second.
+  let stateObservedAt = -Infinity;
+  const observeStateSometimes = () => {
+    if (performance.now() - stateObservedAt < 1000) return;
+    stateObservedAt = performance.now();
+    observeState(metrics, scorer);
+  };
+  let open: OpenTransaction | undefined;
+  let inFlight: Promise<void> | undefined;
+  let failure: unknown;
+  const onCommitted = (t: OpenTransaction) => (stats: CommitStats) => {
+    metrics.commitSeconds.observe(stats.seconds);
+    for (const [p, m] of t.last) committed.set(p, m.offset + 1n);
+    const now = Date.now();
+    for (const ts of t.timestamps) metrics.latency.observe(Math.max(0, now - ts) / 1000);
+    metrics.batchSize.observe(t.timestamps.length);
+    metrics.consumed.inc(t.timestamps.length);
+    metrics.produced.inc(t.predictions);
+    metrics.totals.consumed += t.timestamps.length;
+    metrics.totals.produced += t.predictions;
+    metrics.totals.dead += t.dead.length;
+    for (const reason of t.dead) metrics.deadLetters.inc({ reason });
+    observeStateSometimes();
+    state.lastBatchAt = now;
+  };
+  const onFailed = (e: unknown) => {
+    failure ??= e;
+    if (committer.exactlyOnce) {
+      metrics.aborted.inc();
+      o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
+    }
+  };
+  /** Starts the open transaction's commit unless one is in flight (it starts the next when it is done). */
+  const flush = () => {
+    if (inFlight || !open || failure !== undefined || !sameGeneration()) return;
+    const t = open;
+    open = undefined;
+    inFlight = committer
+      .commit(t.messages, [...t.last.values()])
+      .then(onCommitted(t), onFailed)
+      .catch((e: unknown) => void (failure ??= e))
+      .finally(() => {
+        inFlight = undefined;
+        flush();
+      });
+  };
   const stop = () => void stream.close().catch(() => undefined);
   try {
     o.signal.addEventListener('abort', stop, { once: true });
-    while (!o.signal.aborted && !rebalanced && !commitFailed && consumer.generationId === generation) {
-      const batch = await reader.next(o.batchSize ?? DEFAULT_BATCH_SIZE, o.batchTimeMs ?? 100, o.signal);
+    observeState(metrics, scorer);
+    while (!o.signal.aborted && sameGeneration() && failure === undefined) {
+      // A full transaction waits for the one in flight (the memory bound, and the backpressure on reading).
+      while (open && open.timestamps.length >= cap && inFlight) await inFlight;
+      if (failure !== undefined) break;
+      // Scored in slices of at most READ_SIZE: a slice's temporaries (parsed rows, predictions, JSON) then die
+      // young; a whole transaction's worth at once outgrew the young generation and cost major collections.
+      const room = Math.min(READ_SIZE, cap - (open?.timestamps.length ?? 0));
+      // Idle: wake every batch-time at most to look after the session; otherwise no linger by default.
+      const batch = await reader.next(room, Math.max(IDLE_WAIT_MS, o.batchTimeMs ?? 0), o.signal, o.batchTimeMs ?? 0);
       if (batch === undefined) break;
       // Ready only while the stream holds its broker connections: a stopped broker shows on /readyz at once.
       const connected = stream.isConnected();
@@ -302,27 +373,36 @@ async function session(
       }
       // The client may not reconnect a stream by itself: after a while, new clients try (with backoff).
       if (!connected && Date.now() - lostAt > LOST_BROKERS_MS) throw new Error(`no connection to the brokers for ${LOST_BROKERS_MS / 1000} s`);
-      if (connected && Date.now() - lagCheckedAt > 5000) await withTimeout(refreshLag().catch(() => undefined), 5000);
+      // Off the hot path: a batch never waits for the lag reading.
+      if (connected && !lagReading && Date.now() - lagCheckedAt > 5000) {
+        lagReading = true;
+        void withTimeout(refreshLag().catch(() => undefined), 5000).finally(() => (lagReading = false));
+      }
       if (batch.length === 0) {
-        state.lastBatchAt = Date.now();
+        if (!open && !inFlight) state.lastBatchAt = Date.now();
         if (connected && lostBrokers) {
           ended = 'brokers reachable again; resuming';
+          restarted = true;
           break;
         }
         const now = Date.now();
         if (laggingSince && now - laggingSince > stallMs(o) && now - lastRecordAt > stallMs(o)) {
           ended = `no records for ${stallMs(o) / 1000} s while the input has lag; restarting the stream`;
+          restarted = true;
           break;
         }
         continue;
       }
       lastRecordAt = Date.now();
-      for (const m of batch) position.set(m.partition, m.offset + 1n);
-      if (rebalanced || consumer.generationId !== generation) break;
+      // Per partition, once: the last record of each (no per-record allocation).
+      const lastOf = new Map<number, Msg>();
+      for (const m of batch) lastOf.set(m.partition, m);
+      for (const [p, m] of lastOf) position.set(p, m.offset + 1n);
+      if (!sameGeneration()) break;
       const workStarted = performance.now();
       const assigned = new Set(consumer.assignments?.find((a) => a.topic === o.input)?.partitions ?? []);
-      const mine = batch.filter((m) => assigned.has(m.partition));
-      await learnCommitted([...new Set(mine.map((m) => m.partition))].filter((p) => !committed.has(p)));
+      const mine = [...lastOf.keys()].every((p) => assigned.has(p)) ? batch : batch.filter((m) => assigned.has(m.partition));
+      await learnCommitted([...lastOf.keys()].filter((p) => assigned.has(p) && !committed.has(p)));
       const replay: ScoreInput[] = [];
       const live: Msg[] = [];
       for (const m of mine) {
@@ -332,6 +412,7 @@ async function session(
       if (replay.length) {
         await scorer.scoreBatch(replay, model, { emit: false });
         metrics.replayed.inc(replay.length);
+        observeStateSometimes();
       }
       if (live.length === 0) continue;
       model = models.take();
@@ -341,10 +422,11 @@ async function session(
         o.log(`stream: model version ${model.version} from this batch on`);
       }
       const res = await scorer.scoreBatch(live.map(toInput), model, { withFeatures: o.withFeatures });
+      const t: OpenTransaction = (open ??= { messages: [], last: new Map(), timestamps: [], predictions: 0, dead: [] } satisfies OpenTransaction);
       const lines = predictionJsonLines(res.predictions);
-      const messages: OutgoingMessage[] = [
-        ...res.predictions.map((p, i) => ({ topic: o.output, key: Buffer.from(p.id), value: Buffer.from(lines[i]!) })),
-        ...res.deadLetters.map((d) => ({
+      for (let i = 0; i < lines.length; i++) t.messages.push({ topic: o.output, key: Buffer.from(res.predictions[i]!.id), value: Buffer.from(lines[i]!) });
+      for (const d of res.deadLetters) {
+        t.messages.push({
           topic: o.dlq,
           value: d.value,
           source: { topic: o.input, partition: d.partition, offset: d.offset },
@@ -354,61 +436,56 @@ async function session(
             [Buffer.from('source-partition'), Buffer.from(String(d.partition))],
             [Buffer.from('source-offset'), Buffer.from(String(d.offset))],
           ]),
-        })),
-      ];
-      const last = new Map<number, Msg>();
-      for (const m of live) last.set(m.partition, m);
-      // One transaction at a time: the previous batch's commit must have succeeded before this one begins. It ran
-      // while this batch was fetched, parsed and scored; had it failed, the session ends and the next rebuilds
-      // the state this batch moved (replay-without-output), so scoring ahead of a commit loses nothing.
-      await pending;
-      if (rebalanced || consumer.generationId !== generation) break;
-      const commit = committer.commit(messages, [...last.values()]).then(
-        (stats) => {
-          metrics.commitSeconds.observe(stats.seconds);
-          for (const [p, m] of last) committed.set(p, m.offset + 1n);
-          const now = Date.now();
-          for (const m of live) metrics.latency.observe(Math.max(0, now - Number(m.timestamp)) / 1000);
-          metrics.batchSize.observe(live.length);
-          replicas.recordWork(live.length, (performance.now() - workStarted) / 1000);
-          metrics.consumed.inc(live.length);
-          metrics.produced.inc(res.predictions.length);
-          metrics.totals.consumed += live.length;
-          metrics.totals.produced += res.predictions.length;
-          metrics.totals.dead += res.deadLetters.length;
-          for (const d of res.deadLetters) metrics.deadLetters.inc({ reason: d.reason });
-          const size = scorer.features.stateSize();
-          metrics.stateCustomers.set(size.customers);
-          metrics.stateTerminals.set(size.terminals);
-          metrics.stateEntries.set(size.entries);
-          metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
-          state.lastBatchAt = now;
-        },
-        (e: unknown) => {
-          commitFailed = true;
-          if (committer.exactlyOnce) {
-            metrics.aborted.inc();
-            o.log(`stream: transaction aborted (${e instanceof Error ? e.message : String(e)})`);
-          }
-          throw e;
-        },
-      );
-      // Handled here so a failure while the next batch is read is no unhandled rejection; awaited before the next.
-      commit.catch(() => undefined);
-      pending = commit;
+        });
+        t.dead.push(d.reason);
+      }
+      for (const m of live) {
+        t.last.set(m.partition, m);
+        t.timestamps.push(Number(m.timestamp));
+      }
+      t.predictions += res.predictions.length;
+      flush();
+      replicas.recordWork(live.length, (performance.now() - workStarted) / 1000);
     }
-    await pending;
-    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : rebalanced || consumer.generationId !== generation ? 'rebalance' : ended})`);
-    return model;
+    // A rebalance or a failure leaves the open transaction uncommitted: the next session rebuilds its state and
+    // scores its records again. Any other end (stop, end of input, a stream restart) commits it first.
+    while (inFlight) await inFlight;
+    if (failure === undefined && sameGeneration()) {
+      flush();
+      while (inFlight) await inFlight;
+    }
+    if (failure !== undefined) throw failure;
+    o.log(`stream: session ended (${o.signal.aborted ? 'stopping' : !sameGeneration() ? 'rebalance' : ended})`);
+    return { model, rejoin: restarted };
   } finally {
     // Never leave a transaction in flight behind the session (on the error path; the normal one awaited it).
-    await pending.catch(() => undefined);
+    while (inFlight) await inFlight.catch(() => undefined);
     consumer.off('consumer:group:join', onJoin);
     o.signal.removeEventListener('abort', stop);
     reader.close();
     // Closing waits for fetches in flight, and a fetch lost with its broker may never return.
     await withTimeout(stream.close().catch(() => undefined), 5000);
   }
+}
+
+/** What the next transaction holds: scored batches waiting for the one in flight to commit. */
+interface OpenTransaction {
+  messages: OutgoingMessage[];
+  /** The last input record of each partition. */
+  last: Map<number, Msg>;
+  /** Input record timestamps (ms), one per input record, for the latency histogram. */
+  timestamps: number[];
+  predictions: number;
+  dead: DeadLetter['reason'][];
+}
+
+/** The feature state's size into the gauges (counting entries walks every terminal, so not on every batch). */
+function observeState(metrics: StreamMetrics, scorer: Scorer): void {
+  const size = scorer.features.stateSize();
+  metrics.stateCustomers.set(size.customers);
+  metrics.stateTerminals.set(size.terminals);
+  metrics.stateEntries.set(size.entries);
+  metrics.lakeDaysMissing.set(scorer.features.lakeDaysMissing);
 }
 
 function toInput(m: Msg): ScoreInput {
@@ -429,8 +506,14 @@ async function retrying<T>(fn: () => Promise<T>, o: ResolvedStreamOptions, state
   }
 }
 
-/** Most input records per batch (one transaction) unless --batch-size says otherwise. */
-export const DEFAULT_BATCH_SIZE = 5000;
+/** Most input records per transaction unless --batch-size says otherwise. */
+export const DEFAULT_BATCH_SIZE = 20_000;
+
+/** Most input records scored at once (a transaction holds several such slices). */
+const READ_SIZE = 5000;
+
+/** How long an idle session waits for input before it looks after itself (lag, stalls, lost brokers). */
+const IDLE_WAIT_MS = 100;
 
 /** How long a session waits for its lost brokers before it starts over with new clients. */
 const LOST_BROKERS_MS = 10_000;
@@ -442,7 +525,7 @@ export function backoffMs(failures: number): number {
 
 /** How long a session may see no records while the input has lag before it restarts its stream. */
 function stallMs(o: StreamOptions): number {
-  return Math.max(15_000, 20 * (o.batchTimeMs ?? 100));
+  return Math.max(15_000, 20 * Math.max(IDLE_WAIT_MS, o.batchTimeMs ?? 0));
 }
 
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -9,7 +9,8 @@ export const streamCommand: Command = {
   usage: 'fraudops stream --brokers B --in T --out T [--dlq T] [--group G] [--model champion] [--lake <uri>] [--http-port P]',
   description:
     'Runs until SIGTERM or SIGINT: finishes the batch, commits, leaves the group and exits 0. ' +
-    'Each batch is one Kafka transaction with its predictions, dead letters and input offsets; read predictions with isolation.level=read_committed. ' +
+    'Each transaction holds its predictions, dead letters and input offsets; read predictions with isolation.level=read_committed. ' +
+    'One transaction commits while the next batches are scored; what was scored meanwhile forms the next one (up to --batch-size). ' +
     '/metrics exports fraudops_stream_replicas_desired for KEDA or an HPA: ceil(input rate × --headroom / per-replica rate), capped by the input partitions, as `fraudops capacity` computes it. ' +
     'SASL_SSL: FRAUDOPS_KAFKA_SECURITY=sasl_ssl, FRAUDOPS_KAFKA_CA, FRAUDOPS_KAFKA_USERNAME, FRAUDOPS_KAFKA_PASSWORD or FRAUDOPS_KAFKA_PASSWORD_FILE (never logged).',
   examples: [
@@ -28,8 +29,16 @@ export const streamCommand: Command = {
     'registered-model': { type: 'string', description: 'registered model name', default: 'fraudops-fraud', configKey: 'registeredModel' },
     'http-port': { type: 'integer', description: 'port of /metrics, /healthz, /readyz (0: any free port)', default: 9464, min: 0, max: 65535, configKey: 'stream.httpPort' },
     'http-host': { type: 'string', description: 'address of the HTTP endpoint', default: '127.0.0.1', configKey: 'stream.httpHost' },
-    'batch-size': { type: 'integer', description: 'most input messages per transaction', default: 5000, min: 1, max: 1_000_000, configKey: 'stream.batchSize' },
-    'batch-time': { type: 'duration', description: 'longest wait to fill a batch (a bare number is ms)', default: '100ms', min: 1, max: 3_600_000, configKey: 'stream.batchTime' },
+    'batch-size': {
+      type: 'integer',
+      description: 'most input messages per transaction (a transaction holds what was scored while the previous one committed)',
+      default: 20_000, min: 1, max: 1_000_000, configKey: 'stream.batchSize',
+    },
+    'batch-time': {
+      type: 'duration',
+      description: 'how long a batch waits for more input once it has some (0: none, the lowest latency; a bare number is ms)',
+      default: '0', min: 0, max: 3_600_000, configKey: 'stream.batchTime',
+    },
     'model-poll': { type: 'duration', description: 'how often the alias is checked (a bare number is ms)', default: '5s', min: 10, max: 86_400_000, configKey: 'stream.modelPoll' },
     'track-every': { type: 'duration', durationUnit: 's', description: 'log throughput to the tracker this often (e.g. 60s; 0 = never; a bare number is seconds)', default: '60s', configKey: 'stream.trackEvery' },
     'with-features': { type: 'boolean', description: 'put each transaction\'s features in its prediction' },

@@ -181,10 +181,15 @@ export class SparkConnectEngine implements SqlEngine {
     const numbered = this.viewName('lines');
     // Each split of the file is read in order by one task: a line's number is the lines of the splits before its
     // own (by start offset) plus its position in its split (monotonically_increasing_id is consecutive there).
+    // The splits' counts come from a second scan of the file, not from `src`: Spark materializes a CTE with
+    // nondeterministic columns that is used twice through a shuffle of every line, which costs far more.
     await this.command(
       `CREATE OR REPLACE TEMPORARY VIEW ${numbered} AS
 WITH src AS (SELECT value, input_file_block_start() AS blk, monotonically_increasing_id() AS mid FROM ${lines}),
-blocks AS (SELECT blk, min(mid) AS first_mid, count(*) AS n FROM src GROUP BY blk),
+blocks AS (
+  SELECT blk, min(mid) AS first_mid, count(*) AS n
+  FROM (SELECT input_file_block_start() AS blk, monotonically_increasing_id() AS mid FROM ${lines}) GROUP BY blk
+),
 offsets AS (SELECT blk, first_mid, sum(n) OVER (ORDER BY blk) - n AS before FROM blocks),
 numbered AS (
   SELECT CAST(o.before + (s.mid - o.first_mid) + 1 AS BIGINT) AS line, endswith(s.value, '\r') AS cr, CAST(s.value AS BINARY) AS b
@@ -210,17 +215,37 @@ FROM stripped`,
   }
 
   async writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]> {
+    // DISTRIBUTE BY puts each partition value in one task, so each partition is one file.
+    const relation = sqlRelation(`SELECT * FROM (${toSparkSql(sql)}) DISTRIBUTE BY \`${target.partitionBy}\``);
+    return this.writePartitioned(relation, sql, target, 'parquet', { compression: 'zstd' }, '.parquet');
+  }
+
+  async writePartitionedJsonLines(sql: string, target: PartitionedWrite & { orderBy: string; contentType?: string }): Promise<WrittenObject[]> {
+    // Sorted by the partition column first, the writer keeps this order within each file.
+    const p = `\`${target.partitionBy}\``;
+    const relation = sqlRelation(`SELECT * FROM (${toSparkSql(sql)}) DISTRIBUTE BY ${p} SORT BY ${p}, ${target.orderBy}`);
+    return this.writePartitioned(relation, sql, target, 'json', { ignoreNullFields: 'false' }, '.json', target.contentType ?? 'application/x-ndjson');
+  }
+
+  /** Writes into a staging prefix partitioned by `target.partitionBy`, then stores each file under its key. */
+  private async writePartitioned(
+    relation: Relation,
+    sql: string,
+    target: PartitionedWrite,
+    format: string,
+    options: Record<string, string>,
+    extension: string,
+    contentType?: string,
+  ): Promise<WrittenObject[]> {
     const staging = `${STAGING_PREFIX}${randomUUID()}/`;
     try {
-      // DISTRIBUTE BY puts each partition value in one task, so each partition is one file.
-      const relation = sqlRelation(`SELECT * FROM (${toSparkSql(sql)}) DISTRIBUTE BY \`${target.partitionBy}\``);
       await this.command2(
-        writeCommand(relation, 'parquet', sparkPath(target.store, staging), { mode: 'error', partitionBy: [target.partitionBy], options: { compression: 'zstd' } }),
+        writeCommand(relation, format, sparkPath(target.store, staging), { mode: 'error', partitionBy: [target.partitionBy], options }),
         sql,
         target.signal,
       );
       const prefix = `${staging}${target.partitionBy}=`;
-      const files = (await target.store.list(staging, target.signal)).filter((o) => o.key.startsWith(prefix) && isDataFile(o.key, '.parquet'));
+      const files = (await target.store.list(staging, target.signal)).filter((o) => o.key.startsWith(prefix) && isDataFile(o.key, extension));
       const byValue = new Map<string, string[]>();
       for (const f of files) {
         const value = decodeURIComponent(f.key.slice(prefix.length, f.key.indexOf('/', prefix.length)));
@@ -231,7 +256,7 @@ FROM stripped`,
         const staged = byValue.get(value)!.sort();
         for (let i = 0; i < staged.length; i++) {
           const key = target.keyFor(value, i);
-          await moveObject(target.store, staged[i], key, target.signal);
+          await moveObject(target.store, staged[i], key, target.signal, contentType);
           written.push({ key, partition: value });
           target.onObject?.({ key, partition: value });
         }
@@ -290,28 +315,47 @@ FROM stripped`,
   }
 
   private async collect(relation: Relation, sql: string): Promise<Table> {
+    const started = performance.now();
     try {
       return await this.spark.collect(relation);
     } catch (e) {
       throw engineError(e, sql);
+    } finally {
+      profile(started, sql);
     }
   }
 
   private async command(statement: string, original: string): Promise<void> {
+    const started = performance.now();
     try {
       await this.spark.runSql(statement);
     } catch (e) {
       throw engineError(e, original);
+    } finally {
+      profile(started, original);
     }
   }
 
   private async command2(plan: Parameters<SparkConnectClient['command']>[0], original: string, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
     try {
       await this.spark.command(plan, { signal });
     } catch (e) {
       throw engineError(e, original);
+    } finally {
+      profile(started, original);
     }
   }
+}
+
+/**
+ * With FRAUDOPS_SPARK_PROFILE set, each statement's wall time and its first words go to stderr: where a stage's
+ * time goes on Spark, statement by statement (each is at least one Spark job).
+ */
+function profile(started: number, sql: string): void {
+  if (!process.env.FRAUDOPS_SPARK_PROFILE) return;
+  const text = sql.replace(/\s+/g, ' ').trim();
+  process.stderr.write(`spark profile: ${((performance.now() - started) / 1000).toFixed(2).padStart(7)} s  ${text.length > 110 ? `${text.slice(0, 110)}…` : text}\n`);
 }
 
 /** A path Spark reads and writes for a key of a store: `s3a://` for S3, the file path for a local store. */
@@ -365,8 +409,8 @@ function isDataFile(key: string, extension: string): boolean {
 }
 
 /** Stores `from` under `to` and deletes `from`. The bytes pass through this process once: the store has no copy. */
-async function moveObject(store: ObjectStore, from: string, to: string, signal?: AbortSignal): Promise<void> {
-  await store.write(to, await store.readBytes(from, signal), { signal });
+async function moveObject(store: ObjectStore, from: string, to: string, signal?: AbortSignal, contentType?: string): Promise<void> {
+  await store.write(to, await store.readBytes(from, signal), { signal, ...(contentType ? { contentType } : {}) });
   await store.delete([from], signal);
 }
 
