@@ -48,11 +48,13 @@ export const sparkBench: BenchStage = {
     const runDir = join(ctx.dataDir, 'runs', `spark-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     await mkdir(runDir, { recursive: true });
     let server: LocalSparkServer | undefined;
+    let serverDir: string | undefined;
     try {
       let engine = typeof ctx.options.engine === 'string' ? ctx.options.engine : undefined;
       if (!engine) {
         ctx.log('starting a Spark Connect server (local[2]) for the run');
-        server = await startLocalSparkConnect({ stateDir: mkdtempSync(join(tmpdir(), 'fraudops-bench-spark-')), port: 15090, master: 'local[2]', driverMemory: String(ctx.options['spark-memory']) });
+        serverDir = mkdtempSync(join(tmpdir(), 'fraudops-bench-spark-'));
+        server = await startLocalSparkConnect({ stateDir: serverDir, port: 15090, master: 'local[2]', driverMemory: String(ctx.options['spark-memory']) });
         engine = server.uri;
       }
       const days = dayRange(data.files);
@@ -106,6 +108,8 @@ export const sparkBench: BenchStage = {
       };
     } finally {
       await server?.stop();
+      // The server's scratch and warehouse (its temporary tables) are the run's, not a cache.
+      if (serverDir) await rm(serverDir, { recursive: true, force: true });
       if (!ctx.keep) await rm(runDir, { recursive: true, force: true });
     }
   },

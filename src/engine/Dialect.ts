@@ -15,8 +15,12 @@ export const TIMESTAMP_SHAPE = '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2} [0-9]{1,2}:[0-9]{
 
 export interface Dialect {
   readonly name: string;
-  /** Parses `expr` as `YYYY-MM-DD HH:MM:SS` (TIMESTAMP_SHAPE); NULL when it does not parse (hour 24 does not). */
-  tryParseTimestamp(expr: string): string;
+  /**
+   * Parses `expr` as `YYYY-MM-DD HH:MM:SS` (TIMESTAMP_SHAPE); NULL when it does not parse (hour 24 does not).
+   * `shapeKnown`, when given, is a SQL condition that holds only for texts already known to have that shape:
+   * an engine may skip its shape check for them (the result is the same either way).
+   */
+  tryParseTimestamp(expr: string, shapeKnown?: string): string;
   /** True when the whole of `expr` matches the regular expression `pattern`. */
   regexpFullMatch(expr: string, pattern: string): string;
   /** Integer division rounding toward negative infinity, for non-negative operands. */

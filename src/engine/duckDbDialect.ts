@@ -4,7 +4,11 @@ import { sqlString } from './sql.js';
 
 export const duckDbDialect: Dialect = {
   name: 'duckdb',
-  tryParseTimestamp: (expr) => `CASE WHEN regexp_full_match(${expr}, ${sqlString(TIMESTAMP_SHAPE)}) THEN TRY_STRPTIME(${expr}, '%Y-%m-%d %H:%M:%S') END`,
+  // The regular expression is most of the cost of a row: skipped when the shape is known.
+  tryParseTimestamp: (expr, shapeKnown) => {
+    const parse = `TRY_STRPTIME(${expr}, '%Y-%m-%d %H:%M:%S')`;
+    return `CASE ${shapeKnown ? `WHEN ${shapeKnown} THEN ${parse} ` : ''}WHEN regexp_full_match(${expr}, ${sqlString(TIMESTAMP_SHAPE)}) THEN ${parse} END`;
+  },
   regexpFullMatch: (expr, pattern) => `regexp_full_match(${expr}, ${sqlString(pattern)})`,
   intDiv: (a, b) => `${a} // ${b}`,
   countIf: (condition) => `count(*) FILTER (WHERE ${condition})`,

@@ -50,4 +50,41 @@ describe('prepare > batch spool', () => {
     expect(readdirSync(dir)).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('reads ahead into at most maxQueued batches while the engine is busy, then loads them in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spool-'));
+    const spoolDir = join(dir, 'spool');
+    let release!: () => void;
+    const engineFree = new Promise<void>((r) => (release = r));
+    const seen: Buffer[] = [];
+    const spool = new BatchSpool(
+      spoolDir,
+      async (paths) => {
+        await engineFree;
+        for (const p of paths) seen.push(readFileSync(p));
+      },
+      10,
+      20,
+      3,
+    );
+    const parts = Array.from({ length: 40 }, (_, i) => Buffer.from(`${String(i).padStart(9, '0')}\n`));
+    let written = 0;
+    const writer = (async () => {
+      for (const p of parts) {
+        await spool.write(p);
+        written++;
+      }
+      await spool.end();
+    })();
+    await new Promise((r) => setTimeout(r, 20));
+    // Three batches of two 10-byte lines wait for the engine, a fourth is full and its writer waits for room.
+    expect(written).toBe(7);
+    expect(readdirSync(spoolDir).length).toBe(8);
+    release();
+    await writer;
+    await spool.discard();
+    expect(Buffer.concat(seen).toString()).toBe(Buffer.concat(parts).toString());
+    expect(readdirSync(dir)).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -2,8 +2,10 @@
  * Hands normalized rows to the SQL engine in bounded batches of small files in memory-backed storage
  * (/dev/shm when there is one). The engine reads each batch with its parallel CSV reader — every core parses and
  * classifies — while the next batch is being normalized, and each batch's files are deleted as soon as it is
- * loaded. At most two batches exist at a time, so memory stays bounded whatever the size of the raw file, and
- * no copy of the raw file is ever written to disk.
+ * loaded. Loads run one at a time, in order; at most `maxQueued` complete batches wait for their load (one by
+ * default, more when a file is read ahead while the engine still works on the one before), plus the one being
+ * filled, so memory stays bounded whatever the size of the raw file, and no copy of the raw file is ever
+ * written to disk.
  */
 import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +36,11 @@ export class BatchSpool {
   private batchBytes = 0;
   private fileNo = 0;
   private loading: Promise<void> = Promise.resolve();
+  /** Complete batches handed to `load` whose load has not finished yet. */
+  private queued = 0;
+  private room: Array<() => void> = [];
   private failed: unknown;
+  private discarded = false;
 
   /** `load(paths)` must read the files into the engine; it runs for one batch at a time, in order. */
   constructor(
@@ -42,11 +48,12 @@ export class BatchSpool {
     private readonly load: (paths: string[]) => Promise<void>,
     private readonly chunkLimit = CHUNK_BYTES,
     private readonly batchLimit = BATCH_BYTES,
+    private readonly maxQueued = 1,
   ) {
     mkdirSync(dir, { recursive: true });
   }
 
-  /** Adds normalized bytes; waits only when a full batch is ready and the previous one is still loading. */
+  /** Adds normalized bytes; waits only when a full batch is ready and `maxQueued` earlier ones are still loading. */
   async write(buf: Buffer): Promise<void> {
     if (this.failed) throw this.failed;
     this.chunks.push(buf);
@@ -63,8 +70,12 @@ export class BatchSpool {
     if (this.failed) throw this.failed;
   }
 
-  /** Waits for the batch in flight (its error is the caller's to report) and deletes every spooled file. */
+  /**
+   * Waits for the batch in flight (its error is the caller's to report), skips the batches still waiting, and
+   * deletes every spooled file.
+   */
   async discard(): Promise<void> {
+    this.discarded = true;
     await this.loading.catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -84,15 +95,19 @@ export class BatchSpool {
     const paths = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    await this.loading;
+    while (this.queued >= this.maxQueued && !this.failed) await new Promise<void>((r) => this.room.push(r));
     if (this.failed) throw this.failed;
-    this.loading = this.load(paths).then(
-      () => {
-        for (const p of paths) rmSync(p, { force: true });
-      },
-      (e: unknown) => {
+    this.queued++;
+    this.loading = this.loading.then(async () => {
+      try {
+        if (!this.failed && !this.discarded) await this.load(paths);
+      } catch (e) {
         this.failed = e;
-      },
-    );
+      } finally {
+        for (const p of paths) rmSync(p, { force: true });
+        this.queued--;
+        this.room.shift()?.();
+      }
+    });
   }
 }

@@ -6,7 +6,10 @@
  * fields>\n`: the line number lets the SQL stage name the line of any row it quarantines. Bit i of digitMask is
  * set when field i holds a byte other than 0-9, and bit 16 + i when it holds one other than 0-9 and '.', so SQL
  * checks integer and decimal fields strictly without a regular expression per value (the lexing is done here
- * anyway; the rules stay in SQL). Bounded memory, chunk by chunk.
+ * anyway; the rules stay in SQL). Bit 15 (CANONICAL_DATETIME_BIT) says the datetime field is exactly
+ * `DDDD-DD-DD DD:DD:DD`, a text of the shape every engine's timestamp check accepts, and bit 14
+ * (PLAIN_AMOUNT_BIT) that the amount passes the amount rule's checks of its text, so SQL skips those checks
+ * for such rows (rows without the bits get every check in SQL). Bounded memory, chunk by chunk.
  */
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
@@ -23,6 +26,17 @@ export interface StructuralReject {
 }
 
 export const MAX_LINE_BYTES = 64 * 1024;
+/** Digit-mask bit: the tx_datetime field (field 1) is exactly `DDDD-DD-DD DD:DD:DD` (D a digit 0-9). */
+export const CANONICAL_DATETIME_BIT = 1 << 15;
+/**
+ * Digit-mask bit: the tx_amount field (field 4) is plain decimal notation as the cleaning rules accept it: 1-22
+ * bytes of digits with at most one '.', neither first nor last, and at most 6 digits after it.
+ */
+export const PLAIN_AMOUNT_BIT = 1 << 14;
+const DATETIME_FIELD = RAW_COLUMNS.indexOf('tx_datetime');
+const AMOUNT_FIELD = RAW_COLUMNS.indexOf('tx_amount');
+/** The canonical datetime, byte by byte: 0 for a digit, else the byte itself. */
+const DATETIME_BYTES = [0, 0, 0, 0, 45, 0, 0, 45, 0, 0, 32, 0, 0, 58, 0, 0, 58, 0, 0];
 /** What the quarantine keeps of an over-long line: its first bytes, however the file was read in chunks. */
 export const LONG_LINE_SAMPLE_BYTES = 1024;
 const OUT_CHUNK = 1 << 20;
@@ -138,11 +152,18 @@ export class LineNormalizer {
     let odd = false;
     let high = false;
     let mask = 0;
+    let datetimeStart = 0;
+    let amountStart = 0;
+    let amountEnd = 0;
     for (let i = s; i < e; i++) {
       const b = buf[i];
       if (b >= 48 && b <= 57) continue;
-      if (b === COMMA) commas++;
-      else {
+      if (b === COMMA) {
+        commas++;
+        if (commas === DATETIME_FIELD) datetimeStart = i + 1;
+        else if (commas === AMOUNT_FIELD) amountStart = i + 1;
+        else if (commas === AMOUNT_FIELD + 1) amountEnd = i;
+      } else {
         mask |= b === DOT ? 1 << commas : 0x10001 << commas;
         if (b < 32 || b === 127) odd = true;
         else if (b > 127) high = true;
@@ -151,7 +172,10 @@ export class LineNormalizer {
     if (odd || (high && !isUtf8(buf.subarray(s, e)))) return this.reject('not_text', buf, s, e);
     if (mask !== 0 && buf.indexOf(QUOTE, s) >= 0 && buf.indexOf(QUOTE, s) < e) return this.reject('quoted_field', buf, s, e);
     if (commas !== EXPECTED_COMMAS) return this.reject(terminated ? 'column_count' : 'truncated_line', buf, s, e);
-    this.emit(buf, s, e, mask);
+    let bits = mask;
+    if (canonicalDatetime(buf, datetimeStart)) bits |= CANONICAL_DATETIME_BIT;
+    if ((mask & (0x10000 << AMOUNT_FIELD)) === 0 && plainAmount(buf, amountStart, amountEnd)) bits |= PLAIN_AMOUNT_BIT;
+    this.emit(buf, s, e, bits);
   }
 
   private emit(buf: Buffer, s: number, e: number, mask: number): void {
@@ -220,6 +244,27 @@ export class LineNormalizer {
     }
     this.headerStyle = style;
   }
+}
+
+/** Whether the field starting at `p` is exactly `DDDD-DD-DD DD:DD:DD` followed by a comma. */
+function canonicalDatetime(buf: Buffer, p: number): boolean {
+  if (buf[p + DATETIME_BYTES.length] !== COMMA) return false;
+  for (let k = 0; k < DATETIME_BYTES.length; k++) {
+    const b = buf[p + k];
+    const want = DATETIME_BYTES[k];
+    if (want === 0 ? b < 48 || b > 57 : b !== want) return false;
+  }
+  return true;
+}
+
+/** Whether bytes [a, b), which hold only digits and dots, are a plain decimal amount (PLAIN_AMOUNT_BIT). */
+function plainAmount(buf: Buffer, a: number, b: number): boolean {
+  if (b - a < 1 || b - a > 22) return false;
+  const dot = buf.indexOf(DOT, a);
+  if (dot < 0 || dot >= b) return true;
+  if (dot === a || dot === b - 1 || b - 1 - dot > 6) return false;
+  const second = buf.indexOf(DOT, dot + 1);
+  return second < 0 || second >= b;
 }
 
 /** Writes a non-negative integer's decimal digits at `pos`; returns the position after them. */

@@ -27,10 +27,14 @@
 import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
 import type { Dialect } from '../engine/Dialect.js';
 import { sqlString } from '../engine/sql.js';
+import { addDays } from '../util/dates.js';
+import { CANONICAL_DATETIME_BIT, PLAIN_AMOUNT_BIT } from './LineNormalizer.js';
 
 /**
  * Field positions in the raw row, for the digit mask: bit i set when field i holds a byte other than 0-9,
- * bit 16 + i when it holds one other than 0-9 and '.'.
+ * bit 16 + i when it holds one other than 0-9 and '.'; bit 15 when tx_datetime is exactly `DDDD-DD-DD DD:DD:DD`
+ * (CANONICAL_DATETIME_BIT) and bit 14 when tx_amount passes the amount checks below (PLAIN_AMOUNT_BIT). A
+ * source that never sets those two gets every check in SQL.
  */
 const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(typeof RAW_COLUMNS)[number], number>;
 
@@ -75,9 +79,15 @@ export function fileDay(rawKey: string): string | undefined {
  * one statement combines these per file (`insertStagedSql`'s `ruleSql`).
  */
 export function implausibleDateSql(d: Dialect, day: string | undefined): string {
-  return day
-    ? `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`
-    : `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
+  if (!day) return `ts < TIMESTAMP '1970-01-01 00:00:00' OR ts > CAST(current_timestamp AS TIMESTAMP) + INTERVAL 1 DAY`;
+  // The file day's plausible dates as a timestamp range (two comparisons per row instead of a date difference),
+  // where both ends are plain four-digit-year dates.
+  const lo = addDays(day, -PLAUSIBLE_DAYS_BEFORE_FILE_DAY);
+  const hi = addDays(day, PLAUSIBLE_DAYS_AFTER_FILE_DAY + 1);
+  const plainDate = (v: string) => /^\d{4}-\d{2}-\d{2}$/.test(v);
+  return plainDate(lo) && plainDate(hi)
+    ? `ts < TIMESTAMP ${sqlString(`${lo} 00:00:00`)} OR ts >= TIMESTAMP ${sqlString(`${hi} 00:00:00`)}`
+    : `${d.daysBetween(`DATE ${sqlString(day)}`, 'CAST(ts AS DATE)')} NOT BETWEEN -${PLAUSIBLE_DAYS_BEFORE_FILE_DAY} AND ${PLAUSIBLE_DAYS_AFTER_FILE_DAY}`;
 }
 
 /**
@@ -97,13 +107,15 @@ INSERT INTO staged
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
-    ${d.tryParseTimestamp(r.tx_datetime)} AS ts,
+    ${d.tryParseTimestamp(r.tx_datetime, `(digit_mask & ${CANONICAL_DATETIME_BIT}) <> 0`)} AS ts,
     CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
          WHEN ${d.regexpFullMatch(r.customer_id, '-[0-9]{1,19}')} THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
-    (${r.terminal_id} IS NULL OR trim(${r.terminal_id}) IN ('', 'Err', 'None')) AS term_missing,
+    -- A field of digits alone is never a missing-terminal word: trim() only runs on the others.
+    (${r.terminal_id} IS NULL OR ((digit_mask & ${1 << FIELD.terminal_id}) <> 0 AND trim(${r.terminal_id}) IN ('', 'Err', 'None'))) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
     -- Digits with at most one '.', at most 6 decimals: plain decimal notation, no sign, exponent or spaces.
-    CASE WHEN (digit_mask & ${1 << (16 + FIELD.tx_amount)}) = 0 AND length(${r.tx_amount}) BETWEEN 1 AND 22
+    CASE WHEN (digit_mask & ${PLAIN_AMOUNT_BIT}) <> 0 THEN TRY_CAST(${r.tx_amount} AS DOUBLE)
+         WHEN (digit_mask & ${1 << (16 + FIELD.tx_amount)}) = 0 AND length(${r.tx_amount}) BETWEEN 1 AND 22
           AND length(${r.tx_amount}) - length(replace(${r.tx_amount}, '.', '')) <= 1
           AND NOT starts_with(${r.tx_amount}, '.') AND NOT ends_with(${r.tx_amount}, '.')
           AND length(${r.tx_amount}) - coalesce(nullif(strpos(${r.tx_amount}, '.'), 0), length(${r.tx_amount})) <= 6

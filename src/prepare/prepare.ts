@@ -24,7 +24,7 @@ import { spoolRoot } from './BatchSpool.js';
 import { failpoint } from '../util/failpoint.js';
 import { processIsGone } from '../util/processes.js';
 import { inventoryRawFiles, rawSource, refuseOverlap } from './rawFiles.js';
-import { stageRawFile } from './stageRawFile.js';
+import { stageRawFile, type StagedFile } from './stageRawFile.js';
 import { prepareFilesInEngine, tooManyRejects, type FileOutcome, type InEngineContext } from './prepareInEngine.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { accountAndDedup } from './dedup.js';
@@ -156,26 +156,42 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       report.perFile.push(outcome.report);
       addAccount(report, outcome.report);
     };
-    for (let i = 0; i < todo.length; ) {
-      signal?.throwIfAborted();
-      if (engine?.readTextLines && engine.writePartitionedJsonLines) {
-        // The engine reads the raw files where they are: every file it can reach, from this one on, in one go.
-        const base = i;
-        const { outcomes, unreachable } = await prepareFilesInEngine(fileCtx!, todo.slice(i), (j, bytes, rows) => onProgress(base + j, bytes, rows));
-        outcomes.forEach(record);
-        i += outcomes.length;
-        if (!unreachable) continue;
-        // It cannot read this one where it is: its rows go through this process.
-        fileCtx!.warnOnce(clientPathWarning(engine, rawStore));
+    // While the engine finishes a file read through this process (dedup, Parquet, commit), the next one is already
+    // read and normalized into a bounded spool: the lexing here overlaps the engine's work instead of waiting for it.
+    let ahead: Staging | undefined;
+    try {
+      for (let i = 0; i < todo.length; ) {
+        signal?.throwIfAborted();
+        if (engine?.readTextLines && engine.writePartitionedJsonLines) {
+          // The engine reads the raw files where they are: every file it can reach, from this one on, in one go.
+          const base = i;
+          const { outcomes, unreachable } = await prepareFilesInEngine(fileCtx!, todo.slice(i), (j, bytes, rows) => onProgress(base + j, bytes, rows));
+          outcomes.forEach(record);
+          i += outcomes.length;
+          if (!unreachable) continue;
+          // It cannot read this one where it is: its rows go through this process.
+          fileCtx!.warnOnce(clientPathWarning(engine, rawStore));
+        }
+        const info = todo[i];
+        const index = i++;
+        const staging = ahead?.index === index ? ahead : undefined;
+        if (ahead !== staging) await ahead?.cancel();
+        ahead = undefined;
+        const progressOf = (j: number) => (bytesRead: number, rows: number) => onProgress(j, bytesRead, rows);
+        const readNext = () => {
+          if (!engine!.readTextLines && index + 1 < todo.length) {
+            ahead = startStaging(fileCtx!, todo[index + 1], index + 1, progressOf(index + 1), READ_AHEAD_BATCHES);
+          }
+        };
+        try {
+          record({ file: info.key, report: await prepareFile(fileCtx!, info, staging, progressOf(index), readNext) });
+        } catch (e) {
+          if (!isFileLevelProblem(e)) throw e;
+          record({ file: info.key, error: e });
+        }
       }
-      const info = todo[i];
-      const index = i++;
-      try {
-        record({ file: info.key, report: await prepareFile(fileCtx!, info, (bytesRead, rows) => onProgress(index, bytesRead, rows)) });
-      } catch (e) {
-        if (!isFileLevelProblem(e)) throw e;
-        record({ file: info.key, error: e });
-      }
+    } finally {
+      await ahead?.cancel();
     }
     report.ok = report.errors.length === 0 && report.changed.length === 0;
     report.durationMs = Date.now() - started;
@@ -242,23 +258,87 @@ function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
 }
 
 /** One file through this process (the normalizer streams its bytes into the engine), staged, accounted, committed. */
-async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes: number, rows: number) => void): Promise<FileReport> {
-  const { engine, log, signal } = ctx;
-  const seq = log.nextSeq;
-  const dir = join(ctx.work, `file-${seq}`);
+/** Batches of the next file normalized ahead while the engine finishes the current one (8 MB each). */
+const READ_AHEAD_BATCHES = 8;
+
+/**
+ * One raw file being read, normalized and loaded through this process (`stageRawFile`), possibly started before
+ * the engine is free for it: it loads nothing until `open()`. `cancel()` stops it if it is still running, waits
+ * until it has let go of its spool, and removes its scratch files.
+ */
+interface Staging {
+  index: number;
+  rejectsPath: string;
+  result: Promise<StagedFile>;
+  open(): void;
+  cancel(): Promise<void>;
+}
+
+function startStaging(ctx: FileContext, info: ObjectInfo, index: number, progress: (bytes: number, rows: number) => void, readAhead?: number): Staging {
+  const dir = join(ctx.work, `stage-${index}`);
   mkdirSync(dir, { recursive: true });
+  const rejectsPath = join(dir, 'structural.jsonl');
+  const stop = new AbortController();
+  let open!: () => void;
+  let refuse!: (e: unknown) => void;
+  const engineReady = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    refuse = reject;
+  });
+  engineReady.catch(() => undefined);
+  const result = stageRawFile({
+    rawStore: ctx.rawStore,
+    engine: ctx.engine,
+    info,
+    rejectsPath,
+    // Named like the work directories, so a later run removes the spool of a run that was killed.
+    spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(ctx.work)}-${index}`),
+    engineReady,
+    readAhead,
+    signal: ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal,
+    progress,
+  });
+  let settled = false;
+  // Awaited by prepareFile or settled by cancel(): never an unhandled rejection in between.
+  result.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  return {
+    index,
+    rejectsPath,
+    result,
+    open,
+    async cancel() {
+      if (!settled) {
+        const reason = new Error('staging cancelled');
+        refuse(reason);
+        stop.abort(reason);
+        await result.catch(() => undefined);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * One file through this process (the normalizer streams its bytes into the engine), staged, accounted, committed.
+ * `staging` is the file already being read ahead, if it is; `onStaged` is told once its rows are all in the engine.
+ */
+async function prepareFile(
+  ctx: FileContext,
+  info: ObjectInfo,
+  staging: Staging | undefined,
+  progress: (bytes: number, rows: number) => void,
+  onStaged: () => void,
+): Promise<FileReport> {
+  const { engine, log } = ctx;
+  const seq = log.nextSeq;
+  const own = staging ?? startStaging(ctx, info, -1, progress);
   try {
-    const rejectsPath = join(dir, 'structural.jsonl');
-    const staged = await stageRawFile({
-      rawStore: ctx.rawStore,
-      engine,
-      info,
-      rejectsPath,
-      // Named like the work directories, so a later run removes the spool of a run that was killed.
-      spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(dir)}`),
-      signal,
-      progress,
-    });
+    own.open();
+    const staged = await own.result;
+    onStaged();
     const account = await accountAndDedup(ctx, info.key, staged);
     if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) throw tooManyRejects(info.key, account, ctx.maxRejectRatio);
     if (!balances(account)) {
@@ -268,7 +348,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
     }
     const parts = await writeParts(ctx, info.key, seq);
     failpoint('prepare.after-parts');
-    const quarantine = await writeQuarantine(ctx, info.key, seq, { path: rejectsPath, count: staged.structural.count }, account.quarantinedTotal);
+    const quarantine = await writeQuarantine(ctx, info.key, seq, { path: own.rejectsPath, count: staged.structural.count }, account.quarantinedTotal);
     const record: CommitRecord = {
       format: COMMIT_FORMAT,
       seq,
@@ -289,7 +369,7 @@ async function prepareFile(ctx: FileContext, info: ObjectInfo, progress: (bytes:
       ...account,
     };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await own.cancel();
     await engine.run('DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS lake_ids; DROP TABLE IF EXISTS dup_lines; DROP TABLE IF EXISTS raw_lines;').catch(() => undefined);
   }
 }

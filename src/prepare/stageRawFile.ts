@@ -41,6 +41,12 @@ export interface StageRawFileInput {
   rejectsPath: string;
   /** Local scratch directory for the spool batches (memory-backed where possible). */
   spoolDir: string;
+  /**
+   * Resolves when the engine is free for this file (default: at once). Until then the file is read and
+   * normalized ahead into at most `readAhead` spooled batches; a rejection cancels the staging.
+   */
+  engineReady?: Promise<void>;
+  readAhead?: number;
   signal?: AbortSignal;
   progress(bytesRead: number, rows: number): void;
 }
@@ -56,10 +62,24 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
     rejects.write(`${rejectJson(file, r)}\n`);
   });
-  const spool = new BatchSpool(input.spoolDir, (paths) =>
-    engine.stageRows({ columns: cleaning.FORWARDED_COLUMNS, files: paths }, (source) => cleaning.insertStagedSql(engine.dialect, source, cleaning.fileDay(file))),
+  let created: Promise<void> | undefined;
+  const createStaged = () =>
+    (created ??= (async () => {
+      await input.engineReady;
+      await engine.run(cleaning.CREATE_STAGED_SQL);
+    })());
+  const spool = new BatchSpool(
+    input.spoolDir,
+    async (paths) => {
+      await createStaged();
+      await engine.stageRows({ columns: cleaning.FORWARDED_COLUMNS, files: paths }, (source) =>
+        cleaning.insertStagedSql(engine.dialect, source, cleaning.fileDay(file)),
+      );
+    },
+    undefined,
+    undefined,
+    input.readAhead,
   );
-  await engine.run(cleaning.CREATE_STAGED_SQL);
   const hash = createHash('sha256');
   let bytesRead = 0;
   let source: Awaited<ReturnType<typeof openDecoded>> | undefined;
@@ -87,6 +107,8 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     progress(bytesRead, normalizer.rows);
     await refuseIfChanging(input.rawStore, info, bytesRead, signal);
     await spool.end();
+    // A file without a forwarded line loads no batch: its (empty) table is created all the same.
+    await createStaged();
   } finally {
     source?.close();
     await spool.discard();

@@ -181,10 +181,15 @@ export class SparkConnectEngine implements SqlEngine {
     const numbered = this.viewName('lines');
     // Each split of the file is read in order by one task: a line's number is the lines of the splits before its
     // own (by start offset) plus its position in its split (monotonically_increasing_id is consecutive there).
+    // The splits' counts come from a second scan of the file, not from `src`: Spark materializes a CTE with
+    // nondeterministic columns that is used twice through a shuffle of every line, which costs far more.
     await this.command(
       `CREATE OR REPLACE TEMPORARY VIEW ${numbered} AS
 WITH src AS (SELECT value, input_file_block_start() AS blk, monotonically_increasing_id() AS mid FROM ${lines}),
-blocks AS (SELECT blk, min(mid) AS first_mid, count(*) AS n FROM src GROUP BY blk),
+blocks AS (
+  SELECT blk, min(mid) AS first_mid, count(*) AS n
+  FROM (SELECT input_file_block_start() AS blk, monotonically_increasing_id() AS mid FROM ${lines}) GROUP BY blk
+),
 offsets AS (SELECT blk, first_mid, sum(n) OVER (ORDER BY blk) - n AS before FROM blocks),
 numbered AS (
   SELECT CAST(o.before + (s.mid - o.first_mid) + 1 AS BIGINT) AS line, endswith(s.value, '\r') AS cr, CAST(s.value AS BINARY) AS b
