@@ -19,9 +19,10 @@ import { sparkBench } from './stages/sparkBench.js';
 import { streamBench } from './stages/streamBench.js';
 import { qualityBench } from './stages/qualityBench.js';
 import { trainBench } from './stages/trainBench.js';
+import { trainScaleBench } from './stages/trainScaleBench.js';
 
 /** Every stage the dispatcher knows; a new one (train) is a file in bench/stages/ and a line here. */
-const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, qualityBench, streamBench, sparkBench];
+const STAGES: BenchStage[] = [generateBench, prepareBench, trainBench, trainScaleBench, qualityBench, streamBench, sparkBench];
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

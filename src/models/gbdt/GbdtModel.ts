@@ -56,9 +56,14 @@ export class GbdtModel implements Model {
   predictRaw(X: Matrix): Float64Array {
     checkColumns(X, this.featureNames);
     const out = new Float64Array(X.rows).fill(this.data.initScore);
-    // tree-major: one tree's arrays stay in cache while it scores every row
-    for (const t of this.data.trees) {
-      for (let i = 0; i < X.rows; i++) out[i] += treeValue(t, X.data, i * X.cols);
+    // Blocks of rows, each walked by every tree in turn: the block's rows stay in cache across the trees (one tree
+    // over all rows at a time streamed the whole matrix from memory once per tree). Each row still sums its trees
+    // in order, so the scores are the same bit for bit.
+    for (let start = 0; start < X.rows; start += PREDICT_BLOCK_ROWS) {
+      const end = Math.min(X.rows, start + PREDICT_BLOCK_ROWS);
+      for (const t of this.data.trees) {
+        for (let i = start; i < end; i++) out[i] += treeValue(t, X.data, i * X.cols);
+      }
     }
     return out;
   }
@@ -125,6 +130,9 @@ export class GbdtModel implements Model {
     return model;
   }
 }
+
+/** Rows scored together by every tree: 2,048 rows of ~20 features are ~330 KB, within a core's L2 cache. */
+const PREDICT_BLOCK_ROWS = 2048;
 
 function treeValue(t: GbdtTree, row: ArrayLike<number>, offset: number): number {
   const { feature, threshold, left, right, defaultLeft } = t;
