@@ -18,6 +18,9 @@ export interface HistoryRows {
   fraud: number[];
 }
 
+/** How long a shared read stays after its last use. */
+const SHARED_KEEP_MS = 60_000;
+
 export class LakeHistory {
   private constructor(
     private readonly store: ObjectStore,
@@ -64,6 +67,30 @@ export class LakeHistory {
   }
 
   private queue: Promise<void> = Promise.resolve();
+  private shared: { from: number; to: number; rows: Promise<HistoryRows>; timer?: NodeJS.Timeout } | undefined;
+
+  /**
+   * `rows(from, to)`, kept for a minute after its last use and handed to every caller asking for the same range
+   * (partitions bootstrapping from the same days). A failed read is not kept.
+   */
+  rowsShared(fromTime: number, toTime: number): Promise<HistoryRows> {
+    let s = this.shared;
+    if (!s || s.from !== fromTime || s.to !== toTime) {
+      if (s?.timer) clearTimeout(s.timer);
+      const rows = this.rows(fromTime, toTime);
+      s = this.shared = { from: fromTime, to: toTime, rows };
+      rows.catch(() => {
+        if (this.shared?.rows === rows) this.shared = undefined;
+      });
+    }
+    if (s.timer) clearTimeout(s.timer);
+    const kept = s;
+    kept.timer = setTimeout(() => {
+      if (this.shared === kept) this.shared = undefined;
+    }, SHARED_KEEP_MS);
+    kept.timer.unref();
+    return kept.rows;
+  }
 
   private async readRows(fromTime: number, toTime: number): Promise<HistoryRows> {
     const day = (t: number) => new Date(t * 1000).toISOString().slice(0, 10);
@@ -89,6 +116,8 @@ export class LakeHistory {
   async close(): Promise<void> {
     // A read ahead may still be running on the engine.
     await this.queue;
+    if (this.shared?.timer) clearTimeout(this.shared.timer);
+    this.shared = undefined;
     await this.engine.close();
     if (this.ownsStore) await this.store.close();
   }

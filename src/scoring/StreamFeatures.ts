@@ -52,9 +52,14 @@ export class StreamFeatures {
     if (f) return f;
     f = new OnlineFeatures(this.spec, { terminals: 'external', terminalState: this.terminals, latenessSeconds: DAY_SECONDS });
     if (this.history) {
-      const h = await this.history.rows(firstTime - this.customerSpan, firstTime);
+      // One read of whole days serves every partition that starts on the same day, in this session and the next
+      // (a session rebuilt after a rebalance): six reads of a month each kept a loaded scorer's event loop busy
+      // past its group session timeout, so every rebuild was cut short by the next rebalance.
+      const day = dayStart(firstTime);
+      const h = await this.history.rowsShared(day - this.customerSpan, day + DAY_SECONDS);
+      const from = firstTime - this.customerSpan;
       for (let i = 0; i < h.time.length; i++) {
-        if (this.partitionOf(h.customerId[i]) !== p) continue;
+        if (h.time[i] < from || h.time[i] >= firstTime || this.partitionOf(h.customerId[i]) !== p) continue;
         f.remember({ time: h.time[i], customerId: h.customerId[i], terminalId: h.terminalId[i], amount: h.amount[i] });
       }
     }
