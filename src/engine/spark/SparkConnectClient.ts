@@ -52,6 +52,15 @@ type ServiceClient = grpc.Client & Record<string, any>;
 
 const CLIENT_TYPE = 'fraudops';
 
+/**
+ * How often the channel pings a quiet connection. A gRPC Java server (Spark Connect's) by default refuses pings
+ * closer than 5 minutes apart: after two such pings it closes the connection with GOAWAY ENHANCE_YOUR_CALM
+ * ("too_many_pings"), which fails the running call as RESOURCE_EXHAUSTED, "Bandwidth exhausted or memory limit
+ * exceeded". A statement that runs for minutes without sending a response (a 20M-row prepare) was cut off that
+ * way with a 30 s interval. Pinging just above the server's floor keeps dead-connection detection without it.
+ */
+export const KEEPALIVE_MS = 330_000;
+
 export class SparkConnectClient {
   readonly sessionId: string;
   private serverSessionId: string | undefined;
@@ -76,7 +85,7 @@ export class SparkConnectClient {
     const client = new protocol.Service(endpoint, credentials, {
       'grpc.max_receive_message_length': 256 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
-      'grpc.keepalive_time_ms': 30_000,
+      'grpc.keepalive_time_ms': KEEPALIVE_MS,
       'grpc.primary_user_agent': target.userAgent,
     }) as ServiceClient;
     const spark = new SparkConnectClient(target, redact(`sc://${endpoint}`), client, protocol, options);
