@@ -7,7 +7,7 @@
  * on ads at Facebook", correct the same bias afterwards; weighting does it inside the fit), and thresholds chosen
  * on the sample carry over. A set at or under the cap is returned as it is, unweighted.
  */
-import type { LabeledSet } from '../datasets/FeatureFrame.js';
+import { selectRows, type LabeledSet } from '../datasets/FeatureFrame.js';
 import { mulberry32 } from '../util/prng.js';
 
 export interface NegativeSample {
@@ -37,26 +37,8 @@ export function downsampleNegatives(set: LabeledSet, maxRows: number, seed: numb
   const rand = mulberry32(seed ^ 0x5eed_0001);
   const keep: number[] = [];
   for (let i = 0; i < set.X.rows; i++) if (set.y[i] === 1 || rand() < rate) keep.push(i);
-  const cols = set.X.cols;
-  const n = keep.length;
-  const data = new Float64Array(n * cols);
-  const y = new Uint8Array(n);
-  const day = new Int32Array(n);
-  const customerId = new Float64Array(n);
-  const transactionId = new BigInt64Array(n);
-  const weight = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = keep[k];
-    data.set(set.X.data.subarray(i * cols, (i + 1) * cols), k * cols);
-    y[k] = set.y[i];
-    day[k] = set.day[i];
-    customerId[k] = set.customerId[i];
-    transactionId[k] = set.transactionId[i];
-    weight[k] = y[k] === 1 ? 1 : 1 / rate;
-  }
-  return {
-    set: { X: { rows: n, cols, data, names: set.X.names }, y, day, customerId, transactionId, frauds: set.frauds },
-    weight,
-    negativeRate: rate,
-  };
+  const sample = selectRows(set, keep);
+  const weight = new Float64Array(keep.length);
+  for (let k = 0; k < keep.length; k++) weight[k] = sample.y[k] === 1 ? 1 : 1 / rate;
+  return { set: sample, weight, negativeRate: rate };
 }

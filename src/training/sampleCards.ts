@@ -5,7 +5,7 @@
  * ranks candidates alike (it reads higher on fewer cards, the same for every candidate). Only the choice between
  * candidates rests on it; the test window is always measured whole.
  */
-import type { LabeledSet } from '../datasets/FeatureFrame.js';
+import { selectRows, type LabeledSet } from '../datasets/FeatureFrame.js';
 
 export interface CardSample {
   set: LabeledSet;
@@ -18,24 +18,7 @@ export function sampleCards(set: LabeledSet, maxRows: number, seed: number): Car
   const rate = maxRows / set.X.rows;
   const keep: number[] = [];
   for (let i = 0; i < set.X.rows; i++) if (cardUniform(set.customerId[i], seed) < rate) keep.push(i);
-  const cols = set.X.cols;
-  const n = keep.length;
-  const data = new Float64Array(n * cols);
-  const y = new Uint8Array(n);
-  const day = new Int32Array(n);
-  const customerId = new Float64Array(n);
-  const transactionId = new BigInt64Array(n);
-  let frauds = 0;
-  for (let k = 0; k < n; k++) {
-    const i = keep[k];
-    data.set(set.X.data.subarray(i * cols, (i + 1) * cols), k * cols);
-    y[k] = set.y[i];
-    frauds += y[k];
-    day[k] = set.day[i];
-    customerId[k] = set.customerId[i];
-    transactionId[k] = set.transactionId[i];
-  }
-  return { set: { X: { rows: n, cols, data, names: set.X.names }, y, day, customerId, transactionId, frauds }, cardRate: rate };
+  return { set: selectRows(set, keep), cardRate: rate };
 }
 
 /** A uniform number in [0, 1) fixed by (card, seed): the same card is in or out on every row and every fold. */
