@@ -61,10 +61,9 @@ async function featureQuery(engine: SqlEngine, o: FeatureTableOptions): Promise<
   const lakeRows = await engine.readParquet(o.lake, parts.map((p) => p.key), o.signal);
   const source = `SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario FROM ${lakeRows}`;
   o.signal?.throwIfAborted();
-  const inRange = `BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)}`;
   return {
-    sql: `SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day ${inRange} ORDER BY tx_datetime, transaction_id`,
-    source: `SELECT * FROM (${source}) WHERE ${engine.dialect.formatDay('tx_datetime')} ${inRange}`,
+    sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }),
+    source: `SELECT * FROM (${source}) WHERE ${engine.dialect.formatDay('tx_datetime')} BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)}`,
     info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
   };
 }
