@@ -18,32 +18,65 @@ import { isCalendarDate } from '../util/dates.js';
 import { featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
+/**
+ * Offset of fraud rows on the `fraud_t` order key (t for legitimate rows, t + FRAUD_BAND for frauds): far beyond any
+ * span of epoch seconds, so a RANGE frame of days over that key sees one band only.
+ */
+const FRAUD_BAND = 2 ** 40;
 
-/** Running aggregates over the history of one key (`customer_id`, `terminal_id`), named and deduplicated. */
+/**
+ * The window values of one key (`customer_id`, `terminal_id`): running aggregates over the key's history, all in
+ * one window pass (one sort), combined right after into the integer values features read (`value`), so only
+ * those travel on through the next key's pass and the final sort.
+ */
 class KeyHistory {
+  readonly aggregates = new Map<string, string>();
+  readonly values = new Map<string, string>();
+
   constructor(
     private readonly key: string,
     private readonly prefix: string,
-    private readonly columns: Map<string, string>,
   ) {}
 
   /** `count(*)` (no argument) or `sum(x)` over the key's rows up to and including this one in (t, id) order. */
   upTo(x?: string): string {
-    return this.declare(`up_${x ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t, transaction_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
+    return this.aggregate(`up_${x ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t, transaction_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
   }
 
   /** `count(*)` or `sum(x)` over the key's rows with time ≤ t − `seconds` (0 when there are none). */
   atOrBefore(seconds: number, x?: string): string {
-    return this.declare(
-      `le${seconds}_${x ?? 'n'}`,
-      x,
-      `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${seconds} PRECEDING)`,
-    );
+    return this.aggregate(`le${seconds}_${x ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${seconds} PRECEDING)`);
   }
 
-  private declare(suffix: string, x: string | undefined, frame: string): string {
+  /**
+   * The key's rows with time in (t − `fromAgo`, t − `toAgo`] (seconds, fromAgo > toAgo ≥ 1), counted, and those of
+   * them that are frauds. Both from `count(*)` frames only, which engines compute from the frame's bounds, where a
+   * `sum` of labels would need a tree of partial sums: ordered by `fraud_t`, a row's own band holds the rows with
+   * its label; for a fraud, the legitimate rows of the window lie FRAUD_BAND below, for a legitimate row the
+   * frauds lie FRAUD_BAND above (the other direction's frame is empty).
+   */
+  labelsIn(fromAgo: number, toAgo: number): { n: string; frauds: string } {
+    const frame = (bounds: string) => `(PARTITION BY ${this.key} ORDER BY fraud_t RANGE BETWEEN ${bounds})`;
+    const tag = `${fromAgo}_${toAgo}`;
+    const same = this.aggregate(`same${tag}`, undefined, frame(`${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING`));
+    const below = this.aggregate(`below${tag}`, undefined, frame(`${FRAUD_BAND + fromAgo - 1} PRECEDING AND ${FRAUD_BAND + toAgo} PRECEDING`));
+    const above = this.aggregate(`above${tag}`, undefined, frame(`${FRAUD_BAND - fromAgo + 1} FOLLOWING AND ${FRAUD_BAND - toAgo} FOLLOWING`));
+    return {
+      n: this.value(`n${tag}`, `${same} + ${below} + ${above}`),
+      frauds: this.value(`f${tag}`, `CASE WHEN tx_fraud = 1 THEN ${same} ELSE ${above} END`),
+    };
+  }
+
+  /** A named BIGINT value computed from this key's aggregates; features read it by the returned name. */
+  value(name: string, sql: string): string {
+    const alias = `${this.prefix}_${name}`;
+    if (!this.values.has(alias)) this.values.set(alias, `CAST(${sql} AS BIGINT)`);
+    return alias;
+  }
+
+  private aggregate(suffix: string, x: string | undefined, frame: string): string {
     const alias = `${this.prefix}_${suffix}`;
-    if (!this.columns.has(alias)) this.columns.set(alias, x === undefined ? `count(*) OVER ${frame}` : `coalesce(sum(${x}) OVER ${frame}, 0)`);
+    if (!this.aggregates.has(alias)) this.aggregates.set(alias, x === undefined ? `count(*) OVER ${frame}` : `coalesce(sum(${x}) OVER ${frame}, 0)`);
     return alias;
   }
 }
@@ -60,14 +93,13 @@ export interface FeatureDays {
  * terminal_id, tx_amount, tx_fraud and tx_fraud_scenario, and hold the windows' history before `days.from`.
  */
 export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays): string {
-  const windows = new Map<string, string>();
-  const customer = new KeyHistory('customer_id', 'c', windows);
-  const terminal = new KeyHistory('terminal_id', 'm', windows);
+  const terminal = new KeyHistory('terminal_id', 'm');
+  const customer = new KeyHistory('customer_id', 'c');
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
-  const customerWindow = (w: number, x?: string) => `(${customer.upTo(x)} - ${customer.atOrBefore(w * DAY, x)})`;
-  /** Terminal transactions in (t − (d + w) days, t − d days]: `count(*)` or `sum(x)`. */
-  const terminalWindow = (w: number, x?: string) =>
-    `(${terminal.atOrBefore(spec.delayDays * DAY, x)} - ${terminal.atOrBefore((spec.delayDays + w) * DAY, x)})`;
+  const customerWindow = (w: number, x?: string) =>
+    customer.value(`${x ?? 'n'}${w}`, `${customer.upTo(x)} - ${customer.atOrBefore(w * DAY, x)}`);
+  /** Terminal transactions in (t − (d + w) days, t − d days]: how many, and how many were frauds. */
+  const terminalWindow = (w: number) => terminal.labelsIn((spec.delayDays + w) * DAY, spec.delayDays * DAY);
   const double = (e: string) => `CAST(${e} AS DOUBLE)`;
 
   const features: [name: string, sql: string][] = [
@@ -79,10 +111,10 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       [`CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`, `${double(customerWindow(w, 'cents'))} / ${double(`${customerWindow(w)} * 100`)}`],
     ]),
     ...spec.terminalWindowsDays.flatMap((w): [string, string][] => [
-      [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, double(terminalWindow(w))],
+      [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, double(terminalWindow(w).n)],
       [
         `TERMINAL_ID_RISK_${w}DAY_WINDOW`,
-        `CASE WHEN ${terminalWindow(w)} = 0 THEN 0.0 ELSE ${double(terminalWindow(w, 'tx_fraud'))} / ${double(terminalWindow(w))} END`,
+        `CASE WHEN ${terminalWindow(w).n} = 0 THEN 0.0 ELSE ${double(terminalWindow(w).frauds)} / ${double(terminalWindow(w).n)} END`,
       ],
     ]),
     ...spec.amountRatioWindowsDays.map((w): [string, string] => [
@@ -93,21 +125,32 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = features.map(([name]) => name);
   if (produced.join(',') !== featureNames(spec).join(',')) throw new Error(`feature SQL out of sync with the spec: ${produced.join(',')}`);
-  const ids = 'transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario';
-  // Rows are sorted with the window aggregates as they are (integers), and the features (doubles) computed after,
-  // so the sort moves fewer bytes; the outer projection keeps the sorted order.
+  // One CTE pair per key: its window pass, then its values (the raw aggregates are dropped there). Rows are
+  // sorted with these integers, and the features (doubles) computed after the sort, so every pass and the sort
+  // move fewer bytes; the outer projection keeps the sorted order.
+  let carried = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents', 'fraud_t'];
+  const passes: string[] = [];
+  let from = 'base';
+  const histories = [terminal, customer].filter((h) => h.aggregates.size > 0);
+  for (const [i, history] of histories.entries()) {
+    const [windowsCte, valuesCte] = [`${from}_w`, `${from}_v`];
+    passes.push(
+      `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
+      `${valuesCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.values].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${windowsCte}\n)`,
+    );
+    const laterUse = histories.slice(i + 1).some((h) => [...h.aggregates.values()].some((sql) => sql.includes('fraud_t')));
+    carried = [...carried.filter((c) => c !== 'fraud_t' || laterUse), ...history.values.keys()];
+    from = valuesCte;
+  }
   return `
 WITH base AS (
-  SELECT ${ids},
+  SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
     ${dialect.epochSeconds('tx_datetime')} AS t,
-    CAST(round(tx_amount * 100) AS BIGINT) AS cents
+    CAST(round(tx_amount * 100) AS BIGINT) AS cents,
+    ${dialect.epochSeconds('tx_datetime')} + CASE WHEN tx_fraud = 1 THEN ${FRAUD_BAND} ELSE 0 END AS fraud_t
   FROM (${source})
-), windows AS (
-  SELECT ${ids}, t, cents,
-    ${[...windows].map(([alias, sql]) => `${sql} AS ${alias}`).join(',\n    ')}
-  FROM base
-), ranged AS (
-  SELECT * FROM windows
+), ${passes.join(', ')}, ranged AS (
+  SELECT ${carried.filter((c) => c !== 'fraud_t').join(', ')} FROM ${from}
   WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
   ORDER BY t, transaction_id
 )
