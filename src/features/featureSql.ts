@@ -34,6 +34,7 @@ class KeyHistory {
   readonly values = new Map<string, string>();
 
   constructor(
+    readonly name: string,
     private readonly key: string,
     private readonly prefix: string,
   ) {}
@@ -93,8 +94,8 @@ export interface FeatureDays {
  * terminal_id, tx_amount, tx_fraud and tx_fraud_scenario, and hold the windows' history before `days.from`.
  */
 export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays): string {
-  const terminal = new KeyHistory('terminal_id', 'm');
-  const customer = new KeyHistory('customer_id', 'c');
+  const terminal = new KeyHistory('terminal', 'terminal_id', 'm');
+  const customer = new KeyHistory('customer', 'customer_id', 'c');
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
   const customerWindow = (w: number, x?: string) =>
     customer.value(`${x ?? 'n'}${w}`, `${customer.upTo(x)} - ${customer.atOrBefore(w * DAY, x)}`);
@@ -133,7 +134,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   let from = 'base';
   const histories = [terminal, customer].filter((h) => h.aggregates.size > 0);
   for (const [i, history] of histories.entries()) {
-    const [windowsCte, valuesCte] = [`${from}_w`, `${from}_v`];
+    const [windowsCte, valuesCte] = [`${history.name}_windows`, `${history.name}_values`];
     passes.push(
       `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
       `${valuesCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.values].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${windowsCte}\n)`,
