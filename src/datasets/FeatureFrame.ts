@@ -295,6 +295,22 @@ function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet 
  * model is fitted on it) only the test window must hold transactions and fraud.
  */
 export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): Split {
+  const s = splitRows(frame, w, o);
+  return { windows: w, train: takeRows(frame, s, 'train'), test: takeRows(frame, s, 'test'), removedKnownCompromised: s.removedKnownCompromised };
+}
+
+/** Which rows of a frame splitFrame puts in each set, with the same checks, before any row is copied. */
+export interface SplitRows {
+  windows: SplitWindows;
+  train: number[];
+  test: number[];
+  trainFrauds: number;
+  testFrauds: number;
+  removedKnownCompromised: number;
+}
+
+/** splitFrame's rows without the copies: a caller holds a set only while it uses it (`takeRows`). */
+export function splitRows(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): SplitRows {
   const needTrain = o.needTrain ?? true;
   const t0 = dayIndex(frame, w.trainStart);
   const testStart = t0 + w.trainDays + w.delayDays;
@@ -309,26 +325,38 @@ export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?
     if (d >= 0 && d < frame.days) byDay[d].push(i);
   }
   const known = new Set<number>();
-  for (const i of trainIdx) if (frame.label[i]) known.add(frame.customerId[i]);
+  let trainFrauds = 0;
+  for (const i of trainIdx) {
+    if (frame.label[i]) known.add(frame.customerId[i]);
+    trainFrauds += frame.label[i];
+  }
   const testIdx: number[] = [];
+  let testFrauds = 0;
   let removed = 0;
   for (let k = 0; k < w.testDays; k++) {
     for (const i of byDay[t0 + w.trainDays + k - 1]) if (frame.label[i]) known.add(frame.customerId[i]);
     for (const i of byDay[testStart + k]) {
       if (known.has(frame.customerId[i])) removed++;
-      else testIdx.push(i);
+      else {
+        testIdx.push(i);
+        testFrauds += frame.label[i];
+      }
     }
   }
   const windows = windowDays(w);
-  const train = take(frame, trainIdx, t0);
-  const test = take(frame, testIdx, testStart);
-  if ((needTrain && train.X.rows === 0) || test.X.rows === 0) {
-    const which = needTrain && train.X.rows === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && trainIdx.length === 0) || testIdx.length === 0) {
+    const which = needTrain && trainIdx.length === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('EMPTY_WINDOW', `the ${which} has no transactions`, { context: { window: which } });
   }
-  if ((needTrain && train.frauds === 0) || test.frauds === 0) {
-    const which = needTrain && train.frauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && trainFrauds === 0) || testFrauds === 0) {
+    const which = needTrain && trainFrauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('NO_FRAUD', `the ${which} has no fraud: no model can be fitted or measured on it`, { context: { window: which } });
   }
-  return { windows: w, train, test, removedKnownCompromised: removed };
+  return { windows: w, train: trainIdx, test: testIdx, trainFrauds, testFrauds, removedKnownCompromised: removed };
+}
+
+/** The training or test set of a split, copied out of the frame (day indices within the set's own window). */
+export function takeRows(frame: FeatureFrame, s: SplitRows, which: 'train' | 'test'): LabeledSet {
+  const t0 = dayIndex(frame, s.windows.trainStart);
+  return which === 'train' ? take(frame, s.train, t0) : take(frame, s.test, t0 + s.windows.trainDays + s.windows.delayDays);
 }

@@ -23,7 +23,7 @@ import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
-import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
+import { loadFeatureFrame, splitRows, takeRows, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
 import {
   DEFAULT_SCALE,
   earliestDay,
@@ -288,12 +288,13 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const sampling = planned!;
         const rangeRows = frame.dayRows.reduce((a, b) => a + b, 0);
         progress(`feature frame: ${frame.rows.toLocaleString('en-US')} of ${rangeRows.toLocaleString('en-US')} rows kept`);
-        const split = splitFrame(frame, windows);
+        // The final sets are copied out of the frame only when used: the test window (the biggest) after the fit.
+        const split = splitRows(frame, windows);
         const rows = {
           train: sampling.fit.rows,
           trainFrauds: sampling.fit.frauds,
-          test: split.test.X.rows,
-          testFrauds: split.test.frauds,
+          test: split.test.length,
+          testFrauds: split.testFrauds,
           removedKnownCompromised: split.removedKnownCompromised,
         };
         await runs.logParams(runId, {
@@ -336,7 +337,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const members = ensembleMembers(search, ensemble);
         progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
         if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
-        const fitSet = downsampleNegatives(split.train, scale.maxTrainRows, seed, sampling.fit);
+        const fitSet = downsampleNegatives(takeRows(frame, split, 'train'), scale.maxTrainRows, seed, sampling.fit);
         const trees = members.map((m) => refitTrees(m) ?? m.candidate.params.nEstimators);
         await runs.logParams(runId, {
           'sampling.fit_rows': fitSet.set.X.rows,
@@ -346,7 +347,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const model = await fitEnsemble(members, fitSet, seed, o.signal);
         // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
         const threshold = bestF1Threshold(fitSet.set.y, model.predictProba(fitSet.set.X), fitSet.weight);
-        const metrics = evaluate(split.test, model.predictProba(split.test.X));
+        const testSet = takeRows(frame, split, 'test');
+        const metrics = evaluate(testSet, model.predictProba(testSet.X));
         await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },
