@@ -92,8 +92,10 @@ export interface FeatureDays {
  * The feature rows of `days`, ordered by (time, transaction id): ids, label, scenario, `day` (`YYYY-MM-DD`) and
  * the spec's features in featureNames() order. `source` must expose transaction_id, tx_datetime, customer_id,
  * terminal_id, tx_amount, tx_fraud and tx_fraud_scenario, and hold the windows' history before `days.from`.
+ * `keep`, when given, is a predicate over transaction_id, customer_id, tx_fraud and day: only those rows are
+ * returned (their features still see every row of the history).
  */
-export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays): string {
+export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays, keep?: string): string {
   const terminal = new KeyHistory('terminal', 'terminal_id', 'm');
   const customer = new KeyHistory('customer', 'customer_id', 'c');
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
@@ -150,13 +152,14 @@ WITH base AS (
     CAST(round(tx_amount * 100) AS BIGINT) AS cents,
     ${dialect.epochSeconds('tx_datetime')} + CASE WHEN tx_fraud = 1 THEN ${FRAUD_BAND} ELSE 0 END AS fraud_t
   FROM (${source})
-), ${passes.join(', ')}, ranged AS (
-  SELECT ${carried.filter((c) => c !== 'fraud_t').join(', ')} FROM ${from}
+), ${passes.join(', ')}, in_days AS (
+  SELECT ${carried.filter((c) => c !== 'fraud_t').join(', ')}, ${dialect.formatDay('tx_datetime')} AS day FROM ${from}
   WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
+), ranged AS (
+  SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
   ORDER BY t, transaction_id
 )
-SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario,
-  ${dialect.formatDay('tx_datetime')} AS day,
+SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario, day,
   ${features.map(([name, sql]) => `${sql} AS ${name}`).join(',\n  ')}
 FROM ranged`;
 }
