@@ -96,30 +96,16 @@ export function implausibleDateSql(d: Dialect, day: string | undefined): string 
  * `ts` and `line` (`implausibleDateSql` per file, for lines of several files).
  */
 export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { ruleSql: string }): string {
-  return `INSERT INTO staged ${stagedSelectSql(d, sourceSql, day)}`;
-}
-
-/**
- * `staged`'s columns for the lines of `sourceSql`, as a query. `carry`: more columns of the source, passed
- * through ahead of `staged`'s; `reasonAs`: the name of the reason column; `only`: a condition on the source for
- * the lines that are staged at all (the others get a NULL reason and raw_line, and typed columns to ignore).
- */
-export function stagedSelectSql(
-  d: Dialect,
-  sourceSql: string,
-  day?: string | { ruleSql: string },
-  o: { carry?: readonly string[]; reasonAs?: string; only?: string } = {},
-): string {
   const dateRule = typeof day === 'object' ? day.ruleSql : implausibleDateSql(d, day);
-  const carry = (o.carry ?? []).map((c) => `${c}, `).join('');
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
   // beyond into NULL, so the row is quarantined); the digit mask answers that without looking at the text.
   const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 19`;
   const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN TRY_CAST(${r[c]} AS BIGINT) END`;
   return `
+INSERT INTO staged
 WITH typed AS (
-  SELECT ${carry}line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
+  SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
     ${d.tryParseTimestamp(r.tx_datetime, `(digit_mask & ${CANONICAL_DATETIME_BIT}) <> 0`)} AS ts,
     CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
@@ -140,8 +126,7 @@ WITH typed AS (
     ${intOrNull('tx_fraud_scenario')} AS scen
   FROM (${sourceSql})
 ), classified AS (
-  SELECT *, CASE${o.only ? `
-    WHEN NOT (${o.only}) THEN NULL` : ''}
+  SELECT *, CASE
     WHEN tid IS NULL THEN 'bad_transaction_id'
     WHEN ts IS NULL THEN 'bad_datetime'
     WHEN cust IS NULL THEN 'bad_customer_id'
@@ -153,11 +138,11 @@ WITH typed AS (
     WHEN ${dateRule} THEN 'implausible_datetime'
     WHEN amt > ${MAX_PLAUSIBLE_AMOUNT} THEN 'implausible_amount'
     WHEN (fraud = 1) <> (scen > 0) THEN 'inconsistent_label'
-  END AS row_reason
+  END AS reason
   FROM typed
 )
-SELECT ${carry}line, row_reason AS ${o.reasonAs ?? 'reason'},
-  CASE WHEN row_reason IS NOT NULL THEN concat_ws(',', ${RAW_COLUMNS.map((c) => `coalesce(${r[c]}, '')`).join(', ')}) END AS raw_line,
+SELECT line, reason,
+  CASE WHEN reason IS NOT NULL THEN concat_ws(',', ${RAW_COLUMNS.map((c) => `coalesce(${r[c]}, '')`).join(', ')}) END AS raw_line,
   tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
 FROM classified`;
 }

@@ -6,10 +6,9 @@
  *
  *   read       each file where it is (`readTextLines`: size, hash, numbered lines), all of them in one relation
  *              with the file's index `f`
- *   classify   one statement from text to typed rows (`raw_lines`): the LineNormalizer's structural rules
- *   and stage  (structuralSql.ts) and, on the lines that pass them, the cleaning rules (cleaningSql.ts); `staged` is
- *              a view of its forwarded lines whose `line` keeps files apart (LINE_KEY). The header lines alone
- *              come back here and go through the normalizer itself, so header errors are the same
+ *   classify   the LineNormalizer's structural rules in one statement (`raw_lines`, structuralSql.ts); the header
+ *              lines alone come back here and go through the normalizer itself, so header errors are the same
+ *   stage      the cleaning rules in one statement into `staged`, whose `line` keeps files apart (LINE_KEY)
  *   dedup      in run order, as if each file were committed before the next is read: the first line of an id
  *              wins, and a later file's copy of an id an earlier file of the run kept is a duplicate of the lake
  *   account    per file, from grouped queries; a file over the reject ratio is left out before dedup, exactly as
@@ -109,9 +108,7 @@ export async function prepareFilesInEngine(
     if (live.length > 0) await dedupAndWrite(live);
     for (const s of live) await commit(s);
   } finally {
-    for (const drop of ['DROP VIEW IF EXISTS staged', 'DROP TABLE IF EXISTS lake_ids', 'DROP TABLE IF EXISTS dup_lines', 'DROP TABLE IF EXISTS raw_lines']) {
-      await engine.run(drop).catch(() => undefined);
-    }
+    await engine.run('DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS lake_ids; DROP TABLE IF EXISTS dup_lines; DROP TABLE IF EXISTS raw_lines;').catch(() => undefined);
   }
   const outcomes = results.map((r): FileOutcome => {
     if (r.error) return { file: r.info.key, error: r.error };
@@ -133,16 +130,8 @@ export async function prepareFilesInEngine(
     const union = slots
       .map((s) => `SELECT ${s.f} AS f, line, cr, text, bytes, utf8, base64, head FROM ${s.text.relation}`)
       .join(' UNION ALL ');
-    // One pass from the text to typed rows: every line classified by the structural rules and, when it passes them,
-    // typed and classified by the cleaning rules, into one table. `staged` is a view of it.
-    const ruleSql = `CASE f ${slots.map((s) => `WHEN ${s.f} THEN (${cleaning.implausibleDateSql(d, cleaning.fileDay(s.info.key))})`).join(' ')} END`;
-    const lines = cleaning.stagedSelectSql(d, structural.rawLinesSelectSql(d, `(${union}) AS t`, true), { ruleSql }, {
-      carry: ['f', 'reason', 'crlf', 'raw', 'raw_base64'],
-      reasonAs: 'row_reason',
-      only: 'reason IS NULL',
-    });
     try {
-      await engine.run(`CREATE OR REPLACE TEMP TABLE raw_lines AS ${lines}`);
+      await engine.run(structural.rawLinesSql(d, `(${union}) AS t`, true));
     } catch (e) {
       // With one file the failure is that file's (a gzip stream the engine could not read, say).
       throw slots.length === 1 ? fileError(e, slots[0].info.key, slots[0].text.gzip) : e;
@@ -157,11 +146,19 @@ export async function prepareFilesInEngine(
       }
     }
     const ok = slots.filter((s) => !s.error);
-    await engine.run(`
-CREATE OR REPLACE TEMP VIEW staged AS
-SELECT f * ${LINE_KEY} + line AS line, row_reason AS reason, raw_line, tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
-FROM raw_lines WHERE reason IS NULL AND f IN (${ok.length > 0 ? ok.map((s) => s.f).join(', ') : 'NULL'})`);
+    await engine.run(cleaning.CREATE_STAGED_SQL);
     if (ok.length === 0) return;
+    const ruleSql = `CASE ${fileOf('line')} ${ok.map((s) => `WHEN ${s.f} THEN (${cleaning.implausibleDateSql(d, cleaning.fileDay(s.info.key))})`).join(' ')} END`;
+    await engine.run(
+      cleaning.insertStagedSql(
+        d,
+        structural.forwardedLinesSql(
+          ok.map((s) => s.f),
+          (f, line) => `${f} * ${LINE_KEY} + ${line}`,
+        ),
+        { ruleSql },
+      ),
+    );
     for (const s of ok) {
       progress(results.indexOf(s), s.text.size, s.staged!.rows);
       try {

@@ -19,11 +19,11 @@ import { rawCol } from './cleaningSql.js';
 const DIGITS = '0123456789';
 
 /**
- * `raw_lines`, as a query: every line of a text relation (`TextLines.relation`) classified, with the header line's
+ * The `raw_lines` table: every line of a text relation (`TextLines.relation`) classified, with the header line's
  * bytes, what a reject keeps of its line, and a forwarded line's fields. With `byFile`, the relation holds the
  * lines of several files and an INTEGER column `f` (the file's index) that `raw_lines` keeps.
  */
-export function rawLinesSelectSql(d: Dialect, textRelation: string, byFile = false): string {
+export function rawLinesSql(d: Dialect, textRelation: string, byFile = false): string {
   const f = byFile ? 'f, ' : '';
   // The fields once, as an array (one split per line, not one per use: keeps the plan small enough to compile).
   const field = (i: number) => `element_at(fields, ${i + 1})`;
@@ -34,7 +34,8 @@ export function rawLinesSelectSql(d: Dialect, textRelation: string, byFile = fal
     (_c, i) => `CASE WHEN ${nonDigits(i)} <> '' THEN ${1 << i} ELSE 0 END + CASE WHEN replace(${nonDigits(i)}, '.', '') <> '' THEN ${1 << (16 + i)} ELSE 0 END`,
   ).join(' + ');
   return `
-WITH line_classes AS (
+CREATE OR REPLACE TEMP TABLE raw_lines AS
+WITH classified AS (
   SELECT ${f}line, cr, text, bytes, utf8, base64, head, CASE
     WHEN line = 1 THEN 'header'
     WHEN bytes + CASE WHEN cr THEN 1 ELSE 0 END > ${MAX_LINE_BYTES} THEN 'line_too_long'
@@ -47,7 +48,7 @@ WITH line_classes AS (
 ), split_lines AS (
   SELECT *, CASE WHEN reason IS NULL THEN split(text, ',') END AS fields,
     CASE WHEN reason IS NULL THEN split(translate(text, '${DIGITS}', ''), ',') END AS non_digits
-  FROM line_classes
+  FROM classified
 )
 SELECT ${f}line, reason,
   -- As the normalizer counts them: an over-long line's CR is not seen.
@@ -57,6 +58,15 @@ SELECT ${f}line, reason,
   CASE WHEN reason IS NULL THEN ${mask} END AS digit_mask,
   ${RAW_COLUMNS.map((c, i) => `CASE WHEN reason IS NULL THEN nullif(${field(i)}, '') END AS ${rawCol(c)}`).join(',\n  ')}
 FROM split_lines`;
+}
+
+/**
+ * Lines of the files `fs` forwarded to the cleaning rules (`insertStagedSql`'s source), each `line` made unique
+ * across files as `lineKey` says.
+ */
+export function forwardedLinesSql(fs: readonly number[], lineKey: (f: string, line: string) => string): string {
+  const files = fs.length > 0 ? fs.join(', ') : 'NULL';
+  return `SELECT ${lineKey('f', 'line')} AS line, digit_mask, ${RAW_COLUMNS.map(rawCol).join(', ')} FROM raw_lines WHERE reason IS NULL AND f IN (${files})`;
 }
 
 /**
