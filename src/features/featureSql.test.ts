@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
+import { duckDbDialect } from '../engine/duckDbDialect.js';
 import { mulberry32 } from '../util/prng.js';
 import { featureSelectSql } from './featureSql.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from './spec.js';
@@ -72,7 +73,8 @@ function collidingTransactions(n: number, seed: number): Tx[] {
 }
 
 describe('features > sql', () => {
-  it('equals the spec read literally on same-second transactions and at every window boundary, for the days asked, in (time, id) order', async () => {
+  for (const rangeWindows of ['sliding', 'running'] as const) {
+  it(`(${rangeWindows} range windows) equals the spec read literally on same-second transactions and at every window boundary, for the days asked, in (time, id) order`, async () => {
     const spec = DEFAULT_FEATURE_SPEC;
     const txs = collidingTransactions(1500, 11);
     const ties = new Set(txs.map((x) => `${x.customer}/${x.t}`)).size;
@@ -88,7 +90,7 @@ describe('features > sql', () => {
       const names = featureNames(spec);
       // The range starts inside the data, so earlier rows are history only.
       const days = { from: '2019-07-25', to: '2019-09-20' };
-      const sql = featureSelectSql(engine.dialect, 'SELECT * FROM tx', spec, days);
+      const sql = featureSelectSql({ ...duckDbDialect, rangeWindows }, 'SELECT * FROM tx', spec, days);
       const cols = await engine.queryColumns(`SELECT transaction_id, day, CAST(epoch(tx_datetime) AS BIGINT) AS t, ${names.join(', ')} FROM (${sql})`);
       const expected = bruteForce(txs, spec);
       const inRange = txs.filter((x) => new Date(x.t * 1000).toISOString().slice(0, 10) >= days.from && new Date(x.t * 1000).toISOString().slice(0, 10) <= days.to);
@@ -110,4 +112,5 @@ describe('features > sql', () => {
       await engine.close();
     }
   });
+  }
 });

@@ -37,6 +37,7 @@ class KeyHistory {
     readonly name: string,
     private readonly key: string,
     private readonly prefix: string,
+    private readonly rangeWindows: Dialect['rangeWindows'],
   ) {}
 
   /** `count(*)` (no argument) or `sum(x)` over the key's rows up to and including this one in (t, id) order. */
@@ -54,11 +55,18 @@ class KeyHistory {
    * them that are frauds. Both from `count(*)` frames only, which engines compute from the frame's bounds, where a
    * `sum` of labels would need a tree of partial sums: ordered by `fraud_t`, a row's own band holds the rows with
    * its label; for a fraud, the legitimate rows of the window lie FRAUD_BAND below, for a legitimate row the
-   * frauds lie FRAUD_BAND above (the other direction's frame is empty).
+   * frauds lie FRAUD_BAND above (the other direction's frame is empty). Engines that re-aggregate a bounded frame
+   * for every row (`rangeWindows: 'running'`, Spark) get two running totals each instead.
    */
   labelsIn(fromAgo: number, toAgo: number): { n: string; frauds: string } {
-    const frame = (bounds: string) => `(PARTITION BY ${this.key} ORDER BY fraud_t RANGE BETWEEN ${bounds})`;
     const tag = `${fromAgo}_${toAgo}`;
+    if (this.rangeWindows === 'running') {
+      return {
+        n: this.value(`n${tag}`, `${this.atOrBefore(toAgo)} - ${this.atOrBefore(fromAgo)}`),
+        frauds: this.value(`f${tag}`, `${this.atOrBefore(toAgo, 'tx_fraud')} - ${this.atOrBefore(fromAgo, 'tx_fraud')}`),
+      };
+    }
+    const frame = (bounds: string) => `(PARTITION BY ${this.key} ORDER BY fraud_t RANGE BETWEEN ${bounds})`;
     const same = this.aggregate(`same${tag}`, undefined, frame(`${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING`));
     const below = this.aggregate(`below${tag}`, undefined, frame(`${FRAUD_BAND + fromAgo - 1} PRECEDING AND ${FRAUD_BAND + toAgo} PRECEDING`));
     const above = this.aggregate(`above${tag}`, undefined, frame(`${FRAUD_BAND - fromAgo + 1} FOLLOWING AND ${FRAUD_BAND - toAgo} FOLLOWING`));
@@ -96,8 +104,8 @@ export interface FeatureDays {
  * returned (their features still see every row of the history).
  */
 export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays, keep?: string): string {
-  const terminal = new KeyHistory('terminal', 'terminal_id', 'm');
-  const customer = new KeyHistory('customer', 'customer_id', 'c');
+  const terminal = new KeyHistory('terminal', 'terminal_id', 'm', dialect.rangeWindows);
+  const customer = new KeyHistory('customer', 'customer_id', 'c', dialect.rangeWindows);
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
   const customerWindow = (w: number, x?: string) =>
     customer.value(`${x ?? 'n'}${w}`, `${customer.upTo(x)} - ${customer.atOrBefore(w * DAY, x)}`);
