@@ -15,6 +15,7 @@
  * scoring time by default; a scorer that sees only some customers (one partition of a stream) feeds terminal
  * history from elsewhere instead (`terminals: 'external'` and `observeTerminal`).
  */
+import { FraudopsError } from '../errors.js';
 import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC, type FeatureSpec } from './spec.js';
 import { CustomerState } from './online/CustomerState.js';
 import { TerminalState } from './online/TerminalState.js';
@@ -85,6 +86,9 @@ export class OnlineFeatures {
     readonly spec: FeatureSpec = DEFAULT_FEATURE_SPEC,
     options: OnlineFeaturesOptions = {},
   ) {
+    if (spec.pairWindowsDays?.length || spec.terminalGrowthDays) {
+      throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: pair counts and terminal growth are batch-only candidates, not computed online');
+    }
     this.names = featureNames(spec);
     this.outlierLengths = (spec.outlierWindowsDays ?? []).map((w) => w * DAY_SECONDS);
     this.outlierBase = this.outlierLengths.length > 0 ? spec.customerWindowsDays.indexOf(spec.outlierBaseWindowDays!) : -1;

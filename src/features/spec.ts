@@ -80,9 +80,17 @@ export function featureNames(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string[]
 
 /** How far back the windows reach: rows this many days before the first output day are needed as history. */
 export function historyDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
-  // An outlier count reaches back its window, and each outlier in it was judged against its own base window.
+  return Math.max(customerHistoryDays(spec), spec.delayDays + Math.max(...spec.terminalWindowsDays), ...(spec.terminalGrowthDays ?? []));
+}
+
+/**
+ * How many days of a customer's past transactions give its features exactly: the longest customer window, or an
+ * outlier count's window plus the base window each outlier in it was judged against. A scorer rebuilding
+ * customer state from the lake reads this far back.
+ */
+export function customerHistoryDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
   const outliers = spec.outlierWindowsDays?.length ? Math.max(...spec.outlierWindowsDays) + spec.outlierBaseWindowDays! : 0;
-  return Math.max(...spec.customerWindowsDays, spec.delayDays + Math.max(...spec.terminalWindowsDays), outliers, ...(spec.terminalGrowthDays ?? []));
+  return Math.max(...spec.customerWindowsDays, outliers);
 }
 
 /** Stable hash of the spec; models record it and refuse features built from another spec. */
