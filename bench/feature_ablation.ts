@@ -26,7 +26,7 @@ const SCENARIO_DEFAULTS = {
 const GROUPS: Record<string, Partial<FeatureSpec>> = {
   outliers: { outlierRatio: 3, outlierBaseWindowDays: 30, outlierWindowsDays: [7, 14] },
   outliers2: { outlierRatio: 2, outlierBaseWindowDays: 30, outlierWindowsDays: [7, 14] },
-  outliers1d: { outlierRatio: 3, outlierBaseWindowDays: 30, outlierWindowsDays: [1, 7, 14] },
+  outliers7: { outlierRatio: 3, outlierBaseWindowDays: 30, outlierWindowsDays: [7] },
   gap: { secondsSincePrevious: true },
   pair: { pairWindowsDays: [30] },
   growth: { terminalGrowthDays: [1, 7] },
