@@ -98,9 +98,9 @@ describe('features > online > bounded state', () => {
   });
 });
 
-describe('features > online > scenario features', () => {
+describe('features > online > amount-outlier counts', () => {
   const start = Date.UTC(2019, 3, 1) / 1000;
-  const spec = { ...DEFAULT_FEATURE_SPEC, secondsSincePrevious: true, outlierRatio: 3, outlierBaseWindowDays: 30, outlierWindowsDays: [7, 14] };
+  const spec = DEFAULT_FEATURE_SPEC;
   const at = (name: string) => featureNames(spec).indexOf(name);
 
   it('counts earlier amount outliers against the mean of the customer\'s other transactions, not the current one', () => {
@@ -119,16 +119,6 @@ describe('features > online > scenario features', () => {
     expect(week[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')]).toBe(1);
     // Another customer's state is its own.
     expect(f.score({ time: start + 12 * DAY_SECONDS, customerId: 2, terminalId: 1, amount: 10 })[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')]).toBe(0);
-  });
-
-  it('gives the seconds since the customer\'s previous transaction, capped at the longest customer window', () => {
-    const f = new OnlineFeatures(spec);
-    const gap = (time: number) => f.score({ time, customerId: 1, terminalId: 1, amount: 10 })[at('CUSTOMER_ID_SECONDS_SINCE_PREV_TX')];
-    expect(gap(start)).toBe(30 * DAY_SECONDS);
-    expect(gap(start + 90)).toBe(90);
-    expect(gap(start + 90)).toBe(0);
-    expect(gap(start + 90 + 30 * DAY_SECONDS)).toBe(30 * DAY_SECONDS);
-    expect(gap(start + 91 + 30 * DAY_SECONDS)).toBe(1);
   });
 
   it('survives a snapshot mid-stream and forgets outliers past the longest window', () => {
@@ -150,9 +140,5 @@ describe('features > online > scenario features', () => {
     // 60 quiet days later every customer entry and outlier time is gone.
     whole.score({ time: txs[txs.length - 1].time + 60 * DAY_SECONDS, customerId: -1, terminalId: -1, amount: 1 });
     expect(whole.customers.entryCount).toBe(1);
-  });
-
-  it('refuses the candidates that have no online state', () => {
-    expect(() => new OnlineFeatures({ ...DEFAULT_FEATURE_SPEC, pairWindowsDays: [30] })).toThrow(/batch-only/);
   });
 });

@@ -15,7 +15,6 @@
  * scoring time by default; a scorer that sees only some customers (one partition of a stream) feeds terminal
  * history from elsewhere instead (`terminals: 'external'` and `observeTerminal`).
  */
-import { FraudopsError } from '../errors.js';
 import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC, type FeatureSpec } from './spec.js';
 import { CustomerState } from './online/CustomerState.js';
 import { TerminalState } from './online/TerminalState.js';
@@ -86,9 +85,6 @@ export class OnlineFeatures {
     readonly spec: FeatureSpec = DEFAULT_FEATURE_SPEC,
     options: OnlineFeaturesOptions = {},
   ) {
-    if (spec.pairWindowsDays?.length || spec.terminalGrowthDays) {
-      throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: pair counts and terminal growth are batch-only candidates, not computed online');
-    }
     this.names = featureNames(spec);
     this.outlierLengths = (spec.outlierWindowsDays ?? []).map((w) => w * DAY_SECONDS);
     this.outlierBase = this.outlierLengths.length > 0 ? spec.customerWindowsDays.indexOf(spec.outlierBaseWindowDays!) : -1;
@@ -121,7 +117,6 @@ export class OnlineFeatures {
     out[k++] = dow === 0 || dow === 6 ? 1 : 0;
     out[k++] = date.getUTCHours() <= spec.nightMaxHour ? 1 : 0;
 
-    const previous = this.customers.lastTime(tx.customerId);
     this.recordCustomer(tx.customerId, t, cents);
     const { windowN, windowS, terminalN, terminalF } = this;
     for (let i = 0; i < this.customerLengths.length; i++) {
@@ -144,7 +139,6 @@ export class OnlineFeatures {
     for (const i of this.ratioIndex) {
       out[k++] = windowS[i] === 0 ? 1 : (cents * windowN[i]) / windowS[i];
     }
-    if (spec.secondsSincePrevious) out[k++] = previous > t - this.maxCustomerWindow ? t - previous : this.maxCustomerWindow;
     for (const length of this.outlierLengths) {
       out[k++] = this.customers.countOutliers(tx.customerId, t - length, t - 1, t - this.maxCustomerWindow);
     }

@@ -1,8 +1,9 @@
 /**
  * Batch feature SQL derived from the FeatureSpec (semantics in spec.ts). Customer windows use a RANGE frame over
  * epoch seconds, minus the same-second transactions with a larger id (in the frame's peer group but not yet
- * "seen"). Terminal windows use a frame that ends d days before the transaction. Sums are over integer cents,
- * so they are exact whatever order the engine adds them in.
+ * "seen"). Terminal windows use a frame that ends d days before the transaction. Amount outliers are flagged from
+ * the customer windows in exact integers, then counted over a frame that ends one second before the transaction.
+ * Sums are over integer cents, so they are exact whatever order the engine adds them in.
  */
 import type { Dialect } from '../engine/Dialect.js';
 import { featureNames, type FeatureSpec } from './spec.js';
@@ -33,32 +34,14 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       `CASE WHEN t_n_${w} = 0 THEN 0.0 ELSE CAST(t_f_${w} AS DOUBLE) / CAST(t_n_${w} AS DOUBLE) END AS TERMINAL_ID_RISK_${w}DAY_WINDOW`,
     );
   }
-  // Scenario features: windows that end one second before the transaction (same-second transactions never count).
-  const before = (w: number) => `RANGE BETWEEN ${w * DAY - 1} PRECEDING AND 1 PRECEDING`;
-  const scenCols: string[] = [];
-  const scenFeatures: string[] = [];
-  const flagged = spec.outlierWindowsDays?.length ? spec.outlierBaseWindowDays! : undefined;
-  if (spec.secondsSincePrevious) {
-    const longest = Math.max(...spec.customerWindowsDays) * DAY;
-    scenCols.push(`lag(t) OVER (PARTITION BY customer_id ORDER BY t, transaction_id) AS prev_t`);
-    scenFeatures.push(`CAST(CASE WHEN prev_t IS NULL OR prev_t <= t - ${longest} THEN ${longest} ELSE t - prev_t END AS DOUBLE) AS CUSTOMER_ID_SECONDS_SINCE_PREV_TX`);
-  }
+  // Amount-outlier counts: a window that ends one second before the transaction, so same-second ones never count.
+  const outlierCols: string[] = [];
+  const outlierFeatures: string[] = [];
   for (const w of spec.outlierWindowsDays ?? []) {
-    scenCols.push(`coalesce(sum(outlier) OVER (PARTITION BY customer_id ORDER BY t ${before(w)}), 0) AS o_n_${w}`);
-    scenFeatures.push(`CAST(o_n_${w} AS DOUBLE) AS CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`);
+    outlierCols.push(`coalesce(sum(outlier) OVER (PARTITION BY customer_id ORDER BY t RANGE BETWEEN ${w * DAY - 1} PRECEDING AND 1 PRECEDING), 0) AS o_n_${w}`);
+    outlierFeatures.push(`CAST(o_n_${w} AS DOUBLE) AS CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`);
   }
-  for (const w of spec.pairWindowsDays ?? []) {
-    scenCols.push(`count(*) OVER (PARTITION BY customer_id, terminal_id ORDER BY t ${before(w)}) AS p_n_${w}`);
-    scenFeatures.push(`CAST(p_n_${w} AS DOUBLE) AS CUSTOMER_TERMINAL_NB_TX_${w}DAY_WINDOW`);
-  }
-  if (spec.terminalGrowthDays) {
-    const [short, long] = spec.terminalGrowthDays;
-    scenCols.push(
-      `count(*) OVER (PARTITION BY terminal_id ORDER BY t ${before(short)}) AS g_s`,
-      `count(*) OVER (PARTITION BY terminal_id ORDER BY t ${before(long)}) AS g_l`,
-    );
-    scenFeatures.push(`CASE WHEN g_l = 0 THEN 1.0 ELSE CAST(g_s * ${long} AS DOUBLE) / CAST(g_l * ${short} AS DOUBLE) END AS TERMINAL_ID_ACTIVITY_GROWTH`);
-  }
+  const baseWindow = spec.outlierBaseWindowDays;
   const ordered = [
     'CAST(tx_amount AS DOUBLE) AS TX_AMOUNT',
     `CAST(CASE WHEN ${dialect.dayOfWeek('tx_datetime')} IN (0, 6) THEN 1 ELSE 0 END AS DOUBLE) AS TX_DURING_WEEKEND`,
@@ -68,7 +51,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
     ...spec.amountRatioWindowsDays.map(
       (r) => `CASE WHEN c_s_${r} = 0 THEN 1.0 ELSE CAST(cents * c_n_${r} AS DOUBLE) / CAST(c_s_${r} AS DOUBLE) END AS AMOUNT_TO_CUSTOMER_AVG_${r}DAY`,
     ),
-    ...scenFeatures,
+    ...outlierFeatures,
   ];
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = ordered.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
@@ -89,18 +72,18 @@ WITH base AS (
   SELECT *, ${[...custCols, ...termCols].join(',\n    ')}
   FROM peers
 )${
-    scenCols.length === 0
+    outlierCols.length === 0
       ? ''
       : `, flagged AS (
-  SELECT *, ${flagged === undefined ? '0' : `CASE WHEN cents * (c_n_${flagged} - 1) > ${spec.outlierRatio} * (c_s_${flagged} - cents) THEN 1 ELSE 0 END`} AS outlier
+  SELECT *, CASE WHEN cents * (c_n_${baseWindow} - 1) > ${spec.outlierRatio} * (c_s_${baseWindow} - cents) THEN 1 ELSE 0 END AS outlier
   FROM windows
-), scenario AS (
-  SELECT *, ${scenCols.join(',\n    ')}
+), outliers AS (
+  SELECT *, ${outlierCols.join(',\n    ')}
   FROM flagged
 )`
   }
 SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario,
   ${dialect.formatDay('tx_datetime')} AS day,
   ${ordered.join(',\n  ')}
-FROM ${scenCols.length === 0 ? 'windows' : 'scenario'}`;
+FROM ${outlierCols.length === 0 ? 'windows' : 'outliers'}`;
 }

@@ -23,19 +23,15 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Every scenario feature group on, so the parity check covers each whatever the default keeps. */
-const SCENARIO_SPEC: FeatureSpec = {
-  ...DEFAULT_FEATURE_SPEC,
-  secondsSincePrevious: true,
-  outlierRatio: 3,
-  outlierBaseWindowDays: 30,
-  outlierWindowsDays: [7, 14],
-};
+/** The spec before the outlier counts (models trained on it still score), and another outlier setting. */
+const WITHOUT_OUTLIERS: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: undefined, outlierBaseWindowDays: undefined, outlierWindowsDays: undefined };
+const OTHER_OUTLIERS: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: 2, outlierBaseWindowDays: 7, outlierWindowsDays: [1, 30] };
 
 describe('features > batch and incremental', () => {
   it.each([
     ['the default spec', DEFAULT_FEATURE_SPEC],
-    ['every scenario feature', SCENARIO_SPEC],
+    ['without outlier counts', WITHOUT_OUTLIERS],
+    ['outliers at 2× the 7-day mean over 1 and 30 days', OTHER_OUTLIERS],
   ])('give bit-identical values on a generated month with labels arriving only after the delay (%s)', async (_, spec) => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
@@ -133,8 +129,10 @@ describe('features > errors', () => {
 });
 
 describe('features > spec', () => {
-  it('has the 15 Handbook baseline features plus three amount ratios, and a stable hash', () => {
-    expect(featureNames()).toHaveLength(18);
+  it('has the 15 Handbook baseline features plus three amount ratios and two outlier counts, and a stable hash', () => {
+    expect(featureNames()).toHaveLength(20);
+    expect(featureNames(WITHOUT_OUTLIERS)).toHaveLength(18);
+    expect(featureSpecHash(WITHOUT_OUTLIERS)).not.toBe(featureSpecHash());
     expect(featureSpecHash()).toBe(featureSpecHash({ ...DEFAULT_FEATURE_SPEC }));
     expect(featureSpecHash({ ...DEFAULT_FEATURE_SPEC, delayDays: 3 })).not.toBe(featureSpecHash());
   });

@@ -28,11 +28,6 @@ export interface FeatureSpec {
   /** Customer windows for which the amount-to-average ratio is a feature (each must be a customer window). */
   amountRatioWindowsDays: readonly number[];
   /**
-   * CUSTOMER_ID_SECONDS_SINCE_PREV_TX: seconds from the customer's previous transaction (in (time, id) order) to
-   * this one, and the longest customer window in seconds when there is none within it.
-   */
-  secondsSincePrevious?: boolean;
-  /**
    * An amount outlier is a transaction whose cents exceed `outlierRatio` times the mean of the customer's other
    * transactions in the customer window `outlierBaseWindowDays` (cents · (n − 1) > ratio · (sum − cents), with n
    * and sum over that window, the transaction included). CUSTOMER_ID_NB_OUTLIERS_<w>DAY_WINDOW counts the
@@ -41,16 +36,6 @@ export interface FeatureSpec {
   outlierRatio?: number;
   outlierBaseWindowDays?: number;
   outlierWindowsDays?: readonly number[];
-  /**
-   * CUSTOMER_TERMINAL_NB_TX_<w>DAY_WINDOW: the customer's transactions at this terminal with time in
-   * (t − w·86400, t − 1].
-   */
-  pairWindowsDays?: readonly number[];
-  /**
-   * TERMINAL_ID_ACTIVITY_GROWTH: the terminal's transactions in the last `[short, long]` days before the current
-   * second, as (n_short · long) / (n_long · short); 1 when n_long is 0. No labels, so no delay.
-   */
-  terminalGrowthDays?: readonly [number, number];
 }
 
 export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
@@ -60,6 +45,10 @@ export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
   delayDays: 7,
   nightMaxHour: 6,
   amountRatioWindowsDays: Object.freeze([1, 7, 30]),
+  // Stolen cards spend ×5 on a third of their transactions for 14 days: earlier outliers mark a stolen card.
+  outlierRatio: 3,
+  outlierBaseWindowDays: 30,
+  outlierWindowsDays: Object.freeze([7, 14]),
 });
 
 /** Feature column names in model input order. */
@@ -71,16 +60,13 @@ export function featureNames(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string[]
     ...spec.customerWindowsDays.flatMap((w) => [`CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`, `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`]),
     ...spec.terminalWindowsDays.flatMap((w) => [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, `TERMINAL_ID_RISK_${w}DAY_WINDOW`]),
     ...spec.amountRatioWindowsDays.map((w) => `AMOUNT_TO_CUSTOMER_AVG_${w}DAY`),
-    ...(spec.secondsSincePrevious ? ['CUSTOMER_ID_SECONDS_SINCE_PREV_TX'] : []),
     ...(spec.outlierWindowsDays ?? []).map((w) => `CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`),
-    ...(spec.pairWindowsDays ?? []).map((w) => `CUSTOMER_TERMINAL_NB_TX_${w}DAY_WINDOW`),
-    ...(spec.terminalGrowthDays ? ['TERMINAL_ID_ACTIVITY_GROWTH'] : []),
   ];
 }
 
 /** How far back the windows reach: rows this many days before the first output day are needed as history. */
 export function historyDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
-  return Math.max(customerHistoryDays(spec), spec.delayDays + Math.max(...spec.terminalWindowsDays), ...(spec.terminalGrowthDays ?? []));
+  return Math.max(customerHistoryDays(spec), spec.delayDays + Math.max(...spec.terminalWindowsDays));
 }
 
 /**
@@ -114,16 +100,12 @@ export function validateSpec(spec: FeatureSpec): void {
   // The online state holds each customer's longest window, so nothing may reach further back than that.
   const longest = Math.max(...spec.customerWindowsDays);
   const within = (ws: readonly number[] | undefined) => (ws ?? []).every((w) => Number.isInteger(w) && w > 0 && w <= longest);
-  if (!within(spec.outlierWindowsDays) || !within(spec.pairWindowsDays)) {
-    throw new FraudopsError('FEATURE_SPEC_INVALID', `feature spec: outlier and pair windows must be whole days from 1 to the longest customer window (${longest})`);
+  if (!within(spec.outlierWindowsDays)) {
+    throw new FraudopsError('FEATURE_SPEC_INVALID', `feature spec: outlier windows must be whole days from 1 to the longest customer window (${longest})`);
   }
   if (spec.outlierWindowsDays?.length) {
     if (!Number.isInteger(spec.outlierRatio) || spec.outlierRatio! < 1 || !spec.customerWindowsDays.includes(spec.outlierBaseWindowDays!)) {
       throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: outlier counts need a whole outlierRatio ≥ 1 and an outlierBaseWindowDays that is a customer window');
     }
-  }
-  const g = spec.terminalGrowthDays;
-  if (g && !(g.length === 2 && g.every((w) => Number.isInteger(w) && w > 0) && g[0] < g[1])) {
-    throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: terminalGrowthDays must be two whole day counts, the shorter first');
   }
 }

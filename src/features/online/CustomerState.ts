@@ -15,11 +15,6 @@ export class CustomerState {
   /** `withOutliers`: whether outlier times are kept (and written to snapshots): the layout follows the spec. */
   constructor(private readonly withOutliers = false) {}
 
-  /** Time of the customer's latest transaction, -Infinity when none is held. */
-  lastTime(customerId: number): number {
-    return this.keys.get(customerId)?.lastTime ?? -Infinity;
-  }
-
   /** Records that the customer's transaction at `time` was an amount outlier. */
   markOutlier(customerId: number, time: number): void {
     let l = this.outliers.get(customerId);
