@@ -66,7 +66,10 @@ describe('train > quality bar', () => {
     expect(r.rows.removedKnownCompromised).toBeGreaterThan(0);
     // Floors: default `fraudops train` over 5 generated seeds (`npm run bench -- quality`; AUC 0.8957 ± 0.0156,
     // AP 0.7206 ± 0.0315, CP@100 0.3351 ± 0.0213), mean minus two standard deviations. The Handbook's tuned
-    // random forest / XGBoost reached AUC 0.87, AP 0.68, CP@100 0.30 on its own simulated data.
+    // random forest / XGBoost reached AUC 0.87, AP 0.68, CP@100 0.30 on its own simulated data. Measured before
+    // the amount-outlier counts joined the default features, and not re-derived since (the default search was not
+    // rerun over 5 seeds): on a smaller search the outliers raised AUC and AP on all 5 seeds (AP +0.0192 ± 0.0090)
+    // and moved CP@100 by −0.0017 ± 0.0036, well inside the CP@100 floor's 2 sd (README, bench/feature_ablation.ts).
     expect(r.metrics.auc).toBeGreaterThanOrEqual(FLOOR.auc);
     expect(r.metrics.ap).toBeGreaterThanOrEqual(FLOOR.ap);
     expect(r.metrics.cp100).toBeGreaterThanOrEqual(FLOOR.cp100);
