@@ -26,7 +26,7 @@ interface Run {
   peakRssBytes: number | null;
   metrics: { auc: number; ap: number; cp100: number };
   rows: { train: number; trainFrauds: number; test: number; testFrauds: number };
-  sampling: { fitRows: number; negativeRate: number };
+  sampling: { fitRows: number; negativeRate: number; rangeRows?: number; frameRows?: number };
   search: { trials: number; folds: number; ensemble: number; refitTrees: number[] };
 }
 
@@ -78,7 +78,8 @@ export const trainScaleBench: BenchStage = {
       rows: r.rows.train,
       note:
         `AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}; fitted ${r.sampling.fitRows} of ` +
-        `${r.rows.train} train rows (negative rate ${r.sampling.negativeRate.toPrecision(3)}); ${r.search.trials} trials × ${r.search.folds} folds, ensemble ${r.search.ensemble}`,
+        `${r.rows.train} train rows (negative rate ${r.sampling.negativeRate.toPrecision(3)}); ${r.search.trials} trials × ${r.search.folds} folds, ensemble ${r.search.ensemble}` +
+        (r.sampling.frameRows === undefined ? '' : `; feature frame ${r.sampling.frameRows} of ${r.sampling.rangeRows} rows`),
     }));
     const byName = (prefix: string): Run | undefined => runs.find((r) => r.name.startsWith(prefix));
     const sampled = compare.length > 0 ? byName('sampled') : byName('default');
@@ -96,7 +97,7 @@ export const trainScaleBench: BenchStage = {
         ),
       ],
       notes: [
-        'wall s is the whole `fraudops train` run: feature building, search, final fit, test scoring, tracking',
+        'wall s is the whole `fraudops train` run: feature building, search, final fit, test scoring, tracking; peak RSS is the train process\'s (the engine runs in it)',
         `the lake: ${lake.rows} rows over ${days} days (${params.customers} customers, ${params.terminals} terminals)`,
       ],
       details: { runs },

@@ -1,14 +1,19 @@
 /**
  * Feature rows of a date range in memory, column-wise, ordered by (time, transaction id), with each row's day
  * index. Training windows, prequential validation folds and the test window are all slices of one frame, so
- * features are computed once per run.
+ * features are computed once per run. A frame can keep only the rows its user will read (`select`): every fraud,
+ * and per day range all rows or a seeded sample of rows or of cards, decided in the engine's SQL with a hash
+ * (sampleHash.ts) the same code can apply again in memory; the day counts of the whole range are kept with it,
+ * so rates and row counts still describe every row. The rows come out of the engine a batch at a time into
+ * typed arrays, and the engine's table is dropped once copied.
  */
 import { FraudopsError } from '../errors.js';
 import { sqlString, type SqlEngine } from '../engine/SqlEngine.js';
+import { sampleHashSql } from '../engine/sampleHash.js';
 import type { Matrix } from '../models/Classifier.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { createFeatureTable } from '../features/buildFeatures.js';
-import { addDays } from '../util/dates.js';
+import { addDays, daysBetween } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from '../features/spec.js';
 
 export interface FeatureFrame {
@@ -23,44 +28,180 @@ export interface FeatureFrame {
   day: Int32Array;
   customerId: Float64Array;
   transactionId: BigInt64Array;
+  /** Rows and frauds of each day of the range (by day index), counted over every row, kept or not. */
+  dayRows: Float64Array;
+  dayFrauds: Float64Array;
+  /** Whether the frame holds only the rows a selection kept (false: every row of the range). */
+  selected: boolean;
 }
 
-export async function loadFeatureFrame(
-  engine: SqlEngine,
-  lake: ObjectStore,
-  from: string,
-  to: string,
-  options: { spec?: FeatureSpec; signal?: AbortSignal } = {},
-): Promise<FeatureFrame> {
+/** Days `from`..`to`, both included. */
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+/** A day range whose rows are kept when the hash of their id under `seed` is below `threshold` (sampleHash.ts). */
+export interface SampledRange extends DayRange {
+  seed: number;
+  threshold: number;
+}
+
+/** The rows a frame keeps. Every fraud is always kept (known-compromised cards are found from them). */
+export interface RowSelection {
+  /** Ranges kept whole. */
+  whole: DayRange[];
+  /** Ranges whose legitimate rows are sampled by transaction id. */
+  rows: SampledRange[];
+  /** Ranges sampled by whole cards (customer id). */
+  cards: SampledRange[];
+}
+
+/** What a selection can be planned on, before any feature is computed. */
+export interface RangeCounts {
+  start: string;
+  /** Rows and frauds of each day of the range, by day index from `start`. */
+  dayRows: Float64Array;
+  dayFrauds: Float64Array;
+  /** Rows of `w`'s test window left once cards known to be compromised are removed, as splitFrame removes them. */
+  testRowsKept(w: SplitWindows): Promise<number>;
+}
+
+export interface LoadFrameOptions {
+  spec?: FeatureSpec;
+  signal?: AbortSignal;
+  /** Keep only the rows this selection names (plus every fraud); without it the frame holds every row. */
+  select?: (counts: RangeCounts) => Promise<RowSelection>;
+}
+
+export async function loadFeatureFrame(engine: SqlEngine, lake: ObjectStore, from: string, to: string, options: LoadFrameOptions = {}): Promise<FeatureFrame> {
   const spec = options.spec ?? DEFAULT_FEATURE_SPEC;
-  const info = await createFeatureTable(engine, { lake, from, to, spec, signal: options.signal });
+  const days = daysBetween(from, to).length;
+  const dayRows = new Float64Array(days);
+  const dayFrauds = new Float64Array(days);
+  const select = options.select;
+  const info = await createFeatureTable(engine, {
+    lake,
+    from,
+    to,
+    spec,
+    signal: options.signal,
+    where:
+      select &&
+      (async (rows) => {
+        const counted = await engine.query<{ day: string; n: unknown; f: unknown }>(
+          `SELECT day, count(*) AS n, sum(CASE WHEN tx_fraud = 1 THEN 1 ELSE 0 END) AS f FROM (${rows}) AS r GROUP BY day`,
+        );
+        for (const c of counted) {
+          const d = dayIndexOf(from, c.day);
+          if (d >= 0 && d < days) {
+            dayRows[d] = Number(c.n);
+            dayFrauds[d] = Number(c.f ?? 0);
+          }
+        }
+        const selection = await select({ start: from, dayRows, dayFrauds, testRowsKept: (w) => testRowsKept(engine, rows, w) });
+        options.signal?.throwIfAborted();
+        return selectionSql(selection);
+      }),
+  });
   const names = featureNames(spec);
-  const cols = await engine.queryColumns(
-    `SELECT ${engine.dialect.daysBetween(`DATE ${sqlString(from)}`, 'CAST(tx_datetime AS DATE)')} AS day_index, transaction_id, customer_id, tx_fraud, ${names.join(', ')} FROM features`,
-  );
   const rows = info.rows;
+  const cols = names.length;
   const frame: FeatureFrame = {
     start: from,
     days: info.days.length,
     rows,
     names,
-    data: new Float64Array(rows * names.length),
+    data: new Float64Array(rows * cols),
     label: new Uint8Array(rows),
     day: new Int32Array(rows),
     customerId: new Float64Array(rows),
     transactionId: new BigInt64Array(rows),
+    dayRows,
+    dayFrauds,
+    selected: select !== undefined,
   };
-  for (let i = 0; i < rows; i++) {
-    frame.day[i] = Number(cols.day_index[i]);
-    frame.transactionId[i] = BigInt(cols.transaction_id[i] as bigint | number);
-    frame.customerId[i] = Number(cols.customer_id[i]);
-    frame.label[i] = Number(cols.tx_fraud[i]);
+  try {
+    let i = 0;
+    const batches = engine.queryColumnBatches(
+      `SELECT ${engine.dialect.daysBetween(`DATE ${sqlString(from)}`, 'CAST(tx_datetime AS DATE)')} AS day_index, transaction_id, customer_id, tx_fraud, ${names.join(', ')} FROM features`,
+    );
+    for await (const batch of batches) {
+      options.signal?.throwIfAborted();
+      const n = batch.day_index.length;
+      if (i + n > rows) throw new FraudopsError('FRAME_ROWS_CHANGED', `the feature table holds more than the ${rows} rows it counted`);
+      for (let k = 0; k < n; k++) {
+        frame.day[i + k] = Number(batch.day_index[k]);
+        frame.transactionId[i + k] = BigInt(batch.transaction_id[k] as bigint | number);
+        frame.customerId[i + k] = Number(batch.customer_id[k]);
+        frame.label[i + k] = Number(batch.tx_fraud[k]);
+      }
+      for (let j = 0; j < cols; j++) {
+        const col = batch[names[j]] as number[];
+        for (let k = 0; k < n; k++) frame.data[(i + k) * cols + j] = col[k];
+      }
+      i += n;
+    }
+    if (i !== rows) throw new FraudopsError('FRAME_ROWS_CHANGED', `the feature table held ${i} rows, not the ${rows} it counted`);
+  } finally {
+    await engine.run('DROP TABLE IF EXISTS features');
   }
-  for (let j = 0; j < names.length; j++) {
-    const col = cols[names[j]] as number[];
-    for (let i = 0; i < rows; i++) frame.data[i * names.length + j] = col[i];
+  if (!select) {
+    for (let i = 0; i < rows; i++) {
+      const d = frame.day[i];
+      if (d >= 0 && d < days) {
+        dayRows[d]++;
+        dayFrauds[d] += frame.label[i];
+      }
+    }
   }
   return frame;
+}
+
+function dayIndexOf(start: string, day: string): number {
+  return Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000);
+}
+
+function between(r: DayRange): string {
+  return `day BETWEEN ${sqlString(r.from)} AND ${sqlString(r.to)}`;
+}
+
+/** The selection as a predicate over the feature rows' day, ids and label. */
+export function selectionSql(s: RowSelection): string {
+  return [
+    'tx_fraud = 1',
+    ...s.whole.map(between),
+    ...s.rows.map((r) => `(${between(r)} AND ${sampleHashSql('transaction_id', r.seed)} < ${r.threshold})`),
+    ...s.cards.map((r) => `(${between(r)} AND ${sampleHashSql('customer_id', r.seed)} < ${r.threshold})`),
+  ].join(' OR ');
+}
+
+/**
+ * splitFrame's count of test rows, in SQL over the lake rows: a test row on test day k is removed when its card
+ * had a fraud from the training window's first day through day trainStart + trainDays + k − 1.
+ */
+async function testRowsKept(engine: SqlEngine, rows: string, w: SplitWindows): Promise<number> {
+  const d = windowDays(w);
+  const cutoffs = Array.from({ length: w.testDays }, (_, k) => `WHEN ${sqlString(addDays(d.test[0], k))} THEN ${sqlString(addDays(w.trainStart, w.trainDays + k - 1))}`);
+  const [c] = await engine.query<{ n: unknown }>(
+    `SELECT count(*) AS n FROM (${rows}) AS r
+     LEFT JOIN (SELECT customer_id, min(day) AS first_fraud FROM (${rows}) AS f WHERE tx_fraud = 1 AND day >= ${sqlString(w.trainStart)} GROUP BY customer_id) AS k
+       ON r.customer_id = k.customer_id
+     WHERE r.day BETWEEN ${sqlString(d.test[0])} AND ${sqlString(d.test[1])}
+       AND (k.first_fraud IS NULL OR k.first_fraud > CASE r.day ${cutoffs.join(' ')} END)`,
+  );
+  return Number(c.n);
+}
+
+/** Rows and frauds of days `from`..`to` of a frame (or of the counts it was planned on), over every row of the range. */
+export function rangeCounts(c: Pick<RangeCounts, 'start' | 'dayRows' | 'dayFrauds'>, from: string, to: string): { rows: number; frauds: number } {
+  let rows = 0;
+  let frauds = 0;
+  for (let d = Math.max(0, dayIndexOf(c.start, from)); d <= Math.min(c.dayRows.length - 1, dayIndexOf(c.start, to)); d++) {
+    rows += c.dayRows[d];
+    frauds += c.dayFrauds[d];
+  }
+  return { rows, frauds };
 }
 
 /** A labelled slice of a frame, ready for a model and for the card-precision metric. */
@@ -154,6 +295,22 @@ function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet 
  * model is fitted on it) only the test window must hold transactions and fraud.
  */
 export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): Split {
+  const s = splitRows(frame, w, o);
+  return { windows: w, train: takeRows(frame, s, 'train'), test: takeRows(frame, s, 'test'), removedKnownCompromised: s.removedKnownCompromised };
+}
+
+/** Which rows of a frame splitFrame puts in each set, with the same checks, before any row is copied. */
+export interface SplitRows {
+  windows: SplitWindows;
+  train: number[];
+  test: number[];
+  trainFrauds: number;
+  testFrauds: number;
+  removedKnownCompromised: number;
+}
+
+/** splitFrame's rows without the copies: a caller holds a set only while it uses it (`takeRows`). */
+export function splitRows(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): SplitRows {
   const needTrain = o.needTrain ?? true;
   const t0 = dayIndex(frame, w.trainStart);
   const testStart = t0 + w.trainDays + w.delayDays;
@@ -168,26 +325,38 @@ export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?
     if (d >= 0 && d < frame.days) byDay[d].push(i);
   }
   const known = new Set<number>();
-  for (const i of trainIdx) if (frame.label[i]) known.add(frame.customerId[i]);
+  let trainFrauds = 0;
+  for (const i of trainIdx) {
+    if (frame.label[i]) known.add(frame.customerId[i]);
+    trainFrauds += frame.label[i];
+  }
   const testIdx: number[] = [];
+  let testFrauds = 0;
   let removed = 0;
   for (let k = 0; k < w.testDays; k++) {
     for (const i of byDay[t0 + w.trainDays + k - 1]) if (frame.label[i]) known.add(frame.customerId[i]);
     for (const i of byDay[testStart + k]) {
       if (known.has(frame.customerId[i])) removed++;
-      else testIdx.push(i);
+      else {
+        testIdx.push(i);
+        testFrauds += frame.label[i];
+      }
     }
   }
   const windows = windowDays(w);
-  const train = take(frame, trainIdx, t0);
-  const test = take(frame, testIdx, testStart);
-  if ((needTrain && train.X.rows === 0) || test.X.rows === 0) {
-    const which = needTrain && train.X.rows === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && trainIdx.length === 0) || testIdx.length === 0) {
+    const which = needTrain && trainIdx.length === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('EMPTY_WINDOW', `the ${which} has no transactions`, { context: { window: which } });
   }
-  if ((needTrain && train.frauds === 0) || test.frauds === 0) {
-    const which = needTrain && train.frauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
+  if ((needTrain && trainFrauds === 0) || testFrauds === 0) {
+    const which = needTrain && trainFrauds === 0 ? `training window ${windows.train.join('..')}` : `test window ${windows.test.join('..')}`;
     throw new FraudopsError('NO_FRAUD', `the ${which} has no fraud: no model can be fitted or measured on it`, { context: { window: which } });
   }
-  return { windows: w, train, test, removedKnownCompromised: removed };
+  return { windows: w, train: trainIdx, test: testIdx, trainFrauds, testFrauds, removedKnownCompromised: removed };
+}
+
+/** The training or test set of a split, copied out of the frame (day indices within the set's own window). */
+export function takeRows(frame: FeatureFrame, s: SplitRows, which: 'train' | 'test'): LabeledSet {
+  const t0 = dayIndex(frame, s.windows.trainStart);
+  return which === 'train' ? take(frame, s.train, t0) : take(frame, s.test, t0 + s.windows.trainDays + s.windows.delayDays);
 }

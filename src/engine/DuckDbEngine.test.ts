@@ -42,3 +42,20 @@ describe('engine > openEngine', () => {
     }
   });
 });
+
+describe('engine > duckdb > signal', () => {
+  it('interrupts the running statement when the stage is aborted, failing with the abort reason', async () => {
+    const controller = new AbortController();
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-engine-abort-')), signal: controller.signal });
+    try {
+      const reason = new Error('stop');
+      const started = Date.now();
+      const running = engine.run('CREATE TEMP TABLE t AS SELECT sum(i * i) AS s FROM range(100000000000) AS r(i)');
+      setTimeout(() => controller.abort(reason), 300);
+      await expect(running).rejects.toBe(reason);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await engine.close();
+    }
+  });
+});

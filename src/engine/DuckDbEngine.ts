@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { FraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { duckDbDialect } from './duckDbDialect.js';
@@ -24,19 +24,25 @@ export interface DuckDbOptions {
   /** Directory for spilled intermediate data (default: `<workDir>/spill`). */
   tempDir?: string;
   threads?: number;
+  /** Interrupts the running statement once aborted; the statement then fails with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb';
   readonly dialect = duckDbDialect;
   private outputs = 0;
+  private readonly interrupt = (): void => this.connection.interrupt();
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly workDir: string,
     private readonly ownsWorkDir: boolean,
-  ) {}
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    signal?.addEventListener('abort', this.interrupt, { once: true });
+  }
 
   static async create(options: DuckDbOptions = {}): Promise<DuckDbEngine> {
     const ownsWorkDir = options.workDir === undefined;
@@ -46,7 +52,7 @@ export class DuckDbEngine implements SqlEngine {
       mkdirSync(workDir, { recursive: true });
       const instance = await DuckDBInstance.create(options.path ?? ':memory:');
       const connection = await instance.connect();
-      engine = new DuckDbEngine(instance, connection, workDir, ownsWorkDir);
+      engine = new DuckDbEngine(instance, connection, workDir, ownsWorkDir, options.signal);
       if (options.memoryLimit) await engine.run(`SET memory_limit = ${sqlString(options.memoryLimit)}`);
       await engine.run(`SET temp_directory = ${sqlString(options.tempDir ?? join(workDir, 'spill'))}`);
       if (options.threads) await engine.run(`SET threads = ${Math.max(1, Math.floor(options.threads))}`);
@@ -63,7 +69,7 @@ export class DuckDbEngine implements SqlEngine {
     try {
       await this.connection.run(sql);
     } catch (cause) {
-      throw engineError(cause, sql);
+      throw this.failure(cause, sql);
     }
   }
 
@@ -72,7 +78,7 @@ export class DuckDbEngine implements SqlEngine {
       const reader = await this.connection.runAndReadAll(sql);
       return reader.getRowObjects() as T[];
     } catch (cause) {
-      throw engineError(cause, sql);
+      throw this.failure(cause, sql);
     }
   }
 
@@ -81,8 +87,34 @@ export class DuckDbEngine implements SqlEngine {
       const reader = await this.connection.runAndReadAll(sql);
       return reader.getColumnsObjectJS() as Record<string, unknown[]>;
     } catch (cause) {
-      throw engineError(cause, sql);
+      throw this.failure(cause, sql);
     }
+  }
+
+  async *queryColumnBatches(sql: string): AsyncIterable<Record<string, unknown[]>> {
+    let result;
+    try {
+      result = await this.connection.stream(sql);
+    } catch (cause) {
+      throw this.failure(cause, sql);
+    }
+    const names = result.deduplicatedColumnNames();
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await result.fetchChunk();
+      } catch (cause) {
+        throw this.failure(cause, sql);
+      }
+      if (chunk === null || chunk.rowCount === 0) return;
+      const columns = chunk.convertColumns(JSDuckDBValueConverter);
+      yield Object.fromEntries(names.map((n, i) => [n, columns[i]]));
+    }
+  }
+
+  /** An engine failure, or the abort reason when the stage's signal interrupted the statement. */
+  private failure(cause: unknown, sql: string): unknown {
+    return this.signal?.aborted ? this.signal.reason : engineError(cause, sql);
   }
 
   async stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void> {
@@ -142,6 +174,7 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   async close(): Promise<void> {
+    this.signal?.removeEventListener('abort', this.interrupt);
     try {
       this.connection.closeSync();
       this.instance.closeSync();

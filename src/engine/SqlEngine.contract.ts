@@ -18,6 +18,7 @@ import { transactionsPartKey } from '../lake/layout.js';
 import { emptyAccount } from '../quality.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import type { SqlEngine } from './SqlEngine.js';
+import { sampleHash, sampleHashSql } from './sampleHash.js';
 
 export interface EngineContractSkip {
   reason: string;
@@ -79,6 +80,39 @@ export function runEngineContract(o: EngineContractOptions): void {
         ]);
         const cols = await engine.queryColumns('SELECT CAST(id AS DOUBLE) AS x FROM t ORDER BY id');
         expect(cols.x).toEqual([1, 2, 3]);
+      });
+
+      test('query', 'yields a large result as column batches, in the query\'s order, the same values as queryColumns', async (engine) => {
+        const hundred = `(VALUES ${Array.from({ length: 100 }, (_, k) => `(${k})`).join(', ')})`;
+        const sql = `SELECT CAST(i AS BIGINT) AS id, CAST(i AS DOUBLE) / 4 AS x, CASE WHEN i % 7 = 0 THEN NULL ELSE CAST(i AS DOUBLE) END AS maybe
+          FROM (SELECT a.k * 100 + b.k AS i FROM ${hundred} AS a(k) CROSS JOIN ${hundred} AS b(k)) AS r ORDER BY i`;
+        const whole = await engine.queryColumns(sql);
+        const ids: unknown[] = [];
+        const xs: unknown[] = [];
+        const maybes: unknown[] = [];
+        let batches = 0;
+        for await (const batch of engine.queryColumnBatches(sql)) {
+          batches++;
+          expect(Object.keys(batch)).toEqual(['id', 'x', 'maybe']);
+          ids.push(...batch.id);
+          xs.push(...batch.x);
+          maybes.push(...batch.maybe);
+        }
+        expect(batches).toBeGreaterThanOrEqual(1);
+        expect(ids).toEqual(whole.id);
+        expect(xs).toEqual(whole.x);
+        expect(maybes).toEqual(whole.maybe);
+        expect(ids[9999]).toBe(9999n);
+      });
+
+      test('query', 'computes sampleHashSql exactly as sampleHash does', async (engine) => {
+        const ids = [0n, 1n, 2n, 3n, 1000n, 2147483646n, 2147483647n, 2147483648n, 4294967297n, 9007199254740993n, 9223372036854775807n];
+        for (const seed of [1, 7, 123456]) {
+          const rows = await engine.query<{ h: unknown }>(
+            `SELECT ${sampleHashSql('id', seed)} AS h FROM (VALUES ${ids.map((id, k) => `(${k}, CAST(${id} AS BIGINT))`).join(', ')}) AS v(k, id) ORDER BY k`,
+          );
+          expect(rows.map((r) => Number(r.h))).toEqual(ids.map((id) => sampleHash(id, seed)));
+        }
       });
 
       test('query', 'fails with ENGINE_FAILED and the statement in its context', async (engine) => {

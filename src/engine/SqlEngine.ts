@@ -74,6 +74,12 @@ export interface SqlEngine {
   query<T extends SqlRow = SqlRow>(sql: string): Promise<T[]>;
   /** Runs a query and returns its columns (for large results that go into typed arrays). */
   queryColumns(sql: string): Promise<Record<string, unknown[]>>;
+  /**
+   * Runs a query and yields its columns a batch of rows at a time, in the query's order, with the values
+   * `queryColumns` gives: a result too big to hold twice (the engine's copy and the caller's) is copied out as it
+   * comes. Stopping the iteration early ends the query.
+   */
+  queryColumnBatches(sql: string): AsyncIterable<Record<string, unknown[]>>;
   /** Stages raw rows: runs `insert(source)`, where `source` is a SQL relation over the batch's rows. */
   stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void>;
   /**
@@ -110,6 +116,8 @@ export interface EngineOptions {
   /** e.g. `4GB`. */
   memoryLimit?: string;
   threads?: number;
+  /** Interrupts the running statement once aborted (a stage's signal), so a long query does not outlive its stage. */
+  signal?: AbortSignal;
 }
 
 export type EngineFactory = (options: EngineOptions) => Promise<SqlEngine>;

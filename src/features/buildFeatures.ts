@@ -25,6 +25,14 @@ export interface FeatureTableOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Keeps only some rows of the feature table: given `rows`, a SQL relation over the lake rows of the range with
+ * columns transaction_id, customer_id, tx_fraud and day ('YYYY-MM-DD'), returns a predicate over those same
+ * columns of the feature rows (or undefined: every row). The caller can count and plan on `rows` first; the
+ * features themselves are computed over every row of the range and its history either way.
+ */
+export type FeatureRowFilter = (rows: string) => Promise<string | undefined>;
+
 export interface FeatureTableInfo {
   rows: number;
   days: string[];
@@ -36,7 +44,10 @@ export interface FeatureTableInfo {
  * The feature rows of days [from, to] as one SQL query (the spec's columns plus ids, label and day, ordered by
  * time then id), after checking that the lake holds every day the windows reach back to.
  */
-async function featureQuery(engine: SqlEngine, o: FeatureTableOptions): Promise<{ sql: string; source: string; info: Omit<FeatureTableInfo, 'rows'> }> {
+async function featureQuery(
+  engine: SqlEngine,
+  o: FeatureTableOptions & { where?: FeatureRowFilter },
+): Promise<{ sql: string; source: string; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
@@ -62,15 +73,23 @@ async function featureQuery(engine: SqlEngine, o: FeatureTableOptions): Promise<
   const source = `SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario FROM ${lakeRows}`;
   o.signal?.throwIfAborted();
   const inRange = `BETWEEN ${sqlString(o.from)} AND ${sqlString(o.to)}`;
+  const inRangeRows = `SELECT * FROM (${source}) WHERE ${engine.dialect.formatDay('tx_datetime')} ${inRange}`;
+  const keep = o.where
+    ? await o.where(`SELECT transaction_id, customer_id, tx_fraud, ${engine.dialect.formatDay('tx_datetime')} AS day FROM (${inRangeRows}) AS in_range`)
+    : undefined;
+  o.signal?.throwIfAborted();
   return {
-    sql: `SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day ${inRange} ORDER BY tx_datetime, transaction_id`,
-    source: `SELECT * FROM (${source}) WHERE ${engine.dialect.formatDay('tx_datetime')} ${inRange}`,
+    sql: `SELECT * FROM (${featureSelectSql(engine.dialect, source, spec)}) WHERE day ${inRange}${keep ? ` AND (${keep})` : ''} ORDER BY tx_datetime, transaction_id`,
+    source: inRangeRows,
     info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
   };
 }
 
-/** Creates the temp table `features` (the spec's columns plus ids, label and day) for days [from, to]. */
-export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptions): Promise<FeatureTableInfo> {
+/**
+ * Creates the temp table `features` (the spec's columns plus ids, label and day) for days [from, to], only the
+ * rows `where` keeps when it is given (`rows` then counts those).
+ */
+export async function createFeatureTable(engine: SqlEngine, o: FeatureTableOptions & { where?: FeatureRowFilter }): Promise<FeatureTableInfo> {
   const { sql, info } = await featureQuery(engine, o);
   await engine.run(`CREATE OR REPLACE TEMP TABLE features AS ${sql}`);
   const [c] = await engine.query<{ n: bigint }>('SELECT count(*) AS n FROM features');
@@ -121,7 +140,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
   const out = heldOut.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-features-'));
   try {
-    const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' });
+    const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB', signal: o.signal });
     try {
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);

@@ -100,7 +100,7 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
   });
   const lake = heldLake.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-validate-'));
-  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB', signal: o.signal }).catch((e: unknown) => {
     rmSync(work, { recursive: true, force: true });
     throw e;
   });
@@ -137,9 +137,11 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
     }
     for (const w of warnings) reportWarning('validate', w, o.onWarning, ctx);
     progress(`scoring on ${days.test.join('..')}`);
+    // Only the test window is scored; the days before it only give the cards known to be compromised (frauds).
     const frame = await loadFeatureFrame(engine, lake, windows.trainStart, days.test[1], {
       spec: candidate.artifact.featureSpec,
       signal: o.signal,
+      select: async () => ({ whole: [{ from: days.test[0], to: days.test[1] }], rows: [], cards: [] }),
     });
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });
     const scoresB = candidate.model.predictProba(set.X);

@@ -4,8 +4,12 @@
  * cards keeps the base rate and each card's history, so AUC and AP estimate the full set's and card precision@k
  * ranks candidates alike (it reads higher on fewer cards, the same for every candidate). Only the choice between
  * candidates rests on it; the test window is always measured whole.
+ *
+ * A card is kept when the seeded hash of its id falls under the rate (sampleHash.ts), a decision the feature query
+ * makes the same way (`cardRange`), so a frame loaded with only those cards gives the same sample.
  */
-import { selectRows, type LabeledSet } from '../datasets/FeatureFrame.js';
+import { selectRows, type LabeledSet, type SampledRange } from '../datasets/FeatureFrame.js';
+import { SAMPLE_HASH_MODULUS, sampleHasher, sampleThreshold } from '../engine/sampleHash.js';
 
 export interface CardSample {
   set: LabeledSet;
@@ -13,19 +17,41 @@ export interface CardSample {
   cardRate: number;
 }
 
-export function sampleCards(set: LabeledSet, maxRows: number, seed: number): CardSample {
-  if (set.X.rows <= maxRows) return { set, cardRate: 1 };
-  const rate = maxRows / set.X.rows;
+/** The share of cards kept from a validation set of `rows` rows (1 at or under the cap). */
+export function cardRate(rows: number, maxRows: number): number {
+  return rows <= maxRows ? 1 : maxRows / rows;
+}
+
+/**
+ * About `maxRows` rows of whole cards. `populationRows`: the whole validation set's rows when `set` holds only part
+ * of it (a selected frame); default the set's own.
+ */
+export function sampleCards(set: LabeledSet, maxRows: number, seed: number, populationRows: number = set.X.rows): CardSample {
+  const rate = cardRate(populationRows, maxRows);
+  if (rate >= 1) return { set, cardRate: 1 };
+  const hash = sampleHasher(cardSeed(seed));
+  const threshold = sampleThreshold(rate);
   const keep: number[] = [];
-  for (let i = 0; i < set.X.rows; i++) if (cardUniform(set.customerId[i], seed) < rate) keep.push(i);
+  const kept = new Map<number, boolean>();
+  for (let i = 0; i < set.X.rows; i++) {
+    const card = set.customerId[i];
+    let k = kept.get(card);
+    if (k === undefined) kept.set(card, (k = hash(card) < threshold));
+    if (k) keep.push(i);
+  }
   return { set: selectRows(set, keep), cardRate: rate };
+}
+
+/** The cards a sample of days `from`..`to` keeps, for the feature query (FeatureFrame RowSelection). */
+export function cardRange(from: string, to: string, rate: number, seed: number): SampledRange {
+  return { from, to, seed: cardSeed(seed), threshold: sampleThreshold(rate) };
 }
 
 /** A uniform number in [0, 1) fixed by (card, seed): the same card is in or out on every row and every fold. */
 export function cardUniform(customerId: number, seed: number): number {
-  let h = Math.imul((customerId >>> 0) ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ Math.floor(customerId / 4294967296) ^ (h >>> 13), 0xc2b2ae35);
-  h = Math.imul(h ^ seed ^ (h >>> 16), 0x27d4eb2f);
-  h ^= h >>> 15;
-  return (h >>> 0) / 4294967296;
+  return sampleHasher(cardSeed(seed))(customerId) / SAMPLE_HASH_MODULUS;
+}
+
+function cardSeed(seed: number): number {
+  return (seed ^ 0xca4d_0002) >>> 0;
 }

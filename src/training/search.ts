@@ -18,6 +18,7 @@ import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } fro
 import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
 import { sampleCards } from './sampleCards.js';
+import type { SamplingPlan } from './samplingPlan.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
 export type SearchMode = 'grid' | 'random';
@@ -201,22 +202,30 @@ export async function prequentialSearch(
      * runs), so the count tried depends on the machine. Without it every candidate is tried.
      */
     budgetMs?: number;
+    /**
+     * The whole windows' counts when `frame` holds only the rows a plan selected (samplingPlan.ts, made with the
+     * same folds, scale and seed); required for such a frame.
+     */
+    plan?: SamplingPlan;
     signal?: AbortSignal;
     onTrial?: (t: TrialResult, total: number) => void;
   },
 ): Promise<SearchResult> {
   const started = performance.now();
   const scale = o.scale ?? DEFAULT_SCALE;
+  if (frame.selected && o.plan?.folds.length !== o.folds) throw new Error('a search on a selected frame needs the sampling plan it was loaded with');
   // Each fold's full sets are dropped once sampled, so a big window holds one fold's copy at a time.
   const splits = foldWindows(w, o.folds).map((fw, k) => {
     const s = splitFrame(frame, fw);
-    const train = downsampleNegatives(s.train, scale.maxTrainRows, o.seed + k);
-    const validation = sampleCards(s.test, scale.maxValidationRows, o.seed + k);
+    const population = o.plan?.folds[k];
+    const validationRows = population?.validationRows ?? s.test.X.rows;
+    const train = downsampleNegatives(s.train, scale.maxTrainRows, o.seed + k, population?.train);
+    const validation = sampleCards(s.test, scale.maxValidationRows, o.seed + k, validationRows);
     const sampling: FoldSampling = {
-      trainRows: s.train.X.rows,
+      trainRows: population?.train.rows ?? s.train.X.rows,
       fitRows: train.set.X.rows,
       negativeRate: train.negativeRate,
-      validationRows: s.test.X.rows,
+      validationRows,
       scoredRows: validation.set.X.rows,
       cardRate: validation.cardRate,
     };

@@ -23,7 +23,7 @@ import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
-import { loadFeatureFrame, splitFrame, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
+import { loadFeatureFrame, splitRows, takeRows, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
 import {
   DEFAULT_SCALE,
   earliestDay,
@@ -39,6 +39,7 @@ import {
   type TrialResult,
 } from './search.js';
 import { downsampleNegatives } from './negativeSampling.js';
+import { planSampling, type SamplingPlan } from './samplingPlan.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { historyCutShort } from '../features/history.js';
 import { minimumLakeDays } from './minimumLakeDays.js';
@@ -138,7 +139,16 @@ export interface TrainResult {
    * How big sets were cut down: the final fit's training rows after negative down-sampling and the rate legitimate
    * rows were kept with (1: used whole), and the same per search fold with its validation card sample.
    */
-  sampling: { maxTrainRows: number; maxValidationRows: number; fitRows: number; negativeRate: number; folds: FoldSampling[] };
+  sampling: {
+    maxTrainRows: number;
+    maxValidationRows: number;
+    fitRows: number;
+    negativeRate: number;
+    folds: FoldSampling[];
+    /** Rows of the date range read, and those the feature frame kept for the search, the fit and the test (samplingPlan.ts). */
+    rangeRows: number;
+    frameRows: number;
+  };
   featureSpecHash: string;
   registeredModel: string;
   modelVersion: string;
@@ -182,7 +192,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
   });
   const lake = heldLake.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-train-'));
-  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB' }).catch((e: unknown) => {
+  const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB', signal: o.signal }).catch((e: unknown) => {
     rmSync(work, { recursive: true, force: true });
     throw e;
   });
@@ -264,13 +274,27 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         ]);
 
         progress(`building features ${from}..${days.test[1]}`);
-        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], { spec, signal: o.signal });
-        const split = splitFrame(frame, windows);
+        // The frame holds only what the search, the final fit and the test read (samplingPlan.ts).
+        let planned: SamplingPlan | undefined;
+        const frame = await loadFeatureFrame(engine, lake, from, days.test[1], {
+          spec,
+          signal: o.signal,
+          select: async (counts) => {
+            const p = await planSampling(counts, windows, folds, scale, seed);
+            planned = p.plan;
+            return p.selection;
+          },
+        });
+        const sampling = planned!;
+        const rangeRows = frame.dayRows.reduce((a, b) => a + b, 0);
+        progress(`feature frame: ${frame.rows.toLocaleString('en-US')} of ${rangeRows.toLocaleString('en-US')} rows kept`);
+        // The final sets are copied out of the frame only when used: the test window (the biggest) after the fit.
+        const split = splitRows(frame, windows);
         const rows = {
-          train: split.train.X.rows,
-          trainFrauds: split.train.frauds,
-          test: split.test.X.rows,
-          testFrauds: split.test.frauds,
+          train: sampling.fit.rows,
+          trainFrauds: sampling.fit.frauds,
+          test: split.test.length,
+          testFrauds: split.testFrauds,
           removedKnownCompromised: split.removedKnownCompromised,
         };
         await runs.logParams(runId, {
@@ -280,6 +304,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'dataset.test_frauds': rows.testFrauds,
           'dataset.test_removed_known_compromised': rows.removedKnownCompromised,
           'dataset.windows': JSON.stringify(days),
+          'sampling.range_rows': rangeRows,
+          'sampling.frame_rows': frame.rows,
         });
 
         if (warnings.length) await runs.logBatch(runId, { tags: Object.fromEntries(warnings.map((w) => [`warning.${w.code}`, w.message.slice(0, 5000)])) });
@@ -290,6 +316,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           seed,
           scale,
           budgetMs,
+          plan: sampling,
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
@@ -310,7 +337,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const members = ensembleMembers(search, ensemble);
         progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
         if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
-        const fitSet = downsampleNegatives(split.train, scale.maxTrainRows, seed);
+        const fitSet = downsampleNegatives(takeRows(frame, split, 'train'), scale.maxTrainRows, seed, sampling.fit);
         const trees = members.map((m) => refitTrees(m) ?? m.candidate.params.nEstimators);
         await runs.logParams(runId, {
           'sampling.fit_rows': fitSet.set.X.rows,
@@ -320,7 +347,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const model = await fitEnsemble(members, fitSet, seed, o.signal);
         // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
         const threshold = bestF1Threshold(fitSet.set.y, model.predictProba(fitSet.set.X), fitSet.weight);
-        const metrics = evaluate(split.test, model.predictProba(split.test.X));
+        const testSet = takeRows(frame, split, 'test');
+        const metrics = evaluate(testSet, model.predictProba(testSet.X));
         await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },
@@ -395,7 +423,15 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
             earlyStoppingRounds: scale.earlyStoppingRounds,
             refitTrees: best.candidate.kind === 'gbdt' ? trees : [],
           },
-          sampling: { maxTrainRows: scale.maxTrainRows, maxValidationRows: scale.maxValidationRows, fitRows: fitSet.set.X.rows, negativeRate: fitSet.negativeRate, folds: search.sampling },
+          sampling: {
+            maxTrainRows: scale.maxTrainRows,
+            maxValidationRows: scale.maxValidationRows,
+            fitRows: fitSet.set.X.rows,
+            negativeRate: fitSet.negativeRate,
+            folds: search.sampling,
+            rangeRows,
+            frameRows: frame.rows,
+          },
           featureSpecHash: artifact.featureSpecHash,
           registeredModel,
           modelVersion: version.version,

@@ -111,6 +111,24 @@ export class SparkConnectEngine implements SqlEngine {
     return out;
   }
 
+  /**
+   * The collected result's Arrow record batches one at a time: the JS copy is made a batch at a time, though the
+   * Arrow result itself arrives whole (Spark Connect streams it, this client collects it).
+   */
+  async *queryColumnBatches(sql: string): AsyncIterable<Record<string, unknown[]>> {
+    const table = await this.collect(sqlRelation(toSparkSql(sql)), sql);
+    for (const batch of table.batches) {
+      const out: Record<string, unknown[]> = {};
+      batch.schema.fields.forEach((f, i) => {
+        const v = batch.getChildAt(i)!;
+        const values = new Array<unknown>(v.length);
+        for (let r = 0; r < v.length; r++) values[r] = jsValue(v.get(r), f.type);
+        out[f.name] = values;
+      });
+      if (batch.numRows > 0) yield out;
+    }
+  }
+
   async stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void> {
     const names = Object.keys(batch.columns);
     const typed = names.map((n, i) => `CAST(c${i} AS ${sparkTypes(batch.columns[n])}) AS \`${n}\``).join(', ');
