@@ -3,7 +3,7 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { duckDbDialect } from '../engine/duckDbDialect.js';
 import type { Dialect } from '../engine/Dialect.js';
 import { featureSelectSql } from './featureSql.js';
-import { DEFAULT_FEATURE_SPEC, featureNames } from './spec.js';
+import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
 
@@ -40,8 +40,8 @@ afterAll(async () => {
   await engine.close();
 });
 
-async function features(dialect: Dialect): Promise<Record<string, unknown[]>> {
-  return engine.queryColumns(`SELECT transaction_id, ${featureNames().join(', ')} FROM (${featureSelectSql(dialect, 'SELECT * FROM tx', DEFAULT_FEATURE_SPEC)}) ORDER BY transaction_id`);
+async function features(dialect: Dialect, spec: FeatureSpec = DEFAULT_FEATURE_SPEC): Promise<Record<string, unknown[]>> {
+  return engine.queryColumns(`SELECT transaction_id, ${featureNames(spec).join(', ')} FROM (${featureSelectSql(dialect, 'SELECT * FROM tx', spec)}) ORDER BY transaction_id`);
 }
 
 describe('features > feature SQL > running totals', () => {
@@ -65,5 +65,17 @@ describe('features > feature SQL > running totals', () => {
     expect(Number(edges.busy)).toBeGreaterThan(50);
     expect(Math.max(...(sliding.TERMINAL_ID_NB_TX_1DAY_WINDOW as number[]))).toBeGreaterThan(1);
     expect((sliding.TERMINAL_ID_RISK_30DAY_WINDOW as number[]).some((r) => r > 0 && r < 1)).toBe(true);
+  });
+
+  it('count amount outliers the same way, at every window edge', async () => {
+    // Uniform amounts are seldom 3× their customer's mean: at 1× about half the transactions are outliers.
+    const spec: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: 1, outlierBaseWindowDays: 7, outlierWindowsDays: [1, 7, 30] };
+    const sliding = await features(duckDbDialect, spec);
+    const running = await features({ ...duckDbDialect, rangeWindows: 'running' }, spec);
+    for (const w of [1, 7, 30]) {
+      const name = `CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`;
+      expect(running[name]).toEqual(sliding[name]);
+      expect(new Set(sliding[name]).size).toBeGreaterThan(5);
+    }
   });
 });

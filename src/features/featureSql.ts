@@ -9,6 +9,8 @@
  *            transactions up to (t, id) in (time, id) order less those at or before t − w days; a terminal
  *            window is the terminal's transactions at or before t − d days less those at or before t − (d + w)
  *            days. No frame is aggregated twice, and no window is partitioned by (customer, second).
+ * Amount outliers are flagged from the customer windows in exact integers, then counted over the w days before the
+ * transaction's second, (t − w days, t − 1], a frame either way or a running total less an earlier one.
  */
 import type { Dialect } from '../engine/Dialect.js';
 import { featureNames, type FeatureSpec } from './spec.js';
@@ -35,6 +37,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
     ...spec.amountRatioWindowsDays.map(
       (r) => `CASE WHEN c_s_${r} = 0 THEN 1.0 ELSE CAST(cents * c_n_${r} AS DOUBLE) / CAST(c_s_${r} AS DOUBLE) END AS AMOUNT_TO_CUSTOMER_AVG_${r}DAY`,
     ),
+    ...(spec.outlierWindowsDays ?? []).map((w) => `CAST(o_n_${w} AS DOUBLE) AS CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`),
   ];
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = ordered.map((e) => e.slice(e.lastIndexOf(' AS ') + 4));
@@ -45,11 +48,35 @@ WITH base AS (
     ${dialect.epochSeconds('tx_datetime')} AS t,
     CAST(round(tx_amount * 100) AS BIGINT) AS cents
   FROM (${source})
-), ${dialect.rangeWindows === 'running' ? runningWindowsSql(spec) : slidingWindowsSql(spec)}
+), ${dialect.rangeWindows === 'running' ? runningWindowsSql(spec) : slidingWindowsSql(spec)}${outlierSql(spec, dialect.rangeWindows === 'running')}
 SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario,
   ${dialect.formatDay('tx_datetime')} AS day,
   ${ordered.join(',\n  ')}
-FROM windows`;
+FROM ${spec.outlierWindowsDays?.length ? 'outliers' : 'windows'}`;
+}
+
+/**
+ * CTEs after `windows` for the amount-outlier counts (none without them): `flagged` marks each transaction whose
+ * cents exceed ratio times the mean of the customer's other transactions of the base window, and `outliers` adds
+ * o_n_<w>, the customer's outliers with time in (t − w days, t − 1].
+ */
+function outlierSql(spec: FeatureSpec, running: boolean): string {
+  const windows = spec.outlierWindowsDays ?? [];
+  if (windows.length === 0) return '';
+  const b = spec.outlierBaseWindowDays!;
+  const upTo = (s: number) => `coalesce(sum(outlier) OVER (PARTITION BY customer_id ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${s} PRECEDING), 0)`;
+  const cols = windows.map((w) =>
+    running
+      ? `${upTo(1)} - ${upTo(w * DAY)} AS o_n_${w}`
+      : `coalesce(sum(outlier) OVER (PARTITION BY customer_id ORDER BY t RANGE BETWEEN ${w * DAY - 1} PRECEDING AND 1 PRECEDING), 0) AS o_n_${w}`,
+  );
+  return `, flagged AS (
+  SELECT *, CASE WHEN cents * (c_n_${b} - 1) > ${spec.outlierRatio} * (c_s_${b} - cents) THEN 1 ELSE 0 END AS outlier
+  FROM windows
+), outliers AS (
+  SELECT *, ${cols.join(',\n    ')}
+  FROM flagged
+)`;
 }
 
 /**
