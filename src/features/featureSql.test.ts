@@ -19,9 +19,14 @@ interface Tx {
 /** The spec's semantics (spec.ts) read literally, one transaction at a time over all others: O(n²), for small n. */
 function bruteForce(txs: Tx[], spec: FeatureSpec): Map<number, number[]> {
   const out = new Map<number, number[]>();
+  const customerOf = (x: Tx, w: number) => txs.filter((y) => y.customer === x.customer && y.t > x.t - w * DAY && (y.t < x.t || (y.t === x.t && y.id <= x.id)));
+  const isOutlier = (y: Tx) => {
+    const ys = customerOf(y, spec.outlierBaseWindowDays!);
+    return y.cents * (ys.length - 1) > spec.outlierRatio! * (ys.reduce((s, z) => s + z.cents, 0) - y.cents);
+  };
+  const outlier = new Map(txs.map((y) => [y.id, spec.outlierWindowsDays?.length ? isOutlier(y) : false]));
   for (const x of txs) {
-    const seen = (y: Tx) => y.t < x.t || (y.t === x.t && y.id <= x.id);
-    const customer = (w: number) => txs.filter((y) => y.customer === x.customer && y.t > x.t - w * DAY && seen(y));
+    const customer = (w: number) => customerOf(x, w);
     const terminal = (w: number) => txs.filter((y) => y.terminal === x.terminal && y.t > x.t - (spec.delayDays + w) * DAY && y.t <= x.t - spec.delayDays * DAY);
     const sum = (ys: Tx[], f: (y: Tx) => number) => ys.reduce((s, y) => s + f(y), 0);
     const date = new Date(x.t * 1000);
@@ -42,6 +47,9 @@ function bruteForce(txs: Tx[], spec: FeatureSpec): Map<number, number[]> {
         const cents = sum(ys, (y) => y.cents);
         return cents === 0 ? 1 : (x.cents * ys.length) / cents;
       }),
+      ...(spec.outlierWindowsDays ?? []).map(
+        (w) => txs.filter((y) => y.customer === x.customer && y.t > x.t - w * DAY && y.t <= x.t - 1 && outlier.get(y.id)).length,
+      ),
     ];
     out.set(x.id, row);
   }
@@ -75,7 +83,8 @@ function collidingTransactions(n: number, seed: number): Tx[] {
 describe('features > sql', () => {
   for (const rangeWindows of ['sliding', 'running'] as const) {
   it(`(${rangeWindows} range windows) equals the spec read literally on same-second transactions and at every window boundary, for the days asked, in (time, id) order`, async () => {
-    const spec = DEFAULT_FEATURE_SPEC;
+    // Outliers at 1× the mean of a 7-day base are common, so their counts are exercised at every edge.
+    const spec: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: 1, outlierBaseWindowDays: 7, outlierWindowsDays: [1, 7, 30] };
     const txs = collidingTransactions(1500, 11);
     const ties = new Set(txs.map((x) => `${x.customer}/${x.t}`)).size;
     expect(ties).toBeLessThan(txs.length / 2);

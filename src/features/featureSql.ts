@@ -30,6 +30,8 @@ const FRAUD_BAND = 2 ** 40;
  * those travel on through the next key's pass and the final sort.
  */
 class KeyHistory {
+  /** Columns computed from earlier passes' values before this pass (what its aggregates read). */
+  readonly inputs = new Map<string, string>();
   readonly aggregates = new Map<string, string>();
   readonly values = new Map<string, string>();
 
@@ -76,6 +78,12 @@ class KeyHistory {
     };
   }
 
+  /** A column this pass's aggregates read, computed from values of earlier passes. */
+  input(name: string, sql: string): string {
+    if (!this.inputs.has(name)) this.inputs.set(name, sql);
+    return name;
+  }
+
   /** A named BIGINT value computed from this key's aggregates; features read it by the returned name. */
   value(name: string, sql: string): string {
     const alias = `${this.prefix}_${name}`;
@@ -112,6 +120,17 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   /** Terminal transactions in (t − (d + w) days, t − d days]: how many, and how many were frauds. */
   const terminalWindow = (w: number) => terminal.labelsIn((spec.delayDays + w) * DAY, spec.delayDays * DAY);
   const double = (e: string) => `CAST(${e} AS DOUBLE)`;
+  // Amount outliers (spec.ts) are judged on the customer's window values, so they are counted in a customer pass
+  // of their own after the customer pass: outliers with time in (t − w days, t − 1].
+  const outliers = new KeyHistory('outlier', 'customer_id', 'o', dialect.rangeWindows);
+  const outlierCount = (w: number) => {
+    const b = spec.outlierBaseWindowDays!;
+    const flag = outliers.input(
+      'outlier',
+      `CASE WHEN cents * (${customerWindow(b)} - 1) > ${spec.outlierRatio} * (${customerWindow(b, 'cents')} - cents) THEN 1 ELSE 0 END`,
+    );
+    return outliers.value(`n${w}`, `${outliers.atOrBefore(1, flag)} - ${outliers.atOrBefore(w * DAY, flag)}`);
+  };
 
   const features: [name: string, sql: string][] = [
     ['TX_AMOUNT', double('tx_amount')],
@@ -132,6 +151,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       `AMOUNT_TO_CUSTOMER_AVG_${w}DAY`,
       `CASE WHEN ${customerWindow(w, 'cents')} = 0 THEN 1.0 ELSE ${double(`cents * ${customerWindow(w)}`)} / ${double(customerWindow(w, 'cents'))} END`,
     ]),
+    ...(spec.outlierWindowsDays ?? []).map((w): [string, string] => [`CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`, double(outlierCount(w))]),
   ];
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = features.map(([name]) => name);
@@ -142,8 +162,13 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   let carried = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents', 'fraud_t'];
   const passes: string[] = [];
   let from = 'base';
-  const histories = [terminal, customer].filter((h) => h.aggregates.size > 0);
+  const histories = [terminal, customer, outliers].filter((h) => h.aggregates.size > 0);
   for (const [i, history] of histories.entries()) {
+    if (history.inputs.size > 0) {
+      passes.push(`${history.name}_inputs AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.inputs].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`);
+      carried = [...carried, ...history.inputs.keys()];
+      from = `${history.name}_inputs`;
+    }
     const [windowsCte, valuesCte] = [`${history.name}_windows`, `${history.name}_values`];
     passes.push(
       `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
