@@ -122,7 +122,8 @@ async function runCli(ctx: BenchContext, args: string[]): Promise<Measurement> {
 /** RSS is the client's (ours: the process; PySpark: python and its children); the server's is in neither. */
 async function measureOrThrow(ctx: BenchContext, what: string, command: string, args: string[], rss: 'self' | 'tree' = 'tree'): Promise<Measurement> {
   ctx.log(`  ${what}: ${args.filter((a) => !a.startsWith('sc://')).slice(0, 6).join(' ')}…`);
-  const m = await measureCommand(command, args, { cwd: ctx.root, rss, signal: ctx.signal });
+  // With FRAUDOPS_SPARK_PROFILE set, the stages' per-statement times (on their stderr) are shown as they come.
+  const m = await measureCommand(command, args, { cwd: ctx.root, rss, signal: ctx.signal, echoStderr: Boolean(process.env.FRAUDOPS_SPARK_PROFILE) });
   if (m.exitCode !== 0) throw new Error(`${what} exited with ${m.exitCode}:\n${m.stderrTail.slice(-4000)}`);
   return m;
 }

@@ -39,4 +39,11 @@ export interface Dialect {
   dayOfWeek(expr: string): string;
   /** Days from DATE `from` to DATE `to`. */
   daysBetween(from: string, to: string): string;
+  /**
+   * How window aggregates over a time range are best written. `sliding`: a frame `BETWEEN a PRECEDING AND b
+   * PRECEDING` (DuckDB aggregates it with a segment tree). `running`: the difference of two running totals,
+   * frames from UNBOUNDED PRECEDING, because the engine re-aggregates a sliding frame's every row for each row
+   * (Spark: rows × frame size) but carries a running one along (rows). Both give the same integers.
+   */
+  readonly rangeWindows: 'sliding' | 'running';
 }

@@ -18,4 +18,5 @@ export const duckDbDialect: Dialect = {
   formatDay: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
   dayOfWeek: (expr) => `dayofweek(${expr})`,
   daysBetween: (from, to) => `datediff('day', ${from}, ${to})`,
+  rangeWindows: 'sliding',
 };

@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { OnlineFeatures, DAY_SECONDS } from './OnlineFeatures.js';
 import { featureNames, DEFAULT_FEATURE_SPEC } from './spec.js';
 import { scoreWithDelayedLabels, syntheticStream } from './online/testkit.js';
+import { decodeSnapshot, encodeSnapshot } from './online/snapshot.js';
 
 const names = featureNames();
 const col = (name: string) => names.indexOf(name);
@@ -94,5 +95,50 @@ describe('features > online > bounded state', () => {
     expect(f.stateSize()).toEqual({ customers: 1, terminals: 1, entries: 3 });
     f.score({ time: start + 38 * DAY_SECONDS, customerId: 2, terminalId: 2, amount: 1 });
     expect(f.stateSize()).toEqual({ customers: 1, terminals: 1, entries: 2 });
+  });
+});
+
+describe('features > online > amount-outlier counts', () => {
+  const start = Date.UTC(2019, 3, 1) / 1000;
+  const spec = DEFAULT_FEATURE_SPEC;
+  const at = (name: string) => featureNames(spec).indexOf(name);
+
+  it('counts earlier amount outliers against the mean of the customer\'s other transactions, not the current one', () => {
+    const f = new OnlineFeatures(spec);
+    for (let d = 0; d < 5; d++) f.score({ time: start + d * DAY_SECONDS, customerId: 1, terminalId: 1, amount: 10 });
+    // 40.00 against a mean of 10.00 is 4× (> 3): an outlier, but it does not count itself.
+    const stolen = f.score({ time: start + 5 * DAY_SECONDS, customerId: 1, terminalId: 1, amount: 40 });
+    expect(stolen[at('CUSTOMER_ID_NB_OUTLIERS_7DAY_WINDOW')]).toBe(0);
+    // 30.00 is exactly 3× the others' mean: not above it, so not an outlier.
+    f.score({ time: start + 5 * DAY_SECONDS + 60, customerId: 1, terminalId: 1, amount: 30 });
+    const next = f.score({ time: start + 6 * DAY_SECONDS, customerId: 1, terminalId: 1, amount: 10 });
+    expect(next[at('CUSTOMER_ID_NB_OUTLIERS_7DAY_WINDOW')]).toBe(1);
+    expect(next[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')]).toBe(1);
+    const week = f.score({ time: start + 12 * DAY_SECONDS, customerId: 1, terminalId: 1, amount: 10 });
+    expect(week[at('CUSTOMER_ID_NB_OUTLIERS_7DAY_WINDOW')]).toBe(0);
+    expect(week[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')]).toBe(1);
+    // Another customer's state is its own.
+    expect(f.score({ time: start + 12 * DAY_SECONDS, customerId: 2, terminalId: 1, amount: 10 })[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')]).toBe(0);
+  });
+
+  it('survives a snapshot mid-stream and forgets outliers past the longest window', () => {
+    const txs = syntheticStream({ customers: 300, terminals: 400, days: 60, seed: 9, stolenShare: 0.01 });
+    const all: number[][] = [];
+    const whole = new OnlineFeatures(spec);
+    scoreWithDelayedLabels(whole, txs, 0, txs.length, (_, out) => all.push([...out]));
+    const outliers = all.filter((v) => v[at('CUSTOMER_ID_NB_OUTLIERS_14DAY_WINDOW')] > 0).length;
+    expect(outliers).toBeGreaterThan(txs.length / 100);
+    const cut = Math.floor(txs.length * 0.55);
+    const first = new OnlineFeatures(spec);
+    scoreWithDelayedLabels(first, txs, 0, cut, () => {});
+    const { features: restored } = decodeSnapshot(encodeSnapshot(first, { next: cut }), spec);
+    let differing = 0;
+    scoreWithDelayedLabels(restored, txs, cut, txs.length, (i, out) => {
+      for (let j = 0; j < out.length; j++) if (!Object.is(out[j], all[i][j])) differing++;
+    });
+    expect(differing).toBe(0);
+    // 60 quiet days later every customer entry and outlier time is gone.
+    whole.score({ time: txs[txs.length - 1].time + 60 * DAY_SECONDS, customerId: -1, terminalId: -1, amount: 1 });
+    expect(whole.customers.entryCount).toBe(1);
   });
 });

@@ -61,7 +61,7 @@ export interface OnlineStateSize {
 export class OnlineFeatures {
   readonly names: string[];
   readonly specHash: string;
-  readonly customers = new CustomerState();
+  readonly customers: CustomerState;
   readonly terminals: TerminalState;
   /** Newest event time seen by `score`. */
   watermark = -Infinity;
@@ -77,12 +77,18 @@ export class OnlineFeatures {
   private readonly windowS: number[];
   private readonly terminalN: number[];
   private readonly terminalF: number[];
+  /** Index of the outlier base window among the customer windows; -1 without outlier features. */
+  private readonly outlierBase: number;
+  private readonly outlierLengths: number[];
 
   constructor(
     readonly spec: FeatureSpec = DEFAULT_FEATURE_SPEC,
     options: OnlineFeaturesOptions = {},
   ) {
     this.names = featureNames(spec);
+    this.outlierLengths = (spec.outlierWindowsDays ?? []).map((w) => w * DAY_SECONDS);
+    this.outlierBase = this.outlierLengths.length > 0 ? spec.customerWindowsDays.indexOf(spec.outlierBaseWindowDays!) : -1;
+    this.customers = new CustomerState(this.outlierBase >= 0);
     this.terminals = options.terminalState ?? new TerminalState();
     this.specHash = featureSpecHash(spec);
     this.maxCustomerWindow = Math.max(...spec.customerWindowsDays) * DAY_SECONDS;
@@ -111,10 +117,9 @@ export class OnlineFeatures {
     out[k++] = dow === 0 || dow === 6 ? 1 : 0;
     out[k++] = date.getUTCHours() <= spec.nightMaxHour ? 1 : 0;
 
-    const cq = this.customers.record(tx.customerId, t, cents, t - this.maxCustomerWindow);
+    this.recordCustomer(tx.customerId, t, cents);
     const { windowN, windowS, terminalN, terminalF } = this;
     for (let i = 0; i < this.customerLengths.length; i++) {
-      cq.window(t - this.customerLengths[i], t, windowN, windowS, i);
       const n = windowN[i];
       out[k++] = n;
       out[k++] = windowS[i] / (n * 100);
@@ -134,14 +139,29 @@ export class OnlineFeatures {
     for (const i of this.ratioIndex) {
       out[k++] = windowS[i] === 0 ? 1 : (cents * windowN[i]) / windowS[i];
     }
+    for (const length of this.outlierLengths) {
+      out[k++] = this.customers.countOutliers(tx.customerId, t - length, t - 1, t - this.maxCustomerWindow);
+    }
     return out;
   }
 
   /** Adds a past transaction of the customer to the state without scoring it (history read from the lake). */
   remember(tx: OnlineTransaction): void {
     if (tx.time > this.watermark) this.advance(tx.time);
-    this.customers.record(tx.customerId, tx.time, Math.round(tx.amount * 100), tx.time - this.maxCustomerWindow);
+    this.recordCustomer(tx.customerId, tx.time, Math.round(tx.amount * 100));
     if (this.observeTerminals) this.terminals.observe(tx.terminalId, tx.time);
+  }
+
+  /**
+   * Appends the transaction to the customer's history, leaves its customer windows (it included) in windowN and
+   * windowS, and marks it when it is an amount outlier against the customer's other transactions of the base
+   * window: cents · (n − 1) > ratio · (sum − cents), in exact integers.
+   */
+  private recordCustomer(customerId: number, t: number, cents: number): void {
+    const cq = this.customers.record(customerId, t, cents, t - this.maxCustomerWindow);
+    for (let i = 0; i < this.customerLengths.length; i++) cq.window(t - this.customerLengths[i], t, this.windowN, this.windowS, i);
+    const b = this.outlierBase;
+    if (b >= 0 && cents * (this.windowN[b] - 1) > this.spec.outlierRatio! * (this.windowS[b] - cents)) this.customers.markOutlier(customerId, t);
   }
 
   /** Records a label reported for an earlier transaction. */

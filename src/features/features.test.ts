@@ -10,7 +10,7 @@ import { createFeatureTable } from './buildFeatures.js';
 import { addDays } from '../util/dates.js';
 import { OnlineFeatures } from './OnlineFeatures.js';
 import { scoreWithDelayedLabels, type LabelledTransaction } from './online/testkit.js';
-import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC } from './spec.js';
+import { featureNames, featureSpecHash, DEFAULT_FEATURE_SPEC, type FeatureSpec } from './spec.js';
 import { isFraudopsError } from '../errors.js';
 
 let dir: string;
@@ -23,14 +23,22 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The spec before the outlier counts (models trained on it still score), and another outlier setting. */
+const WITHOUT_OUTLIERS: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: undefined, outlierBaseWindowDays: undefined, outlierWindowsDays: undefined };
+const OTHER_OUTLIERS: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: 2, outlierBaseWindowDays: 7, outlierWindowsDays: [1, 30] };
+
 describe('features > batch and incremental', () => {
-  it('give bit-identical values on a generated month with labels arriving only after the delay', async () => {
+  it.each([
+    ['the default spec', DEFAULT_FEATURE_SPEC],
+    ['without outlier counts', WITHOUT_OUTLIERS],
+    ['outliers at 2× the 7-day mean over 1 and 30 days', OTHER_OUTLIERS],
+  ])('give bit-identical values on a generated month with labels arriving only after the delay (%s)', async (_, spec) => {
     const store = await openStore(lake);
     const engine = await DuckDbEngine.create();
     try {
-      const info = await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-31' });
+      const info = await createFeatureTable(engine, { lake: store, from: '2019-08-01', to: '2019-08-31', spec });
       expect(info.rows).toBeGreaterThan(50_000);
-      const names = featureNames();
+      const names = featureNames(spec);
       const cols = await engine.queryColumns(
         `SELECT CAST(epoch(tx_datetime) AS BIGINT) AS t, transaction_id, customer_id, terminal_id, tx_fraud, ${names.join(', ')} FROM features ORDER BY t, transaction_id`,
       );
@@ -42,7 +50,7 @@ describe('features > batch and incremental', () => {
         amount: cols.TX_AMOUNT[i] as number,
         fraud: Number(cols.tx_fraud[i]),
       }));
-      const online = new OnlineFeatures();
+      const online = new OnlineFeatures(spec);
       let mismatches = 0;
       let firstMismatch = '';
       let nonZeroRisk = 0;
@@ -62,6 +70,9 @@ describe('features > batch and incremental', () => {
       expect(mismatches).toBe(0);
       expect(maxDiff).toBeLessThanOrEqual(1e-9);
       expect(nonZeroRisk).toBeGreaterThan(1000);
+      // No column is constant, so each one's equality means something (outliers do occur in a month).
+      const constant = names.filter((n) => new Set(cols[n]).size < 2);
+      expect(constant).toEqual([]);
     } finally {
       await engine.close();
       await store.close();
@@ -118,8 +129,10 @@ describe('features > errors', () => {
 });
 
 describe('features > spec', () => {
-  it('has the 15 Handbook baseline features plus three amount ratios, and a stable hash', () => {
-    expect(featureNames()).toHaveLength(18);
+  it('has the 15 Handbook baseline features plus three amount ratios and two outlier counts, and a stable hash', () => {
+    expect(featureNames()).toHaveLength(20);
+    expect(featureNames(WITHOUT_OUTLIERS)).toHaveLength(18);
+    expect(featureSpecHash(WITHOUT_OUTLIERS)).not.toBe(featureSpecHash());
     expect(featureSpecHash()).toBe(featureSpecHash({ ...DEFAULT_FEATURE_SPEC }));
     expect(featureSpecHash({ ...DEFAULT_FEATURE_SPEC, delayDays: 3 })).not.toBe(featureSpecHash());
   });

@@ -27,6 +27,15 @@ export interface FeatureSpec {
   nightMaxHour: number;
   /** Customer windows for which the amount-to-average ratio is a feature (each must be a customer window). */
   amountRatioWindowsDays: readonly number[];
+  /**
+   * An amount outlier is a transaction whose cents exceed `outlierRatio` times the mean of the customer's other
+   * transactions in the customer window `outlierBaseWindowDays` (cents · (n − 1) > ratio · (sum − cents), with n
+   * and sum over that window, the transaction included). CUSTOMER_ID_NB_OUTLIERS_<w>DAY_WINDOW counts the
+   * customer's outliers with time in (t − w·86400, t − 1]: the days before the current second.
+   */
+  outlierRatio?: number;
+  outlierBaseWindowDays?: number;
+  outlierWindowsDays?: readonly number[];
 }
 
 export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
@@ -36,6 +45,10 @@ export const DEFAULT_FEATURE_SPEC: FeatureSpec = Object.freeze({
   delayDays: 7,
   nightMaxHour: 6,
   amountRatioWindowsDays: Object.freeze([1, 7, 30]),
+  // Stolen cards spend ×5 on a third of their transactions for 14 days: earlier outliers mark a stolen card.
+  outlierRatio: 3,
+  outlierBaseWindowDays: 30,
+  outlierWindowsDays: Object.freeze([7, 14]),
 });
 
 /** Feature column names in model input order. */
@@ -47,12 +60,23 @@ export function featureNames(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): string[]
     ...spec.customerWindowsDays.flatMap((w) => [`CUSTOMER_ID_NB_TX_${w}DAY_WINDOW`, `CUSTOMER_ID_AVG_AMOUNT_${w}DAY_WINDOW`]),
     ...spec.terminalWindowsDays.flatMap((w) => [`TERMINAL_ID_NB_TX_${w}DAY_WINDOW`, `TERMINAL_ID_RISK_${w}DAY_WINDOW`]),
     ...spec.amountRatioWindowsDays.map((w) => `AMOUNT_TO_CUSTOMER_AVG_${w}DAY`),
+    ...(spec.outlierWindowsDays ?? []).map((w) => `CUSTOMER_ID_NB_OUTLIERS_${w}DAY_WINDOW`),
   ];
 }
 
 /** How far back the windows reach: rows this many days before the first output day are needed as history. */
 export function historyDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
-  return Math.max(...spec.customerWindowsDays, spec.delayDays + Math.max(...spec.terminalWindowsDays));
+  return Math.max(customerHistoryDays(spec), spec.delayDays + Math.max(...spec.terminalWindowsDays));
+}
+
+/**
+ * How many days of a customer's past transactions give its features exactly: the longest customer window, or an
+ * outlier count's window plus the base window each outlier in it was judged against. A scorer rebuilding
+ * customer state from the lake reads this far back.
+ */
+export function customerHistoryDays(spec: FeatureSpec = DEFAULT_FEATURE_SPEC): number {
+  const outliers = spec.outlierWindowsDays?.length ? Math.max(...spec.outlierWindowsDays) + spec.outlierBaseWindowDays! : 0;
+  return Math.max(...spec.customerWindowsDays, outliers);
 }
 
 /** Stable hash of the spec; models record it and refuse features built from another spec. */
@@ -72,5 +96,16 @@ export function validateSpec(spec: FeatureSpec): void {
   }
   if (!spec.amountRatioWindowsDays.every((w) => spec.customerWindowsDays.includes(w))) {
     throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: every amount ratio window must be one of the customer windows');
+  }
+  // The online state holds each customer's longest window, so nothing may reach further back than that.
+  const longest = Math.max(...spec.customerWindowsDays);
+  const within = (ws: readonly number[] | undefined) => (ws ?? []).every((w) => Number.isInteger(w) && w > 0 && w <= longest);
+  if (!within(spec.outlierWindowsDays)) {
+    throw new FraudopsError('FEATURE_SPEC_INVALID', `feature spec: outlier windows must be whole days from 1 to the longest customer window (${longest})`);
+  }
+  if (spec.outlierWindowsDays?.length) {
+    if (!Number.isInteger(spec.outlierRatio) || spec.outlierRatio! < 1 || !spec.customerWindowsDays.includes(spec.outlierBaseWindowDays!)) {
+      throw new FraudopsError('FEATURE_SPEC_INVALID', 'feature spec: outlier counts need a whole outlierRatio ≥ 1 and an outlierBaseWindowDays that is a customer window');
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import { DAY_SECONDS, OnlineFeatures, type OnlineTransaction } from '../features/OnlineFeatures.js';
 import { TerminalState } from '../features/online/TerminalState.js';
-import type { FeatureSpec } from '../features/spec.js';
+import { customerHistoryDays, type FeatureSpec } from '../features/spec.js';
 import type { HistoryRows, LakeHistory } from './LakeHistory.js';
 
 const LAKE_RECHECK_MS = 30_000;
@@ -43,7 +43,8 @@ export class StreamFeatures {
   ) {
     this.delay = spec.delayDays * DAY_SECONDS;
     this.terminalSpan = (spec.delayDays + Math.max(...spec.terminalWindowsDays)) * DAY_SECONDS;
-    this.customerSpan = Math.max(...spec.customerWindowsDays) * DAY_SECONDS;
+    // Customer state is rebuilt from as far back as its features reach (outliers were judged on their own windows).
+    this.customerSpan = customerHistoryDays(spec) * DAY_SECONDS;
   }
 
   /** The partition's features, created (and bootstrapped from the lake) at its first transaction. */

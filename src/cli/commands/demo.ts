@@ -5,6 +5,9 @@ import type { JsonValue, TaskOutput } from '../../pipeline/stage.js';
 import { TRACKING_SCHEMES } from '../../config/schemes.js';
 import type { Command } from '../command.js';
 import { minimumLakeDays } from '../../training/minimumLakeDays.js';
+import { historyDays } from '../../features/spec.js';
+
+const MIN_DAYS = minimumLakeDays({ trainDays: 7, delayDays: 7, testDays: 7 });
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -20,7 +23,7 @@ export const demoCommand: Command = {
   examples: ['fraudops demo', 'fraudops demo --dir /tmp/fraudops-demo --days 36 --customers 5000 --terminals 10000 --json'],
   flags: {
     dir: { type: 'string', description: 'working directory for raw files and the lake', default: 'fraudops-demo', placeholder: '<dir>' },
-    days: { type: 'integer', description: 'days of transactions (at least 35: a validation fold, train, delay and test weeks; the default 72 also holds the 37 days of history the features look back)', default: 72, min: minimumLakeDays({ trainDays: 7, delayDays: 7, testDays: 7 }), max: 3660 },
+    days: { type: 'integer', description: `days of transactions (at least ${MIN_DAYS}: a validation fold, train, delay and test weeks; the default ${MIN_DAYS + historyDays()} also holds the ${historyDays()} days of history the features look back)`, default: MIN_DAYS + historyDays(), min: MIN_DAYS, max: 3660 },
     customers: { type: 'integer', description: 'customers', default: 5000, min: 1, max: 100_000_000 },
     terminals: { type: 'integer', description: 'terminals', default: 10000, min: 1, max: 100_000_000 },
     seed: { type: 'integer', description: 'random seed', default: 7 },

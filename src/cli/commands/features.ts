@@ -2,12 +2,13 @@
 import { STORE_SCHEMES } from '../../config/schemes.js';
 import { checkEngineUri } from '../../engine/openEngine.js';
 import type { Command } from '../command.js';
+import { historyDays } from '../../features/spec.js';
 
 export const featuresCommand: Command = {
   name: 'features',
   summary: 'compute the feature spec over the lake for a date range and write feature Parquet',
   usage: 'fraudops features --lake <uri> --from YYYY-MM-DD --to YYYY-MM-DD --out <uri> [--json]',
-  description: 'History before --from (up to 37 days for the default spec) is read from the lake so windows are complete.',
+  description: `History before --from (up to ${historyDays()} days for the default spec) is read from the lake so windows are complete.`,
   examples: ['fraudops features --lake ./lake --from 2019-09-01 --to 2019-09-07 --out ./features', 'fraudops features --lake s3://lake/v1 --from 2019-09-01 --to 2019-09-30 --out s3://features/v1 --json'],
   flags: {
     lake: { type: 'uri', description: 'lake root', env: 'FRAUDOPS_LAKE', configKey: 'lake', required: true, placeholder: '<uri>', schemes: STORE_SCHEMES },

@@ -19,4 +19,7 @@ export const sparkDialect: Dialect = {
   // Spark counts from 1 = Sunday.
   dayOfWeek: (expr) => `(dayofweek(${expr}) - 1)`,
   daysBetween: (from, to) => `datediff(${to}, ${from})`,
+  // Spark's sliding frame re-aggregates the frame for every row (a 30-day window: ~60 rows per row); a frame
+  // from UNBOUNDED PRECEDING is carried along.
+  rangeWindows: 'running',
 };

@@ -22,6 +22,11 @@ export interface PopulationOptions {
   seed: number;
   /** First day, epoch seconds at midnight UTC. */
   start?: number;
+  /**
+   * Stolen cards, as the fraud scenarios have them: each day about this share of customers is compromised for 14
+   * days, during which a third of their transactions spend ×5 and are fraud. Default 0 (none).
+   */
+  stolenShare?: number;
 }
 
 /** Each customer spends 0–4 times a day at a few terminals of its own; some terminals are compromised for a while. */
@@ -32,14 +37,21 @@ export function syntheticStream(o: PopulationOptions): LabelledTransaction[] {
   const spend = Array.from({ length: o.customers }, () => 5 + rnd() * 95);
   const haunts = Array.from({ length: o.customers }, () => Array.from({ length: 5 }, () => Math.floor(rnd() * o.terminals)));
   const out: LabelledTransaction[] = [];
+  const stolenUntil = new Array<number>(o.customers).fill(-1);
+  const stolenRnd = mulberry32(o.seed ^ 0x5eed);
   for (let d = 0; d < o.days; d++) {
     const compromised = new Set(Array.from({ length: Math.max(1, o.terminals >> 6) }, () => Math.floor(rnd() * o.terminals)));
+    if (o.stolenShare) for (let c = 0; c < o.customers; c++) if (stolenRnd() < o.stolenShare) stolenUntil[c] = d + 13;
     for (let c = 0; c < o.customers; c++) {
       const n = Math.floor(rate[c] + rnd());
       for (let i = 0; i < n; i++) {
         const terminalId = haunts[c][Math.floor(rnd() * 5)];
-        const amount = Math.round(spend[c] * (0.2 + rnd() * 1.6) * 100) / 100;
-        const fraud = compromised.has(terminalId) && rnd() < 0.5 ? 1 : rnd() < 0.002 ? 1 : 0;
+        let amount = Math.round(spend[c] * (0.2 + rnd() * 1.6) * 100) / 100;
+        let fraud = compromised.has(terminalId) && rnd() < 0.5 ? 1 : rnd() < 0.002 ? 1 : 0;
+        if (d <= stolenUntil[c] && stolenRnd() * 3 < 1) {
+          amount = Math.round(amount * 500) / 100;
+          fraud = 1;
+        }
         out.push({ id: 0, time: start + d * DAY_SECONDS + Math.floor(rnd() * DAY_SECONDS), customerId: c + 1, terminalId, amount, fraud });
       }
     }
