@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { featureNames } from '../src/features/spec.js';
 import { openTracking } from '../src/tracking/openTracking.js';
 import { accessibilityProblems, openPage, charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
 import { runCli, serveUi, type Served } from './support/cli.js';
@@ -165,7 +166,8 @@ describe('dashboard > pages', () => {
     expect(histograms.length).toBe(2);
     for (const h of histograms) expect(h).toEqual({ kind: 'histogram', points: 30, inked: true });
     const bars = drawn.find((c) => c.kind === 'svg-bars');
-    expect(bars?.points).toBe(18);
+    // one bar per model input: the default spec's features
+    expect(bars?.points).toBe(featureNames().length);
     // The histogram data holds every bootstrap replicate of both models.
     const counts = await page.evaluate(() => {
       const d = JSON.parse(document.getElementById('dist-v2')!.textContent!) as { series: { values: number[] }[] };

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard } from '../src/dashboard/server.js';
+import { featureNames } from '../src/features/spec.js';
 import { validate, type ValidateResult } from '../src/promotion/validate.js';
 import { train } from '../src/training/train.js';
 import { charts, collectErrors, launchChromium, screenshot } from './support/browser.js';
@@ -62,7 +63,7 @@ describe('dashboard > mlflow', () => {
     const data = JSON.parse(dist![1]) as { series: { values: number[] }[] };
     expect(data.series.map((s) => s.values.reduce((a, b) => a + b, 0))).toEqual([200, 200]);
     // The champion's feature importance: one bar per model input.
-    expect((body.match(/<rect /g) ?? []).length).toBe(18);
+    expect((body.match(/<rect /g) ?? []).length).toBe(featureNames().length);
   });
 
   it('compares the two versions side by side', async () => {
