@@ -19,7 +19,10 @@ describe('pipeline > cancel (PostgreSQL)', () => {
 
   it('cancel during train: teardown runs and the run ends cancelled', { timeout: 600_000 }, async () => {
     const runId = 'pipeline:daily:2026-03-01';
-    const running = startCli(['pipeline', 'run', '--date', '2026-03-01', ...runFlags(dir, schema), '--json']);
+    // A train that lasts: boosted trees over 8 candidates (each round checks the signal), not the logistic
+    // regression of the other pipeline tests, which can end before a cancel sent from another process arrives.
+    const flags = runFlags(dir, schema).map((f) => (f === 'logreg' ? 'gbdt' : f));
+    const running = startCli(['pipeline', 'run', '--date', '2026-03-01', ...flags, '--trials', '8', '--json']);
     await waitForRun(schema, runId, (r) => task(r, 'train').state === 'running');
     const cancel = await cli(['runs', 'cancel', runId, '--db', PG_URI, '--schema', schema, '--json']);
     expect(cancel.code, cancel.stderr).toBe(0);
