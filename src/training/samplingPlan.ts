@@ -10,7 +10,7 @@
 import { rangeCounts, windowDays, type RangeCounts, type RowSelection, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { negativeRange, negativeRate, type Population } from './negativeSampling.js';
 import { cardRange, cardRate } from './sampleCards.js';
-import { foldWindows, type ScaleOptions } from './search.js';
+import { foldWindows, type ScaleOptions } from './windows.js';
 
 export interface FoldPopulation {
   /** The fold's whole training window. */

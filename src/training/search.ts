@@ -13,12 +13,14 @@ import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
 import { mulberry32 } from '../util/prng.js';
-import { addDays } from '../util/dates.js';
 import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
 import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
 import { sampleCards } from './sampleCards.js';
 import type { SamplingPlan } from './samplingPlan.js';
+import { DEFAULT_SCALE, foldWindows, type ScaleOptions } from './windows.js';
+
+export { DEFAULT_SCALE, earliestDay, foldWindows, type ScaleOptions } from './windows.js';
 
 export type ModelKind = 'gbdt' | 'logreg';
 export type SearchMode = 'grid' | 'random';
@@ -131,19 +133,6 @@ export async function fitCandidate(c: Candidate, train: NegativeSample, seed: nu
   return gbdt.fitBinned(data, set.y, fit);
 }
 
-export function foldWindows(w: SplitWindows, folds: number): SplitWindows[] {
-  const out: SplitWindows[] = [];
-  for (let k = 0; k < folds; k++) {
-    out.push({ trainStart: addDays(w.trainStart, -(w.delayDays + w.testDays) - k * w.testDays), trainDays: w.trainDays, delayDays: w.delayDays, testDays: w.testDays });
-  }
-  return out;
-}
-
-/** First day the folds need, so the caller loads one frame covering folds and test. */
-export function earliestDay(w: SplitWindows, folds: number): string {
-  return foldWindows(w, folds).reduce((m, f) => (f.trainStart < m ? f.trainStart : m), w.trainStart);
-}
-
 export interface TrialResult {
   index: number;
   candidate: Candidate;
@@ -171,21 +160,6 @@ export interface SearchResult {
   trials: TrialResult[];
   best: TrialResult;
   sampling: FoldSampling[];
-}
-
-/** Defaults of the search's scale handling (see ScaleOptions). */
-export const DEFAULT_SCALE: ScaleOptions = { maxTrainRows: 500_000, maxValidationRows: 1_000_000, earlyStoppingRounds: 0 };
-
-/**
- * What keeps a search on a big window affordable. Training sets above `maxTrainRows` keep every fraud and a
- * weighted sample of legitimate rows (negativeSampling.ts); validation sets above `maxValidationRows` are measured on
- * a sample of whole cards (sampleCards.ts); boosted-tree candidates stop once the fold's validation log loss has
- * not improved for `earlyStoppingRounds` rounds (0: never), and their refit takes the mean of the trees their folds kept.
- */
-export interface ScaleOptions {
-  maxTrainRows: number;
-  maxValidationRows: number;
-  earlyStoppingRounds: number;
 }
 
 export async function prequentialSearch(
