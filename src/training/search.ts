@@ -12,6 +12,7 @@ import type { GbdtModel } from '../models/gbdt/GbdtModel.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
+import { predictProbaInBlocks } from '../models/predictInBlocks.js';
 import { mulberry32 } from '../util/prng.js';
 import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
@@ -220,7 +221,7 @@ export async function prequentialSearch(
         ...(stopping ? { validation: s.validation, earlyStoppingRounds: scale.earlyStoppingRounds } : {}),
       });
       if (stopping) trees.push((model as GbdtModel).data.trees.length);
-      foldMetrics.push(evaluate(s.validation, model.predictProba(s.validation.X)));
+      foldMetrics.push(evaluate(s.validation, await predictProbaInBlocks(model, s.validation.X, o.signal)));
     }
     const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;
     const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics, ...(stopping ? { trees } : {}) };
