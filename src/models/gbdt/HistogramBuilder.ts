@@ -13,7 +13,15 @@
  * way a job runs never changes its result.
  */
 import { Worker } from 'node:worker_threads';
-import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, computeGradients, partitionRows } from './histogramKernel.js';
+import {
+  accumulateColumnHistograms,
+  accumulateHistograms,
+  accumulateRootHistograms,
+  awaitBarrier,
+  computeGradients,
+  gatherGradients,
+  partitionRows,
+} from './histogramKernel.js';
 
 export interface HistogramArena {
   /** Column-major bins (see BinnedMatrix), for the root and leaves holding a large share of the rows. */
@@ -53,6 +61,10 @@ const SLOT = 7;
 const FAILED = 8;
 /** A partition job's count of left rows. */
 const RESULT = 9;
+/** A leaf job's share of the gradient gather (rows GATHER_START .. GATHER_END), and the threads sharing the job. */
+const GATHER_START = 10;
+const GATHER_END = 11;
+const PARTS = 12;
 const STRIDE = 16; // 64 bytes: one cache line per worker
 const LEAF = 0;
 const ROOT = 1;
@@ -81,8 +93,11 @@ const accumulateColumns = ${accumulateColumnHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
 const gradients = ${computeGradients.toString()};
 const partition = ${partitionRows.toString()};
+const gather = ${gatherGradients.toString()};
+const awaitBarrier = ${awaitBarrier.toString()};
 const c = workerData.control;
 const o = workerData.offset;
+const barrier = workerData.barrier;
 let seen = 0;
 // one fit: the arena arrives by message, then jobs come through the control block until DETACH
 parentPort.on('message', ({ arena: a, features }) => {
@@ -97,10 +112,20 @@ parentPort.on('message', ({ arena: a, features }) => {
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
-        } else if (kind === ${LEAF_COLUMNS}) {
+        } else {
+          // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
+          try {
+            gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+          } finally {
+            Atomics.add(c, barrier, 1);
+            Atomics.notify(c, barrier);
+          }
+          awaitBarrier(c, barrier, c[o + ${PARTS}]);
+        }
+        if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins);
-        } else {
+        } else if (kind === ${LEAF}) {
           accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins);
         }
@@ -140,10 +165,12 @@ export class HistogramBuilder {
    * data (tens of milliseconds); `attach` then hands them the arena, before any job.
    */
   static start(threads: number, minParallelCells: number): HistogramBuilder {
-    const control = new Int32Array(new SharedArrayBuffer(4 * STRIDE * Math.max(1, threads - 1)));
+    // a block per worker, then one for the barrier shared by all
+    const control = new Int32Array(new SharedArrayBuffer(4 * STRIDE * threads));
+    const barrier = STRIDE * (threads - 1);
     const workers: Worker[] = [];
     for (let k = 1; k < threads; k++) {
-      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { control, offset: (k - 1) * STRIDE } }));
+      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { control, offset: (k - 1) * STRIDE, barrier } }));
     }
     return new HistogramBuilder(workers, control, minParallelCells);
   }
@@ -169,16 +196,35 @@ export class HistogramBuilder {
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }
 
-  /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
+  /**
+   * Fills slot `slotOffset` with the histograms of rows[start, end) for `features`, gathering the rows' gradients
+   * to orderedGrad/Hess first (each thread a share of the rows, then all of them wait for the whole).
+   */
   build(start: number, end: number, features: Int32Array, slotOffset: number): void {
     const a = this.arena!;
     const cells = (end - start) * features.length;
     const parts = this.parts(LEAF, cells, features);
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
+    const rowCut = (p: number): number => (p >= parts ? end : start + Math.round((p * (end - start)) / parts));
     // both layouts give the same sums; which one reads less memory depends on the leaf's share of the rows
     const columns = (end - start) * COLUMN_LEAF_SHARE >= a.nRows;
-    for (let p = 1; p < parts; p++) this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    const c = this.control;
+    const barrier = STRIDE * this.workers.length;
+    Atomics.store(c, barrier, 0);
+    for (let p = 1; p < parts; p++) {
+      const o = (p - 1) * STRIDE;
+      c[o + GATHER_START] = rowCut(p);
+      c[o + GATHER_END] = rowCut(p + 1);
+      c[o + PARTS] = parts;
+      this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    }
+    gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
+    if (parts > 1) {
+      Atomics.add(c, barrier, 1);
+      Atomics.notify(c, barrier);
+      awaitBarrier(c, barrier, parts);
+    }
     if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
         a.hist, slotOffset, a.featureOffset, a.numBins);

@@ -104,12 +104,6 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
       ctx.builder.buildRoot(ctx.features, slotOffset);
       return;
     }
-    const { rows, orderedGrad, orderedHess } = arena;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      const r = rows[i];
-      orderedGrad[i] = grad[r];
-      orderedHess[i] = hess[r];
-    }
     ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
   };
 

@@ -424,3 +424,29 @@ export function partitionRows(
   }
   return l - start;
 }
+
+/**
+ * Gradients and hessians of rows[from, to) copied to the same positions of orderedGrad/orderedHess, so that the
+ * histogram passes over a leaf read them in sequence. Self-contained for the workers.
+ */
+export function gatherGradients(
+  rows: Int32Array, grad: Float64Array, hess: Float64Array, orderedGrad: Float64Array, orderedHess: Float64Array, from: number, to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const r = rows[i];
+    orderedGrad[i] = grad[r];
+    orderedHess[i] = hess[r];
+  }
+}
+
+/**
+ * Waits until `count` threads have arrived at the barrier cell `at` of `control` (each adds one): a short spin,
+ * then futex waits. Self-contained for the workers.
+ */
+export function awaitBarrier(control: Int32Array, at: number, count: number): void {
+  for (let spin = 0; ; spin++) {
+    const arrived = Atomics.load(control, at);
+    if (arrived >= count) return;
+    if (spin >= 1000) Atomics.wait(control, at, arrived, 1);
+  }
+}
