@@ -98,7 +98,7 @@ describe('engine > spark > client', () => {
       "SELECT * FROM VALUES (1L, ' 7 ', 'a'), (1L, ' 7 ', 'a'), (2L, 'Err', 'b'), (3L, '9', NULL), (4L, NULL, 'd') AS t(id, term, tag)",
     );
     let df = deduplicateRelation(input, ['id']);
-    df = withColumnsRelation(df, { term: sqlExpression('CAST(trim(term) AS BIGINT)'), twice: sqlExpression('id * 2') });
+    df = withColumnsRelation(df, { term: sqlExpression('try_cast(trim(term) AS BIGINT)'), twice: sqlExpression('id * 2') });
     df = fillNaRelation(df, { term: 0n });
     df = dropNaRelation(df, ['tag']);
     expect(await spark.schema(df)).toEqual([
