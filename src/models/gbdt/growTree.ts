@@ -8,6 +8,7 @@
  * Where a feature has missing values (its NaN bin), each threshold is tried with the missing rows on either
  * side and the better direction is kept as the split's default (LightGBM's learned missing direction).
  */
+import type { Checkpoint } from '../../util/checkpoint.js';
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
 
@@ -69,13 +70,13 @@ export interface TreeContext {
   features: Int32Array;
   /** Doubles per histogram slot. */
   slotSize: number;
-  /** Scratch for partitioning, length ≥ bagSize. */
-  scratch: Int32Array;
   /** Phase times to add to, when measuring. */
   times?: { histograms: number; splitFinding: number; partitioning: number };
+  /** Awaited before each split, so that a stop signal is seen within a split's work (big leaves take a while). */
+  check?: Checkpoint;
 }
 
-export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
+export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
   const { arena, grad, hess, bagSize, times } = ctx;
   const now = (): number => (times === undefined ? 0 : performance.now());
   const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[], gain: [] as number[] };
@@ -103,12 +104,6 @@ export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
       ctx.builder.buildRoot(ctx.features, slotOffset);
       return;
     }
-    const { rows, orderedGrad, orderedHess } = arena;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      const r = rows[i];
-      orderedGrad[i] = grad[r];
-      orderedHess[i] = hess[r];
-    }
     ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
   };
 
@@ -132,6 +127,7 @@ export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
   }
 
   while (leaves.length < p.numLeaves) {
+    await ctx.check?.();
     let best = -1;
     for (let k = 0; k < leaves.length; k++) {
       const s = leaves[k].split;
@@ -142,7 +138,7 @@ export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
     const s = parent.split!;
     let t = now();
     const nanBin = s.nanLeft ? ctx.data.edges[s.feature].length + 1 : -1;
-    const mid = partition(arena.rows, ctx.scratch, ctx.data.bins, s.feature * ctx.data.rows, parent.start, parent.end, s.bin, nanBin);
+    const mid = ctx.builder.partition(s.feature, parent.start, parent.end, s.bin, nanBin);
     if (times !== undefined) times.partitioning += now() - t;
     const node = parent.node;
     nodes.feature[node] = s.feature;
@@ -250,32 +246,6 @@ function scanFeature(
       state.best = { gain, feature: f, bin: b, nanLeft, gl, hl, cl };
     }
   }
-}
-
-/**
- * Stable partition of rows[start, end) on `bin <= splitBin` (or the NaN bin, when `nanBin` ≥ 0): left rows
- * first. Returns the first right position. Plain arrays and numbers only, and no method calls: with a
- * property or method lookup after the hot loop, V8 kept deoptimizing the on-stack-replaced loop and ran
- * this in the interpreter most of the time.
- */
-function partition(
-  rows: Int32Array, scratch: Int32Array, bins: Uint8Array, col: number, start: number, end: number, splitBin: number, nanBin: number,
-): number {
-  let l = start;
-  let r = 0;
-  // branch-free: every row is written to both sides and only the matching cursor advances, which beats a
-  // mispredicted branch on the near-even splits
-  for (let i = start; i < end; i++) {
-    const row = rows[i];
-    const b = bins[col + row];
-    const goLeft = (b <= splitBin ? 1 : 0) | (b === nanBin ? 1 : 0);
-    rows[l] = row;
-    scratch[r] = row;
-    l += goLeft;
-    r += 1 - goLeft;
-  }
-  for (let k = 0; k < r; k++) rows[l + k] = scratch[k];
-  return l;
 }
 
 /** hist[large] = hist[large] − hist[small] over the tree's features (the sibling subtraction). */

@@ -7,6 +7,7 @@
  */
 import type { Matrix } from '../Classifier.js';
 import { checkColumns, checkFitInputs, modelInputInvalid, modelParamInvalid, throwIfAborted } from '../inputs.js';
+import { checkpoint } from '../../util/checkpoint.js';
 import { mulberry32 } from '../../util/prng.js';
 import { binDataset, type BinnedDataset } from './binDataset.js';
 import type { BinnedMatrix } from './binning.js';
@@ -141,6 +142,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     rowBins: data.rowBins,
     nCols: F,
     rows: new Int32Array(shared(4 * n), 0, n),
+    scratch: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
     score,
@@ -153,7 +155,6 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     featureOffset,
     numBins: data.numBins,
   };
-  const scratch = new Int32Array(n);
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
   const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
@@ -169,8 +170,10 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   let bestRound = -1;
 
   builder.attach(arena);
+  // every round and every split gives a stop signal its chance (the fit holds the event loop otherwise)
+  const check = checkpoint(options.signal);
   for (let round = 0; round < p.nEstimators; round++) {
-    throwIfAborted(options.signal);
+    await check();
     if (times !== undefined) t0 = performance.now();
     builder.gradients();
     let bagSize = 0;
@@ -183,9 +186,9 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
       bagSize = n;
     }
     const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
+    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, times, check };
     if (times !== undefined) times.gradients += performance.now() - t0;
-    const tree = growTree(ctx, p);
+    const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
     addToTrainingScores(tree, ctx, score, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
