@@ -140,7 +140,7 @@ export class DuckDbEngine implements SqlEngine {
     const local = this.outputDir();
     try {
       await this.run(
-        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
+        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd${target.compression === 'fast' ? ', COMPRESSION_LEVEL 1' : ''}, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
       );
       const prefix = `${target.partitionBy}=`;
       const written: WrittenObject[] = [];
