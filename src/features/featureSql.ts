@@ -69,7 +69,7 @@ class KeyHistory {
       };
     }
     const packed = `${x} * ${PACK} + 1`;
-    return unpack(this, `${seconds}`, x, `${this.upTo(packed, `packed_${x}`)} - ${this.atOrBefore(seconds, packed, `packed_${x}`)}`);
+    return unpack(this, `${x}${seconds}`, `${this.upTo(packed, `packed_${x}`)} - ${this.atOrBefore(seconds, packed, `packed_${x}`)}`);
   }
 
   /**
@@ -87,8 +87,19 @@ class KeyHistory {
       };
     }
     const frame = `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN ${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING)`;
-    const { n, sum } = unpack(this, tag, 'f', this.aggregate(`nf${tag}`, `CAST(tx_fraud AS BIGINT) * ${PACK} + 1`, frame));
+    const { n, sum } = unpack(this, tag, this.aggregate(`nf${tag}`, `CAST(tx_fraud AS BIGINT) * ${PACK} + 1`, frame));
     return { n, frauds: sum };
+  }
+
+  /**
+   * The sum of `x` over the key's rows with time in (t − `fromAgo`, t − `toAgo`] (seconds, fromAgo > toAgo ≥ 1): one
+   * sliding frame (`rangeWindows: 'sliding'`) or the difference of two running totals (`'running'`).
+   */
+  sumIn(fromAgo: number, toAgo: number, x: string): string {
+    const tag = `${x}${fromAgo}_${toAgo}`;
+    if (this.rangeWindows === 'running') return this.value(tag, `${this.atOrBefore(toAgo, x)} - ${this.atOrBefore(fromAgo, x)}`);
+    const frame = `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN ${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING)`;
+    return this.value(tag, this.aggregate(`in_${tag}`, x, frame));
   }
 
   /** A column this pass's aggregates read, computed from values of earlier passes. */
@@ -112,13 +123,14 @@ class KeyHistory {
 }
 
 /**
- * The count (low 32 bits) and the sum (the bits above) of a packed window total, as `key` values named `n<tag>`
- * and `<x><tag>`. The total is cast to BIGINT before it is split with bit operations: the engine's sums are
- * 128-bit, whose division is many times slower than a pass of the window itself.
+ * The count (low 32 bits) and the sum (the bits above) of a packed window total. The total is kept as one BIGINT
+ * value of `key` (`p<tag>`), so passes and the final sort carry one column for the two, and split with bit
+ * operations where it is read. It is cast to BIGINT first: the engine's sums are 128-bit, whose division is many
+ * times slower than a pass of the window itself.
  */
-function unpack(key: KeyHistory, tag: string, x: string, total: string): { n: string; sum: string } {
-  const packed = `CAST(${total} AS BIGINT)`;
-  return { n: key.value(`n${tag}`, `${packed} & ${PACK - 1}`), sum: key.value(`${x}${tag}`, `${packed} >> 32`) };
+function unpack(key: KeyHistory, tag: string, total: string): { n: string; sum: string } {
+  const packed = key.value(`p${tag}`, total);
+  return { n: `(${packed} & ${PACK - 1})`, sum: `(${packed} >> 32)` };
 }
 
 /** Days [from, to] (UTC calendar days, `YYYY-MM-DD`) whose rows get features; rows before are history only. */
@@ -154,7 +166,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       'outlier',
       `CASE WHEN cents * (${customerWindow(b)} - 1) > ${spec.outlierRatio} * (${customerWindow(b, 'cents')} - cents) THEN 1 ELSE 0 END`,
     );
-    return outliers.value(`n${w}`, `${outliers.atOrBefore(1, flag)} - ${outliers.atOrBefore(w * DAY, flag)}`);
+    return outliers.sumIn(w * DAY, 1, flag);
   };
 
   const features: [name: string, sql: string][] = [
