@@ -211,7 +211,8 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
       `${valuesCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.values].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${windowsCte}\n)`,
     );
-    carried = [...carried, ...history.values.keys()];
+    // A pass's inputs are read by its aggregates only: its values carry on, the inputs stop here.
+    carried = [...carried.filter((c) => !history.inputs.has(c)), ...history.values.keys()];
     from = valuesCte;
   }
   return `
