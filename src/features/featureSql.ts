@@ -9,9 +9,10 @@
  * A customer window of w days is "up to this transaction" minus "at or before t − w days"; a terminal window of
  * w days with label delay d is "at or before t − d days" minus "at or before t − (d + w) days".
  * On engines that aggregate sliding frames (`rangeWindows: 'sliding'`, DuckDB) a count and a sum over the same
- * frame are one aggregate: `sum(x · 2^32 + 1)` holds the count in its low 32 bits and the sum of x above, exact
- * for non-negative integers x below 2^31 (cents: prepare keeps amounts ≤ 1,000,000, so cents ≤ 10^8) and windows
- * of fewer than 2^32 rows. Each aggregate costs the engine a pass over its frames, so this halves the work.
+ * frame are one aggregate: `sum(x · 2^32 + 1)` (a 128-bit sum) holds the count in its low 32 bits and the sum of x
+ * above, exact for non-negative integers x below 2^31 (cents: prepare keeps amounts ≤ 1,000,000, so cents ≤ 10^8;
+ * a larger x fails on the 64-bit product) and windows of fewer than 2^32 rows. Each aggregate costs the engine a
+ * pass over its frames, so this halves the work.
  *
  * To add a feature: add its name in spec.ts and one entry in `features` below. The running aggregates it reads
  * (`customer.upTo(...)`, `terminal.atOrBefore(...)`, or a new key's history) are declared by that entry and
@@ -108,10 +109,10 @@ class KeyHistory {
     return name;
   }
 
-  /** A named BIGINT value computed from this key's aggregates; features read it by the returned name. */
-  value(name: string, sql: string): string {
+  /** A named integer value computed from this key's aggregates; features read it by the returned name. */
+  value(name: string, sql: string, type: 'BIGINT' | 'HUGEINT' = 'BIGINT'): string {
     const alias = `${this.prefix}_${name}`;
-    if (!this.values.has(alias)) this.values.set(alias, `CAST(${sql} AS BIGINT)`);
+    if (!this.values.has(alias)) this.values.set(alias, `CAST(${sql} AS ${type})`);
     return alias;
   }
 
@@ -123,14 +124,13 @@ class KeyHistory {
 }
 
 /**
- * The count (low 32 bits) and the sum (the bits above) of a packed window total. The total is kept as one BIGINT
+ * The count (low 32 bits) and the sum (the bits above) of a packed window total. The total is kept as one 128-bit
  * value of `key` (`p<tag>`), so passes and the final sort carry one column for the two, and split with bit
- * operations where it is read. It is cast to BIGINT first: the engine's sums are 128-bit, whose division is many
- * times slower than a pass of the window itself.
+ * operations where it is read (128-bit division would take longer than the window pass itself).
  */
 function unpack(key: KeyHistory, tag: string, total: string): { n: string; sum: string } {
-  const packed = key.value(`p${tag}`, total);
-  return { n: `(${packed} & ${PACK - 1})`, sum: `(${packed} >> 32)` };
+  const packed = key.value(`p${tag}`, total, 'HUGEINT');
+  return { n: `CAST(${packed} & ${PACK - 1} AS BIGINT)`, sum: `CAST(${packed} >> 32 AS BIGINT)` };
 }
 
 /** Days [from, to] (UTC calendar days, `YYYY-MM-DD`) whose rows get features; rows before are history only. */
