@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SparkConnectClient } from '../src/engine/spark/SparkConnectClient.js';
-import { readRelation, sqlRelation } from '../src/engine/spark/plans.js';
+import {
+  deduplicateRelation,
+  dropNaRelation,
+  fillNaRelation,
+  readRelation,
+  sqlExpression,
+  sqlRelation,
+  withColumnsRelation,
+} from '../src/engine/spark/plans.js';
 import type { SparkConnectError } from '../src/engine/spark/SparkConnectError.js';
 import { connectTestSpark, sparkTestUri, withToken } from './support/spark.js';
 import { startDropProxy } from './support/dropProxy.js';
@@ -83,6 +91,28 @@ describe('engine > spark > client', () => {
     await spark.write(sqlRelation("SELECT concat('line ', id) AS value FROM range(4)"), 'text', txt, { mode: 'overwrite' });
     const lines = await spark.collect(readRelation('text', [txt]));
     expect(lines.getChild('value')!.toArray().sort()).toEqual(['line 0', 'line 1', 'line 2', 'line 3']);
+  });
+
+  it('runs DataFrame relations: dropDuplicates, withColumns, fillna and dropna', async () => {
+    const input = sqlRelation(
+      "SELECT * FROM VALUES (1L, ' 7 ', 'a'), (1L, ' 7 ', 'a'), (2L, 'Err', 'b'), (3L, '9', NULL), (4L, NULL, 'd') AS t(id, term, tag)",
+    );
+    let df = deduplicateRelation(input, ['id']);
+    df = withColumnsRelation(df, { term: sqlExpression('try_cast(trim(term) AS BIGINT)'), twice: sqlExpression('id * 2') });
+    df = fillNaRelation(df, { term: 0n });
+    df = dropNaRelation(df, ['tag']);
+    expect(await spark.schema(df)).toEqual([
+      { name: 'id', type: 'bigint', nullable: false },
+      { name: 'term', type: 'bigint', nullable: false },
+      { name: 'tag', type: 'string', nullable: true },
+      { name: 'twice', type: 'bigint', nullable: false },
+    ]);
+    const rows = (await spark.collect(df)).toArray().map((r) => r.toJSON());
+    expect(rows.sort((a, b) => Number(a.id) - Number(b.id))).toEqual([
+      { id: 1n, term: 7n, tag: 'a', twice: 2n },
+      { id: 2n, term: 0n, tag: 'b', twice: 4n },
+      { id: 4n, term: 0n, tag: 'd', twice: 8n },
+    ]);
   });
 
   it('writes and reads Parquet on S3 through s3a', async () => {

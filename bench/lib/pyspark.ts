@@ -61,3 +61,16 @@ export function ensurePySparkConnect(root: string, log: (m: string) => void): Py
   }
   return { python, version };
 }
+
+/**
+ * The same server's address as PySpark's client needs it. PySpark's Connect client sends a token only over a
+ * secure channel, and it treats a plaintext loopback channel as one (gRPC local credentials) only when the host
+ * is spelled `localhost`: so a token on a loopback address is kept, with the host renamed. A token for another
+ * host without `use_ssl=true` cannot reach a plaintext server through PySpark at all.
+ */
+export function pysparkRemote(uri: string): string {
+  const m = /^sc:\/\/(\[[^\]]+\]|[^/:]+)(.*)$/.exec(uri);
+  if (!m || !/;token=/.test(uri) || /;use_ssl=true/i.test(uri)) return uri;
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(m[1])) return `sc://localhost${m[2]}`;
+  throw new Error(`PySpark's client sends a token only over TLS: ${m[1]} needs use_ssl=true, or a server without a token`);
+}

@@ -12,6 +12,8 @@ import type { GbdtModel } from '../models/gbdt/GbdtModel.js';
 import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
 import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
+import { predictProbaInBlocks } from '../models/predictInBlocks.js';
+import { checkpoint } from '../util/checkpoint.js';
 import { mulberry32 } from '../util/prng.js';
 import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
 import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
@@ -188,8 +190,12 @@ export async function prequentialSearch(
   const started = performance.now();
   const scale = o.scale ?? DEFAULT_SCALE;
   if (frame.selected && o.plan?.folds.length !== o.folds) throw new Error('a search on a selected frame needs the sampling plan it was loaded with');
-  // Each fold's full sets are dropped once sampled, so a big window holds one fold's copy at a time.
-  const splits = foldWindows(w, o.folds).map((fw, k) => {
+  // Each fold's full sets are dropped once sampled, so a big window holds one fold's copy at a time. Cutting a fold
+  // out of a big frame takes a while: a stop signal gets its chance between folds.
+  const check = checkpoint(o.signal);
+  const splits: { train: NegativeSample; validation: LabeledSet; sampling: FoldSampling }[] = [];
+  for (const [k, fw] of foldWindows(w, o.folds).entries()) {
+    await check();
     const s = splitFrame(frame, fw);
     const population = o.plan?.folds[k];
     const validationRows = population?.validationRows ?? s.test.X.rows;
@@ -203,8 +209,8 @@ export async function prequentialSearch(
       scoredRows: validation.set.X.rows,
       cardRate: validation.cardRate,
     };
-    return { train, validation: validation.set, sampling };
-  });
+    splits.push({ train, validation: validation.set, sampling });
+  }
   const binned = splits.map((): BinnedCache => new Map());
   const trials: TrialResult[] = [];
   for (let i = 0; i < cands.length; i++) {
@@ -220,7 +226,7 @@ export async function prequentialSearch(
         ...(stopping ? { validation: s.validation, earlyStoppingRounds: scale.earlyStoppingRounds } : {}),
       });
       if (stopping) trees.push((model as GbdtModel).data.trees.length);
-      foldMetrics.push(evaluate(s.validation, model.predictProba(s.validation.X)));
+      foldMetrics.push(evaluate(s.validation, await predictProbaInBlocks(model, s.validation.X, o.signal)));
     }
     const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;
     const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics, ...(stopping ? { trees } : {}) };

@@ -41,6 +41,7 @@ import {
 import { downsampleNegatives } from './negativeSampling.js';
 import { planSampling, type SamplingPlan } from './samplingPlan.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
+import { predictProbaInBlocks } from '../models/predictInBlocks.js';
 import { historyCutShort } from '../features/history.js';
 import { minimumLakeDays } from './minimumLakeDays.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
@@ -346,9 +347,9 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         });
         const model = await fitEnsemble(members, fitSet, seed, o.signal);
         // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
-        const threshold = bestF1Threshold(fitSet.set.y, model.predictProba(fitSet.set.X), fitSet.weight);
+        const threshold = bestF1Threshold(fitSet.set.y, await predictProbaInBlocks(model, fitSet.set.X, o.signal), fitSet.weight);
         const testSet = takeRows(frame, split, 'test');
-        const metrics = evaluate(testSet, model.predictProba(testSet.X));
+        const metrics = evaluate(testSet, await predictProbaInBlocks(model, testSet.X, o.signal));
         await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },

@@ -76,3 +76,53 @@ export function localRelation(arrowIpcStream: Uint8Array): Relation {
 export function createViewCommand(input: Relation, name: string): Plan {
   return { command: { create_dataframe_view: { input, name, is_global: false, replace: true } } };
 }
+
+/**
+ * DataFrame relations: the plan messages PySpark's DataFrame API sends for the same calls, for jobs that are
+ * written as transformations rather than SQL text (the bench's course cleaning, compared with PySpark's run of it).
+ */
+
+/** A `spark.connect.Expression`. */
+export type Expression = Record<string, unknown>;
+
+/** A SQL expression parsed by Spark (`CAST(trim(terminal_id) AS BIGINT)`), as `F.expr` sends it. */
+export function sqlExpression(text: string): Expression {
+  return { expression_string: { expression: text } };
+}
+
+/** A literal value: bigint is a BIGINT, number a DOUBLE, string a STRING, boolean a BOOLEAN. */
+export type LiteralValue = bigint | number | string | boolean;
+
+export function literal(value: LiteralValue): Record<string, unknown> {
+  switch (typeof value) {
+    case 'bigint':
+      return { long: value.toString() };
+    case 'number':
+      return { double: value };
+    case 'string':
+      return { string: value };
+    default:
+      return { boolean: value };
+  }
+}
+
+/** Keeps one row per distinct value of the columns (`dropDuplicates(columns)`); which one is unspecified. */
+export function deduplicateRelation(input: Relation, columns: readonly string[]): Relation {
+  return { deduplicate: { input, column_names: [...columns] } };
+}
+
+/** Adds or replaces columns (`withColumn`, `withColumns`), in the order given. */
+export function withColumnsRelation(input: Relation, columns: Readonly<Record<string, Expression>>): Relation {
+  return { with_columns: { input, aliases: Object.entries(columns).map(([name, expr]) => ({ expr, name: [name] })) } };
+}
+
+/** Replaces nulls in the named columns with a value each (`fillna({column: value})`). */
+export function fillNaRelation(input: Relation, values: Readonly<Record<string, LiteralValue>>): Relation {
+  const entries = Object.entries(values);
+  return { fill_na: { input, cols: entries.map(([c]) => c), values: entries.map(([, v]) => literal(v)) } };
+}
+
+/** Drops the rows with a null in any of the columns (`dropna(subset=columns)`). */
+export function dropNaRelation(input: Relation, columns: readonly string[]): Relation {
+  return { drop_na: { input, cols: [...columns] } };
+}

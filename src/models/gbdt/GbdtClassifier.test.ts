@@ -82,6 +82,17 @@ describe('models > gbdt', () => {
     await expect(trainGbdt(train.X, train.y, { threads: 1 }, { signal: controller.signal })).rejects.toBe(reason);
   });
 
+  it('stops mid-fit when the signal aborts from a callback: the fit gives the event loop its turns', async () => {
+    // Without yield points the whole fit holds the event loop, the timer fires only after it, and the fit resolves.
+    for (const threads of [1, 2]) {
+      const controller = new AbortController();
+      const reason = new Error('stop');
+      setTimeout(() => controller.abort(reason), 0);
+      const fit = trainGbdt(data.X, data.y, { nEstimators: 5000, threads, minParallelCells: 0 }, { signal: controller.signal });
+      await expect(fit).rejects.toBe(reason);
+    }
+  });
+
   it('needs a validation set for early stopping', async () => {
     await expect(trainGbdt(train.X, train.y, { earlyStoppingRounds: 5 })).rejects.toMatchObject({ code: 'MODEL_INPUT_INVALID' });
   });

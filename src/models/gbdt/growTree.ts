@@ -8,6 +8,7 @@
  * Where a feature has missing values (its NaN bin), each threshold is tried with the missing rows on either
  * side and the better direction is kept as the split's default (LightGBM's learned missing direction).
  */
+import type { Checkpoint } from '../../util/checkpoint.js';
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
 
@@ -73,9 +74,11 @@ export interface TreeContext {
   scratch: Int32Array;
   /** Phase times to add to, when measuring. */
   times?: { histograms: number; splitFinding: number; partitioning: number };
+  /** Awaited before each split, so that a stop signal is seen within a split's work (big leaves take a while). */
+  check?: Checkpoint;
 }
 
-export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
+export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<GrownTree> {
   const { arena, grad, hess, bagSize, times } = ctx;
   const now = (): number => (times === undefined ? 0 : performance.now());
   const nodes = { feature: [] as number[], bin: [] as number[], threshold: [] as number[], left: [] as number[], right: [] as number[], nanLeft: [] as number[], value: [] as number[], gain: [] as number[] };
@@ -132,6 +135,7 @@ export function growTree(ctx: TreeContext, p: TreeGrowthParams): GrownTree {
   }
 
   while (leaves.length < p.numLeaves) {
+    await ctx.check?.();
     let best = -1;
     for (let k = 0; k < leaves.length; k++) {
       const s = leaves[k].split;

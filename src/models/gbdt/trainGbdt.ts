@@ -7,6 +7,7 @@
  */
 import type { Matrix } from '../Classifier.js';
 import { checkColumns, checkFitInputs, modelInputInvalid, modelParamInvalid, throwIfAborted } from '../inputs.js';
+import { checkpoint } from '../../util/checkpoint.js';
 import { mulberry32 } from '../../util/prng.js';
 import { binDataset, type BinnedDataset } from './binDataset.js';
 import type { BinnedMatrix } from './binning.js';
@@ -169,8 +170,10 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   let bestRound = -1;
 
   builder.attach(arena);
+  // every round and every split gives a stop signal its chance (the fit holds the event loop otherwise)
+  const check = checkpoint(options.signal);
   for (let round = 0; round < p.nEstimators; round++) {
-    throwIfAborted(options.signal);
+    await check();
     if (times !== undefined) t0 = performance.now();
     builder.gradients();
     let bagSize = 0;
@@ -183,9 +186,9 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
       bagSize = n;
     }
     const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times };
+    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times, check };
     if (times !== undefined) times.gradients += performance.now() - t0;
-    const tree = growTree(ctx, p);
+    const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
     addToTrainingScores(tree, ctx, score, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;

@@ -13,6 +13,17 @@ function matrix(rows: number[][]): Matrix {
 
 runClassifierContract({ title: 'models > logreg', create: () => new LogisticRegression(), load: (j) => LogRegModel.fromJSON(j) });
 
+describe('models > logreg > stopping', () => {
+  it('stops mid-fit when the signal aborts from a callback: the solve gives the event loop its turns', async () => {
+    // Without yield points the solve holds the event loop, the timer fires only after it, and the fit resolves.
+    const { X, y } = nonlinearDataset(400_000, 8, 5);
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    setTimeout(() => controller.abort(reason), 0);
+    await expect(new LogisticRegression({ tol: 1e-14, maxIter: 10_000 }).fit(X, y, { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
 describe('models > logreg > matches sklearn', () => {
   const ref = loadReference().logreg;
   const X = matrix(ref.X);

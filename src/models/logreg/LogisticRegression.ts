@@ -4,6 +4,7 @@
  * by Newton's method so results are deterministic and reproducible across runs.
  */
 import type { Classifier, FitOptions, Matrix } from '../Classifier.js';
+import { checkpoint } from '../../util/checkpoint.js';
 import { checkFitInputs, modelParamInvalid, throwIfAborted } from '../inputs.js';
 import { LogRegModel } from './LogRegModel.js';
 import { newtonLogistic } from './newtonLogistic.js';
@@ -39,7 +40,7 @@ export class LogisticRegression implements Classifier<LogRegModel> {
     const s = fitStandardization(X);
     const Z = standardizeColumns(X, s);
     const w = options.sampleWeight ?? new Float64Array(X.rows).fill(1);
-    const r = newtonLogistic(Z, X.rows, X.cols, y, w, this.params);
+    const r = await newtonLogistic(Z, X.rows, X.cols, y, w, this.params, checkpoint(options.signal));
     return new LogRegModel({ featureNames: [...X.names], mean: s.mean, scale: s.scale, coef: r.coef, intercept: r.intercept });
   }
 }

@@ -22,6 +22,7 @@
  *   on a rare positive class.
  */
 import { FraudopsError } from '../../errors.js';
+import type { Checkpoint } from '../../util/checkpoint.js';
 
 export interface NewtonOptions {
   C: number;
@@ -48,14 +49,18 @@ const WARM_START_MIN_ROWS = 5000;
  * Z: standardized columns (d × n, column j at Z[j·n ..]); y: 0/1; w: per-row weights.
  *
  * @example
- * const r = newtonLogistic(standardizeColumns(X, s), X.rows, X.cols, y, w, { C: 1, tol: 1e-10, maxIter: 100 });
+ * const r = await newtonLogistic(standardizeColumns(X, s), X.rows, X.cols, y, w, { C: 1, tol: 1e-10, maxIter: 100 });
+ *
+ * `check` is awaited before every iteration (a stop signal's chance on a long solve).
  */
-export function newtonLogistic(Z: Float64Array, n: number, d: number, y: Uint8Array, w: Float64Array, opt: NewtonOptions): NewtonResult {
+export async function newtonLogistic(
+  Z: Float64Array, n: number, d: number, y: Uint8Array, w: Float64Array, opt: NewtonOptions, check: Checkpoint = async () => {},
+): Promise<NewtonResult> {
   const beta = new Float64Array(d + 1); // β (d) then b
   const wsum = weightSums(y, w, n, beta);
-  const start = warmStart(Z, n, d, y, w, opt.C * wsum);
+  const start = await warmStart(Z, n, d, y, w, opt.C * wsum, check);
   if (start !== undefined) beta.set(start);
-  const r = solve(Z, n, d, y, w, opt.C, opt.tol * Math.max(1, opt.C * wsum), opt.maxIter, beta);
+  const r = await solve(Z, n, d, y, w, opt.C, opt.tol * Math.max(1, opt.C * wsum), opt.maxIter, beta, check);
   return { coef: beta.slice(0, d), intercept: beta[d], iterations: r.iterations, gradNorm: r.gradNorm };
 }
 
@@ -77,7 +82,9 @@ function weightSums(y: Uint8Array, w: Float64Array, n: number, beta: Float64Arra
  * the passes over all rows, the damped first steps having been taken on an eighth of them. Undefined when
  * the rows are too few or the sample holds one class.
  */
-function warmStart(Z: Float64Array, n: number, d: number, y: Uint8Array, w: Float64Array, lossWeight: number): Float64Array | undefined {
+async function warmStart(
+  Z: Float64Array, n: number, d: number, y: Uint8Array, w: Float64Array, lossWeight: number, check: Checkpoint,
+): Promise<Float64Array | undefined> {
   if (n < WARM_START_STRIDE * WARM_START_MIN_ROWS) return undefined;
   const m = Math.ceil(n / WARM_START_STRIDE);
   const Zs = new Float64Array(m * d);
@@ -92,18 +99,19 @@ function warmStart(Z: Float64Array, n: number, d: number, y: Uint8Array, w: Floa
   const wsum = weightSums(ys, ws, m, beta);
   if (beta[d] === 0 || !(wsum > 0)) return undefined; // one class (or no weight) in the sample
   const C = lossWeight / wsum;
-  const start = warmStart(Zs, m, d, ys, ws, lossWeight);
+  const start = await warmStart(Zs, m, d, ys, ws, lossWeight, check);
   if (start !== undefined) beta.set(start);
   // Loose: the sample's optimum is off the full one by its sampling error anyway (a gradient of about
   // 2.5e-3 · C·Σw on all rows, on the bench matrix), which the full problem's first steps correct.
-  solve(Zs, m, d, ys, ws, C, 1e-4 * Math.max(1, lossWeight), 50, beta);
+  await solve(Zs, m, d, ys, ws, C, 1e-4 * Math.max(1, lossWeight), 50, beta, check);
   return beta;
 }
 
 /** Newton's method from `beta` (updated in place) until the gradient's max-norm is at most gtol. */
-function solve(
+async function solve(
   Z: Float64Array, n: number, d: number, y: Uint8Array, w: Float64Array, C: number, gtol: number, maxIter: number, beta: Float64Array,
-): { iterations: number; gradNorm: number } {
+  check: Checkpoint,
+): Promise<{ iterations: number; gradNorm: number }> {
   const p = d + 1;
   const grad = new Float64Array(p);
   const hess = new Float64Array(p * p);
@@ -118,6 +126,7 @@ function solve(
   let gradNorm = Infinity;
   let iter = 0;
   for (; iter < maxIter; iter++) {
+    await check();
     gradient(Z, n, d, y, w, C, beta, margin, prob, curvature, grad, scratch);
     gradNorm = 0;
     for (let j = 0; j < p; j++) gradNorm = Math.max(gradNorm, Math.abs(grad[j]));
