@@ -29,6 +29,8 @@ interface FitReport {
   cols: number;
   fitSeconds: number[];
   medianFitSeconds: number;
+  /** CPU seconds of the process over the fit, every thread (median of the repeats); peers that report it. */
+  medianCpuSeconds?: number;
   auc: number;
   version?: string;
   trees?: number;
@@ -135,6 +137,11 @@ export const trainBench: BenchStage = {
               direction: 'atMost',
             }),
           );
+          const [oursCpu, peerCpu] = [ours.report.medianCpuSeconds, peer.report.medianCpuSeconds];
+          if (oursCpu !== undefined && peerCpu !== undefined) {
+            checks.push(check('ours gbdt ÷ lightgbm, CPU time', oursCpu / peerCpu, '×'));
+            notes.push(`gbdt CPU time over the fit, every thread: ours ${oursCpu.toFixed(2)} s, LightGBM ${peerCpu.toFixed(2)} s`);
+          }
           aucs.push(compareAuc('gbdt', ours.report.auc, peer.report.auc, GOAL_AUC_DIFFERENCE));
           details.gbdt = { ours: ours.report, lightgbm: peer.report };
         }

@@ -33,6 +33,8 @@ export interface Dialect {
   semiJoin(left: string, right: string, on: string): string;
   /** Whole seconds since the Unix epoch of a TIMESTAMP. */
   epochSeconds(expr: string): string;
+  /** A TIMESTAMP of whole seconds as `YYYY-MM-DD HH:MM:SS` text (a four-digit year). */
+  formatTimestamp(expr: string): string;
   /** A TIMESTAMP or DATE as `YYYY-MM-DD` text. */
   formatDay(expr: string): string;
   /** Day of the week of a TIMESTAMP or DATE: 0 = Sunday ... 6 = Saturday. */

@@ -59,31 +59,3 @@ describe('engine > duckdb > signal', () => {
     }
   });
 });
-
-describe('engine > duckdb > parquet compression', () => {
-  it("writes zstd Parquet either way; 'fast' compresses at another level and reads back the same rows", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fraudops-engine-codec-'));
-    const engine = await DuckDbEngine.create({ workDir: join(dir, 'engine') });
-    try {
-      const store = await LocalStore.create(join(dir, 'store'));
-      const rows = `SELECT i AS id, (i * 7919 % 1000) / 7.0 AS x, DATE '2019-08-20' AS day FROM range(200000) AS r(i)`;
-      for (const compression of ['small', 'fast'] as const) {
-        await engine.writePartitionedParquet(rows, { store, partitionBy: 'day', keyFor: (d) => `${compression}/${d}.parquet`, compression });
-      }
-      const [small, fast] = ['small', 'fast'].map((c) => join(dir, 'store', c, '2019-08-20.parquet'));
-      const codecs = await engine.query<{ c: string }>(`SELECT DISTINCT compression AS c FROM parquet_metadata([${[small, fast].map((f) => `'${f}'`).join(', ')}])`);
-      expect(codecs).toEqual([{ c: 'ZSTD' }]);
-      const [differ] = await engine.query<{ n: bigint }>(
-        `SELECT count(*) AS n FROM (SELECT * FROM read_parquet('${small}') EXCEPT ALL SELECT * FROM read_parquet('${fast}'))`,
-      );
-      expect(differ.n).toBe(0n);
-      expect(await engine.query(`SELECT count(*) AS n FROM read_parquet('${fast}')`)).toEqual([{ n: 200000n }]);
-      const sizes = await engine.query<{ file_name: string; s: bigint }>(
-        `SELECT file_name, sum(total_compressed_size) AS s FROM parquet_metadata([${[small, fast].map((f) => `'${f}'`).join(', ')}]) GROUP BY file_name ORDER BY file_name`,
-      );
-      expect(sizes[0].s).not.toBe(sizes[1].s);
-    } finally {
-      await engine.close();
-    }
-  });
-});

@@ -34,12 +34,6 @@ export interface PartitionedWrite extends WriteTarget {
   keyFor(value: string, index: number): string;
   /** Called after each object is stored (crash points, progress). */
   onObject?(written: WrittenObject): void;
-  /**
-   * `small` (default): zstd at the engine's default level. `fast`: zstd at its fastest level, for outputs written
-   * once per run and read a few times (feature files), where compressing takes a large share of the write; the
-   * files stay zstd Parquet, so readers see no difference. An engine without a level setting may ignore it.
-   */
-  compression?: 'small' | 'fast';
 }
 
 export interface WrittenObject {

@@ -15,6 +15,7 @@ export const duckDbDialect: Dialect = {
   antiJoin: (left, right, on) => `${left} ANTI JOIN ${right} ON ${on}`,
   semiJoin: (left, right, on) => `${left} SEMI JOIN ${right} ON ${on}`,
   epochSeconds: (expr) => `CAST(epoch(${expr}) AS BIGINT)`,
+  formatTimestamp: (expr) => `strftime(${expr}, '%Y-%m-%d %H:%M:%S')`,
   formatDay: (expr) => `strftime(${expr}, '%Y-%m-%d')`,
   dayOfWeek: (expr) => `dayofweek(${expr})`,
   daysBetween: (from, to) => `datediff('day', ${from}, ${to})`,

@@ -127,7 +127,7 @@ export interface BuildFeaturesResult {
   rowsPerSecond: number;
 }
 
-/** Writes feature Parquet (zstd at its fastest level, partitioned by day) for [from, to] under `out`. */
+/** Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`. */
 export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
   o = withContext(o, ctx);
   const started = Date.now();
@@ -162,7 +162,6 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
         store: out,
         partitionBy: 'day',
         keyFor: (day, index) => `day=${day}/features-data_${index}.parquet`,
-        compression: 'fast',
         signal: o.signal,
       });
       const files = written.map((w) => w.key);

@@ -32,7 +32,10 @@ export function spoolRoot(workDir: string): string {
 export class BatchSpool {
   private chunks: Buffer[] = [];
   private chunkBytes = 0;
+  private side: Buffer[] = [];
+  private sideBytes = 0;
   private batch: string[] = [];
+  private sideBatch: string[] = [];
   private batchBytes = 0;
   private fileNo = 0;
   private loading: Promise<void> = Promise.resolve();
@@ -42,10 +45,13 @@ export class BatchSpool {
   private failed: unknown;
   private discarded = false;
 
-  /** `load(paths)` must read the files into the engine; it runs for one batch at a time, in order. */
+  /**
+   * `load(paths, sidePaths)` must read the files into the engine (`sidePaths`: those of the bytes given to
+   * `writeSide` meanwhile); it runs for one batch at a time, in order.
+   */
   constructor(
     private readonly dir: string,
-    private readonly load: (paths: string[]) => Promise<void>,
+    private readonly load: (paths: string[], sidePaths: string[]) => Promise<void>,
     private readonly chunkLimit = CHUNK_BYTES,
     private readonly batchLimit = BATCH_BYTES,
     private readonly maxQueued = 1,
@@ -59,6 +65,15 @@ export class BatchSpool {
     this.chunks.push(buf);
     this.chunkBytes += buf.length;
     if (this.chunkBytes >= this.chunkLimit) this.flushChunk();
+    if (this.batchBytes >= this.batchLimit) await this.flushBatch();
+  }
+
+  /** Adds bytes of a second stream, loaded with the batch the next `write` bytes go into (or a later one). */
+  async writeSide(buf: Buffer): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.side.push(buf);
+    this.sideBytes += buf.length;
+    if (this.sideBytes >= this.chunkLimit) this.flushChunk();
     if (this.batchBytes >= this.batchLimit) await this.flushBatch();
   }
 
@@ -81,30 +96,43 @@ export class BatchSpool {
   }
 
   private flushChunk(): void {
-    if (this.chunkBytes === 0) return;
-    const path = join(this.dir, `rows-${this.fileNo++}.csv`);
-    writeFileSync(path, this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes));
-    this.batch.push(path);
-    this.batchBytes += this.chunkBytes;
-    this.chunks = [];
-    this.chunkBytes = 0;
+    if (this.chunkBytes > 0) {
+      this.batch.push(this.writeChunk('rows', this.chunks, this.chunkBytes));
+      this.batchBytes += this.chunkBytes;
+      this.chunks = [];
+      this.chunkBytes = 0;
+    }
+    if (this.sideBytes > 0) {
+      this.sideBatch.push(this.writeChunk('side', this.side, this.sideBytes));
+      this.batchBytes += this.sideBytes;
+      this.side = [];
+      this.sideBytes = 0;
+    }
+  }
+
+  private writeChunk(name: string, chunks: Buffer[], bytes: number): string {
+    const path = join(this.dir, `${name}-${this.fileNo++}.csv`);
+    writeFileSync(path, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes));
+    return path;
   }
 
   private async flushBatch(): Promise<void> {
-    if (this.batch.length === 0) return;
+    if (this.batch.length === 0 && this.sideBatch.length === 0) return;
     const paths = this.batch;
+    const sidePaths = this.sideBatch;
     this.batch = [];
+    this.sideBatch = [];
     this.batchBytes = 0;
     while (this.queued >= this.maxQueued && !this.failed) await new Promise<void>((r) => this.room.push(r));
     if (this.failed) throw this.failed;
     this.queued++;
     this.loading = this.loading.then(async () => {
       try {
-        if (!this.failed && !this.discarded) await this.load(paths);
+        if (!this.failed && !this.discarded) await this.load(paths, sidePaths);
       } catch (e) {
         this.failed = e;
       } finally {
-        for (const p of paths) rmSync(p, { force: true });
+        for (const p of [...paths, ...sidePaths]) rmSync(p, { force: true });
         this.queued--;
         this.room.shift()?.();
       }

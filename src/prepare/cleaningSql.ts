@@ -10,6 +10,7 @@
  *   customer_id      must be an integer                                       → bad_customer_id
  *                    ±999999 is the "unknown customer" placeholder           → sentinel_customer_id
  *                    negative values are sign errors: fixed to abs()          (fixed.negative_customer_id)
+ *                    (but int64's smallest, which has no abs())               → bad_customer_id
  *   terminal_id      `Err`, `None` or empty: set to 0, terminal_id_missing    (fixed.missing_terminal_id)
  *                    anything else must be a non-negative integer             → bad_terminal_id
  *   tx_amount        must be a non-negative decimal; 0 is kept and flagged    → bad_amount / flagged.zero_amount
@@ -41,11 +42,38 @@ const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(t
 /** Raw column names as read (all VARCHAR), prefixed to keep them apart from typed ones. */
 export const rawCol = (c: string) => `r_${c}`;
 
-/** The `staged` table: every forwarded line typed and classified, raw text kept only for rejects. */
-export const CREATE_STAGED_SQL = `
-CREATE OR REPLACE TEMP TABLE staged (
+/** The `staged` table (or another of its columns): every forwarded line typed and classified, raw text kept only for rejects. */
+export function createStagedSql(table = 'staged'): string {
+  return `
+CREATE OR REPLACE TEMP TABLE ${table} (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
   term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
+}
+export const CREATE_STAGED_SQL = createStagedSql();
+
+/** Where text rows are classified before they take their placeholders' place in `staged` (`updateStagedSql`). */
+export const STAGED_TEXT = 'staged_text';
+
+/**
+ * Columns of a typed row as the normalizer spools it (LineNormalizer's `typed`): the line number, then the raw
+ * fields, which an engine's CSV reader parses as these types. The amount stays text: its rule reads the text.
+ * A placeholder row has the line number alone.
+ */
+export const TYPED_COLUMNS: Readonly<Record<string, string>> = {
+  line: 'BIGINT',
+  tid: 'BIGINT',
+  ts: 'TIMESTAMP',
+  cust: 'BIGINT',
+  term: 'BIGINT',
+  amt_text: 'VARCHAR',
+  secs: 'BIGINT',
+  days_in: 'BIGINT',
+  fraud: 'BIGINT',
+  scen: 'BIGINT',
+};
+
+/** The reason of a placeholder row until its text row's classification replaces it; never in a committed file. */
+export const PENDING_REASON = 'pending';
 
 /** Columns of a forwarded line as the normalizer spools it. */
 export const FORWARDED_COLUMNS: Readonly<Record<string, string>> = {
@@ -95,7 +123,7 @@ export function implausibleDateSql(d: Dialect, day: string | undefined): string 
  * the file's day (from its name), which bounds the plausible dates of its rows, or the rule itself as SQL over
  * `ts` and `line` (`implausibleDateSql` per file, for lines of several files).
  */
-export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { ruleSql: string }): string {
+export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { ruleSql: string }, table = 'staged'): string {
   const dateRule = typeof day === 'object' ? day.ruleSql : implausibleDateSql(d, day);
   const r = Object.fromEntries(RAW_COLUMNS.map((c) => [c, rawCol(c)])) as Record<(typeof RAW_COLUMNS)[number], string>;
   // An integer field is digits only (1-19 of them, up to int64's 9223372036854775807; TRY_CAST turns anything
@@ -103,13 +131,14 @@ export function insertStagedSql(d: Dialect, sourceSql: string, day?: string | { 
   const digitsOnly = (c: (typeof RAW_COLUMNS)[number]) => `(digit_mask & ${1 << FIELD[c]}) = 0 AND length(${r[c]}) BETWEEN 1 AND 19`;
   const intOrNull = (c: (typeof RAW_COLUMNS)[number]) => `CASE WHEN ${digitsOnly(c)} THEN TRY_CAST(${r[c]} AS BIGINT) END`;
   return `
-INSERT INTO staged
+INSERT INTO ${table}
 WITH typed AS (
   SELECT line, digit_mask, ${RAW_COLUMNS.map((c) => r[c]).join(', ')},
     ${intOrNull('transaction_id')} AS tid,
     ${d.tryParseTimestamp(r.tx_datetime, `(digit_mask & ${CANONICAL_DATETIME_BIT}) <> 0`)} AS ts,
     CASE WHEN ${digitsOnly('customer_id')} THEN TRY_CAST(${r.customer_id} AS BIGINT)
-         WHEN ${d.regexpFullMatch(r.customer_id, '-[0-9]{1,19}')} THEN TRY_CAST(${r.customer_id} AS BIGINT) END AS cust,
+         -- int64's smallest value has no absolute value in int64: that id is bad, not a sign error to fix.
+         WHEN ${d.regexpFullMatch(r.customer_id, '-[0-9]{1,19}')} THEN NULLIF(TRY_CAST(${r.customer_id} AS BIGINT), -9223372036854775807 - 1) END AS cust,
     -- A field of digits alone is never a missing-terminal word: trim() only runs on the others.
     (${r.terminal_id} IS NULL OR ((digit_mask & ${1 << FIELD.terminal_id}) <> 0 AND trim(${r.terminal_id}) IN ('', 'Err', 'None'))) AS term_missing,
     ${intOrNull('terminal_id')} AS term,
@@ -126,7 +155,18 @@ WITH typed AS (
     ${intOrNull('tx_fraud_scenario')} AS scen
   FROM (${sourceSql})
 ), classified AS (
-  SELECT *, CASE
+  SELECT *, ${reasonSql(dateRule)} AS reason
+  FROM typed
+)
+SELECT line, reason,
+  CASE WHEN reason IS NOT NULL THEN concat_ws(',', ${RAW_COLUMNS.map((c) => `coalesce(${r[c]}, '')`).join(', ')}) END AS raw_line,
+  tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
+FROM classified`;
+}
+
+/** The quarantine reason of a typed row (columns of `staged`), by the rules in the order above; NULL when it is kept. */
+function reasonSql(dateRule: string): string {
+  return `CASE
     WHEN tid IS NULL THEN 'bad_transaction_id'
     WHEN ts IS NULL THEN 'bad_datetime'
     WHEN cust IS NULL THEN 'bad_customer_id'
@@ -138,14 +178,40 @@ WITH typed AS (
     WHEN ${dateRule} THEN 'implausible_datetime'
     WHEN amt > ${MAX_PLAUSIBLE_AMOUNT} THEN 'implausible_amount'
     WHEN (fraud = 1) <> (scen > 0) THEN 'inconsistent_label'
-  END AS reason
+  END`;
+}
+
+/**
+ * Appends typed rows (TYPED_COLUMNS, from `sourceSql`) to `staged`. They need no text checks: the normalizer sent
+ * only fields that read as these types exactly as the text rules would read them, so only the rules on values run
+ * here, and a rejected row's line is written back from its values (the normalizer's canonical fields make that
+ * exact). Placeholders (no fields) get PENDING_REASON until `updateStagedSql` puts their text rows in their place.
+ */
+export function insertTypedSql(d: Dialect, sourceSql: string, day?: string): string {
+  const back = ['CAST(tid AS VARCHAR)', d.formatTimestamp('ts'), 'CAST(cust AS VARCHAR)', 'CAST(term AS VARCHAR)', 'amt_text', ...['secs', 'days_in', 'fraud', 'scen'].map((c) => `CAST(${c} AS VARCHAR)`)];
+  return `
+INSERT INTO staged
+WITH typed AS (
+  SELECT line, tid, ts, cust, false AS term_missing, term, TRY_CAST(amt_text AS DOUBLE) AS amt, amt_text, secs, days_in, fraud, scen
+  FROM (${sourceSql})
+), classified AS (
+  SELECT *, CASE WHEN tid IS NULL THEN '${PENDING_REASON}' ELSE ${reasonSql(implausibleDateSql(d, day))} END AS reason
   FROM typed
 )
 SELECT line, reason,
-  CASE WHEN reason IS NOT NULL THEN concat_ws(',', ${RAW_COLUMNS.map((c) => `coalesce(${r[c]}, '')`).join(', ')}) END AS raw_line,
+  CASE WHEN reason IS NOT NULL AND reason <> '${PENDING_REASON}' THEN concat_ws(',', ${back.join(', ')}) END AS raw_line,
   tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
 FROM classified`;
 }
+
+/**
+ * Puts the classified text rows of STAGED_TEXT in their placeholders' place in `staged`. Returns one row whose
+ * first column is the number of rows replaced, which must be the number of text rows.
+ */
+export const UPDATE_STAGED_SQL = `
+UPDATE staged SET reason = t.reason, raw_line = t.raw_line, tid = t.tid, ts = t.ts, cust = t.cust, term_missing = t.term_missing,
+  term = t.term, amt = t.amt, secs = t.secs, days_in = t.days_in, fraud = t.fraud, scen = t.scen
+FROM ${STAGED_TEXT} t WHERE staged.line = t.line AND staged.reason = '${PENDING_REASON}'`;
 
 /**
  * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).

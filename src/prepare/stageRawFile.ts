@@ -14,6 +14,7 @@ import { LineNormalizer, type HeaderStyle, type StructuralReject } from './LineN
 import { BatchSpool } from './BatchSpool.js';
 import { openDecoded, refuseIfChanging } from './rawFiles.js';
 import * as cleaning from './cleaningSql.js';
+import { LakeError } from '../errors.js';
 
 export interface StructuralCounts {
   count: number;
@@ -29,6 +30,8 @@ export interface StagedFile {
   headerStyle: HeaderStyle;
   crlfLines: number;
   structural: StructuralCounts;
+  /** Of `forwarded`, the lines that went to the engine as text rows (the rest as typed rows), when known. */
+  textRows?: number;
   /** Content hash of the stored bytes. */
   sha256: string;
 }
@@ -47,6 +50,11 @@ export interface StageRawFileInput {
    */
   engineReady?: Promise<void>;
   readAhead?: number;
+  /**
+   * Whether lines that read as typed columns go to the engine as typed rows (LineNormalizer's `typed`); their
+   * placeholders are replaced in place at the end, which DuckDB's tables allow. Default: on DuckDB.
+   */
+  typedRows?: boolean;
   signal?: AbortSignal;
   progress(bytesRead: number, rows: number): void;
 }
@@ -57,24 +65,38 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
   const file = info.key;
   const structural: StructuralCounts = { count: 0, byReason: new Map() };
   const rejects = createWriteStream(input.rejectsPath);
-  const normalizer = new LineNormalizer(file, (r) => {
-    structural.count++;
-    structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
-    rejects.write(`${rejectJson(file, r)}\n`);
-  });
+  const typed = input.typedRows ?? engine.name === 'duckdb';
+  const day = cleaning.fileDay(file);
+  const normalizer = new LineNormalizer(
+    file,
+    (r) => {
+      structural.count++;
+      structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
+      rejects.write(`${rejectJson(file, r)}\n`);
+    },
+    { typed },
+  );
   let created: Promise<void> | undefined;
   const createStaged = () =>
     (created ??= (async () => {
       await input.engineReady;
       await engine.run(cleaning.CREATE_STAGED_SQL);
+      if (typed) await engine.run(cleaning.createStagedSql(cleaning.STAGED_TEXT));
     })());
   const spool = new BatchSpool(
     input.spoolDir,
-    async (paths) => {
+    async (paths, textPaths) => {
       await createStaged();
-      await engine.stageRows({ columns: cleaning.FORWARDED_COLUMNS, files: paths }, (source) =>
-        cleaning.insertStagedSql(engine.dialect, source, cleaning.fileDay(file)),
-      );
+      if (paths.length > 0) {
+        await engine.stageRows({ columns: typed ? cleaning.TYPED_COLUMNS : cleaning.FORWARDED_COLUMNS, files: paths }, (source) =>
+          typed ? cleaning.insertTypedSql(engine.dialect, source, day) : cleaning.insertStagedSql(engine.dialect, source, day),
+        );
+      }
+      if (textPaths.length > 0) {
+        await engine.stageRows({ columns: cleaning.FORWARDED_COLUMNS, files: textPaths }, (source) =>
+          cleaning.insertStagedSql(engine.dialect, source, day, cleaning.STAGED_TEXT),
+        );
+      }
     },
     undefined,
     undefined,
@@ -96,6 +118,7 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     let lastReport = 0;
     for await (const chunk of source.chunks) {
       for (const out of normalizer.push(chunk as Buffer)) await spool.write(out);
+      for (const out of normalizer.drainText()) await spool.writeSide(out);
       // A file of garbage turns into as many rejects as lines: keep their buffer bounded too.
       if (rejects.writableNeedDrain) await once(rejects, 'drain');
       if (bytesRead - lastReport > 8 << 20) {
@@ -104,11 +127,19 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
       }
     }
     for (const out of normalizer.finish()) await spool.write(out);
+    for (const out of normalizer.drainText()) await spool.writeSide(out);
     progress(bytesRead, normalizer.rows);
     await refuseIfChanging(input.rawStore, info, bytesRead, signal);
     await spool.end();
     // A file without a forwarded line loads no batch: its (empty) table is created all the same.
     await createStaged();
+    if (typed && normalizer.textRows > 0) {
+      const [done] = await engine.query(cleaning.UPDATE_STAGED_SQL);
+      const replaced = Number(Object.values(done ?? {})[0]);
+      if (replaced !== normalizer.textRows) {
+        throw new LakeError('ACCOUNT_MISMATCH', `${file}: ${replaced} of ${normalizer.textRows} text rows took their place among the staged rows`, { context: { file } });
+      }
+    }
   } finally {
     source?.close();
     await spool.discard();
@@ -117,6 +148,7 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
   return {
     rows: normalizer.rows,
     forwarded: normalizer.forwarded,
+    textRows: normalizer.textRows,
     headerStyle: normalizer.headerStyle!,
     crlfLines: normalizer.crlfLines,
     structural,

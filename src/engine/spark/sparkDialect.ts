@@ -15,6 +15,7 @@ export const sparkDialect: Dialect = {
   semiJoin: (left, right, on) => `${left} LEFT SEMI JOIN ${right} ON ${on}`,
   // Sessions run in UTC, so the wall-clock timestamp read as UTC gives the same seconds as DuckDB's epoch().
   epochSeconds: (expr) => `unix_seconds(CAST(${expr} AS TIMESTAMP_LTZ))`,
+  formatTimestamp: (expr) => `date_format(${expr}, 'yyyy-MM-dd HH:mm:ss')`,
   formatDay: (expr) => `date_format(${expr}, 'yyyy-MM-dd')`,
   // Spark counts from 1 = Sunday.
   dayOfWeek: (expr) => `(dayofweek(${expr}) - 1)`,

@@ -13,7 +13,15 @@
  * way a job runs never changes its result.
  */
 import { Worker } from 'node:worker_threads';
-import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, computeGradients } from './histogramKernel.js';
+import {
+  accumulateColumnHistograms,
+  accumulateHistograms,
+  accumulateRootHistograms,
+  awaitBarrier,
+  computeGradients,
+  gatherGradients,
+  partitionRows,
+} from './histogramKernel.js';
 
 export interface HistogramArena {
   /** Column-major bins (see BinnedMatrix), for the root and leaves holding a large share of the rows. */
@@ -23,6 +31,8 @@ export interface HistogramArena {
   rowBins: Uint8Array;
   nCols: number;
   rows: Int32Array;
+  /** Right-hand rows of a partition in progress, at the positions of the range they came from. */
+  scratch: Int32Array;
   /** Gradients and hessians by row, read in place for the unbagged root. */
   grad: Float64Array;
   hess: Float64Array;
@@ -49,6 +59,12 @@ const FROM = 5;
 const TO = 6;
 const SLOT = 7;
 const FAILED = 8;
+/** A partition job's count of left rows. */
+const RESULT = 9;
+/** A leaf job's share of the gradient gather (rows GATHER_START .. GATHER_END), and the threads sharing the job. */
+const GATHER_START = 10;
+const GATHER_END = 11;
+const PARTS = 12;
 const STRIDE = 16; // 64 bytes: one cache line per worker
 const LEAF = 0;
 const ROOT = 1;
@@ -56,6 +72,12 @@ const GRADIENTS = 2;
 const DETACH = 3;
 /** A leaf's histograms from the column-major bins (see `build`). */
 const LEAF_COLUMNS = 4;
+/** A range of a leaf's rows partitioned on a split (see `partition`). */
+const PARTITION = 5;
+/** Job kinds that are costed (see `jobClass`). */
+const COSTED_KINDS = 6;
+/** A row partitioned costs about as much as this many histogram cells (one byte read, two writes). */
+const PARTITION_CELLS_PER_ROW = 4;
 /** A leaf holding at least 1/COLUMN_LEAF_SHARE of the rows reads the column-major bins. */
 const COLUMN_LEAF_SHARE = 64;
 /** Eligible jobs per trial of the way that looks slower. */
@@ -70,8 +92,12 @@ const accumulate = ${accumulateHistograms.toString()};
 const accumulateColumns = ${accumulateColumnHistograms.toString()};
 const accumulateRoot = ${accumulateRootHistograms.toString()};
 const gradients = ${computeGradients.toString()};
+const partition = ${partitionRows.toString()};
+const gather = ${gatherGradients.toString()};
+const awaitBarrier = ${awaitBarrier.toString()};
 const c = workerData.control;
 const o = workerData.offset;
+const barrier = workerData.barrier;
 let seen = 0;
 // one fit: the arena arrives by message, then jobs come through the control block until DETACH
 parentPort.on('message', ({ arena: a, features }) => {
@@ -83,12 +109,23 @@ parentPort.on('message', ({ arena: a, features }) => {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
         if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
+        else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
-        } else if (kind === ${LEAF_COLUMNS}) {
+        } else {
+          // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
+          try {
+            gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+          } finally {
+            Atomics.add(c, barrier, 1);
+            Atomics.notify(c, barrier);
+          }
+          awaitBarrier(c, barrier, c[o + ${PARTS}]);
+        }
+        if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins);
-        } else {
+        } else if (kind === ${LEAF}) {
           accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins);
         }
@@ -112,9 +149,9 @@ export class HistogramBuilder {
    * Running ms per cell by job class (kind and size, see `jobClass`): [2 class] on one thread, [2 class + 1]
    * split across the threads (0 = not yet measured).
    */
-  private readonly cost = new Float64Array(2 * 3 * SIZE_CLASSES);
-  private readonly jobs = new Int32Array(3 * SIZE_CLASSES);
-  private readonly warmedUp = new Uint8Array(2 * 3 * SIZE_CLASSES);
+  private readonly cost = new Float64Array(2 * COSTED_KINDS * SIZE_CLASSES);
+  private readonly jobs = new Int32Array(COSTED_KINDS * SIZE_CLASSES);
+  private readonly warmedUp = new Uint8Array(2 * COSTED_KINDS * SIZE_CLASSES);
 
   private constructor(
     private readonly workers: Worker[],
@@ -128,10 +165,12 @@ export class HistogramBuilder {
    * data (tens of milliseconds); `attach` then hands them the arena, before any job.
    */
   static start(threads: number, minParallelCells: number): HistogramBuilder {
-    const control = new Int32Array(new SharedArrayBuffer(4 * STRIDE * Math.max(1, threads - 1)));
+    // a block per worker, then one for the barrier shared by all
+    const control = new Int32Array(new SharedArrayBuffer(4 * STRIDE * threads));
+    const barrier = STRIDE * (threads - 1);
     const workers: Worker[] = [];
     for (let k = 1; k < threads; k++) {
-      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { control, offset: (k - 1) * STRIDE } }));
+      workers.push(new Worker(WORKER_SOURCE, { eval: true, workerData: { control, offset: (k - 1) * STRIDE, barrier } }));
     }
     return new HistogramBuilder(workers, control, minParallelCells);
   }
@@ -157,16 +196,35 @@ export class HistogramBuilder {
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }
 
-  /** Fills slot `slotOffset` with the histograms of rows[start, end) for `features` (orderedGrad/Hess gathered). */
+  /**
+   * Fills slot `slotOffset` with the histograms of rows[start, end) for `features`, gathering the rows' gradients
+   * to orderedGrad/Hess first (each thread a share of the rows, then all of them wait for the whole).
+   */
   build(start: number, end: number, features: Int32Array, slotOffset: number): void {
     const a = this.arena!;
     const cells = (end - start) * features.length;
     const parts = this.parts(LEAF, cells, features);
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
+    const rowCut = (p: number): number => (p >= parts ? end : start + Math.round((p * (end - start)) / parts));
     // both layouts give the same sums; which one reads less memory depends on the leaf's share of the rows
     const columns = (end - start) * COLUMN_LEAF_SHARE >= a.nRows;
-    for (let p = 1; p < parts; p++) this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    const c = this.control;
+    const barrier = STRIDE * this.workers.length;
+    Atomics.store(c, barrier, 0);
+    for (let p = 1; p < parts; p++) {
+      const o = (p - 1) * STRIDE;
+      c[o + GATHER_START] = rowCut(p);
+      c[o + GATHER_END] = rowCut(p + 1);
+      c[o + PARTS] = parts;
+      this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
+    }
+    gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
+    if (parts > 1) {
+      Atomics.add(c, barrier, 1);
+      Atomics.notify(c, barrier);
+      awaitBarrier(c, barrier, parts);
+    }
     if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
         a.hist, slotOffset, a.featureOffset, a.numBins);
@@ -190,6 +248,43 @@ export class HistogramBuilder {
       a.featureOffset, a.numBins);
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
+  }
+
+  /**
+   * Partitions rows[start, end) stably on feature `feature`'s `bin <= splitBin` (or its NaN bin, when `nanBin` ≥ 0):
+   * left rows first, both sides in their order. Returns the first right position. A big range is cut into one
+   * piece per thread; each piece is partitioned on its own and the pieces are joined, left sides first, which is
+   * the same partition.
+   */
+  partition(feature: number, start: number, end: number, splitBin: number, nanBin: number): number {
+    const a = this.arena!;
+    const n = end - start;
+    const cells = n * PARTITION_CELLS_PER_ROW;
+    const jobClass = this.jobClass(PARTITION, cells);
+    const parts = this.choose(jobClass, cells < this.minParallelCells ? 1 : n);
+    const t0 = performance.now();
+    const cut = (p: number): number => (p >= parts ? end : start + Math.round((p * n) / parts));
+    for (let p = 1; p < parts; p++) this.post(p - 1, PARTITION, cut(p), cut(p + 1), feature, splitBin, nanBin);
+    let left = partitionRows(a.rows, a.scratch, a.bins, feature * a.nRows, start, cut(1), splitBin, nanBin);
+    this.join(parts - 1);
+    const { rows, scratch } = a;
+    // pieces after the first: their left rows move down behind the left rows so far
+    const lefts = [left];
+    for (let p = 1; p < parts; p++) {
+      const l = this.control[(p - 1) * STRIDE + RESULT];
+      rows.copyWithin(start + left, cut(p), cut(p) + l);
+      left += l;
+      lefts.push(l);
+    }
+    // then every piece's right rows, in order
+    let at = start + left;
+    for (let p = 0; p < parts; p++) {
+      const count = cut(p + 1) - cut(p) - lefts[p];
+      rows.set(scratch.subarray(cut(p), cut(p) + count), at);
+      at += count;
+    }
+    this.record(jobClass, parts, cells, performance.now() - t0);
+    return start + left;
   }
 
   /** Threads for a histogram job; when more than one, the workers get the tree's features in shared memory. */
@@ -234,10 +329,14 @@ export class HistogramBuilder {
     this.cost[k] = this.cost[k] === 0 ? perCell : 0.75 * this.cost[k] + 0.25 * perCell;
   }
 
-  /** Feature slice boundaries; with enough features, on multiples of 4 to keep the kernel's four-feature passes full. */
+  /**
+   * Feature slice boundaries; with enough features, the workers' slices are multiples of 8 (or 4), keeping the
+   * kernel's eight- and four-feature passes full, and the main thread, which starts at once while a worker may
+   * still be waking, takes the remainder at the front.
+   */
   private cutter(count: number, parts: number): (p: number) => number {
-    const unit = count >= 8 * parts ? 4 : 1;
-    return (p) => (p >= parts ? count : unit * Math.round((p * count) / parts / unit));
+    const unit = count >= 8 * parts ? 8 : count >= 4 * parts ? 4 : 1;
+    return (p) => (p >= parts ? count : count - unit * Math.round(((parts - p) * count) / parts / unit));
   }
 
   private post(k: number, kind: number, start: number, end: number, from: number, to: number, slot: number): void {

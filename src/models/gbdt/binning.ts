@@ -9,6 +9,7 @@
  * whose scattered rows then cost one cache line for all features instead of one per feature.
  */
 import type { Matrix } from '../Classifier.js';
+import { sortDoubles } from './sortDoubles.js';
 
 export interface BinnedMatrix {
   rows: number;
@@ -38,7 +39,7 @@ export function computeBinEdges(X: Matrix, maxBins: number, sampleSize: number):
       if (!Number.isNaN(v)) values[f][counts[f]++] = v;
     }
   }
-  return values.map((v, f) => quantileEdges(v.subarray(0, counts[f]).sort(), maxBins));
+  return values.map((v, f) => quantileEdges(sortDoubles(v.subarray(0, counts[f])), maxBins));
 }
 
 /** Edges for sorted values: at most maxBins − 1 edges (maxBins finite bins), equal-frequency where possible. */

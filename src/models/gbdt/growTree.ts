@@ -70,8 +70,6 @@ export interface TreeContext {
   features: Int32Array;
   /** Doubles per histogram slot. */
   slotSize: number;
-  /** Scratch for partitioning, length ≥ bagSize. */
-  scratch: Int32Array;
   /** Phase times to add to, when measuring. */
   times?: { histograms: number; splitFinding: number; partitioning: number };
   /** Awaited before each split, so that a stop signal is seen within a split's work (big leaves take a while). */
@@ -105,12 +103,6 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     if (leaf === root && bagSize === ctx.data.rows) {
       ctx.builder.buildRoot(ctx.features, slotOffset);
       return;
-    }
-    const { rows, orderedGrad, orderedHess } = arena;
-    for (let i = leaf.start; i < leaf.end; i++) {
-      const r = rows[i];
-      orderedGrad[i] = grad[r];
-      orderedHess[i] = hess[r];
     }
     ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
   };
@@ -146,7 +138,7 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
     const s = parent.split!;
     let t = now();
     const nanBin = s.nanLeft ? ctx.data.edges[s.feature].length + 1 : -1;
-    const mid = partition(arena.rows, ctx.scratch, ctx.data.bins, s.feature * ctx.data.rows, parent.start, parent.end, s.bin, nanBin);
+    const mid = ctx.builder.partition(s.feature, parent.start, parent.end, s.bin, nanBin);
     if (times !== undefined) times.partitioning += now() - t;
     const node = parent.node;
     nodes.feature[node] = s.feature;
@@ -254,32 +246,6 @@ function scanFeature(
       state.best = { gain, feature: f, bin: b, nanLeft, gl, hl, cl };
     }
   }
-}
-
-/**
- * Stable partition of rows[start, end) on `bin <= splitBin` (or the NaN bin, when `nanBin` ≥ 0): left rows
- * first. Returns the first right position. Plain arrays and numbers only, and no method calls: with a
- * property or method lookup after the hot loop, V8 kept deoptimizing the on-stack-replaced loop and ran
- * this in the interpreter most of the time.
- */
-function partition(
-  rows: Int32Array, scratch: Int32Array, bins: Uint8Array, col: number, start: number, end: number, splitBin: number, nanBin: number,
-): number {
-  let l = start;
-  let r = 0;
-  // branch-free: every row is written to both sides and only the matching cursor advances, which beats a
-  // mispredicted branch on the near-even splits
-  for (let i = start; i < end; i++) {
-    const row = rows[i];
-    const b = bins[col + row];
-    const goLeft = (b <= splitBin ? 1 : 0) | (b === nanBin ? 1 : 0);
-    rows[l] = row;
-    scratch[r] = row;
-    l += goLeft;
-    r += 1 - goLeft;
-  }
-  for (let k = 0; k < r; k++) rows[l + k] = scratch[k];
-  return l;
 }
 
 /** hist[large] = hist[large] − hist[small] over the tree's features (the sibling subtraction). */

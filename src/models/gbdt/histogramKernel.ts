@@ -29,10 +29,62 @@ export function accumulateHistograms(
   numBins: Int32Array,
 ): void {
   let k = from;
-  // Four features per pass over the rows: the row index and gradient loads are shared and the four
-  // independent accumulations overlap (about 1.5× faster than one feature per pass). Each feature still
-  // sums its rows in order, so the result does not depend on the grouping. Bins are read row-major: a
-  // row's features share a cache line.
+  // Eight, then four features per pass over the rows: the row index and gradient loads are shared and the
+  // independent accumulations overlap (four: about 1.5× faster than one feature per pass; eight: about 1.25×
+  // faster again). Each feature still sums its rows in order, so the result does not depend on the grouping.
+  // Bins are read row-major: a row's features share a cache line.
+  for (; k + 8 <= to; k += 8) {
+    const f0 = features[k], f1 = features[k + 1], f2 = features[k + 2], f3 = features[k + 3];
+    const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
+    const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
+    const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    hist.fill(0, b0, b0 + 3 * numBins[f0]);
+    hist.fill(0, b1, b1 + 3 * numBins[f1]);
+    hist.fill(0, b2, b2 + 3 * numBins[f2]);
+    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    hist.fill(0, b4, b4 + 3 * numBins[f4]);
+    hist.fill(0, b5, b5 + 3 * numBins[f5]);
+    hist.fill(0, b6, b6 + 3 * numBins[f6]);
+    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    for (let i = start; i < end; i++) {
+      const o = rows[i] * nCols;
+      const g = orderedGrad[i];
+      const h = orderedHess[i];
+      let j = 0;
+      j = b0 + 3 * rowBins[o + f0];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b1 + 3 * rowBins[o + f1];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b2 + 3 * rowBins[o + f2];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b3 + 3 * rowBins[o + f3];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b4 + 3 * rowBins[o + f4];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b5 + 3 * rowBins[o + f5];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b6 + 3 * rowBins[o + f6];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b7 + 3 * rowBins[o + f7];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+    }
+  }
   for (; k + 4 <= to; k += 4) {
     const f0 = features[k];
     const f1 = features[k + 1];
@@ -104,6 +156,60 @@ export function accumulateColumnHistograms(
   numBins: Int32Array,
 ): void {
   let k = from;
+  for (; k + 8 <= to; k += 8) {
+    const f0 = features[k], f1 = features[k + 1], f2 = features[k + 2], f3 = features[k + 3];
+    const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
+    const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
+    const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    hist.fill(0, b0, b0 + 3 * numBins[f0]);
+    hist.fill(0, b1, b1 + 3 * numBins[f1]);
+    hist.fill(0, b2, b2 + 3 * numBins[f2]);
+    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    hist.fill(0, b4, b4 + 3 * numBins[f4]);
+    hist.fill(0, b5, b5 + 3 * numBins[f5]);
+    hist.fill(0, b6, b6 + 3 * numBins[f6]);
+    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
+    const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
+    for (let i = start; i < end; i++) {
+      const r = rows[i];
+      const g = orderedGrad[i];
+      const h = orderedHess[i];
+      let j = 0;
+      j = b0 + 3 * bins[c0 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b1 + 3 * bins[c1 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b2 + 3 * bins[c2 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b3 + 3 * bins[c3 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b4 + 3 * bins[c4 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b5 + 3 * bins[c5 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b6 + 3 * bins[c6 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+      j = b7 + 3 * bins[c7 + r];
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+    }
+  }
   for (; k + 4 <= to; k += 4) {
     const f0 = features[k];
     const f1 = features[k + 1];
@@ -178,6 +284,51 @@ export function accumulateRootHistograms(
   numBins: Int32Array,
 ): void {
   let k = from;
+  for (; k + 8 <= to; k += 8) {
+    const f0 = features[k], f1 = features[k + 1], f2 = features[k + 2], f3 = features[k + 3];
+    const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
+    const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
+    const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
+    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
+    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
+    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
+    hist.set(rootCounts.subarray(featureOffset[f4], featureOffset[f4] + 3 * numBins[f4]), b4);
+    hist.set(rootCounts.subarray(featureOffset[f5], featureOffset[f5] + 3 * numBins[f5]), b5);
+    hist.set(rootCounts.subarray(featureOffset[f6], featureOffset[f6] + 3 * numBins[f6]), b6);
+    hist.set(rootCounts.subarray(featureOffset[f7], featureOffset[f7] + 3 * numBins[f7]), b7);
+    const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
+    const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
+    for (let i = 0; i < nRows; i++) {
+      const g = grad[i];
+      const h = hess[i];
+      let j = 0;
+      j = b0 + 3 * bins[c0 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b1 + 3 * bins[c1 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b2 + 3 * bins[c2 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b3 + 3 * bins[c3 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b4 + 3 * bins[c4 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b5 + 3 * bins[c5 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b6 + 3 * bins[c6 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+      j = b7 + 3 * bins[c7 + i];
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
   for (; k + 4 <= to; k += 4) {
     const f0 = features[k];
     const f1 = features[k + 1];
@@ -243,5 +394,59 @@ export function computeGradients(
     }
     grad[i] = (pr - y[i]) * w[i];
     hess[i] = pr * (1 - pr) * w[i];
+  }
+}
+
+/**
+ * Stable partition of rows[start, end) on `bin <= splitBin` (or the NaN bin, when `nanBin` ≥ 0) of the column
+ * starting at `col`: the left rows are compacted to rows[start ..], in order, and the right rows written to
+ * scratch[start ..], in order. Returns the count of left rows. Rows of one leaf may be cut into ranges
+ * partitioned by different threads and then joined (see HistogramBuilder.partition): the result is the same.
+ * Plain arrays and numbers only, and no method calls: with a property or method lookup after the hot loop,
+ * V8 kept deoptimizing the on-stack-replaced loop and ran this in the interpreter most of the time.
+ * Self-contained for the workers.
+ */
+export function partitionRows(
+  rows: Int32Array, scratch: Int32Array, bins: Uint8Array, col: number, start: number, end: number, splitBin: number, nanBin: number,
+): number {
+  let l = start;
+  let r = start;
+  // branch-free: every row is written to both sides and only the matching cursor advances, which beats a
+  // mispredicted branch on the near-even splits
+  for (let i = start; i < end; i++) {
+    const row = rows[i];
+    const b = bins[col + row];
+    const goLeft = (b <= splitBin ? 1 : 0) | (b === nanBin ? 1 : 0);
+    rows[l] = row;
+    scratch[r] = row;
+    l += goLeft;
+    r += 1 - goLeft;
+  }
+  return l - start;
+}
+
+/**
+ * Gradients and hessians of rows[from, to) copied to the same positions of orderedGrad/orderedHess, so that the
+ * histogram passes over a leaf read them in sequence. Self-contained for the workers.
+ */
+export function gatherGradients(
+  rows: Int32Array, grad: Float64Array, hess: Float64Array, orderedGrad: Float64Array, orderedHess: Float64Array, from: number, to: number,
+): void {
+  for (let i = from; i < to; i++) {
+    const r = rows[i];
+    orderedGrad[i] = grad[r];
+    orderedHess[i] = hess[r];
+  }
+}
+
+/**
+ * Waits until `count` threads have arrived at the barrier cell `at` of `control` (each adds one): a short spin,
+ * then futex waits. Self-contained for the workers.
+ */
+export function awaitBarrier(control: Int32Array, at: number, count: number): void {
+  for (let spin = 0; ; spin++) {
+    const arrived = Atomics.load(control, at);
+    if (arrived >= count) return;
+    if (spin >= 1000) Atomics.wait(control, at, arrived, 1);
   }
 }

@@ -142,6 +142,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     rowBins: data.rowBins,
     nCols: F,
     rows: new Int32Array(shared(4 * n), 0, n),
+    scratch: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
     score,
@@ -154,7 +155,6 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     featureOffset,
     numBins: data.numBins,
   };
-  const scratch = new Int32Array(n);
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
   const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
@@ -186,7 +186,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
       bagSize = n;
     }
     const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, scratch, times, check };
+    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, times, check };
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
