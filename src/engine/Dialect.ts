@@ -43,9 +43,11 @@ export interface Dialect {
   daysBetween(from: string, to: string): string;
   /**
    * How window aggregates over a time range are best written. `sliding`: a frame `BETWEEN a PRECEDING AND b
-   * PRECEDING` (DuckDB aggregates it with a segment tree). `running`: the difference of two running totals,
-   * frames from UNBOUNDED PRECEDING, because the engine re-aggregates a sliding frame's every row for each row
-   * (Spark: rows × frame size) but carries a running one along (rows). Both give the same integers.
+   * PRECEDING` (DuckDB aggregates it with a segment tree), and a count with a sum over the same frame packed into
+   * one aggregate of 64-bit integers, since each aggregate costs a pass over the frames. `running`: the difference
+   * of two running totals, frames from UNBOUNDED PRECEDING, because the engine re-aggregates a sliding frame's
+   * every row for each row (Spark: rows × frame size) but carries a running one along (rows). Both give the same
+   * integers.
    */
   readonly rangeWindows: 'sliding' | 'running';
 }

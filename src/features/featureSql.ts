@@ -8,6 +8,11 @@
  *   seconds before the current row).
  * A customer window of w days is "up to this transaction" minus "at or before t − w days"; a terminal window of
  * w days with label delay d is "at or before t − d days" minus "at or before t − (d + w) days".
+ * On engines that aggregate sliding frames (`rangeWindows: 'sliding'`, DuckDB) a count and a sum over the same
+ * frame are one aggregate: `sum(x · 2^32 + 1)` (a 128-bit sum) holds the count in its low 32 bits and the sum of x
+ * above, exact for non-negative integers x below 2^31 (cents: prepare keeps amounts ≤ 1,000,000, so cents ≤ 10^8;
+ * a larger x fails on the 64-bit product) and windows of fewer than 2^32 rows. Each aggregate costs the engine a
+ * pass over its frames, so this halves the work.
  *
  * To add a feature: add its name in spec.ts and one entry in `features` below. The running aggregates it reads
  * (`customer.upTo(...)`, `terminal.atOrBefore(...)`, or a new key's history) are declared by that entry and
@@ -18,11 +23,8 @@ import { isCalendarDate } from '../util/dates.js';
 import { featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
-/**
- * Offset of fraud rows on the `fraud_t` order key (t for legitimate rows, t + FRAUD_BAND for frauds): far beyond any
- * span of epoch seconds, so a RANGE frame of days over that key sees one band only.
- */
-const FRAUD_BAND = 2 ** 40;
+/** Where the sum starts in a packed count-and-sum aggregate (`sum(x · PACK + 1)`): the count is the low 32 bits. */
+const PACK = 2 ** 32;
 
 /**
  * The window values of one key (`customer_id`, `terminal_id`): running aggregates over the key's history, all in
@@ -42,23 +44,40 @@ class KeyHistory {
     private readonly rangeWindows: Dialect['rangeWindows'],
   ) {}
 
-  /** `count(*)` (no argument) or `sum(x)` over the key's rows up to and including this one in (t, id) order. */
-  upTo(x?: string): string {
-    return this.aggregate(`up_${x ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t, transaction_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
+  /**
+   * `count(*)` (no argument) or `sum(x)` over the key's rows up to and including this one in (t, id) order.
+   * `name` names the aggregate when x is an expression rather than a column.
+   */
+  upTo(x?: string, name = x): string {
+    return this.aggregate(`up_${name ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t, transaction_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`);
   }
 
   /** `count(*)` or `sum(x)` over the key's rows with time ≤ t − `seconds` (0 when there are none). */
-  atOrBefore(seconds: number, x?: string): string {
-    return this.aggregate(`le${seconds}_${x ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${seconds} PRECEDING)`);
+  atOrBefore(seconds: number, x?: string, name = x): string {
+    return this.aggregate(`le${seconds}_${name ?? 'n'}`, x, `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND ${seconds} PRECEDING)`);
+  }
+
+  /**
+   * The count and the sum of `x` (a non-negative integer column below 2^31) over the key's rows in the window
+   * "up to this transaction" minus "at or before t − `seconds`": one packed running total each side
+   * (`rangeWindows: 'sliding'`) or a count and a sum each side (`'running'`).
+   */
+  countAndSum(seconds: number, x: string): { n: string; sum: string } {
+    if (this.rangeWindows === 'running') {
+      return {
+        n: this.value(`n${seconds}`, `${this.upTo()} - ${this.atOrBefore(seconds)}`),
+        sum: this.value(`${x}${seconds}`, `${this.upTo(x)} - ${this.atOrBefore(seconds, x)}`),
+      };
+    }
+    const packed = `${x} * ${PACK} + 1`;
+    return unpack(this, `${x}${seconds}`, `${this.upTo(packed, `packed_${x}`)} - ${this.atOrBefore(seconds, packed, `packed_${x}`)}`);
   }
 
   /**
    * The key's rows with time in (t − `fromAgo`, t − `toAgo`] (seconds, fromAgo > toAgo ≥ 1), counted, and those of
-   * them that are frauds. Both from `count(*)` frames only, which engines compute from the frame's bounds, where a
-   * `sum` of labels would need a tree of partial sums: ordered by `fraud_t`, a row's own band holds the rows with
-   * its label; for a fraud, the legitimate rows of the window lie FRAUD_BAND below, for a legitimate row the
-   * frauds lie FRAUD_BAND above (the other direction's frame is empty). Engines that re-aggregate a bounded frame
-   * for every row (`rangeWindows: 'running'`, Spark) get two running totals each instead.
+   * them that are frauds. Engines that aggregate sliding frames (`rangeWindows: 'sliding'`, DuckDB) get both from
+   * one packed sum over that frame, `sum(tx_fraud · 2^32 + 1)`; engines that re-aggregate a bounded frame for every
+   * row (`'running'`, Spark) get two running totals each side instead.
    */
   labelsIn(fromAgo: number, toAgo: number): { n: string; frauds: string } {
     const tag = `${fromAgo}_${toAgo}`;
@@ -68,14 +87,20 @@ class KeyHistory {
         frauds: this.value(`f${tag}`, `${this.atOrBefore(toAgo, 'tx_fraud')} - ${this.atOrBefore(fromAgo, 'tx_fraud')}`),
       };
     }
-    const frame = (bounds: string) => `(PARTITION BY ${this.key} ORDER BY fraud_t RANGE BETWEEN ${bounds})`;
-    const same = this.aggregate(`same${tag}`, undefined, frame(`${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING`));
-    const below = this.aggregate(`below${tag}`, undefined, frame(`${FRAUD_BAND + fromAgo - 1} PRECEDING AND ${FRAUD_BAND + toAgo} PRECEDING`));
-    const above = this.aggregate(`above${tag}`, undefined, frame(`${FRAUD_BAND - fromAgo + 1} FOLLOWING AND ${FRAUD_BAND - toAgo} FOLLOWING`));
-    return {
-      n: this.value(`n${tag}`, `${same} + ${below} + ${above}`),
-      frauds: this.value(`f${tag}`, `CASE WHEN tx_fraud = 1 THEN ${same} ELSE ${above} END`),
-    };
+    const frame = `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN ${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING)`;
+    const { n, sum } = unpack(this, tag, this.aggregate(`nf${tag}`, `CAST(tx_fraud AS BIGINT) * ${PACK} + 1`, frame));
+    return { n, frauds: sum };
+  }
+
+  /**
+   * The sum of `x` over the key's rows with time in (t − `fromAgo`, t − `toAgo`] (seconds, fromAgo > toAgo ≥ 1): one
+   * sliding frame (`rangeWindows: 'sliding'`) or the difference of two running totals (`'running'`).
+   */
+  sumIn(fromAgo: number, toAgo: number, x: string): string {
+    const tag = `${x}${fromAgo}_${toAgo}`;
+    if (this.rangeWindows === 'running') return this.value(tag, `${this.atOrBefore(toAgo, x)} - ${this.atOrBefore(fromAgo, x)}`);
+    const frame = `(PARTITION BY ${this.key} ORDER BY t RANGE BETWEEN ${fromAgo - 1} PRECEDING AND ${toAgo} PRECEDING)`;
+    return this.value(tag, this.aggregate(`in_${tag}`, x, frame));
   }
 
   /** A column this pass's aggregates read, computed from values of earlier passes. */
@@ -84,10 +109,10 @@ class KeyHistory {
     return name;
   }
 
-  /** A named BIGINT value computed from this key's aggregates; features read it by the returned name. */
-  value(name: string, sql: string): string {
+  /** A named integer value computed from this key's aggregates; features read it by the returned name. */
+  value(name: string, sql: string, type: 'BIGINT' | 'HUGEINT' = 'BIGINT'): string {
     const alias = `${this.prefix}_${name}`;
-    if (!this.values.has(alias)) this.values.set(alias, `CAST(${sql} AS BIGINT)`);
+    if (!this.values.has(alias)) this.values.set(alias, `CAST(${sql} AS ${type})`);
     return alias;
   }
 
@@ -96,6 +121,16 @@ class KeyHistory {
     if (!this.aggregates.has(alias)) this.aggregates.set(alias, x === undefined ? `count(*) OVER ${frame}` : `coalesce(sum(${x}) OVER ${frame}, 0)`);
     return alias;
   }
+}
+
+/**
+ * The count (low 32 bits) and the sum (the bits above) of a packed window total. The total is kept as one 128-bit
+ * value of `key` (`p<tag>`), so passes and the final sort carry one column for the two, and split with bit
+ * operations where it is read (128-bit division would take longer than the window pass itself).
+ */
+function unpack(key: KeyHistory, tag: string, total: string): { n: string; sum: string } {
+  const packed = key.value(`p${tag}`, total, 'HUGEINT');
+  return { n: `CAST(${packed} & ${PACK - 1} AS BIGINT)`, sum: `CAST(${packed} >> 32 AS BIGINT)` };
 }
 
 /** Days [from, to] (UTC calendar days, `YYYY-MM-DD`) whose rows get features; rows before are history only. */
@@ -115,8 +150,10 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   const terminal = new KeyHistory('terminal', 'terminal_id', 'm', dialect.rangeWindows);
   const customer = new KeyHistory('customer', 'customer_id', 'c', dialect.rangeWindows);
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
-  const customerWindow = (w: number, x?: string) =>
-    customer.value(`${x ?? 'n'}${w}`, `${customer.upTo(x)} - ${customer.atOrBefore(w * DAY, x)}`);
+  const customerWindow = (w: number, x?: 'cents') => {
+    const { n, sum } = customer.countAndSum(w * DAY, 'cents');
+    return x === undefined ? n : sum;
+  };
   /** Terminal transactions in (t − (d + w) days, t − d days]: how many, and how many were frauds. */
   const terminalWindow = (w: number) => terminal.labelsIn((spec.delayDays + w) * DAY, spec.delayDays * DAY);
   const double = (e: string) => `CAST(${e} AS DOUBLE)`;
@@ -129,7 +166,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       'outlier',
       `CASE WHEN cents * (${customerWindow(b)} - 1) > ${spec.outlierRatio} * (${customerWindow(b, 'cents')} - cents) THEN 1 ELSE 0 END`,
     );
-    return outliers.value(`n${w}`, `${outliers.atOrBefore(1, flag)} - ${outliers.atOrBefore(w * DAY, flag)}`);
+    return outliers.sumIn(w * DAY, 1, flag);
   };
 
   const features: [name: string, sql: string][] = [
@@ -159,11 +196,11 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   // One CTE pair per key: its window pass, then its values (the raw aggregates are dropped there). Rows are
   // sorted with these integers, and the features (doubles) computed after the sort, so every pass and the sort
   // move fewer bytes; the outer projection keeps the sorted order.
-  let carried = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents', 'fraud_t'];
+  let carried = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents'];
   const passes: string[] = [];
   let from = 'base';
   const histories = [terminal, customer, outliers].filter((h) => h.aggregates.size > 0);
-  for (const [i, history] of histories.entries()) {
+  for (const history of histories) {
     if (history.inputs.size > 0) {
       passes.push(`${history.name}_inputs AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.inputs].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`);
       carried = [...carried, ...history.inputs.keys()];
@@ -174,19 +211,18 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
       `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
       `${valuesCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.values].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${windowsCte}\n)`,
     );
-    const laterUse = histories.slice(i + 1).some((h) => [...h.aggregates.values()].some((sql) => sql.includes('fraud_t')));
-    carried = [...carried.filter((c) => c !== 'fraud_t' || laterUse), ...history.values.keys()];
+    // A pass's inputs are read by its aggregates only: its values carry on, the inputs stop here.
+    carried = [...carried.filter((c) => !history.inputs.has(c)), ...history.values.keys()];
     from = valuesCte;
   }
   return `
 WITH base AS (
   SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
     ${dialect.epochSeconds('tx_datetime')} AS t,
-    CAST(round(tx_amount * 100) AS BIGINT) AS cents,
-    ${dialect.epochSeconds('tx_datetime')} + CASE WHEN tx_fraud = 1 THEN ${FRAUD_BAND} ELSE 0 END AS fraud_t
+    CAST(round(tx_amount * 100) AS BIGINT) AS cents
   FROM (${source})
 ), ${passes.join(', ')}, in_days AS (
-  SELECT ${carried.filter((c) => c !== 'fraud_t').join(', ')}, ${dialect.formatDay('tx_datetime')} AS day FROM ${from}
+  SELECT ${carried.join(', ')}, ${dialect.formatDay('tx_datetime')} AS day FROM ${from}
   WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
 ), ranged AS (
   SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
