@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTracking } from '../src/tracking/openTracking.js';
-import { accessibilityProblems, openPage, collectErrors, launchChromium, screenshot } from './support/browser.js';
+import { accessibilityProblems, openPage, launchChromium, screenshot } from './support/browser.js';
 import { serveUi, type Served } from './support/cli.js';
 import { cli, smallRaw, workDir } from './support/pipeline.js';
 

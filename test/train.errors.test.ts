@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FraudopsError } from '../src/errors.js';
-import { openRunView, type RunView } from './support/runView.js';
+import { openRunView } from './support/runView.js';
 import type { Run } from '../src/tracking/RunTracker.js';
 import { FAILURE_TAG } from '../src/tracking/withRun.js';
 import { DEFAULT_EXPERIMENT, DEFAULT_REGISTERED_MODEL, train, type TrainOptions } from '../src/training/train.js';

@@ -4,7 +4,7 @@
  * hand back the HTTP body as a Node Readable, so the raw→lake preparation never holds a whole file.
  * Connection settings come from s3Config.ts; every failure becomes a StorageError with {uri, key} context.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
