@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { parseConnectUri } from '../../src/engine/spark/connectUri.js';
 
 export interface PySpark {
   python: string;
@@ -69,8 +70,9 @@ export function ensurePySparkConnect(root: string, log: (m: string) => void): Py
  * host without `use_ssl=true` cannot reach a plaintext server through PySpark at all.
  */
 export function pysparkRemote(uri: string): string {
-  const m = /^sc:\/\/(\[[^\]]+\]|[^/:]+)(.*)$/.exec(uri);
-  if (!m || !/;token=/.test(uri) || /;use_ssl=true/i.test(uri)) return uri;
-  if (['127.0.0.1', 'localhost', '[::1]'].includes(m[1])) return `sc://localhost${m[2]}`;
-  throw new Error(`PySpark's client sends a token only over TLS: ${m[1]} needs use_ssl=true, or a server without a token`);
+  // The URI as given (no token from the environment): only a token written in it is PySpark's concern here.
+  const target = parseConnectUri(uri, {});
+  if (target.token === undefined || target.useSsl) return uri;
+  if (['127.0.0.1', 'localhost', '[::1]'].includes(target.host)) return `sc://localhost${uri.slice('sc://'.length + target.host.length)}`;
+  throw new Error(`PySpark's client sends a token only over TLS: ${target.host} needs use_ssl=true, or a server without a token`);
 }
