@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { FraudopsError, LakeError } from '../errors.js';
 import { engineFactory } from '../engine/openEngine.js';
 import { holdStore, stageProgress, withContext, type StageContext } from '../stage/StageContext.js';
-import { sqlString, type EngineFactory, type SqlEngine } from '../engine/SqlEngine.js';
+import { sqlString, type EngineFactory, type SqlEngine, type WrittenObject } from '../engine/SqlEngine.js';
 import { committedParts } from '../lake/readLake.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { addDays, daysBetween } from '../util/dates.js';
-import { featureSelectSql } from './featureSql.js';
+import { sampleHashSql } from '../engine/sampleHash.js';
+import { featureSelectSql, terminalValuesSql, type FeatureDays } from './featureSql.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
 
@@ -47,7 +48,7 @@ export interface FeatureTableInfo {
 async function featureQuery(
   engine: SqlEngine,
   o: FeatureTableOptions & { where?: FeatureRowFilter },
-): Promise<{ sql: string; lakeRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
+): Promise<{ sql: string; source: string; spec: FeatureSpec; lakeRows: number; historyRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
@@ -79,6 +80,9 @@ async function featureQuery(
   o.signal?.throwIfAborted();
   return {
     sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }, keep),
+    source,
+    spec,
+    historyRows: parts.reduce((n, p) => n + p.rows, 0),
     // The commit log's row count of each day's parts: what prepare committed, so no second pass over the rows.
     lakeRows: parts.filter((p) => p.day >= o.from && p.day <= o.to).reduce((n, p) => n + p.rows, 0),
     info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
@@ -111,6 +115,11 @@ export interface BuildFeaturesOptions {
   /** Engine URI (`duckdb:` default); ignored when `engines` is given. */
   engine?: string;
   engines?: EngineFactory;
+  /**
+   * How many buckets of customers the lake is split into, each built on its own (`customerBuckets`); default: on
+   * DuckDB as many as keep a bucket's rows well within the memory cap, one on other engines.
+   */
+  customerBuckets?: number;
   signal?: AbortSignal;
   /** Called once per warning as soon as it is known (the result lists them too). */
   onWarning?: (warning: StageWarning) => void;
@@ -127,7 +136,12 @@ export interface BuildFeaturesResult {
   rowsPerSecond: number;
 }
 
-/** Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`. */
+/**
+ * Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`: `day=D/features-data_<b>.parquet`,
+ * one file per customer bucket `b` (see `customerBuckets`). Rows leave the engine sorted by (time, transaction id),
+ * but DuckDB's partitioned writer interleaves its threads' batches, so a file is in that order only in runs: readers
+ * that need the order sort (as they did before buckets).
+ */
 export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
   o = withContext(o, ctx);
   const started = Date.now();
@@ -144,9 +158,10 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
     try {
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);
-      // Straight from the query to Parquet: no table of the whole range is kept, so the engine's memory cap and its
-      // spilling bound the run, and the rows are sorted once, on their way out (sorted runs compress better).
-      const { sql, lakeRows, info } = await featureQuery(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
+      // Straight from the query to Parquet (per customer bucket, with the terminal values of every row kept in one
+      // table): the rows are sorted once, on their way out (sorted runs compress better).
+      const query = await featureQuery(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
+      const { lakeRows, info } = query;
       const warnings: StageWarning[] = [];
       if (info.lakeStart !== undefined) {
         warnings.push({
@@ -158,12 +173,11 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       // One feature row per lake row of the range (windows never drop a row), so the lake's rows are the count.
       const rows = lakeRows;
       progress(`writing ${rows.toLocaleString('en-US')} rows to ${out.uri}`);
-      const written = await engine.writePartitionedParquet(sql, {
-        store: out,
-        partitionBy: 'day',
-        keyFor: (day, index) => `day=${day}/features-data_${index}.parquet`,
-        signal: o.signal,
-      });
+      const buckets = o.customerBuckets ?? defaultCustomerBuckets(engine.name, query.historyRows, o.memoryLimit ?? '4GB');
+      const written = await writeFeatures(engine, out, query, { from: o.from, to: o.to }, buckets, o.signal, (b) =>
+        progress(`customer bucket ${b + 1} of ${buckets} written`),
+      );
+      await removeStaleFiles(out, info.days, new Set(written.map((w) => w.key)), o.signal);
       const files = written.map((w) => w.key);
       const durationMs = Date.now() - started;
       return { out: out.uri, rows, days: info.days, files, warnings, durationMs, rowsPerSecond: rows / Math.max(durationMs / 1000, 1e-3) };
@@ -175,4 +189,82 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
     await heldLake.release();
     await heldOut.release();
   }
+}
+
+/**
+ * Rows of lake history one bucket may hold per byte of the memory cap. Measured on the bench lake: about 550 bytes
+ * of peak memory a row through the window passes, the sort and the Parquet writer; half the cap is left for the
+ * engine's own buffers and the terminal values of every row.
+ */
+const BUCKET_BYTES_PER_ROW = 1100;
+/** Seed of the hash that assigns customers to buckets (any fixed value: buckets only split the work). */
+const BUCKET_SEED = 14;
+
+/**
+ * Customer buckets for a lake of `historyRows` rows: enough that a bucket's window passes stay in memory under the
+ * cap on DuckDB (which spills beyond, and then keeps every buffer it can up to the cap). Other engines plan memory
+ * themselves: one bucket.
+ */
+export function defaultCustomerBuckets(engineName: string, historyRows: number, memoryLimit: string): number {
+  if (engineName !== 'duckdb') return 1;
+  return Math.max(1, Math.ceil((historyRows * BUCKET_BYTES_PER_ROW) / sizeBytes(memoryLimit)));
+}
+
+function sizeBytes(size: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
+  if (!m) throw new FraudopsError('BAD_SIZE', `not a size such as 512MB or 4GB: ${size}`, { context: { size } });
+  const unit = m[2].toUpperCase();
+  const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(unit.replace('IB', 'B'));
+  return Number(m[1]) * (unit.includes('I') ? 1024 : 1000) ** power;
+}
+
+/**
+ * Writes the feature rows of `days`. With one bucket, the feature query of the whole lake. With more, the terminal
+ * windows once over every row (they need every customer's transactions at a terminal) into a temp table, then per
+ * bucket of customers (a seeded hash of the id) the customer windows over that bucket's rows, joined with their
+ * terminal values: the same rows and values, each bucket's rows in their own file per day.
+ */
+async function writeFeatures(
+  engine: SqlEngine,
+  out: ObjectStore,
+  query: { sql: string; source: string; spec: FeatureSpec },
+  days: FeatureDays,
+  buckets: number,
+  signal: AbortSignal | undefined,
+  onBucket: (bucket: number) => void,
+): Promise<WrittenObject[]> {
+  const write = (sql: string, bucket: number) =>
+    engine.writePartitionedParquet(sql, {
+      store: out,
+      partitionBy: 'day',
+      keyFor: (day, index) => `day=${day}/features-data_${bucket}${index > 0 ? `_${index}` : ''}.parquet`,
+      signal,
+    });
+  if (buckets <= 1) return write(query.sql, 0);
+  const table = 'feature_terminal_values';
+  await engine.run(`CREATE OR REPLACE TEMP TABLE ${table} AS ${terminalValuesSql(engine.dialect, query.source, query.spec, days)}`);
+  try {
+    const written: WrittenObject[] = [];
+    for (let b = 0; b < buckets; b++) {
+      signal?.throwIfAborted();
+      const inBucket = `${sampleHashSql('customer_id', BUCKET_SEED)} % ${buckets} = ${b}`;
+      const sql = featureSelectSql(engine.dialect, `SELECT * FROM (${query.source}) AS lake_rows WHERE ${inBucket}`, query.spec, days, undefined, `SELECT * FROM ${table} WHERE ${inBucket}`);
+      written.push(...(await write(sql, b)));
+      onBucket(b);
+    }
+    return written;
+  } finally {
+    await engine.run(`DROP TABLE IF EXISTS ${table}`);
+  }
+}
+
+/** Feature files of `days` left by an earlier run that this one did not write (it had more buckets): removed. */
+async function removeStaleFiles(out: ObjectStore, days: string[], written: Set<string>, signal?: AbortSignal): Promise<void> {
+  const stale: string[] = [];
+  for (const day of days) {
+    for (const o of await out.list(`day=${day}/`, signal)) {
+      if (/\/features-data_[^/]*\.parquet$/.test(o.key) && !written.has(o.key)) stale.push(o.key);
+    }
+  }
+  if (stale.length > 0) await out.delete(stale, signal);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { duckDbDialect } from '../engine/duckDbDialect.js';
 import { mulberry32 } from '../util/prng.js';
-import { featureSelectSql } from './featureSql.js';
+import { featureSelectSql, terminalValuesSql } from './featureSql.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
@@ -121,5 +121,43 @@ describe('features > sql', () => {
       await engine.close();
     }
   });
+  }
+});
+
+describe('features > sql > split by customer buckets', () => {
+  for (const rangeWindows of ['sliding', 'running'] as const) {
+    it(`(${rangeWindows} range windows) gives every row the values of the whole query when terminal values are computed once and customers in buckets`, async () => {
+      const spec: FeatureSpec = { ...DEFAULT_FEATURE_SPEC, outlierRatio: 1, outlierBaseWindowDays: 7, outlierWindowsDays: [1, 7, 30] };
+      const txs = collidingTransactions(1500, 12);
+      const engine = await DuckDbEngine.create();
+      try {
+        const values = txs
+          .map((x) => `(${x.id}, make_timestamp(${x.t}::BIGINT * 1000000), ${x.customer}, ${x.terminal}, ${x.cents / 100}::DOUBLE, ${x.fraud}::TINYINT, 0::TINYINT)`)
+          .join(',\n');
+        await engine.run(
+          `CREATE TABLE tx AS SELECT * FROM (VALUES ${values}) AS v(transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario)`,
+        );
+        const dialect = { ...duckDbDialect, rangeWindows };
+        const days = { from: '2019-07-25', to: '2019-09-20' };
+        const whole = await engine.query(`SELECT * FROM (${featureSelectSql(dialect, 'SELECT * FROM tx', spec, days)}) ORDER BY transaction_id`);
+        await engine.run(`CREATE TABLE tv AS ${terminalValuesSql(dialect, 'SELECT * FROM tx', spec, days)}`);
+        const buckets = 3;
+        const parts: Record<string, unknown>[][] = [];
+        for (let b = 0; b < buckets; b++) {
+          const sql = featureSelectSql(dialect, `SELECT * FROM tx WHERE customer_id % ${buckets} = ${b}`, spec, days, undefined, `SELECT * FROM tv WHERE customer_id % ${buckets} = ${b}`);
+          const rows = await engine.query(`SELECT * FROM (${sql})`);
+          // Each bucket's rows come in (time, id) order, like the whole query's.
+          const order = rows.map((r) => [Number(new Date(String(r.tx_datetime)).getTime()), Number(r.transaction_id)]);
+          expect(order).toEqual([...order].sort((x, y) => x[0] - y[0] || x[1] - y[1]));
+          expect(rows.length).toBeGreaterThan(0);
+          parts.push(rows);
+        }
+        const split = parts.flat().sort((x, y) => Number(x.transaction_id) - Number(y.transaction_id));
+        expect(whole.length).toBeGreaterThan(100);
+        expect(split).toEqual(whole);
+      } finally {
+        await engine.close();
+      }
+    });
   }
 });

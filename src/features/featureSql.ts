@@ -145,8 +145,56 @@ export interface FeatureDays {
  * terminal_id, tx_amount, tx_fraud and tx_fraud_scenario, and hold the windows' history before `days.from`.
  * `keep`, when given, is a predicate over transaction_id, customer_id, tx_fraud and day: only those rows are
  * returned (their features still see every row of the history).
+ *
+ * `terminals`, when given, is a relation with the terminal windows' values of the rows (`terminalValuesSql`, over
+ * the whole lake): the terminal pass is then not run, and `source` need only hold whole customers' histories (a
+ * bucket of customers), which is how feature building splits a lake larger than memory.
  */
-export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays, keep?: string): string {
+export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays, keep?: string, terminals?: string): string {
+  const { terminal, customer, outliers, features } = featurePlan(dialect, spec);
+  const { ctes, carried, from } = windowPasses(terminals === undefined ? [terminal, customer, outliers] : [customer, outliers]);
+  // With `terminals`, their values join the rows of the asked days (an inner join: history rows have none).
+  const joined = terminals === undefined ? [] : [...terminal.values.keys()];
+  const columns = [...carried.map((c) => (joined.length > 0 ? `p.${c}` : c)), ...joined.map((c) => `tv.${c}`)];
+  const rows = joined.length > 0 ? `${from} AS p JOIN (${terminals}) AS tv ON p.transaction_id = tv.transaction_id` : from;
+  return `
+WITH ${baseCte(dialect, source)}, ${ctes.join(', ')}, in_days AS (
+  SELECT ${columns.join(', ')}, ${dialect.formatDay(joined.length > 0 ? 'p.tx_datetime' : 'tx_datetime')} AS day FROM ${rows}
+  WHERE ${joined.length > 0 ? 'p.' : ''}t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
+), ranged AS (
+  SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
+  ORDER BY t, transaction_id
+)
+SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario, day,
+  ${features.map(([name, sql]) => `${sql} AS ${name}`).join(',\n  ')}
+FROM ranged`;
+}
+
+/**
+ * The terminal windows' values of the rows of `days` (transaction_id, customer_id and the integers the terminal
+ * features read), for `featureSelectSql(..., terminals)`. `source` as there, every customer of it.
+ */
+export function terminalValuesSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays): string {
+  const { terminal } = featurePlan(dialect, spec);
+  // Only what the terminal pass reads and the join needs travels through it.
+  const { ctes, from } = windowPasses([terminal], ['transaction_id', 'customer_id', 'terminal_id', 't', 'tx_fraud']);
+  return `
+WITH ${baseCte(dialect, source)}, ${ctes.join(', ')}
+SELECT transaction_id, customer_id, ${[...terminal.values.keys()].join(', ')} FROM ${from}
+WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}`;
+}
+
+function baseCte(dialect: Dialect, source: string): string {
+  return `base AS (
+  SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
+    ${dialect.epochSeconds('tx_datetime')} AS t,
+    CAST(round(tx_amount * 100) AS BIGINT) AS cents
+  FROM (${source})
+)`;
+}
+
+/** The key histories and the features reading them (each feature registers the window values it needs). */
+function featurePlan(dialect: Dialect, spec: FeatureSpec): { terminal: KeyHistory; customer: KeyHistory; outliers: KeyHistory; features: [name: string, sql: string][] } {
   const terminal = new KeyHistory('terminal', 'terminal_id', 'm', dialect.rangeWindows);
   const customer = new KeyHistory('customer', 'customer_id', 'c', dialect.rangeWindows);
   /** Customer transactions in (t − w days, t], up to this one: `count(*)` or `sum(x)`. */
@@ -193,21 +241,29 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   // Keep the SQL's output order tied to featureNames(): a mismatch would silently shuffle model inputs.
   const produced = features.map(([name]) => name);
   if (produced.join(',') !== featureNames(spec).join(',')) throw new Error(`feature SQL out of sync with the spec: ${produced.join(',')}`);
-  // One CTE pair per key: its window pass, then its values (the raw aggregates are dropped there). Rows are
-  // sorted with these integers, and the features (doubles) computed after the sort, so every pass and the sort
-  // move fewer bytes; the outer projection keeps the sorted order.
-  let carried = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents'];
-  const passes: string[] = [];
+  return { terminal, customer, outliers, features };
+}
+
+/**
+ * One CTE pair per key: its window pass, then its values (the raw aggregates are dropped there). Rows are
+ * sorted with these integers, and the features (doubles) computed after the sort, so every pass and the sort
+ * move fewer bytes; the outer projection keeps the sorted order.
+ */
+function windowPasses(
+  keys: KeyHistory[],
+  columns = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_amount', 'tx_fraud', 'tx_fraud_scenario', 't', 'cents'],
+): { ctes: string[]; carried: string[]; from: string } {
+  let carried = columns;
+  const ctes: string[] = [];
   let from = 'base';
-  const histories = [terminal, customer, outliers].filter((h) => h.aggregates.size > 0);
-  for (const history of histories) {
+  for (const history of keys.filter((h) => h.aggregates.size > 0)) {
     if (history.inputs.size > 0) {
-      passes.push(`${history.name}_inputs AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.inputs].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`);
+      ctes.push(`${history.name}_inputs AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.inputs].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`);
       carried = [...carried, ...history.inputs.keys()];
       from = `${history.name}_inputs`;
     }
     const [windowsCte, valuesCte] = [`${history.name}_windows`, `${history.name}_values`];
-    passes.push(
+    ctes.push(
       `${windowsCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.aggregates].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${from}\n)`,
       `${valuesCte} AS (\n  SELECT ${carried.join(', ')},\n    ${[...history.values].map(([a, sql]) => `${sql} AS ${a}`).join(',\n    ')}\n  FROM ${windowsCte}\n)`,
     );
@@ -215,22 +271,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
     carried = [...carried.filter((c) => !history.inputs.has(c)), ...history.values.keys()];
     from = valuesCte;
   }
-  return `
-WITH base AS (
-  SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
-    ${dialect.epochSeconds('tx_datetime')} AS t,
-    CAST(round(tx_amount * 100) AS BIGINT) AS cents
-  FROM (${source})
-), ${passes.join(', ')}, in_days AS (
-  SELECT ${carried.join(', ')}, ${dialect.formatDay('tx_datetime')} AS day FROM ${from}
-  WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
-), ranged AS (
-  SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
-  ORDER BY t, transaction_id
-)
-SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario, day,
-  ${features.map(([name, sql]) => `${sql} AS ${name}`).join(',\n  ')}
-FROM ranged`;
+  return { ctes, carried, from };
 }
 
 function epochSeconds(day: string): number {
