@@ -213,14 +213,17 @@ UPDATE staged SET reason = t.reason, raw_line = t.raw_line, tid = t.tid, ts = t.
   term = t.term, amt = t.amt, secs = t.secs, days_in = t.days_in, fraud = t.fraud, scen = t.scen
 FROM ${STAGED_TEXT} t WHERE staged.line = t.line AND staged.reason = '${PENDING_REASON}'`;
 
+/** The smallest and largest id of `staged`'s valid rows (`lo`, `hi`; NULL when there are none). */
+export const STAGED_ID_RANGE_SQL = 'SELECT min(tid) AS lo, max(tid) AS hi FROM staged WHERE reason IS NULL';
+
 /**
- * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).
- * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT); a NULL range (unknown) always matches.
+ * Parts of the lake whose id range holds an id of this batch (only those are read for deduplication).
+ * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT), every range known.
  */
 export function candidatePartsSql(partsValues: string): string {
   return `
 SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
-JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON p.min_id IS NULL OR s.tid BETWEEN p.min_id AND p.max_id`;
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid >= p.min_id AND s.tid <= p.max_id`;
 }
 
 /** Ids of this batch already present in the given lake parts (a relation from `engine.readParquet`). */
