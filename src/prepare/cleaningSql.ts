@@ -234,15 +234,21 @@ export function lakeIdsSql(lakeParts: string | undefined): string {
   return `CREATE OR REPLACE TEMP TABLE lake_ids AS ${source}`;
 }
 
-/** Lines dropped as duplicates, with whether the id was already in the lake. */
-export function duplicatesSql(d: Dialect): string {
+/**
+ * Lines dropped as duplicates, with whether the id was already in the lake. `suspectIds`, when known, holds every
+ * id that may occur on more than one valid line (LineNormalizer's `suspectIds`): only their rows are grouped.
+ */
+export function duplicatesSql(d: Dialect, suspectIds?: readonly string[]): string {
+  const lake = `SELECT s.line, true AS of_lake FROM ${d.semiJoin('staged s', 'lake_ids l', 's.tid = l.tid')} WHERE s.reason IS NULL`;
+  if (suspectIds?.length === 0) return `CREATE OR REPLACE TEMP TABLE dup_lines AS ${lake}`;
+  const only = suspectIds ? ` AND tid IN (${suspectIds.join(', ')})` : '';
   return `
 CREATE OR REPLACE TEMP TABLE dup_lines AS
-SELECT s.line, true AS of_lake FROM ${d.semiJoin('staged s', 'lake_ids l', 's.tid = l.tid')} WHERE s.reason IS NULL
+${lake}
 UNION ALL
 SELECT s.line, false AS of_lake
 FROM staged s
-JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL GROUP BY tid HAVING count(*) > 1) d
+JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL${only} GROUP BY tid HAVING count(*) > 1) d
   ON s.tid = d.tid AND s.line <> d.first_line
 WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
 }

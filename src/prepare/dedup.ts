@@ -22,7 +22,7 @@ export interface DedupInput {
 export async function accountAndDedup(ctx: DedupInput, file: string, staged: StagedFile): Promise<FileAccount> {
   const { engine } = ctx;
   await createLakeIds(ctx);
-  await engine.run(cleaning.duplicatesSql(engine.dialect));
+  await engine.run(cleaning.duplicatesSql(engine.dialect, staged.suspectIds));
   const [c] = await engine.query<Record<string, bigint>>(cleaning.accountSql(engine.dialect));
   const reasons = await engine.query<{ reason: QuarantineReason; n: bigint }>(cleaning.REASONS_SQL);
   const account = emptyAccount();
