@@ -59,3 +59,24 @@ describe('engine > duckdb > signal', () => {
     }
   });
 });
+
+describe('engine > duckdb > one-partition writes', () => {
+  it('fails, writing nothing, when a row is outside the partition it was told of', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-one-partition-')) });
+    const store = await LocalStore.create(mkdtempSync(join(tmpdir(), 'fraudops-one-partition-store-')));
+    try {
+      const sql = "SELECT 1 AS x, DATE '2019-08-21' AS day UNION ALL SELECT 2, DATE '2019-08-22'";
+      let error: unknown;
+      try {
+        await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', onlyPartition: '2019-08-21', keyFor: (d) => `p/${d}.parquet` });
+      } catch (e) {
+        error = e;
+      }
+      expect(isFraudopsError(error) && error.code).toBe('ENGINE_FAILED');
+      expect(await store.list('p/')).toEqual([]);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+});

@@ -139,6 +139,7 @@ export class DuckDbEngine implements SqlEngine {
   async writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]> {
     const local = this.outputDir();
     try {
+      if (target.onlyPartition !== undefined) return await this.writeOnePartition(sql, target, target.onlyPartition, local);
       // zstd level 1: on the lake's columns about 17% less CPU than the default level 3 for files about 1% larger.
       await this.run(
         `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
@@ -159,6 +160,27 @@ export class DuckDbEngine implements SqlEngine {
     } finally {
       rmSync(local, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * All rows in one partition: one file, without the partitioned writer (about a fifth less CPU on the lake's
+   * rows), and the same object as the partitioned write makes: every column but the partition column, in order.
+   * A row of another partition fails the write.
+   */
+  private async writeOnePartition(sql: string, target: PartitionedWrite, value: string, local: string): Promise<WrittenObject[]> {
+    mkdirSync(local, { recursive: true });
+    const file = join(local, 'part.parquet');
+    const column = `"${target.partitionBy.replace(/"/g, '""')}"`;
+    const outside = sqlString(`a row outside partition ${target.partitionBy}=${value}`);
+    const [result] = await this.query(
+      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+    );
+    if (Number(Object.values(result ?? {})[0] ?? 0) === 0) return [];
+    const key = target.keyFor(value, 0);
+    await target.store.writeFile(key, file, { signal: target.signal });
+    const written = { key, partition: value };
+    target.onObject?.(written);
+    return [written];
   }
 
   async writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject> {

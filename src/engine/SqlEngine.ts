@@ -32,6 +32,12 @@ export interface PartitionedWrite extends WriteTarget {
   partitionBy: string;
   /** Object key for the `index`-th file of the partition whose value is `value`. */
   keyFor(value: string, index: number): string;
+  /**
+   * The one value of `partitionBy` every row holds, when the caller knows it (prepare counts its rows by day
+   * first): an engine may then write one object without splitting the rows, which costs less. Its objects are
+   * those of the partitioned write.
+   */
+  onlyPartition?: string;
   /** Called after each object is stored (crash points, progress). */
   onObject?(written: WrittenObject): void;
 }
