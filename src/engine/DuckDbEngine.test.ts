@@ -80,3 +80,25 @@ describe('engine > duckdb > one-partition writes', () => {
     }
   });
 });
+
+describe('engine > duckdb > sessions', () => {
+  it('opens a second session on the same data with its own temp tables, running alongside, closed on its own', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-sessions-')) });
+    try {
+      await engine.run('CREATE TABLE shared AS SELECT 7 AS x');
+      const session = await engine.openSession();
+      await engine.run('CREATE TEMP TABLE staged AS SELECT 1 AS x');
+      await session.run('CREATE TEMP TABLE staged AS SELECT 2 AS x');
+      const [a, b] = await Promise.all([
+        engine.query('SELECT x, (SELECT x FROM shared) AS s, (SELECT count(*) FROM range(3000000)) AS n FROM staged'),
+        session.query('SELECT x, (SELECT x FROM shared) AS s, (SELECT count(*) FROM range(3000000)) AS n FROM staged'),
+      ]);
+      expect(a).toEqual([{ x: 1, s: 7, n: 3000000n }]);
+      expect(b).toEqual([{ x: 2, s: 7, n: 3000000n }]);
+      await session.close();
+      expect(await engine.query('SELECT x FROM staged')).toEqual([{ x: 1 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -31,7 +31,6 @@ export interface DuckDbOptions {
 export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb';
   readonly dialect = duckDbDialect;
-  private outputs = 0;
   private readonly interrupt = (): void => this.connection.interrupt();
 
   private constructor(
@@ -40,6 +39,8 @@ export class DuckDbEngine implements SqlEngine {
     private readonly workDir: string,
     private readonly ownsWorkDir: boolean,
     private readonly signal: AbortSignal | undefined,
+    /** False for a session (`openSession`): closing it closes its connection only. */
+    private readonly ownsInstance = true,
   ) {
     signal?.addEventListener('abort', this.interrupt, { once: true });
   }
@@ -63,6 +64,15 @@ export class DuckDbEngine implements SqlEngine {
       throw e;
     }
     return engine;
+  }
+
+  /**
+   * Another connection to the same database: the same data, memory cap and threads, its own temporary tables,
+   * and statements that run alongside this connection's.
+   */
+  async openSession(): Promise<SqlEngine> {
+    const connection = await this.instance.connect();
+    return new DuckDbEngine(this.instance, connection, this.workDir, false, this.signal, false);
   }
 
   async run(sql: string): Promise<void> {
@@ -200,7 +210,7 @@ export class DuckDbEngine implements SqlEngine {
     this.signal?.removeEventListener('abort', this.interrupt);
     try {
       this.connection.closeSync();
-      this.instance.closeSync();
+      if (this.ownsInstance) this.instance.closeSync();
     } finally {
       if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     }
@@ -215,9 +225,12 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   private outputDir(): string {
-    return join(this.workDir, `out-${process.pid}-${++this.outputs}`);
+    // Numbered across sessions, which share the work directory.
+    return join(this.workDir, `out-${process.pid}-${++outputs}`);
   }
 }
+
+let outputs = 0;
 
 function listDir(dir: string): string[] {
   try {

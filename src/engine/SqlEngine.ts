@@ -112,6 +112,12 @@ export interface SqlEngine {
   writePartitionedJsonLines?(sql: string, target: PartitionedWrite & { orderBy: string; contentType?: string }): Promise<WrittenObject[]>;
   /** Writes the rows of `sql` as one newline-delimited JSON object `key` of `target.store`. */
   writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject>;
+  /**
+   * Optional: another session on the same engine (the same data, memory cap and threads, its own temporary
+   * tables) whose statements run alongside this one's, e.g. one file loading while the one before is written.
+   * Closing it closes the session only; close it before the engine.
+   */
+  openSession?(): Promise<SqlEngine>;
   close(): Promise<void>;
 }
 
