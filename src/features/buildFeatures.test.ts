@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generate } from '../generator/generate.js';
 import { prepare } from '../prepare/prepare.js';
 import { DuckDbEngine } from '../engine/DuckDbEngine.js';
-import { buildFeatures, defaultCustomerBuckets } from './buildFeatures.js';
+import { buildFeatures, engineMemoryLimit } from './buildFeatures.js';
 
 let dir: string;
 let lake: string;
@@ -50,12 +50,9 @@ describe('features > build > customer buckets', () => {
     expect(c.rows).toEqual(a.rows);
   }, 120_000);
 
-  it('splits a lake only on DuckDB and only as far as its memory cap needs', () => {
-    expect(defaultCustomerBuckets('duckdb', 100_000, '4GB')).toBe(1);
-    const buckets = defaultCustomerBuckets('duckdb', 20_000_000, '4GB');
-    expect(buckets).toBeGreaterThan(1);
-    expect(defaultCustomerBuckets('duckdb', 20_000_000, '2GB')).toBeGreaterThan(buckets);
-    expect(defaultCustomerBuckets('duckdb', 20_000_000, '4GiB')).toBeLessThanOrEqual(buckets);
-    expect(defaultCustomerBuckets('spark', 20_000_000, '4GB')).toBe(1);
+  it('gives the engine a share of the memory cap, so what it allocates outside its limit stays under the cap', () => {
+    expect(engineMemoryLimit('4GB')).toBe('3200MB');
+    expect(engineMemoryLimit('1GiB')).toBe('858MB');
+    expect(() => engineMemoryLimit('lots')).toThrow();
   });
 });

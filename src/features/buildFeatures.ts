@@ -48,7 +48,7 @@ export interface FeatureTableInfo {
 async function featureQuery(
   engine: SqlEngine,
   o: FeatureTableOptions & { where?: FeatureRowFilter },
-): Promise<{ sql: string; source: string; spec: FeatureSpec; lakeRows: number; historyRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
+): Promise<{ sql: string; source: string; spec: FeatureSpec; lakeRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
@@ -82,7 +82,6 @@ async function featureQuery(
     sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }, keep),
     source,
     spec,
-    historyRows: parts.reduce((n, p) => n + p.rows, 0),
     // The commit log's row count of each day's parts: what prepare committed, so no second pass over the rows.
     lakeRows: parts.filter((p) => p.day >= o.from && p.day <= o.to).reduce((n, p) => n + p.rows, 0),
     info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
@@ -116,8 +115,9 @@ export interface BuildFeaturesOptions {
   engine?: string;
   engines?: EngineFactory;
   /**
-   * How many buckets of customers the lake is split into, each built on its own (`customerBuckets`); default: on
-   * DuckDB as many as keep a bucket's rows well within the memory cap, one on other engines.
+   * How many buckets of customers the lake is split into, each built on its own (`writeFeatures`); default 1. On
+   * the 20M-row bench lake, 3 and 6 buckets took about 30% more CPU than one query and did not keep peak RSS under
+   * the cap more reliably (docs/features.md), so splitting is not the default.
    */
   customerBuckets?: number;
   signal?: AbortSignal;
@@ -154,7 +154,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
   const out = heldOut.value;
   const work = mkdtempSync(join(o.workDir ?? tmpdir(), 'fraudops-features-'));
   try {
-    const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: o.memoryLimit ?? '4GB', signal: o.signal });
+    const engine = await (o.engines ?? engineFactory(o.engine))({ workDir: join(work, 'engine'), memoryLimit: engineMemoryLimit(o.memoryLimit ?? '4GB'), signal: o.signal });
     try {
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);
@@ -173,7 +173,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       // One feature row per lake row of the range (windows never drop a row), so the lake's rows are the count.
       const rows = lakeRows;
       progress(`writing ${rows.toLocaleString('en-US')} rows to ${out.uri}`);
-      const buckets = o.customerBuckets ?? defaultCustomerBuckets(engine.name, query.historyRows, o.memoryLimit ?? '4GB');
+      const buckets = o.customerBuckets ?? 1;
       const written = await writeFeatures(engine, out, query, { from: o.from, to: o.to }, buckets, o.signal, (b) =>
         progress(`customer bucket ${b + 1} of ${buckets} written`),
       );
@@ -191,23 +191,19 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
   }
 }
 
-/**
- * Rows of lake history one bucket may hold per byte of the memory cap. Measured on the bench lake: about 550 bytes
- * of peak memory a row through the window passes, the sort and the Parquet writer; half the cap is left for the
- * engine's own buffers and the terminal values of every row.
- */
-const BUCKET_BYTES_PER_ROW = 1100;
 /** Seed of the hash that assigns customers to buckets (any fixed value: buckets only split the work). */
 const BUCKET_SEED = 14;
 
 /**
- * Customer buckets for a lake of `historyRows` rows: enough that a bucket's window passes stay in memory under the
- * cap on DuckDB (which spills beyond, and then keeps every buffer it can up to the cap). Other engines plan memory
- * themselves: one bucket.
+ * The share of the memory cap given to DuckDB's own limit. That limit covers its buffer manager only; the Parquet
+ * writers, per-thread state and this process's heap come on top: on the 20M-row bench lake peak RSS was 4.05 GiB
+ * with DuckDB's limit at the whole 4 GB cap (3.73 GiB).
  */
-export function defaultCustomerBuckets(engineName: string, historyRows: number, memoryLimit: string): number {
-  if (engineName !== 'duckdb') return 1;
-  return Math.max(1, Math.ceil((historyRows * BUCKET_BYTES_PER_ROW) / sizeBytes(memoryLimit)));
+const ENGINE_SHARE = 0.8;
+
+/** The engine's memory limit for a cap such as `4GB`: `ENGINE_SHARE` of it, in MB. */
+export function engineMemoryLimit(cap: string): string {
+  return `${Math.floor((sizeBytes(cap) * ENGINE_SHARE) / 1e6)}MB`;
 }
 
 function sizeBytes(size: string): number {
