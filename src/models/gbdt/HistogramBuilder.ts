@@ -40,8 +40,6 @@ export interface HistogramArena {
   score: Float64Array;
   labels: Uint8Array;
   weights: Float64Array;
-  /** Root counts in slot layout (see accumulateRootHistograms); empty when rows are bagged. */
-  rootCounts: Float64Array;
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
   hist: Float64Array;
@@ -111,7 +109,7 @@ parentPort.on('message', ({ arena: a, features }) => {
         if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
-          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
+          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
@@ -244,7 +242,7 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
-    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, 0, cut(1), a.hist, slotOffset,
+    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
       a.featureOffset, a.numBins);
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);

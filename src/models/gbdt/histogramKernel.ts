@@ -2,13 +2,14 @@
  * The per-row kernels of boosting, run on the main thread and by the worker threads: log-loss gradients,
  * and histograms.
  *
- * The hot loop of histogram boosting: per feature, sum gradient, hessian and row count by bin over one
- * leaf's rows. It is written as a self-contained function (no imports, no outer variables) because the
+ * The hot loop of histogram boosting: per feature, sum gradient and hessian by bin over one leaf's rows.
+ * Row counts are not summed: like LightGBM, split finding estimates a side's rows from its share of the
+ * leaf's hessian (see growTree), which saves a third of the loop's memory writes. It is written as a self-contained function (no imports, no outer variables) because the
  * worker threads run its source text; main thread and workers therefore execute the same code, and since
  * each feature is summed by one thread in row order, results are bit-identical for any thread count.
  *
- * Layout: a histogram slot holds, for every feature f, 3 × numBins[f] doubles starting at
- * `slotOffset + featureOffset[f]`: (gradient, hessian, count) per bin. Gradients and hessians are
+ * Layout: a histogram slot holds, for every feature f, 2 × numBins[f] doubles starting at
+ * `slotOffset + featureOffset[f]`: (gradient, hessian) per bin. Gradients and hessians are
  * "ordered": position i holds the value of row rows[i], gathered once per leaf so the per-feature loop
  * reads them sequentially.
  */
@@ -38,51 +39,43 @@ export function accumulateHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
-    hist.fill(0, b4, b4 + 3 * numBins[f4]);
-    hist.fill(0, b5, b5 + 3 * numBins[f5]);
-    hist.fill(0, b6, b6 + 3 * numBins[f6]);
-    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     for (let i = start; i < end; i++) {
       const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 3 * rowBins[o + f0];
+      j = b0 + 2 * rowBins[o + f0];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * rowBins[o + f1];
+      j = b1 + 2 * rowBins[o + f1];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * rowBins[o + f2];
+      j = b2 + 2 * rowBins[o + f2];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * rowBins[o + f3];
+      j = b3 + 2 * rowBins[o + f3];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b4 + 3 * rowBins[o + f4];
+      j = b4 + 2 * rowBins[o + f4];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b5 + 3 * rowBins[o + f5];
+      j = b5 + 2 * rowBins[o + f5];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b6 + 3 * rowBins[o + f6];
+      j = b6 + 2 * rowBins[o + f6];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b7 + 3 * rowBins[o + f7];
+      j = b7 + 2 * rowBins[o + f7];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -94,41 +87,36 @@ export function accumulateHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     for (let i = start; i < end; i++) {
       const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 3 * rowBins[o + f0];
+      let j = b0 + 2 * rowBins[o + f0];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * rowBins[o + f1];
+      j = b1 + 2 * rowBins[o + f1];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * rowBins[o + f2];
+      j = b2 + 2 * rowBins[o + f2];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * rowBins[o + f3];
+      j = b3 + 2 * rowBins[o + f3];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.fill(0, base, base + 3 * numBins[f]);
+    hist.fill(0, base, base + 2 * numBins[f]);
     for (let i = start; i < end; i++) {
-      const j = base + 3 * rowBins[rows[i] * nCols + f];
+      const j = base + 2 * rowBins[rows[i] * nCols + f];
       hist[j] += orderedGrad[i];
       hist[j + 1] += orderedHess[i];
-      hist[j + 2] += 1;
     }
   }
 }
@@ -161,14 +149,14 @@ export function accumulateColumnHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
-    hist.fill(0, b4, b4 + 3 * numBins[f4]);
-    hist.fill(0, b5, b5 + 3 * numBins[f5]);
-    hist.fill(0, b6, b6 + 3 * numBins[f6]);
-    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
     const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
     for (let i = start; i < end; i++) {
@@ -176,38 +164,30 @@ export function accumulateColumnHistograms(
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 3 * bins[c0 + r];
+      j = b0 + 2 * bins[c0 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * bins[c1 + r];
+      j = b1 + 2 * bins[c1 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * bins[c2 + r];
+      j = b2 + 2 * bins[c2 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * bins[c3 + r];
+      j = b3 + 2 * bins[c3 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b4 + 3 * bins[c4 + r];
+      j = b4 + 2 * bins[c4 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b5 + 3 * bins[c5 + r];
+      j = b5 + 2 * bins[c5 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b6 + 3 * bins[c6 + r];
+      j = b6 + 2 * bins[c6 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b7 + 3 * bins[c7 + r];
+      j = b7 + 2 * bins[c7 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -219,10 +199,10 @@ export function accumulateColumnHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     const c0 = f0 * nRows;
     const c1 = f1 * nRows;
     const c2 = f2 * nRows;
@@ -231,42 +211,36 @@ export function accumulateColumnHistograms(
       const r = rows[i];
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 3 * bins[c0 + r];
+      let j = b0 + 2 * bins[c0 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * bins[c1 + r];
+      j = b1 + 2 * bins[c1 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * bins[c2 + r];
+      j = b2 + 2 * bins[c2 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * bins[c3 + r];
+      j = b3 + 2 * bins[c3 + r];
       hist[j] += g;
       hist[j + 1] += h;
-      hist[j + 2] += 1;
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.fill(0, base, base + 3 * numBins[f]);
+    hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = start; i < end; i++) {
-      const j = base + 3 * bins[col + rows[i]];
+      const j = base + 2 * bins[col + rows[i]];
       hist[j] += orderedGrad[i];
       hist[j + 1] += orderedHess[i];
-      hist[j + 2] += 1;
     }
   }
 }
 
 /**
  * The same sums for the unbagged root, which holds every row in order: no row indirection, gradients read
- * in place, and the counts, the same for every tree, copied from `rootCounts` (laid out as one histogram
- * slot, zero but for the counts) instead of counted again. Rows are summed in the same order as
+ * in place. Rows are summed in the same order as
  * `accumulateHistograms` would, so the histograms are the same bit for bit. Self-contained for the workers too.
  */
 export function accumulateRootHistograms(
@@ -274,7 +248,6 @@ export function accumulateRootHistograms(
   nRows: number,
   grad: Float64Array,
   hess: Float64Array,
-  rootCounts: Float64Array,
   features: Int32Array,
   from: number,
   to: number,
@@ -289,42 +262,42 @@ export function accumulateRootHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
-    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
-    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
-    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
-    hist.set(rootCounts.subarray(featureOffset[f4], featureOffset[f4] + 3 * numBins[f4]), b4);
-    hist.set(rootCounts.subarray(featureOffset[f5], featureOffset[f5] + 3 * numBins[f5]), b5);
-    hist.set(rootCounts.subarray(featureOffset[f6], featureOffset[f6] + 3 * numBins[f6]), b6);
-    hist.set(rootCounts.subarray(featureOffset[f7], featureOffset[f7] + 3 * numBins[f7]), b7);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
     const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
     for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
       let j = 0;
-      j = b0 + 3 * bins[c0 + i];
+      j = b0 + 2 * bins[c0 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b1 + 3 * bins[c1 + i];
+      j = b1 + 2 * bins[c1 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b2 + 3 * bins[c2 + i];
+      j = b2 + 2 * bins[c2 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b3 + 3 * bins[c3 + i];
+      j = b3 + 2 * bins[c3 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b4 + 3 * bins[c4 + i];
+      j = b4 + 2 * bins[c4 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b5 + 3 * bins[c5 + i];
+      j = b5 + 2 * bins[c5 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b6 + 3 * bins[c6 + i];
+      j = b6 + 2 * bins[c6 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b7 + 3 * bins[c7 + i];
+      j = b7 + 2 * bins[c7 + i];
       hist[j] += g;
       hist[j + 1] += h;
     }
@@ -338,10 +311,10 @@ export function accumulateRootHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
-    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
-    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
-    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     const c0 = f0 * nRows;
     const c1 = f1 * nRows;
     const c2 = f2 * nRows;
@@ -349,16 +322,16 @@ export function accumulateRootHistograms(
     for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
-      let j = b0 + 3 * bins[c0 + i];
+      let j = b0 + 2 * bins[c0 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b1 + 3 * bins[c1 + i];
+      j = b1 + 2 * bins[c1 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b2 + 3 * bins[c2 + i];
+      j = b2 + 2 * bins[c2 + i];
       hist[j] += g;
       hist[j + 1] += h;
-      j = b3 + 3 * bins[c3 + i];
+      j = b3 + 2 * bins[c3 + i];
       hist[j] += g;
       hist[j + 1] += h;
     }
@@ -366,10 +339,10 @@ export function accumulateRootHistograms(
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.set(rootCounts.subarray(featureOffset[f], featureOffset[f] + 3 * numBins[f]), base);
+    hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = 0; i < nRows; i++) {
-      const j = base + 3 * bins[col + i];
+      const j = base + 2 * bins[col + i];
       hist[j] += grad[i];
       hist[j + 1] += hess[i];
     }

@@ -129,7 +129,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   let slotSize = 0;
   for (let f = 0; f < F; f++) {
     featureOffset[f] = slotSize;
-    slotSize += 3 * data.numBins[f];
+    slotSize += 2 * data.numBins[f];
   }
   const score = new Float64Array(shared(8 * n), 0, n).fill(initScore);
   const labels = new Uint8Array(shared(n), 0, n);
@@ -148,7 +148,6 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     score,
     labels,
     weights: w,
-    rootCounts: p.rowSubsample < 1 ? new Float64Array(0) : rootCounts(data, featureOffset, slotSize),
     orderedGrad: new Float64Array(shared(8 * n), 0, n),
     orderedHess: new Float64Array(shared(8 * n), 0, n),
     hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
@@ -218,18 +217,6 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     bestIteration: val !== undefined && p.earlyStoppingRounds > 0 ? keep : undefined,
   });
   return { model, validationLoss };
-}
-
-/** Rows per bin over all rows, as a histogram slot with zero gradients and hessians (see accumulateRootHistograms). */
-function rootCounts(data: BinnedMatrix, featureOffset: Int32Array, slotSize: number): Float64Array {
-  const counts = new Float64Array(slotSize);
-  const { bins, rows, cols } = data;
-  for (let f = 0; f < cols; f++) {
-    const base = featureOffset[f] + 2;
-    const col = f * rows;
-    for (let i = 0; i < rows; i++) counts[base + 3 * bins[col + i]] += 1;
-  }
-  return counts;
 }
 
 /**
