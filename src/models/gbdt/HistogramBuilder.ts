@@ -36,8 +36,8 @@ export interface HistogramArena {
   /** Gradients and hessians by row, read in place for the unbagged root. */
   grad: Float64Array;
   hess: Float64Array;
-  /** Raw scores, labels and weights by row, for the gradients. */
-  score: Float64Array;
+  /** Odds e^score, labels and weights by row, for the gradients. */
+  odds: Float64Array;
   labels: Uint8Array;
   weights: Float64Array;
   orderedGrad: Float64Array;
@@ -106,7 +106,7 @@ parentPort.on('message', ({ arena: a, features }) => {
     if (kind !== ${DETACH}) {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
-        if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
+        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
@@ -180,7 +180,7 @@ export class HistogramBuilder {
     for (const w of this.workers) w.postMessage({ arena, features: this.features });
   }
 
-  /** Gradients and hessians of all rows from the current scores, rows split across the threads when many. */
+  /** Gradients and hessians of all rows from the current odds, rows split across the threads when many. */
   gradients(): void {
     const a = this.arena!;
     const n = a.nRows;
@@ -189,7 +189,7 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
-    computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
+    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
     this.join(parts - 1);
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }

@@ -1,7 +1,7 @@
 /**
  * The boosting loop for binary log loss: bin the features once (or take them binned), then per round compute gradients
  * (p − y)·w and hessians p(1 − p)·w, draw the round's rows and features, grow a tree and add it to the
- * scores. With a validation set, its log loss is tracked each round and early stopping keeps the trees up
+ * scores (kept as odds e^score, so that a round's gradients need no exp). With a validation set, its log loss is tracked each round and early stopping keeps the trees up
  * to the best round. Randomness (bagging, feature sampling) comes from one seeded stream, so a seed fixes
  * the model; thread count never changes it.
  */
@@ -131,7 +131,8 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     featureOffset[f] = slotSize;
     slotSize += 2 * data.numBins[f];
   }
-  const score = new Float64Array(shared(8 * n), 0, n).fill(initScore);
+  // e^score by row: the gradients need the odds, and a tree changes them by one factor per leaf
+  const odds = new Float64Array(shared(8 * n), 0, n).fill(Math.exp(initScore));
   const labels = new Uint8Array(shared(n), 0, n);
   labels.set(y);
   const grad = new Float64Array(shared(8 * n), 0, n);
@@ -145,7 +146,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     scratch: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
-    score,
+    odds,
     labels,
     weights: w,
     orderedGrad: new Float64Array(shared(8 * n), 0, n),
@@ -189,7 +190,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
-    addToTrainingScores(tree, ctx, score, bagSize < n);
+    addToTrainingOdds(tree, ctx, odds, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
     const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
     const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
@@ -290,18 +291,28 @@ function sampleFeatures(F: number, count: number, rand: () => number): Int32Arra
   return all.slice(0, count).sort();
 }
 
-function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Array, bagged: boolean): void {
+/**
+ * Multiplies each training row's odds by e^(its leaf's value). Odds are held within [1e-300, 1e300] (scores of
+ * ±690): beyond, a row's probability is 0 or 1 to double precision anyway, and the bound keeps a later factor
+ * from making 0 · ∞.
+ */
+function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, odds: Float64Array, bagged: boolean): void {
+  const factor = Float64Array.from(tree.value, Math.exp);
   if (!bagged) {
     const rows = ctx.arena.rows;
     for (const leaf of tree.leaves) {
-      const v = tree.value[leaf.node];
-      for (let i = leaf.start; i < leaf.end; i++) score[rows[i]] += v;
+      const m = factor[leaf.node];
+      for (let i = leaf.start; i < leaf.end; i++) {
+        const r = rows[i];
+        const v = odds[r] * m;
+        odds[r] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
+      }
     }
     return;
   }
   // out-of-bag rows were not partitioned: walk the tree in bin space for every row
   const { bins, rows: n, edges } = ctx.data;
-  const { feature, thresholdBin, left, right, defaultLeft, value } = tree;
+  const { feature, thresholdBin, left, right, defaultLeft } = tree;
   for (let i = 0; i < n; i++) {
     let node = 0;
     let f = feature[0];
@@ -311,9 +322,13 @@ function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Ar
       node = goLeft ? left[node] : right[node];
       f = feature[node];
     }
-    score[i] += value[node];
+    const v = odds[i] * factor[node];
+    odds[i] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
   }
 }
+
+const MIN_ODDS = 1e-300;
+const MAX_ODDS = 1e300;
 
 function weightedLogLoss(y: Uint8Array, raw: Float64Array, weight?: Float64Array): number {
   let sum = 0;
