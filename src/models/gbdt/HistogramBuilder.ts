@@ -45,6 +45,8 @@ export interface HistogramArena {
   hist: Float64Array;
   featureOffset: Int32Array;
   numBins: Int32Array;
+  /** Per feature, the bin whose rows histograms skip (see accumulateHistograms), or −1. */
+  skipBin: Int32Array;
 }
 
 // control block per worker, in Int32 cells
@@ -109,7 +111,7 @@ parentPort.on('message', ({ arena: a, features }) => {
         if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
-          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
+          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
@@ -122,10 +124,10 @@ parentPort.on('message', ({ arena: a, features }) => {
         }
         if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
-            a.featureOffset, a.numBins);
+            a.featureOffset, a.numBins, a.skipBin);
         } else if (kind === ${LEAF}) {
           accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
-            a.featureOffset, a.numBins);
+            a.featureOffset, a.numBins, a.skipBin);
         }
       } catch (e) {
         c[o + ${FAILED}] = 1;
@@ -225,10 +227,10 @@ export class HistogramBuilder {
     }
     if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-        a.hist, slotOffset, a.featureOffset, a.numBins);
+        a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     } else {
       accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-        a.hist, slotOffset, a.featureOffset, a.numBins);
+        a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     }
     this.join(parts - 1);
     this.record(this.jobClass(LEAF, cells), parts, cells, performance.now() - t0);
@@ -243,7 +245,7 @@ export class HistogramBuilder {
     const cut = this.cutter(features.length, parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
     accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
-      a.featureOffset, a.numBins);
+      a.featureOffset, a.numBins, a.skipBin);
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }

@@ -11,6 +11,7 @@
 import type { Checkpoint } from '../../util/checkpoint.js';
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
+import { restoreSkippedBins } from './histogramKernel.js';
 
 export interface TreeGrowthParams {
   numLeaves: number;
@@ -98,12 +99,11 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
 
   const build = (leaf: Leaf): void => {
     const slotOffset = leaf.slot * ctx.slotSize;
-    // the unbagged root holds every row in order: its gradients are read in place and its counts are known
-    if (leaf === root && bagSize === ctx.data.rows) {
-      ctx.builder.buildRoot(ctx.features, slotOffset);
-      return;
-    }
-    ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    // the unbagged root holds every row in order: its gradients are read in place
+    if (leaf === root && bagSize === ctx.data.rows) ctx.builder.buildRoot(ctx.features, slotOffset);
+    else ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    const { hist, featureOffset, numBins, skipBin } = arena;
+    restoreSkippedBins(hist, slotOffset, ctx.features, featureOffset, numBins, skipBin, leaf.g, leaf.h);
   };
 
   let g0 = 0;

@@ -4,8 +4,11 @@
  *
  * The hot loop of histogram boosting: per feature, sum gradient and hessian by bin over one leaf's rows.
  * Row counts are not summed: like LightGBM, split finding estimates a side's rows from its share of the
- * leaf's hessian (see growTree), which saves a third of the loop's memory writes. It is written as a self-contained function (no imports, no outer variables) because the
- * worker threads run its source text; main thread and workers therefore execute the same code, and since
+ * leaf's hessian (see growTree), which saves a third of the loop's memory writes. Nor is a feature's
+ * dominant bin (`skipBin[f]`, ≥ 0 where one bin holds most rows, as the zero of a risk or outlier count):
+ * its rows only cost a compare, and `restoreSkippedBins` sets that bin to the leaf's totals minus the
+ * others, as LightGBM does for its most frequent bin. It is written as a self-contained function (no
+ * imports, no outer variables) because the worker threads run its source text; main thread and workers therefore execute the same code, and since
  * each feature is summed by one thread in row order, results are bit-identical for any thread count.
  *
  * Layout: a histogram slot holds, for every feature f, 2 × numBins[f] doubles starting at
@@ -28,6 +31,7 @@ export function accumulateHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   // Eight, then four features per pass over the rows: the row index and gradient loads are shared and the
@@ -39,6 +43,8 @@ export function accumulateHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -52,30 +58,55 @@ export function accumulateHistograms(
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 2 * rowBins[o + f0];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * rowBins[o + f1];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * rowBins[o + f2];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * rowBins[o + f3];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b4 + 2 * rowBins[o + f4];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b5 + 2 * rowBins[o + f5];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b6 + 2 * rowBins[o + f6];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b7 + 2 * rowBins[o + f7];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let x = 0;
+      x = rowBins[o + f0];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f1];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f2];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f3];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f4];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f5];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f6];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f7];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -87,6 +118,7 @@ export function accumulateHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -95,28 +127,46 @@ export function accumulateHistograms(
       const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 2 * rowBins[o + f0];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * rowBins[o + f1];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * rowBins[o + f2];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * rowBins[o + f3];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let j = 0;
+      let x = 0;
+      x = rowBins[o + f0];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f1];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f2];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f3];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
+    const s = skipBin[f];
     hist.fill(0, base, base + 2 * numBins[f]);
     for (let i = start; i < end; i++) {
-      const j = base + 2 * rowBins[rows[i] * nCols + f];
-      hist[j] += orderedGrad[i];
-      hist[j + 1] += orderedHess[i];
+      const x = rowBins[rows[i] * nCols + f];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += orderedGrad[i];
+        hist[j + 1] += orderedHess[i];
+      }
     }
   }
 }
@@ -142,6 +192,7 @@ export function accumulateColumnHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   for (; k + 8 <= to; k += 8) {
@@ -149,6 +200,8 @@ export function accumulateColumnHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -164,30 +217,55 @@ export function accumulateColumnHistograms(
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 2 * bins[c0 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * bins[c1 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * bins[c2 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * bins[c3 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b4 + 2 * bins[c4 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b5 + 2 * bins[c5 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b6 + 2 * bins[c6 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b7 + 2 * bins[c7 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let x = 0;
+      x = bins[c0 + r];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + r];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + r];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + r];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c4 + r];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c5 + r];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c6 + r];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c7 + r];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -199,6 +277,7 @@ export function accumulateColumnHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -211,29 +290,47 @@ export function accumulateColumnHistograms(
       const r = rows[i];
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 2 * bins[c0 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * bins[c1 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * bins[c2 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * bins[c3 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let j = 0;
+      let x = 0;
+      x = bins[c0 + r];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + r];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + r];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + r];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
+    const s = skipBin[f];
     hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = start; i < end; i++) {
-      const j = base + 2 * bins[col + rows[i]];
-      hist[j] += orderedGrad[i];
-      hist[j + 1] += orderedHess[i];
+      const x = bins[col + rows[i]];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += orderedGrad[i];
+        hist[j + 1] += orderedHess[i];
+      }
     }
   }
 }
@@ -255,6 +352,7 @@ export function accumulateRootHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   for (; k + 8 <= to; k += 8) {
@@ -262,6 +360,8 @@ export function accumulateRootHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -276,30 +376,55 @@ export function accumulateRootHistograms(
       const g = grad[i];
       const h = hess[i];
       let j = 0;
-      j = b0 + 2 * bins[c0 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * bins[c1 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * bins[c2 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * bins[c3 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b4 + 2 * bins[c4 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b5 + 2 * bins[c5 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b6 + 2 * bins[c6 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b7 + 2 * bins[c7 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let x = 0;
+      x = bins[c0 + i];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + i];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + i];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + i];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c4 + i];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c5 + i];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c6 + i];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c7 + i];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -311,6 +436,7 @@ export function accumulateRootHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
     hist.fill(0, b0, b0 + 2 * numBins[f0]);
     hist.fill(0, b1, b1 + 2 * numBins[f1]);
     hist.fill(0, b2, b2 + 2 * numBins[f2]);
@@ -322,30 +448,78 @@ export function accumulateRootHistograms(
     for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
-      let j = b0 + 2 * bins[c0 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 2 * bins[c1 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 2 * bins[c2 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 2 * bins[c3 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let j = 0;
+      let x = 0;
+      x = bins[c0 + i];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + i];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + i];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + i];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
+    const s = skipBin[f];
     hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = 0; i < nRows; i++) {
-      const j = base + 2 * bins[col + i];
-      hist[j] += grad[i];
-      hist[j + 1] += hess[i];
+      const x = bins[col + i];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += grad[i];
+        hist[j + 1] += hess[i];
+      }
     }
+  }
+}
+
+/**
+ * Sets each skipped dominant bin (see `accumulateHistograms`) of slot `slotOffset` to the leaf's gradient and
+ * hessian sums (g, h) minus the feature's other bins.
+ */
+export function restoreSkippedBins(
+  hist: Float64Array,
+  slotOffset: number,
+  features: Int32Array,
+  featureOffset: Int32Array,
+  numBins: Int32Array,
+  skipBin: Int32Array,
+  g: number,
+  h: number,
+): void {
+  for (const f of features) {
+    const skip = skipBin[f];
+    if (skip < 0) continue;
+    const base = slotOffset + featureOffset[f];
+    let gs = 0;
+    let hs = 0;
+    for (let b = 0; b < numBins[f]; b++) {
+      if (b === skip) continue;
+      gs += hist[base + 2 * b];
+      hs += hist[base + 2 * b + 1];
+    }
+    hist[base + 2 * skip] = g - gs;
+    hist[base + 2 * skip + 1] = h - hs;
   }
 }
 

@@ -154,6 +154,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
     featureOffset,
     numBins: data.numBins,
+    skipBin: dominantBins(data),
   };
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
@@ -218,6 +219,28 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     bestIteration: val !== undefined && p.earlyStoppingRounds > 0 ? keep : undefined,
   });
   return { model, validationLoss };
+}
+
+/** A row share from which a feature's most frequent bin is skipped in histogram passes (and restored from totals). */
+const DOMINANT_SHARE = 0.9;
+
+/**
+ * Per feature, the bin holding at least DOMINANT_SHARE of the rows, or −1: skipping it saves its rows' adds, and
+ * below that share the compare's mispredictions would cost more than the adds saved.
+ */
+function dominantBins(data: BinnedMatrix): Int32Array {
+  const { bins, rows, cols } = data;
+  const skip = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, cols)), 0, cols).fill(-1);
+  const counts = new Int32Array(256);
+  for (let f = 0; f < cols; f++) {
+    counts.fill(0);
+    const col = f * rows;
+    for (let i = 0; i < rows; i++) counts[bins[col + i]]++;
+    let best = 0;
+    for (let b = 1; b < 256; b++) if (counts[b] > counts[best]) best = b;
+    if (counts[best] >= DOMINANT_SHARE * rows) skip[f] = best;
+  }
+  return skip;
 }
 
 /**
