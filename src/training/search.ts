@@ -17,7 +17,7 @@ import { fitCandidate, type BinnedCache, type Candidate, type ModelKind } from '
 import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
 import { sampleCards } from './sampleCards.js';
 import { scoreFold, type FoldScore, type FoldSets } from './scoreFold.js';
-import { SearchPool, shareFold } from './SearchPool.js';
+import { TrainingPool, shareFold } from './TrainingPool.js';
 import type { SamplingPlan } from './samplingPlan.js';
 import { DEFAULT_SCALE, foldWindows, type ScaleOptions } from './windows.js';
 
@@ -197,6 +197,11 @@ export function searchWorkers(): number {
   return availableParallelism();
 }
 
+/** Histogram threads of each fit when `workers` fits run side by side: the cores left to each, at least one. */
+export function threadsPerWorker(workers: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / workers));
+}
+
 interface TrialLoop {
   seed: number;
   earlyStoppingRounds: number;
@@ -230,8 +235,7 @@ async function searchInProcess(splits: FoldSets[], cands: Candidate[], o: TrialL
  * and trials are reported in candidate order.
  */
 async function searchInPool(splits: FoldSets[], cands: Candidate[], workers: number, o: TrialLoop): Promise<TrialResult[]> {
-  const cores = availableParallelism();
-  const pool = SearchPool.create(splits, workers, Math.max(1, Math.floor(cores / workers)), o.signal);
+  const pool = TrainingPool.create({ folds: splits, workers, threads: threadsPerWorker(workers) }, o.signal);
   try {
     const trials: TrialResult[] = [];
     // Trials are reported in candidate order as soon as they and those before them are done.
@@ -284,9 +288,14 @@ export function ensembleMembers(search: SearchResult, k: number): TrialResult[] 
 /**
  * Refits each member on `train` (with the tree count its folds chose, under early stopping) and averages them
  * (raw scores, see averageGbdtModels): one model whose variance is lower than a single configuration's, so the
- * default does not rest on one lucky trial.
+ * default does not rest on one lucky trial. With a pool holding `train` as its set 0, boosted-tree members are
+ * fitted side by side on its workers (the same models).
  */
-export async function fitEnsemble(members: TrialResult[], train: NegativeSample, seed: number, signal?: AbortSignal): Promise<Model> {
+export async function fitEnsemble(members: TrialResult[], train: NegativeSample, seed: number, signal?: AbortSignal, pool?: TrainingPool): Promise<Model> {
+  if (pool !== undefined && members.length > 1 && members.every((m) => m.candidate.kind === 'gbdt')) {
+    const models = await Promise.all(members.map((m) => pool.fit({ candidate: m.candidate, set: 0, seed, nEstimators: refitTrees(m) })));
+    return averageGbdtModels(models);
+  }
   const binned: BinnedCache = new Map();
   const models: Model[] = [];
   for (const m of members) models.push(await fitCandidate(m.candidate, train, seed, { signal, binned, nEstimators: refitTrees(m) }));

@@ -32,6 +32,8 @@ import {
   prequentialSearch,
   refitTrees,
   searchPlan,
+  searchWorkers,
+  threadsPerWorker,
   type FoldSampling,
   type ModelKind,
   type ScaleOptions,
@@ -39,6 +41,9 @@ import {
   type TrialResult,
 } from './search.js';
 import { downsampleNegatives } from './negativeSampling.js';
+import { TrainingPool } from './TrainingPool.js';
+import { GbdtModel } from '../models/gbdt/GbdtModel.js';
+import type { Matrix, Model } from '../models/Classifier.js';
 import { planSampling, type SamplingPlan } from './samplingPlan.js';
 import { exportOnnx } from '../models/onnx/exportOnnx.js';
 import { predictProbaInBlocks } from '../models/predictInBlocks.js';
@@ -182,6 +187,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     maxValidationRows: positive('max-validation-rows', o.maxValidationRows ?? DEFAULT_SCALE.maxValidationRows),
     earlyStoppingRounds: nonNegative('early-stopping', o.earlyStoppingRounds ?? DEFAULT_SCALE.earlyStoppingRounds),
   };
+  const workers = o.workers === undefined ? undefined : positive('workers', o.workers);
   const metric = o.metric ?? 'ap';
   const seed = o.seed ?? 1;
   const experiment = o.experiment ?? DEFAULT_EXPERIMENT;
@@ -323,7 +329,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           scale,
           budgetMs,
           plan: sampling,
-          ...(o.workers === undefined ? {} : { workers: positive('workers', o.workers) }),
+          ...(workers === undefined ? {} : { workers }),
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
@@ -351,11 +357,23 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           'sampling.negative_rate': fitSet.negativeRate.toPrecision(6),
           ...(scale.earlyStoppingRounds > 0 && best.candidate.kind === 'gbdt' ? { 'refit.trees': trees.join(',') } : {}),
         });
-        const model = await fitEnsemble(members, fitSet, seed, o.signal);
-        // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
-        const threshold = bestF1Threshold(fitSet.set.y, await predictProbaInBlocks(model, fitSet.set.X, o.signal), fitSet.weight);
-        const testSet = takeRows(frame, split, 'test');
-        const metrics = evaluate(testSet, await predictProbaInBlocks(model, testSet.X, o.signal));
+        // Boosted trees are refitted and scored on worker threads too: members side by side, rows in blocks.
+        const threads = workers ?? searchWorkers();
+        const pool = threads > 1 && best.candidate.kind === 'gbdt' ? TrainingPool.create({ train: [fitSet], workers: threads, threads: threadsPerWorker(threads) }, o.signal) : undefined;
+        let model: Model;
+        let threshold: number;
+        let metrics: Metrics;
+        try {
+          model = await fitEnsemble(members, fitSet, seed, o.signal, pool);
+          const scored = model;
+          const score = (X: Matrix): Promise<Float64Array> => (pool !== undefined && scored instanceof GbdtModel ? pool.predict(scored, X) : predictProbaInBlocks(scored, X, o.signal));
+          // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
+          threshold = bestF1Threshold(fitSet.set.y, await score(fitSet.set.X), fitSet.weight);
+          const testSet = takeRows(frame, split, 'test');
+          metrics = evaluate(testSet, await score(testSet.X));
+        } finally {
+          await pool?.close();
+        }
         await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FeatureFrame, SplitWindows } from '../datasets/FeatureFrame.js';
 import { mulberry32 } from '../util/prng.js';
-import { prequentialSearch, type Candidate, type ScaleOptions } from './search.js';
+import type { GbdtModel } from '../models/gbdt/GbdtModel.js';
+import { downsampleNegatives } from './negativeSampling.js';
+import { fitEnsemble, prequentialSearch, type Candidate, type ScaleOptions, type TrialResult } from './search.js';
+import { TrainingPool } from './TrainingPool.js';
 
 const W: SplitWindows = { trainStart: '2020-01-15', trainDays: 5, delayDays: 2, testDays: 5 };
 const START = '2019-12-20';
@@ -41,7 +44,7 @@ const CANDS: Candidate[] = [
   { kind: 'logreg', params: { C: 1 } },
 ];
 
-describe('training > search > worker threads', () => {
+describe('training > pool > search', () => {
   const f = frame(600, 3);
 
   it('gives the same trials, scores and sampling on worker threads as in process, with and without early stopping', async () => {
@@ -49,7 +52,7 @@ describe('training > search > worker threads', () => {
       { maxTrainRows: 2500, maxValidationRows: 1500, earlyStoppingRounds: 0 },
       { maxTrainRows: 1e9, maxValidationRows: 1e9, earlyStoppingRounds: 5 },
     ] satisfies ScaleOptions[]) {
-      const o = { folds: 3, metric: 'ap' as const, seed: 7, scale };
+      const o = { folds: 2, metric: 'ap' as const, seed: 7, scale };
       const inProcess = await prequentialSearch(f, W, CANDS, { ...o, workers: 1 });
       const reported: number[] = [];
       const threads = await prequentialSearch(f, W, CANDS, { ...o, workers: 2, onTrial: (t) => reported.push(t.index) });
@@ -57,7 +60,7 @@ describe('training > search > worker threads', () => {
       expect(threads.best).toEqual(inProcess.best);
       expect(threads.sampling).toEqual(inProcess.sampling);
       expect(reported).toEqual([0, 1, 2, 3]);
-      if (scale.earlyStoppingRounds > 0) expect(threads.trials[0].trees).toHaveLength(3);
+      if (scale.earlyStoppingRounds > 0) expect(threads.trials[0].trees).toHaveLength(2);
       else expect(threads.sampling.every((s) => s.negativeRate < 1 && s.cardRate < 1)).toBe(true);
     }
   }, 120_000);
@@ -75,4 +78,40 @@ describe('training > search > worker threads', () => {
     const run = prequentialSearch(f, W, CANDS, { folds: 3, metric: 'ap', seed: 7, workers: 2, signal: controller.signal, onTrial: () => controller.abort(reason) });
     await expect(run).rejects.toBe(reason);
   }, 120_000);
+});
+
+describe('training > pool > refit and scoring', () => {
+  const f = frame(600, 5);
+  const set = {
+    X: { rows: f.rows, cols: FEATURES.length, data: f.data, names: FEATURES },
+    y: f.label,
+    day: f.day,
+    customerId: f.customerId,
+    transactionId: f.transactionId,
+    frauds: f.label.reduce((a, b) => a + b, 0),
+  };
+  const members: TrialResult[] = CANDS.slice(0, 3).map((candidate, index) => ({ index, candidate, score: 0, folds: [], ...(index === 1 ? { trees: [12, 17] } : {}) }));
+
+  it('fits an ensemble\'s members on worker threads into the same model, and scores every row as predictProba does', async () => {
+    const train = downsampleNegatives(set, 8000, 3);
+    expect(train.negativeRate).toBeLessThan(1);
+    const inProcess = (await fitEnsemble(members, train, 9)) as GbdtModel;
+    const pool = TrainingPool.create({ train: [train], workers: 2, threads: 1 });
+    try {
+      const threads = (await fitEnsemble(members, train, 9, undefined, pool)) as GbdtModel;
+      expect(threads.toJSON()).toEqual(inProcess.toJSON());
+      expect(threads.data.trees).toHaveLength(30 + 15 + 20);
+      const scores = await pool.predict(threads, set.X);
+      expect(scores).toHaveLength(f.rows);
+      expect(Buffer.from(scores.buffer).equals(Buffer.from(inProcess.predictProba(set.X).buffer))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
+  it('fails every task once closed, with a code', async () => {
+    const pool = TrainingPool.create({ train: [downsampleNegatives(set, 1e9, 3)], workers: 1, threads: 1 });
+    await pool.close();
+    await expect(pool.fit({ candidate: CANDS[0], set: 0, seed: 1 })).rejects.toMatchObject({ code: 'TRAINING_POOL_CLOSED' });
+  });
 });
