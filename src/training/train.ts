@@ -168,6 +168,11 @@ export interface TrainResult {
   /** What the run did not do as asked, or rests on (also told at once on the context's log). */
   warnings: StageWarning[];
   durationMs: number;
+  /**
+   * Wall time of each phase in milliseconds: building the features and loading the frame, the search, the refit
+   * (the final model fitted), scoring (the threshold on the fit set and the test window measured).
+   */
+  phaseMs: { features: number; search: number; refit: number; scoring: number };
 }
 
 export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainResult> {
@@ -286,6 +291,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         ]);
 
         progress(`building features ${from}..${days.test[1]}`);
+        const phaseStarted = Date.now();
         // The frame holds only what the search, the final fit and the test read (samplingPlan.ts).
         let planned: SamplingPlan | undefined;
         const frame = await loadFeatureFrame(engine, lake, from, days.test[1], {
@@ -298,6 +304,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           },
         });
         const sampling = planned!;
+        const featuresMs = Date.now() - phaseStarted;
         const rangeRows = frame.dayRows.reduce((a, b) => a + b, 0);
         progress(`feature frame: ${frame.rows.toLocaleString('en-US')} of ${rangeRows.toLocaleString('en-US')} rows kept`);
         // The final sets are copied out of the frame only when used: the test window (the biggest) after the fit.
@@ -322,6 +329,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
 
         if (warnings.length) await runs.logBatch(runId, { tags: Object.fromEntries(warnings.map((w) => [`warning.${w.code}`, w.message.slice(0, 5000)])) });
         const cands = plan.candidates;
+        const searchStarted = Date.now();
         const search = await prequentialSearch(frame, windows, cands, {
           folds,
           metric,
@@ -333,6 +341,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           signal: o.signal,
           onTrial: (t, total) => progress(`search ${t.index + 1}/${total}: ${t.candidate.kind} ${metric}=${t.score.toFixed(4)}`),
         });
+        const searchMs = Date.now() - searchStarted;
         await logTrials(runs, artifacts, runId, search.trials);
         await runs.logParams(runId, {
           'sampling.fold_fit_rows': search.sampling.map((f) => f.fitRows).join(','),
@@ -363,8 +372,11 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         let model: Model;
         let threshold: number;
         let metrics: Metrics;
+        const refitStarted = Date.now();
+        let refitMs: number;
         try {
           model = await fitEnsemble(members, fitSet, seed, o.signal, pool);
+          refitMs = Date.now() - refitStarted;
           const scored = model;
           const score = (X: Matrix): Promise<Float64Array> => (pool !== undefined && scored instanceof GbdtModel ? pool.predict(scored, X) : predictProbaInBlocks(scored, X, o.signal));
           // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
@@ -374,6 +386,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         } finally {
           await pool?.close();
         }
+        const phaseMs = { features: featuresMs, search: searchMs, refit: refitMs, scoring: Date.now() - refitStarted - refitMs };
+        progress(`phases: features and frame ${seconds(phaseMs.features)}, search ${seconds(phaseMs.search)}, refit ${seconds(phaseMs.refit)}, scoring ${seconds(phaseMs.scoring)}`);
         await runs.logBatch(runId, {
           metrics: [
             { key: 'test_auc', value: metrics.auc },
@@ -463,6 +477,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           loggedModelId: logged.modelId,
           warnings,
           durationMs: Date.now() - started,
+          phaseMs,
         };
       },
     );
@@ -506,6 +521,10 @@ function positive(name: string, v: number): number {
 function nonNegative(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 0) throw new FraudopsError('CONFIG_INVALID', `--${name} must be a whole number ≥ 0, got ${v}`, { context: { field: name } });
   return v;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }
 
 function prefixed(prefix: string, o: Record<string, number>): Record<string, number> {
