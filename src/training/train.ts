@@ -92,8 +92,9 @@ export interface TrainOptions {
    */
   earlyStoppingRounds?: number;
   /**
-   * Worker threads the search fits candidates on side by side (default: one per core; 1: in this thread). A fit
-   * keeps one core busy, so on two cores two workers about halve the search's wall time; the model is the same.
+   * Worker threads the search fits candidates on side by side, the ensemble's members are refitted on and the test
+   * window is scored on (default: one per core; 1: all in this thread). A fit keeps one core busy, so on two cores
+   * two workers about halve those phases' wall time; the model and its metrics are the same for any count.
    */
   workers?: number;
   seed?: number;
