@@ -43,7 +43,9 @@ function formatCheck(c: BenchCheck): string {
           ? formatBytes(v)
           : c.unit === 'ms'
             ? `${v >= 10 ? v.toFixed(0) : v.toFixed(1)} ms`
-            : c.unit === 'score'
+            : c.unit === 's'
+              ? `${formatSeconds(v)} s${v >= 120 ? ` (${(v / 60).toFixed(0)} min)` : ''}`
+              : c.unit === 'score'
               ? v.toFixed(4)
               : `${formatCount(v)} rows/s`;
   if (c.target === undefined) return `  ${c.name} = ${show(c.value)}`;

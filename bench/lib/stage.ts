@@ -36,7 +36,7 @@ export interface BenchRow {
 export interface BenchCheck {
   name: string;
   value: number | null;
-  unit: '×' | 'rows/s' | 'bytes' | 'ms' | 'score';
+  unit: '×' | 'rows/s' | 'bytes' | 'ms' | 's' | 'score';
   target?: number;
   direction?: 'atLeast' | 'atMost';
   /** Null when the value or the target is missing. */

@@ -16,6 +16,9 @@ import { check, type BenchCheck, type BenchContext, type BenchRow, type BenchSta
 
 const GOAL_SPEEDUP_OVER_SPARK = 5;
 const GOAL_MAX_OVER_READ_FLOOR = 4;
+/** The course's data set, which should prepare within the hour on these 2 cores (issue 14's scale goal). */
+const COURSE_ROWS = 1.9e9;
+const GOAL_COURSE_SECONDS = 3600;
 
 export const prepareBench: BenchStage = {
   name: 'prepare',
@@ -93,6 +96,9 @@ export const prepareBench: BenchStage = {
       }
       checks.push(check('ours ÷ read floor', ours.wallSeconds / floor.wallSeconds, '×', { target: GOAL_MAX_OVER_READ_FLOOR, direction: 'atMost' }));
       checks.push(check('ours peak RSS', ours.peakRssBytes, 'bytes'));
+      const rate = ours.wallSeconds ? data.rows / ours.wallSeconds : null;
+      checks.push(check('ours rows/s', rate, 'rows/s'));
+      checks.push(check('ours at this rate on 1.9 billion rows', rate ? COURSE_ROWS / rate : null, 's', { target: GOAL_COURSE_SECONDS, direction: 'atMost' }));
       if (single !== undefined && ours.peakRssBytes !== null) {
         checks.push(check('ours peak RSS ÷ input size', ours.peakRssBytes / data.bytes, '×'));
       }

@@ -59,3 +59,46 @@ describe('engine > duckdb > signal', () => {
     }
   });
 });
+
+describe('engine > duckdb > one-partition writes', () => {
+  it('fails, writing nothing, when a row is outside the partition it was told of', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-one-partition-')) });
+    const store = await LocalStore.create(mkdtempSync(join(tmpdir(), 'fraudops-one-partition-store-')));
+    try {
+      const sql = "SELECT 1 AS x, DATE '2019-08-21' AS day UNION ALL SELECT 2, DATE '2019-08-22'";
+      let error: unknown;
+      try {
+        await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', onlyPartition: '2019-08-21', keyFor: (d) => `p/${d}.parquet` });
+      } catch (e) {
+        error = e;
+      }
+      expect(isFraudopsError(error) && error.code).toBe('ENGINE_FAILED');
+      expect(await store.list('p/')).toEqual([]);
+    } finally {
+      await engine.close();
+      await store.close();
+    }
+  });
+});
+
+describe('engine > duckdb > sessions', () => {
+  it('opens a second session on the same data with its own temp tables, running alongside, closed on its own', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-sessions-')) });
+    try {
+      await engine.run('CREATE TABLE shared AS SELECT 7 AS x');
+      const session = await engine.openSession();
+      await engine.run('CREATE TEMP TABLE staged AS SELECT 1 AS x');
+      await session.run('CREATE TEMP TABLE staged AS SELECT 2 AS x');
+      const [a, b] = await Promise.all([
+        engine.query('SELECT x, (SELECT x FROM shared) AS s, (SELECT count(*) FROM range(3000000)) AS n FROM staged'),
+        session.query('SELECT x, (SELECT x FROM shared) AS s, (SELECT count(*) FROM range(3000000)) AS n FROM staged'),
+      ]);
+      expect(a).toEqual([{ x: 1, s: 7, n: 3000000n }]);
+      expect(b).toEqual([{ x: 2, s: 7, n: 3000000n }]);
+      await session.close();
+      expect(await engine.query('SELECT x FROM staged')).toEqual([{ x: 1 }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});

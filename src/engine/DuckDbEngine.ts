@@ -31,7 +31,6 @@ export interface DuckDbOptions {
 export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb';
   readonly dialect = duckDbDialect;
-  private outputs = 0;
   private readonly interrupt = (): void => this.connection.interrupt();
 
   private constructor(
@@ -40,6 +39,8 @@ export class DuckDbEngine implements SqlEngine {
     private readonly workDir: string,
     private readonly ownsWorkDir: boolean,
     private readonly signal: AbortSignal | undefined,
+    /** False for a session (`openSession`): closing it closes its connection only. */
+    private readonly ownsInstance = true,
   ) {
     signal?.addEventListener('abort', this.interrupt, { once: true });
   }
@@ -63,6 +64,15 @@ export class DuckDbEngine implements SqlEngine {
       throw e;
     }
     return engine;
+  }
+
+  /**
+   * Another connection to the same database: the same data, memory cap and threads, its own temporary tables,
+   * and statements that run alongside this connection's.
+   */
+  async openSession(): Promise<SqlEngine> {
+    const connection = await this.instance.connect();
+    return new DuckDbEngine(this.instance, connection, this.workDir, false, this.signal, false);
   }
 
   async run(sql: string): Promise<void> {
@@ -139,6 +149,7 @@ export class DuckDbEngine implements SqlEngine {
   async writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]> {
     const local = this.outputDir();
     try {
+      if (target.onlyPartition !== undefined) return await this.writeOnePartition(sql, target, target.onlyPartition, local);
       // zstd level 1: on the lake's columns about 17% less CPU than the default level 3 for files about 1% larger.
       await this.run(
         `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
@@ -161,6 +172,27 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
+  /**
+   * All rows in one partition: one file, without the partitioned writer (about a fifth less CPU on the lake's
+   * rows), and the same object as the partitioned write makes: every column but the partition column, in order.
+   * A row of another partition fails the write.
+   */
+  private async writeOnePartition(sql: string, target: PartitionedWrite, value: string, local: string): Promise<WrittenObject[]> {
+    mkdirSync(local, { recursive: true });
+    const file = join(local, 'part.parquet');
+    const column = `"${target.partitionBy.replace(/"/g, '""')}"`;
+    const outside = sqlString(`a row outside partition ${target.partitionBy}=${value}`);
+    const [result] = await this.query(
+      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+    );
+    if (Number(Object.values(result ?? {})[0] ?? 0) === 0) return [];
+    const key = target.keyFor(value, 0);
+    await target.store.writeFile(key, file, { signal: target.signal });
+    const written = { key, partition: value };
+    target.onObject?.(written);
+    return [written];
+  }
+
   async writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject> {
     const local = this.outputDir();
     try {
@@ -178,7 +210,7 @@ export class DuckDbEngine implements SqlEngine {
     this.signal?.removeEventListener('abort', this.interrupt);
     try {
       this.connection.closeSync();
-      this.instance.closeSync();
+      if (this.ownsInstance) this.instance.closeSync();
     } finally {
       if (this.ownsWorkDir) rmSync(this.workDir, { recursive: true, force: true });
     }
@@ -193,9 +225,12 @@ export class DuckDbEngine implements SqlEngine {
   }
 
   private outputDir(): string {
-    return join(this.workDir, `out-${process.pid}-${++this.outputs}`);
+    // Numbered across sessions, which share the work directory.
+    return join(this.workDir, `out-${process.pid}-${++outputs}`);
   }
 }
+
+let outputs = 0;
 
 function listDir(dir: string): string[] {
   try {

@@ -218,6 +218,22 @@ export function runEngineContract(o: EngineContractOptions): void {
         expect(rows).toEqual([{ n: 10n, lo: 1n }]);
       });
 
+      test('partitioned writes', 'writes the same object for rows of one partition whether told its value or not', async (engine, store) => {
+        const sql = `SELECT CAST(i * 7 AS BIGINT) AS transaction_id, DATE '2019-08-21' AS day, CAST(i AS DOUBLE) / 3 AS amount, 'f' || CAST(i % 4 AS VARCHAR) AS source FROM range(5000) t(i)`;
+        const plain = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', keyFor: (day, i) => `plain/${day}-${i}.parquet` });
+        const told = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', onlyPartition: '2019-08-21', keyFor: (day, i) => `told/${day}-${i}.parquet` });
+        expect(plain).toEqual([{ key: 'plain/2019-08-21-0.parquet', partition: '2019-08-21' }]);
+        expect(told).toEqual([{ key: 'told/2019-08-21-0.parquet', partition: '2019-08-21' }]);
+        const read = async (key: string) => engine.queryColumns(`SELECT * FROM ${await engine.readParquet(store, [key])}`);
+        const a = await read(plain[0].key);
+        const b = await read(told[0].key);
+        expect(Object.keys(b)).toEqual(['transaction_id', 'amount', 'source']);
+        expect(b).toEqual(a);
+        const none = await engine.writePartitionedParquet(`${sql} WHERE false`, { store, partitionBy: 'day', onlyPartition: '2019-08-21', keyFor: (d) => `none/${d}.parquet` });
+        expect(none).toEqual([]);
+        expect(await store.list('none/')).toEqual([]);
+      });
+
       test('partitioned writes', 'writes nothing for an empty result', async (engine, store) => {
         const written = await engine.writePartitionedParquet('SELECT 1 AS x, DATE \'2019-08-20\' AS day WHERE false', { store, partitionBy: 'day', keyFor: (d) => `e/${d}.parquet` });
         expect(written).toEqual([]);

@@ -32,6 +32,12 @@ export interface PartitionedWrite extends WriteTarget {
   partitionBy: string;
   /** Object key for the `index`-th file of the partition whose value is `value`. */
   keyFor(value: string, index: number): string;
+  /**
+   * The one value of `partitionBy` every row holds, when the caller knows it (prepare counts its rows by day
+   * first): an engine may then write one object without splitting the rows, which costs less. Its objects are
+   * those of the partitioned write.
+   */
+  onlyPartition?: string;
   /** Called after each object is stored (crash points, progress). */
   onObject?(written: WrittenObject): void;
 }
@@ -106,6 +112,12 @@ export interface SqlEngine {
   writePartitionedJsonLines?(sql: string, target: PartitionedWrite & { orderBy: string; contentType?: string }): Promise<WrittenObject[]>;
   /** Writes the rows of `sql` as one newline-delimited JSON object `key` of `target.store`. */
   writeJsonLines(sql: string, key: string, target: WriteTarget & { contentType?: string }): Promise<WrittenObject>;
+  /**
+   * Optional: another session on the same engine (the same data, memory cap and threads, its own temporary
+   * tables) whose statements run alongside this one's, e.g. one file loading while the one before is written.
+   * Closing it closes the session only; close it before the engine.
+   */
+  openSession?(): Promise<SqlEngine>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { COURSE_HEADER } from '../quality.js';
-import { LineNormalizer, MAX_LINE_BYTES, type StructuralReject } from './LineNormalizer.js';
+import { LineNormalizer, MAX_LINE_BYTES, MAX_SUSPECT_IDS, type StructuralReject } from './LineNormalizer.js';
 
 /** Everything the normalizer makes of `chunks`: both output streams, its rejects and its counts. */
 function normalize(chunks: Buffer[], typed: boolean) {
@@ -71,5 +71,82 @@ describe('prepare > line normalizer', () => {
     expect(out.text).toBe('');
     expect(out.counts).toEqual([13, 8, 8, 1]);
     expect(out.main.split('\n')[0]).toMatch(/^2,\d+,1,2019-08-22 00:00:01,/);
+  });
+});
+
+describe('prepare > line normalizer > suspect ids', () => {
+  /** Deterministic pseudo-random numbers (mulberry32). */
+  function random(seed: number): () => number {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const INT64_MAX = 2n ** 63n - 1n;
+  /** The id the rules read from a forwarded line's first field (digits only, 1-19 of them, within int64), if any. */
+  const ruleId = (field: string): bigint | undefined => (/^\d{1,19}$/.test(field) && BigInt(field) <= INT64_MAX ? BigInt(field) : undefined);
+  // Huge ids (corrupt fields) are outliers: they must not count as the largest id (every later line would be a
+  // suspect); ids beyond int64 are no ids to the rules at all.
+  const ODD_IDS = ['007', '0', '00', '123456789012345678', '9223372036854775807', '9223372036854775808', '99999999999999999999', '-5', '1.0', ' 12', 'abc', ''];
+
+  it('holds every id that is on more than one forwarded line, and few others in an id-ordered file', () => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const next = random(seed);
+      const lines: string[] = [];
+      for (let i = 0; i < 3000; i++) {
+        const u = next();
+        // Mostly ascending ids; some repeats of earlier ones, leading zeros, odd texts, and lines that are not rows.
+        const id = u < 0.03 ? String(Math.floor(next() * i)) : u < 0.05 ? `0${i}` : u < 0.07 ? ODD_IDS[Math.floor(next() * ODD_IDS.length)] : String(i * 3);
+        const rest = next() < 0.1 ? '2019-08-22 00:00:01,17,Err,1e3,1,0,0,0' : '2019-08-22 00:00:01,17,42,12.34,1,0,0,0';
+        lines.push(next() < 0.01 ? `${id},1,2` : `${id},${rest}`);
+      }
+      const n = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: seed % 2 === 0 });
+      const bytes = Buffer.from(`${COURSE_HEADER}\n${lines.join('\n')}\n`);
+      for (let i = 0; i < bytes.length; i += 4096) n.push(bytes.subarray(i, i + 4096));
+      n.finish();
+      const suspects = new Set(n.suspectIds()!.map((s) => BigInt(s)));
+      const seen = new Map<bigint, number>();
+      for (const l of lines) {
+        if (l.split(',').length !== 9) continue;
+        const id = ruleId(l.split(',')[0]);
+        if (id !== undefined) seen.set(id, (seen.get(id) ?? 0) + 1);
+      }
+      const repeated = [...seen].filter(([, c]) => c > 1).map(([id]) => id);
+      expect(repeated.length, `seed ${seed}`).toBeGreaterThan(10);
+      for (const id of repeated) expect(suspects.has(id), `seed ${seed}: id ${id}`).toBe(true);
+      expect(suspects.size, `seed ${seed}`).toBeLessThan(lines.length * 0.1);
+    }
+  });
+
+  it('counts the largest int64 id as an id, and one past it as none', () => {
+    const n = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: true });
+    const rest = '2019-08-22 00:00:01,17,42,12.34,1,0,0,0';
+    n.push(Buffer.from(`${COURSE_HEADER}\n9223372036854775807,${rest}\n9223372036854775808,${rest}\n9223372036854775808,${rest}\n09223372036854775807,${rest}\n9223372036854775807,${rest}\n`));
+    n.finish();
+    expect(n.suspectIds()).toEqual(['9223372036854775807']);
+  });
+
+  it('takes a corrupt first id for an outlier, and still finds its repeat', () => {
+    const n = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: true });
+    const rest = '2019-08-22 00:00:01,17,42,12.34,1,0,0,0';
+    const ids = ['123456789012345', '5', '6', '7', '123456789012345', '8', '6'];
+    n.push(Buffer.from(`${COURSE_HEADER}\n${ids.map((id) => `${id},${rest}`).join('\n')}\n`));
+    n.finish();
+    expect(n.suspectIds()!.sort()).toEqual(['123456789012345', '6']);
+  });
+
+  it('gives up past MAX_SUSPECT_IDS (a file out of id order): every row is then grouped', () => {
+    const lines = Array.from({ length: MAX_SUSPECT_IDS + 2 }, (_, i) => `${MAX_SUSPECT_IDS + 2 - i},2019-08-22 00:00:01,17,42,12.34,1,0,0,0`);
+    const n = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: true });
+    n.push(Buffer.from(`${COURSE_HEADER}\n${lines.join('\n')}\n`));
+    n.finish();
+    expect(n.suspectIds()).toBeUndefined();
+    const sorted = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: true });
+    sorted.push(Buffer.from(`${COURSE_HEADER}\n${lines.reverse().join('\n')}\n`));
+    sorted.finish();
+    expect(sorted.suspectIds()).toEqual([]);
   });
 });

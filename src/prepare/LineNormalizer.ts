@@ -18,6 +18,13 @@
  * rejected row's text can be written back from its values exactly. Every other line is a text row as above (in
  * a second stream, `drainText`), with a placeholder of its line number among the typed rows so rows keep their
  * order. The split only decides how a row is read, never what the rules make of it.
+ *
+ * It also keeps the largest transaction id seen so far. A forwarded line whose id is not above it is a *suspect*:
+ * the later line of every id that occurs twice in the file is one (the earlier one set the largest id to at least
+ * its own), so deduplication inside the file need only group the rows of the suspects' ids, not every row. An id
+ * far above the largest (a corrupt field) does not raise it, or every later line would be a suspect: it is kept
+ * as an outlier, and a later line with an outlier's id is a suspect too. In files written in id order there are
+ * hardly any suspects; past MAX_SUSPECT_IDS they are not kept (`suspectIds` is then undefined: group every row).
  */
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
@@ -49,6 +56,12 @@ const DATETIME_BYTES = [0, 0, 0, 0, 45, 0, 0, 45, 0, 0, 32, 0, 0, 58, 0, 0, 58, 
 /** What the quarantine keeps of an over-long line: its first bytes, however the file was read in chunks. */
 export const LONG_LINE_SAMPLE_BYTES = 1024;
 const OUT_CHUNK = 2 << 20;
+/** Suspect ids kept at most (`suspectIds`): beyond, a file is not in id order and every row is grouped. */
+export const MAX_SUSPECT_IDS = 10_000;
+/** How far above the largest id so far an id is an outlier rather than the next largest (`trackId`). */
+const OUTLIER_GAP = 1 << 20;
+/** int64's largest value: an id beyond it is no id to the rules (TRY_CAST gives NULL). */
+const INT64_MAX_DIGITS = Buffer.from('9223372036854775807');
 const EXPECTED_COMMAS = RAW_COLUMNS.length - 1;
 const NL = 10;
 const CR = 13;
@@ -94,6 +107,17 @@ export class LineNormalizer {
   private crs = 0;
   private quoted = false;
   private readonly commaAt = new Int32Array(EXPECTED_COMMAS);
+  /** The largest id forwarded so far, as decimal digits without leading zeros (`maxIdLength` of them). */
+  private readonly maxId = Buffer.alloc(INT64_MAX_DIGITS.length);
+  private maxIdLength = 0;
+  /** `maxId` as a number (approximate beyond 2^53: only the outlier test uses it). */
+  private maxIdValue = 0;
+  /** Lines whose id became the largest: while it is one, that first id may itself be the outlier. */
+  private maxIdLines = 0;
+  private suspects: Set<string> | undefined = new Set();
+  private readonly outliers = new Set<string>();
+  /** The smallest outlier's value: an id below it is no outlier's. */
+  private minOutlierValue = Infinity;
 
   constructor(
     private readonly file: string,
@@ -146,6 +170,14 @@ export class LineNormalizer {
     this.main.flush();
     this.text.flush();
     return this.main.drain();
+  }
+
+  /**
+   * The distinct ids of the suspect lines (decimal, as the rules read them): every id that occurs on more than one
+   * forwarded line is among them. Undefined when there were more than MAX_SUSPECT_IDS.
+   */
+  suspectIds(): string[] | undefined {
+    return this.suspects && [...this.suspects];
   }
 
   /** Text rows ready for the SQL reader, when `typed` (`line,digitMask,<fields>`). */
@@ -255,6 +287,7 @@ export class LineNormalizer {
     if (this.quoted) return this.reject('quoted_field', buf, s, e);
     if (commas !== EXPECTED_COMMAS) return this.reject(terminated ? 'column_count' : 'truncated_line', buf, s, e);
     const c = this.commaAt;
+    if (this.suspects && (mask & 1) === 0) this.trackId(buf, s, c[0]);
     const datetime = canonicalDatetime(buf, c[DATETIME_FIELD - 1] + 1);
     const amount = (mask & (0x10000 << AMOUNT_FIELD)) === 0 && plainAmount(buf, c[AMOUNT_FIELD - 1] + 1, c[AMOUNT_FIELD]);
     if (this.typed && datetime && amount && validDatetime(buf, c[DATETIME_FIELD - 1] + 1) && canonicalInts(buf, s, e, c, mask)) {
@@ -265,6 +298,49 @@ export class LineNormalizer {
     if (datetime) bits |= CANONICAL_DATETIME_BIT;
     if (amount) bits |= PLAIN_AMOUNT_BIT;
     this.emitText(buf, s, e, bits);
+  }
+
+  /**
+   * Compares the id field [a, b), digits only, with the largest id so far: a larger one becomes the largest (or an
+   * outlier, far above it), any other is a suspect, as is an outlier's id seen again. Digits the rules do not read
+   * as an id (none, more than 19, or beyond int64) are skipped: such a row is quarantined, never a duplicate.
+   */
+  private trackId(buf: Buffer, a: number, b: number): void {
+    if (b - a < 1 || b - a > INT64_MAX_DIGITS.length) return;
+    while (a < b - 1 && buf[a] === 48) a++;
+    const length = b - a;
+    if (length === INT64_MAX_DIGITS.length && buf.compare(INT64_MAX_DIGITS, 0, length, a, b) > 0) return;
+    // The same digits always give the same number, so an outlier's id again is never below minOutlierValue.
+    let value = 0;
+    for (let i = a; i < b; i++) value = value * 10 + (buf[i] - 48);
+    const above = length !== this.maxIdLength ? length > this.maxIdLength : buf.compare(this.maxId, 0, length, a, b) > 0;
+    if (above && !(value >= this.minOutlierValue && this.outliers.has(buf.toString('latin1', a, b)))) {
+      if (this.maxIdLength > 0 && value - this.maxIdValue > OUTLIER_GAP) {
+        this.outliers.add(buf.toString('latin1', a, b));
+        this.minOutlierValue = Math.min(this.minOutlierValue, value);
+        if (this.outliers.size > MAX_SUSPECT_IDS) this.suspects = undefined;
+        return;
+      }
+      this.setMaxId(buf, a, b, value);
+      this.maxIdLines++;
+      return;
+    }
+    if (this.maxIdLines === 1 && this.maxIdValue - value > OUTLIER_GAP) {
+      // The file's first id was the corrupt one: it becomes an outlier, this id the largest. Every id seen so far
+      // is still below the largest, an outlier or a suspect.
+      this.outliers.add(this.maxId.toString('latin1', 0, this.maxIdLength));
+      this.minOutlierValue = Math.min(this.minOutlierValue, this.maxIdValue);
+      this.setMaxId(buf, a, b, value);
+      return;
+    }
+    this.suspects!.add(buf.toString('latin1', a, b));
+    if (this.suspects!.size > MAX_SUSPECT_IDS) this.suspects = undefined;
+  }
+
+  private setMaxId(buf: Buffer, a: number, b: number, value: number): void {
+    buf.copy(this.maxId, 0, a, b);
+    this.maxIdLength = b - a;
+    this.maxIdValue = value;
   }
 
   /** A typed row: `line,<the line's bytes>`. */

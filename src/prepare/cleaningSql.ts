@@ -213,14 +213,17 @@ UPDATE staged SET reason = t.reason, raw_line = t.raw_line, tid = t.tid, ts = t.
   term = t.term, amt = t.amt, secs = t.secs, days_in = t.days_in, fraud = t.fraud, scen = t.scen
 FROM ${STAGED_TEXT} t WHERE staged.line = t.line AND staged.reason = '${PENDING_REASON}'`;
 
+/** The smallest and largest id of `staged`'s valid rows (`lo`, `hi`; NULL when there are none). */
+export const STAGED_ID_RANGE_SQL = 'SELECT min(tid) AS lo, max(tid) AS hi FROM staged WHERE reason IS NULL';
+
 /**
- * Parts of the lake whose id range may hold an id of this batch (only those are read for deduplication).
- * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT); a NULL range (unknown) always matches.
+ * Parts of the lake whose id range holds an id of this batch (only those are read for deduplication).
+ * `partsValues` rows are (key VARCHAR, min_id BIGINT, max_id BIGINT), every range known.
  */
 export function candidatePartsSql(partsValues: string): string {
   return `
 SELECT DISTINCT p.key FROM (VALUES ${partsValues}) AS p(key, min_id, max_id)
-JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON p.min_id IS NULL OR s.tid BETWEEN p.min_id AND p.max_id`;
+JOIN (SELECT tid FROM staged WHERE reason IS NULL) s ON s.tid >= p.min_id AND s.tid <= p.max_id`;
 }
 
 /** Ids of this batch already present in the given lake parts (a relation from `engine.readParquet`). */
@@ -231,15 +234,21 @@ export function lakeIdsSql(lakeParts: string | undefined): string {
   return `CREATE OR REPLACE TEMP TABLE lake_ids AS ${source}`;
 }
 
-/** Lines dropped as duplicates, with whether the id was already in the lake. */
-export function duplicatesSql(d: Dialect): string {
+/**
+ * Lines dropped as duplicates, with whether the id was already in the lake. `suspectIds`, when known, holds every
+ * id that may occur on more than one valid line (LineNormalizer's `suspectIds`): only their rows are grouped.
+ */
+export function duplicatesSql(d: Dialect, suspectIds?: readonly string[]): string {
+  const lake = `SELECT s.line, true AS of_lake FROM ${d.semiJoin('staged s', 'lake_ids l', 's.tid = l.tid')} WHERE s.reason IS NULL`;
+  if (suspectIds?.length === 0) return `CREATE OR REPLACE TEMP TABLE dup_lines AS ${lake}`;
+  const only = suspectIds ? ` AND tid IN (${suspectIds.join(', ')})` : '';
   return `
 CREATE OR REPLACE TEMP TABLE dup_lines AS
-SELECT s.line, true AS of_lake FROM ${d.semiJoin('staged s', 'lake_ids l', 's.tid = l.tid')} WHERE s.reason IS NULL
+${lake}
 UNION ALL
 SELECT s.line, false AS of_lake
 FROM staged s
-JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL GROUP BY tid HAVING count(*) > 1) d
+JOIN (SELECT tid, min(line) AS first_line FROM staged WHERE reason IS NULL${only} GROUP BY tid HAVING count(*) > 1) d
   ON s.tid = d.tid AND s.line <> d.first_line
 WHERE s.reason IS NULL AND s.tid NOT IN (SELECT tid FROM lake_ids)`;
 }

@@ -22,7 +22,7 @@ export interface DedupInput {
 export async function accountAndDedup(ctx: DedupInput, file: string, staged: StagedFile): Promise<FileAccount> {
   const { engine } = ctx;
   await createLakeIds(ctx);
-  await engine.run(cleaning.duplicatesSql(engine.dialect));
+  await engine.run(cleaning.duplicatesSql(engine.dialect, staged.suspectIds));
   const [c] = await engine.query<Record<string, bigint>>(cleaning.accountSql(engine.dialect));
   const reasons = await engine.query<{ reason: QuarantineReason; n: bigint }>(cleaning.REASONS_SQL);
   const account = emptyAccount();
@@ -45,31 +45,56 @@ export async function accountAndDedup(ctx: DedupInput, file: string, staged: Sta
 
 /**
  * The `lake_ids` table: ids of `staged`'s valid rows already in the lake, read only from the committed parts whose
- * id range can hold them.
+ * id range can hold them (`candidateParts`).
  */
 export async function createLakeIds(ctx: DedupInput): Promise<void> {
-  const { engine } = ctx;
-  const parts = ctx.log.parts();
-  let lakeParts: string | undefined;
-  if (parts.length > 0) {
-    const values = parts.map((p) => `(${sqlString(p.key)}, ${idRangeSql(p)})`).join(', ');
-    const keys = (await engine.query<{ key: string }>(cleaning.candidatePartsSql(values))).map((r) => r.key).sort();
-    if (keys.length > 0) lakeParts = await engine.readParquet(ctx.lakeStore, keys, ctx.signal);
-  }
-  await engine.run(cleaning.lakeIdsSql(lakeParts));
+  const keys = await candidateParts(ctx.engine, ctx.log.parts());
+  const lakeParts = keys.length > 0 ? await ctx.engine.readParquet(ctx.lakeStore, keys, ctx.signal) : undefined;
+  await ctx.engine.run(cleaning.lakeIdsSql(lakeParts));
 }
 
 /**
- * A part's id range as two BIGINT SQL values. Ranges are exact decimal strings; lakes written before that hold JS
- * numbers, exact only up to 2^53, so a range beyond that is unknown (NULL) and the part is always read.
+ * The committed parts (sorted keys) whose id range holds an id of `staged`'s valid rows, or whose range is unknown.
+ * The lake grows with every file, so the work must not: the staged ids' overall range is one aggregate, only
+ * parts overlapping it are looked at here (in this process, one comparison per part), and only those go into
+ * the engine's range join, which then has no OR in its condition (an engine can run it as a range join rather
+ * than comparing every part with every row). A new file's ids mostly lie above every committed part's, and then
+ * no join runs at all.
  */
-function idRangeSql(p: CommitPart): string {
-  const bound = (v: string | number): string | undefined => {
-    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) return `CAST(${sqlString(v)} AS BIGINT)`;
-    if (typeof v === 'number' && Number.isSafeInteger(v)) return `CAST(${v} AS BIGINT)`;
-    return undefined;
-  };
-  const lo = bound(p.minId);
-  const hi = bound(p.maxId);
-  return lo && hi ? `${lo}, ${hi}` : 'CAST(NULL AS BIGINT), CAST(NULL AS BIGINT)';
+export async function candidateParts(engine: SqlEngine, parts: readonly CommitPart[]): Promise<string[]> {
+  if (parts.length === 0) return [];
+  const [range] = await engine.query<{ lo: bigint | number | null; hi: bigint | number | null }>(cleaning.STAGED_ID_RANGE_SQL);
+  if (range === undefined || range.lo === null || range.hi === null) return [];
+  const lo = BigInt(range.lo);
+  const hi = BigInt(range.hi);
+  const keys: string[] = [];
+  const overlapping: string[] = [];
+  for (const p of parts) {
+    const r = idRange(p);
+    if (r === undefined) keys.push(p.key);
+    else if (r.min <= hi && r.max >= lo) overlapping.push(`(${sqlString(p.key)}, CAST(${sqlString(String(r.min))} AS BIGINT), CAST(${sqlString(String(r.max))} AS BIGINT))`);
+  }
+  if (overlapping.length > 0) {
+    for (const { key } of await engine.query<{ key: string }>(cleaning.candidatePartsSql(overlapping.join(', ')))) keys.push(key);
+  }
+  return [...new Set(keys)].sort();
 }
+
+/**
+ * A part's id range. Ranges are exact decimal strings; lakes written before that hold JS numbers, exact only up
+ * to 2^53, so a range beyond that (or outside int64) is unknown and the part is always read.
+ */
+function idRange(p: CommitPart): { min: bigint; max: bigint } | undefined {
+  const bound = (v: string | number): bigint | undefined => {
+    let b: bigint | undefined;
+    if (typeof v === 'string' && /^-?\d{1,19}$/.test(v)) b = BigInt(v);
+    else if (typeof v === 'number' && Number.isSafeInteger(v)) b = BigInt(v);
+    return b !== undefined && b >= INT64_MIN && b <= INT64_MAX ? b : undefined;
+  };
+  const min = bound(p.minId);
+  const max = bound(p.maxId);
+  return min !== undefined && max !== undefined ? { min, max } : undefined;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;

@@ -43,6 +43,8 @@ export async function writeParts(ctx: LakeWriteInput, file: string, seq: number)
   const written = await engine.writePartitionedParquet(cleaning.keptSelectSql(engine.dialect, file), {
     store: ctx.lakeStore,
     partitionBy: 'day',
+    // Most raw files hold one day: then the engine need not split the rows.
+    ...(stats.length === 1 ? { onlyPartition: String(stats[0].day) } : {}),
     keyFor: (day, index) => {
       if (index > 0) throw new LakeError('ENGINE_OUTPUT', `${file}: expected one Parquet file for day ${day}, the engine wrote more`, { context: { file } });
       return transactionsPartKey(day, seq, file, ctx.lease.epoch);

@@ -94,6 +94,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
   removeDeadWorkDirs(spoolRoot(workRoot));
   const work = realpathSync(mkdtempSync(join(workRoot, `${WORK_DIR_PREFIX}${process.pid}-`)));
   let engine: SqlEngine | undefined;
+  let second: SqlEngine | undefined;
   let lease: WriterLease | undefined;
   try {
     lease = await WriterLease.acquire(lakeStore, { ttlMs: options.leaseMs, signal });
@@ -123,6 +124,9 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
         threads: options.threads,
       });
     }
+    // Files read through this process alternate between two sessions where the engine has them: the next file
+    // loads into one while the one before is deduplicated, written and committed through the other.
+    if (engine && !engine.readTextLines && engine.openSession && todo.length > 1) second = await engine.openSession();
     const fileCtx = engine && {
       rawStore,
       lakeStore,
@@ -147,6 +151,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
         unit: 'bytes',
       });
     };
+    const ctxOf = (i: number): FileContext => (second && i % 2 === 1 ? { ...fileCtx!, engine: second } : fileCtx!);
     const record = (outcome: FileOutcome) => {
       if ('error' in outcome) {
         report.errors.push({ file: outcome.file, code: outcome.error.code, message: outcome.error.message, line: numberOrUndefined(outcome.error.context.line) });
@@ -180,11 +185,13 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
         const progressOf = (j: number) => (bytesRead: number, rows: number) => onProgress(j, bytesRead, rows);
         const readNext = () => {
           if (!engine!.readTextLines && index + 1 < todo.length) {
-            ahead = startStaging(fileCtx!, todo[index + 1], index + 1, progressOf(index + 1), READ_AHEAD_BATCHES);
+            ahead = startStaging(ctxOf(index + 1), todo[index + 1], index + 1, progressOf(index + 1), READ_AHEAD_BATCHES);
+            // Its session is free (the file before this one is done): it loads at once.
+            if (second) ahead.open();
           }
         };
         try {
-          record({ file: info.key, report: await prepareFile(fileCtx!, info, staging, progressOf(index), readNext) });
+          record({ file: info.key, report: await prepareFile(ctxOf(index), info, staging, progressOf(index), readNext) });
         } catch (e) {
           if (!isFileLevelProblem(e)) throw e;
           record({ file: info.key, error: e });
@@ -199,6 +206,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     return report;
   } finally {
     await lease?.release();
+    await second?.close();
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
     if (ownRaw) await rawStore.close();

@@ -6,7 +6,7 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import { LocalStore } from '../storage/LocalStore.js';
 import { COURSE_HEADER } from '../quality.js';
 import { stageRawFile } from './stageRawFile.js';
-import { PENDING_REASON } from './cleaningSql.js';
+import { PENDING_REASON, duplicatesSql, lakeIdsSql } from './cleaningSql.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure names a row that can be found again. */
 function random(seed: number): () => number {
@@ -131,6 +131,57 @@ describe('prepare > stage raw file > typed rows', () => {
       expect(lines).toEqual([...lines].sort((a, b) => a - b));
       // Every kind of rejection the rules know of turned up, from typed and from text rows.
       expect(new Set(typed.rows.map((r) => r.reason)).size).toBeGreaterThan(8);
+    });
+  }
+});
+
+describe('prepare > dedup > suspect ids', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'stage-suspects-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const typedRows of [true, false]) {
+    it(`finds the same duplicate lines grouping only the suspects' rows as grouping every row (${typedRows ? 'typed' : 'text'} rows)`, async () => {
+      for (const seed of [4, 5, 6]) {
+        const raw = join(dir, `raw-${typedRows}-${seed}`);
+        mkdirSync(raw, { recursive: true });
+        writeFileSync(join(raw, '2019-08-22.txt'), noisyFile(20_000, seed));
+        const store = await LocalStore.create(raw);
+        const engine = await DuckDbEngine.create();
+        try {
+          const info = (await store.list(''))[0];
+          const work = join(dir, `work-${typedRows}-${seed}`);
+          const staged = await stageRawFile({
+            rawStore: store,
+            engine,
+            info,
+            rejectsPath: join(work, 'rejects.jsonl'),
+            spoolDir: join(work, 'spool'),
+            typedRows,
+            progress: () => undefined,
+          });
+          expect(staged.suspectIds).toBeDefined();
+          expect(staged.suspectIds!.length).toBeLessThan(staged.forwarded / 10);
+          const dups = async (suspects?: string[]) => {
+            await engine.run(duplicatesSql(engine.dialect, suspects));
+            return (await engine.query('SELECT line, of_lake FROM dup_lines ORDER BY line')).map((r) => `${String(r.line)}:${String(r.of_lake)}`);
+          };
+          await engine.run(lakeIdsSql(undefined));
+          const all = await dups();
+          expect(all.length, `seed ${seed}`).toBeGreaterThan(50);
+          expect(await dups(staged.suspectIds), `seed ${seed}`).toEqual(all);
+          // With some ids in the lake as well.
+          await engine.run('CREATE OR REPLACE TEMP TABLE lake_ids AS SELECT DISTINCT tid FROM staged WHERE reason IS NULL AND line % 13 = 0');
+          const withLake = await dups();
+          expect(withLake.some((l) => l.endsWith(':true'))).toBe(true);
+          expect(await dups(staged.suspectIds), `seed ${seed}`).toEqual(withLake);
+        } finally {
+          await engine.close();
+          await store.close();
+        }
+      }
     });
   }
 });

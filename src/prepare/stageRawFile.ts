@@ -34,6 +34,8 @@ export interface StagedFile {
   textRows?: number;
   /** Content hash of the stored bytes. */
   sha256: string;
+  /** Every id that may be on more than one forwarded line (LineNormalizer's `suspectIds`), when known. */
+  suspectIds?: string[];
 }
 
 export interface StageRawFileInput {
@@ -153,6 +155,7 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     crlfLines: normalizer.crlfLines,
     structural,
     sha256: hash.digest('hex'),
+    suspectIds: normalizer.suspectIds(),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The comparison itself: scores the champion on the candidate's test set and runs the chosen test (paired
+ * The comparison itself: given both models' scores on the candidate's test set, runs the chosen test (paired
  * bootstrap, DeLong or the course's t-test) to a decision. Pure computation: it records nothing.
  */
 import type { LabeledSet } from '../datasets/FeatureFrame.js';
@@ -31,20 +31,19 @@ export interface CompareSettings {
   welch: boolean;
 }
 
-/** Scores the champion on the same set and runs the chosen test; pure computation, records nothing. */
+/** Runs the chosen test on both models' scores of the same set; pure computation, records nothing. */
 export function compare(
   s: CompareSettings,
   set: LabeledSet,
   metric: ResampledMetric,
   candidate: ResolvedModel,
   scoresB: Float64Array,
-  champion: ResolvedModel | undefined,
+  champion: { model: ResolvedModel; scores: Float64Array } | undefined,
   window: ValidateResult['window'],
   progress: (m: string) => void,
 ): { out: ValidateResult; distributions?: { a: Float64Array; b: Float64Array } } {
   const { test, B, alpha, minEffect, seed } = s;
   let decision: Decision;
-  let scoresA: Float64Array | undefined;
   /** Champion (a) and candidate (b) metric per replicate: paired resamples, or the course's independent ones. */
   let distributions: { a: Float64Array; b: Float64Array } | undefined;
   const result: Partial<ValidateResult> = {};
@@ -53,9 +52,9 @@ export function compare(
     result.meanDiff = NaN;
     result.pValue = NaN;
   } else {
-    scoresA = champion.model.predictProba(set.X);
+    const scoresA = champion.scores;
     const blocks = blockIds(s.block, set);
-    progress(`comparing with ${champion.ref} (${test}, B=${B})`);
+    progress(`comparing with ${champion.model.ref} (${test}, B=${B})`);
     const boot = pairedBootstrap({ labels: set.y, scoresA, scoresB, metric, B, seed, alpha, ...(blocks ? { blocks } : {}) });
     result.bootstrap = { B, blocks: s.block, meanCandidate: boot.meanB, meanChampion: boot.meanA };
     result.ci = boot.ci;
@@ -89,7 +88,7 @@ export function compare(
     metric: s.metricName,
     test,
     candidate: summary(candidate, scoresB),
-    ...(champion && scoresA ? { champion: summary(champion, scoresA) } : {}),
+    ...(champion ? { champion: summary(champion.model, champion.scores) } : {}),
     window,
     ...(result.bootstrap ? { bootstrap: result.bootstrap } : {}),
     meanDiff: result.meanDiff!,
@@ -99,7 +98,7 @@ export function compare(
     minEffect,
     decision,
     promoted: false,
-    aliases: { [CHAMPION]: champion?.version?.version, [PREVIOUS_CHAMPION]: undefined },
+    aliases: { [CHAMPION]: champion?.model.version?.version, [PREVIOUS_CHAMPION]: undefined },
     warnings: [],
   };
   return { out, distributions };

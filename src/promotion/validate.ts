@@ -24,6 +24,7 @@ import type { MetricName } from '../datasets/evaluate.js';
 import type { ValidationTest } from '../statistics/index.js';
 import { CHAMPION, PREVIOUS_CHAMPION, resolveModel } from './modelRef.js';
 import { compare, resampledMetric } from './compare.js';
+import { predictProbaInBlocks } from '../models/predictInBlocks.js';
 import { recordEvidence } from './evidence.js';
 import { findChampion } from './findChampion.js';
 import { committedDays, currentWindows, DEFAULT_MIN_TEST_FRAUDS, tooLittleData } from './testWindow.js';
@@ -144,7 +145,7 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
       select: async () => ({ whole: [{ from: days.test[0], to: days.test[1] }], rows: [], cards: [] }),
     });
     const { test: set, removedKnownCompromised: removed } = splitFrame(frame, windows, { needTrain: false });
-    const scoresB = candidate.model.predictProba(set.X);
+    const scoresB = await predictProbaInBlocks(candidate.model, set.X, o.signal);
     const metric = resampledMetric(metricName, set);
     const window = { from: days.test[0], to: days.test[1], rows: set.X.rows, frauds: set.frauds, removedKnownCompromised: removed };
     if (set.frauds < minTestFrauds) {
@@ -156,7 +157,8 @@ export async function validate(o: ValidateOptions, ctx?: StageContext): Promise<
     const settings = { metricName, test, B, alpha, minEffect, seed, block: o.block ?? 'none', welch: o.welch === true };
 
     for (let attempt = 1; ; attempt++) {
-      const { out, distributions } = compare(settings, set, metric, candidate, scoresB, champion, window, progress);
+      const scored = champion ? { model: champion, scores: await predictProbaInBlocks(champion.model, set.X, o.signal) } : undefined;
+      const { out, distributions } = compare(settings, set, metric, candidate, scoresB, scored, window, progress);
       out.warnings = warnings;
       if (o.dryRun) return out; // a dry run decides and records nothing
       if (!out.decision.promote) {

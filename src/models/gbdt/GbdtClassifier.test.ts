@@ -25,9 +25,10 @@ const sampled: GbdtParams = { nEstimators: 40, rowSubsample: 0.7, colSubsample: 
 const json = (m: GbdtModel): string => JSON.stringify(m.toJSON());
 
 describe('models > gbdt', () => {
-  it('learns a nonlinear synthetic problem (AUC > 0.9 on held-out rows)', async () => {
+  // LightGBM 4.7 with the same parameters reaches AUC 0.8986 on these rows
+  it('learns a nonlinear synthetic problem (AUC > 0.89 on held-out rows)', async () => {
     const model = await new GbdtClassifier({ nEstimators: 100, threads: 1 }).fit(train.X, train.y);
-    expect(auc(test.y, model.predictProba(test.X))).toBeGreaterThan(0.9);
+    expect(auc(test.y, model.predictProba(test.X))).toBeGreaterThan(0.89);
   });
 
   it('is deterministic for a seed, and the seed matters', async () => {
@@ -73,6 +74,20 @@ describe('models > gbdt', () => {
     const head = sliceRows(train, 0, 3000);
     const dropped = await trainGbdt(head.X, head.y, { nEstimators: 10, minDataInLeaf: 1, minChildWeight: 1e-3, threads: 1 });
     expect(weighted.model.data.initScore).toBeCloseTo(dropped.model.data.initScore, 12);
+  });
+
+  it('counts the rows of a split side by its share of the hessian, as LightGBM does for min_data_in_leaf', async () => {
+    // 40 fraud rows at x = 0 apart from 960 others at x = 1: the one split isolates them. Weighted down to
+    // 1/100, their hessian share counts them as fewer than 20 rows, so the split is refused.
+    const rows = 1000;
+    const X: Matrix = { rows, cols: 1, data: Float64Array.from({ length: rows }, (_, i) => (i < 40 ? 0 : 1)), names: ['x'] };
+    const y = Uint8Array.from({ length: rows }, (_, i) => (i < 40 || i % 10 === 0 ? 1 : 0));
+    const fit = async (w: number): Promise<GbdtModel> => {
+      const sampleWeight = Float64Array.from({ length: rows }, (_, i) => (i < 40 ? w : 1));
+      return (await trainGbdt(X, y, { nEstimators: 1, numLeaves: 2, minDataInLeaf: 20, threads: 1 }, { sampleWeight })).model;
+    };
+    expect((await fit(1)).data.trees[0].feature[0]).toBe(0);
+    expect((await fit(0.01)).data.trees[0].feature[0]).toBe(-1);
   });
 
   it('stops when the signal aborts', async () => {
@@ -154,7 +169,7 @@ describe('models > gbdt > gradient-based one-side sampling', () => {
     expect(json(two)).toBe(json(a));
     expect(json(all)).not.toBe(json(a));
     const sampled = auc(test.y, a.predictProba(test.X));
-    expect(sampled).toBeGreaterThan(0.9);
+    expect(sampled).toBeGreaterThan(0.89); // LightGBM's GOSS at these rates: 0.9046; on all rows 0.8951
     expect(sampled).toBeGreaterThan(auc(test.y, all.predictProba(test.X)) - 0.01);
   });
 

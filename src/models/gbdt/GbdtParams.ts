@@ -16,7 +16,11 @@ export interface GbdtParams {
   maxDepth?: number;
   /** Minimum hessian sum in a leaf (min_sum_hessian_in_leaf). Default 1e-3. */
   minChildWeight?: number;
-  /** Minimum rows in a leaf (min_data_in_leaf). Default 20. */
+  /**
+   * Minimum rows in a leaf (min_data_in_leaf), counted as LightGBM counts them: a split side's rows are estimated
+   * from its share of the leaf's hessian, so a side of rows the model is already sure of (tiny hessians) counts
+   * for less than its size. Default 20.
+   */
   minDataInLeaf?: number;
   /** L2 penalty on leaf values (lambda_l2). Default 0. */
   lambdaL2?: number;

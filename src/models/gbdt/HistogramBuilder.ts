@@ -36,17 +36,17 @@ export interface HistogramArena {
   /** Gradients and hessians by row, read in place for the unbagged root. */
   grad: Float64Array;
   hess: Float64Array;
-  /** Raw scores, labels and weights by row, for the gradients. */
-  score: Float64Array;
+  /** Odds e^score, labels and weights by row, for the gradients. */
+  odds: Float64Array;
   labels: Uint8Array;
   weights: Float64Array;
-  /** Root counts in slot layout (see accumulateRootHistograms); empty when rows are bagged. */
-  rootCounts: Float64Array;
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
   hist: Float64Array;
   featureOffset: Int32Array;
   numBins: Int32Array;
+  /** Per feature, the bin whose rows histograms skip (see accumulateHistograms), or −1. */
+  skipBin: Int32Array;
 }
 
 // control block per worker, in Int32 cells
@@ -108,10 +108,10 @@ parentPort.on('message', ({ arena: a, features }) => {
     if (kind !== ${DETACH}) {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
-        if (kind === ${GRADIENTS}) gradients(a.score, a.labels, a.weights, a.grad, a.hess, start, end);
+        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
-          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, from, to, a.hist, slot, a.featureOffset, a.numBins);
+          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
@@ -124,10 +124,10 @@ parentPort.on('message', ({ arena: a, features }) => {
         }
         if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
-            a.featureOffset, a.numBins);
+            a.featureOffset, a.numBins, a.skipBin);
         } else if (kind === ${LEAF}) {
           accumulate(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
-            a.featureOffset, a.numBins);
+            a.featureOffset, a.numBins, a.skipBin);
         }
       } catch (e) {
         c[o + ${FAILED}] = 1;
@@ -182,7 +182,7 @@ export class HistogramBuilder {
     for (const w of this.workers) w.postMessage({ arena, features: this.features });
   }
 
-  /** Gradients and hessians of all rows from the current scores, rows split across the threads when many. */
+  /** Gradients and hessians of all rows from the current odds, rows split across the threads when many. */
   gradients(): void {
     const a = this.arena!;
     const n = a.nRows;
@@ -191,7 +191,7 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
-    computeGradients(a.score, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
+    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
     this.join(parts - 1);
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }
@@ -227,10 +227,10 @@ export class HistogramBuilder {
     }
     if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-        a.hist, slotOffset, a.featureOffset, a.numBins);
+        a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     } else {
       accumulateHistograms(a.rowBins, a.nCols, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
-        a.hist, slotOffset, a.featureOffset, a.numBins);
+        a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     }
     this.join(parts - 1);
     this.record(this.jobClass(LEAF, cells), parts, cells, performance.now() - t0);
@@ -244,8 +244,8 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
-    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, a.rootCounts, features, 0, cut(1), a.hist, slotOffset,
-      a.featureOffset, a.numBins);
+    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
+      a.featureOffset, a.numBins, a.skipBin);
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }

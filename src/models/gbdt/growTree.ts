@@ -11,6 +11,7 @@
 import type { Checkpoint } from '../../util/checkpoint.js';
 import type { BinnedMatrix } from './binning.js';
 import type { HistogramArena, HistogramBuilder } from './HistogramBuilder.js';
+import { restoreSkippedBins } from './histogramKernel.js';
 
 export interface TreeGrowthParams {
   numLeaves: number;
@@ -44,7 +45,6 @@ interface Split {
   nanLeft: boolean;
   gl: number;
   hl: number;
-  cl: number;
 }
 
 interface Leaf {
@@ -99,12 +99,11 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
 
   const build = (leaf: Leaf): void => {
     const slotOffset = leaf.slot * ctx.slotSize;
-    // the unbagged root holds every row in order: its gradients are read in place and its counts are known
-    if (leaf === root && bagSize === ctx.data.rows) {
-      ctx.builder.buildRoot(ctx.features, slotOffset);
-      return;
-    }
-    ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    // the unbagged root holds every row in order: its gradients are read in place
+    if (leaf === root && bagSize === ctx.data.rows) ctx.builder.buildRoot(ctx.features, slotOffset);
+    else ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    const { hist, featureOffset, numBins, skipBin } = arena;
+    restoreSkippedBins(hist, slotOffset, ctx.features, featureOffset, numBins, skipBin, leaf.g, leaf.h);
   };
 
   let g0 = 0;
@@ -193,9 +192,15 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   };
 }
 
-/** Best admissible split of a leaf over the tree's features, or undefined. Ties keep the first found. */
+/**
+ * Best admissible split of a leaf over the tree's features, or undefined. Among equal gains the first feature
+ * wins, and within a feature the highest threshold (as LightGBM's scan from the top bin down): thresholds
+ * that differ only by bins empty in this leaf split its rows alike, and the highest sends unseen values
+ * between them left.
+ */
 function bestSplit(ctx: TreeContext, p: TreeGrowthParams, leaf: Leaf): Split | undefined {
   const { hist, featureOffset, numBins } = ctx.arena;
+  if (!(leaf.h > 0)) return undefined;
   const slot = leaf.slot * ctx.slotSize;
   const C = leaf.end - leaf.start;
   const parentScore = (leaf.g * leaf.g) / (leaf.h + p.lambdaL2);
@@ -205,12 +210,12 @@ function bestSplit(ctx: TreeContext, p: TreeGrowthParams, leaf: Leaf): Split | u
     // thresholds are edges[0 .. lastBin]; the NaN bin, when present, is the one after the last finite bin
     const lastBin = ctx.data.edges[f].length - 1;
     const nanBin = lastBin + 2;
-    const nanCount = nanBin < numBins[f] ? hist[base + 3 * nanBin + 2] : 0;
-    scanFeature(hist, base, f, lastBin, 0, 0, 0, false, leaf, C, parentScore, p, state);
-    if (nanCount > 0) {
-      const j = base + 3 * nanBin;
-      scanFeature(hist, base, f, lastBin, hist[j], hist[j + 1], nanCount, true, leaf, C, parentScore, p, state);
-    }
+    const j = base + 2 * nanBin;
+    const nanG = nanBin < numBins[f] ? hist[j] : 0;
+    const nanH = nanBin < numBins[f] ? hist[j + 1] : 0;
+    // missing values right (with the larger values), then, when the leaf has any, left
+    scanFeature(hist, base, f, lastBin, nanG, nanH, false, leaf, C, parentScore, p, state);
+    if (nanH > 0) scanFeature(hist, base, f, lastBin, 0, 0, true, leaf, C, parentScore, p, state);
   }
   return state.best;
 }
@@ -220,30 +225,39 @@ interface SplitSearch {
   bestGain: number;
 }
 
-/** Scans the thresholds of one feature, the left side starting from (g0, h0, c0) (the NaN rows or nothing). */
+/**
+ * Scans the thresholds of one feature from the top bin down, the right side starting from (g0, h0) (the NaN
+ * rows or nothing). Rows on a side are estimated from its hessian, as LightGBM does for min_data_in_leaf
+ * (its documentation: "an approximation based on the Hessian"): each bin counts round(h · rows / H) of the
+ * leaf's rows, the left side the rest. So a side of many rows the model is already sure of (tiny hessians)
+ * counts as few, and is refused: its leaf value −G/H would be large and unstable, and with exact counts such
+ * leaves cost the 20-feature bench matrix 0.014 of test AUC against LightGBM. Histograms need no count channel.
+ */
 function scanFeature(
-  hist: Float64Array, base: number, f: number, lastBin: number, g0: number, h0: number, c0: number, nanLeft: boolean,
+  hist: Float64Array, base: number, f: number, lastBin: number, g0: number, h0: number, nanLeft: boolean,
   leaf: Leaf, C: number, parentScore: number, p: TreeGrowthParams, state: SplitSearch,
 ): void {
   const lambda = p.lambdaL2;
-  let gl = g0;
-  let hl = h0;
-  let cl = c0;
-  for (let b = 0; b <= lastBin; b++) {
-    const j = base + 3 * b;
-    gl += hist[j];
-    hl += hist[j + 1];
-    cl += hist[j + 2];
-    if (cl < p.minDataInLeaf || hl < p.minChildWeight) continue;
-    const cr = C - cl;
-    if (cr < p.minDataInLeaf) break;
-    const hr = leaf.h - hl;
-    if (hr < p.minChildWeight) continue;
-    const gr = leaf.g - gl;
+  const perHessian = C / leaf.h;
+  let gr = g0;
+  let hr = h0;
+  let cr = Math.round(h0 * perHessian);
+  for (let b = lastBin; b >= 0; b--) {
+    // threshold b: bins 0..b left, bin b + 1 joins the right side
+    const j = base + 2 * (b + 1);
+    gr += hist[j];
+    hr += hist[j + 1];
+    cr += Math.round(hist[j + 1] * perHessian);
+    if (cr < p.minDataInLeaf || hr < p.minChildWeight) continue;
+    const cl = C - cr;
+    if (cl < p.minDataInLeaf) break;
+    const hl = leaf.h - hr;
+    if (hl < p.minChildWeight) break;
+    const gl = leaf.g - gr;
     const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
     if (gain > state.bestGain) {
       state.bestGain = gain;
-      state.best = { gain, feature: f, bin: b, nanLeft, gl, hl, cl };
+      state.best = { gain, feature: f, bin: b, nanLeft, gl, hl };
     }
   }
 }
@@ -253,7 +267,7 @@ function subtract(hist: Float64Array, large: number, small: number, ctx: TreeCon
   const { featureOffset, numBins } = ctx.arena;
   for (const f of ctx.features) {
     const o = featureOffset[f];
-    const len = 3 * numBins[f];
+    const len = 2 * numBins[f];
     for (let j = 0; j < len; j++) hist[large + o + j] -= hist[small + o + j];
   }
 }

@@ -2,13 +2,17 @@
  * The per-row kernels of boosting, run on the main thread and by the worker threads: log-loss gradients,
  * and histograms.
  *
- * The hot loop of histogram boosting: per feature, sum gradient, hessian and row count by bin over one
- * leaf's rows. It is written as a self-contained function (no imports, no outer variables) because the
- * worker threads run its source text; main thread and workers therefore execute the same code, and since
+ * The hot loop of histogram boosting: per feature, sum gradient and hessian by bin over one leaf's rows.
+ * Row counts are not summed: like LightGBM, split finding estimates a side's rows from its share of the
+ * leaf's hessian (see growTree), which saves a third of the loop's memory writes. Nor is a feature's
+ * dominant bin (`skipBin[f]`, ≥ 0 where one bin holds most rows, as the zero of a risk or outlier count):
+ * its rows only cost a compare, and `restoreSkippedBins` sets that bin to the leaf's totals minus the
+ * others, as LightGBM does for its most frequent bin. It is written as a self-contained function (no
+ * imports, no outer variables) because the worker threads run its source text; main thread and workers therefore execute the same code, and since
  * each feature is summed by one thread in row order, results are bit-identical for any thread count.
  *
- * Layout: a histogram slot holds, for every feature f, 3 × numBins[f] doubles starting at
- * `slotOffset + featureOffset[f]`: (gradient, hessian, count) per bin. Gradients and hessians are
+ * Layout: a histogram slot holds, for every feature f, 2 × numBins[f] doubles starting at
+ * `slotOffset + featureOffset[f]`: (gradient, hessian) per bin. Gradients and hessians are
  * "ordered": position i holds the value of row rows[i], gathered once per leaf so the per-feature loop
  * reads them sequentially.
  */
@@ -27,6 +31,7 @@ export function accumulateHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   // Eight, then four features per pass over the rows: the row index and gradient loads are shared and the
@@ -38,51 +43,70 @@ export function accumulateHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
-    hist.fill(0, b4, b4 + 3 * numBins[f4]);
-    hist.fill(0, b5, b5 + 3 * numBins[f5]);
-    hist.fill(0, b6, b6 + 3 * numBins[f6]);
-    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     for (let i = start; i < end; i++) {
       const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 3 * rowBins[o + f0];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * rowBins[o + f1];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * rowBins[o + f2];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * rowBins[o + f3];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b4 + 3 * rowBins[o + f4];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b5 + 3 * rowBins[o + f5];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b6 + 3 * rowBins[o + f6];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b7 + 3 * rowBins[o + f7];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
+      let x = 0;
+      x = rowBins[o + f0];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f1];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f2];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f3];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f4];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f5];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f6];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f7];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -94,41 +118,55 @@ export function accumulateHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     for (let i = start; i < end; i++) {
       const o = rows[i] * nCols;
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 3 * rowBins[o + f0];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * rowBins[o + f1];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * rowBins[o + f2];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * rowBins[o + f3];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
+      let j = 0;
+      let x = 0;
+      x = rowBins[o + f0];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f1];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f2];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = rowBins[o + f3];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.fill(0, base, base + 3 * numBins[f]);
+    const s = skipBin[f];
+    hist.fill(0, base, base + 2 * numBins[f]);
     for (let i = start; i < end; i++) {
-      const j = base + 3 * rowBins[rows[i] * nCols + f];
-      hist[j] += orderedGrad[i];
-      hist[j + 1] += orderedHess[i];
-      hist[j + 2] += 1;
+      const x = rowBins[rows[i] * nCols + f];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += orderedGrad[i];
+        hist[j + 1] += orderedHess[i];
+      }
     }
   }
 }
@@ -154,6 +192,7 @@ export function accumulateColumnHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   for (; k + 8 <= to; k += 8) {
@@ -161,14 +200,16 @@ export function accumulateColumnHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
-    hist.fill(0, b4, b4 + 3 * numBins[f4]);
-    hist.fill(0, b5, b5 + 3 * numBins[f5]);
-    hist.fill(0, b6, b6 + 3 * numBins[f6]);
-    hist.fill(0, b7, b7 + 3 * numBins[f7]);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
     const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
     for (let i = start; i < end; i++) {
@@ -176,38 +217,55 @@ export function accumulateColumnHistograms(
       const g = orderedGrad[i];
       const h = orderedHess[i];
       let j = 0;
-      j = b0 + 3 * bins[c0 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * bins[c1 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * bins[c2 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * bins[c3 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b4 + 3 * bins[c4 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b5 + 3 * bins[c5 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b6 + 3 * bins[c6 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b7 + 3 * bins[c7 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
+      let x = 0;
+      x = bins[c0 + r];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + r];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + r];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + r];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c4 + r];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c5 + r];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c6 + r];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c7 + r];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -219,10 +277,11 @@ export function accumulateColumnHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.fill(0, b0, b0 + 3 * numBins[f0]);
-    hist.fill(0, b1, b1 + 3 * numBins[f1]);
-    hist.fill(0, b2, b2 + 3 * numBins[f2]);
-    hist.fill(0, b3, b3 + 3 * numBins[f3]);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     const c0 = f0 * nRows;
     const c1 = f1 * nRows;
     const c2 = f2 * nRows;
@@ -231,42 +290,54 @@ export function accumulateColumnHistograms(
       const r = rows[i];
       const g = orderedGrad[i];
       const h = orderedHess[i];
-      let j = b0 + 3 * bins[c0 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b1 + 3 * bins[c1 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b2 + 3 * bins[c2 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
-      j = b3 + 3 * bins[c3 + r];
-      hist[j] += g;
-      hist[j + 1] += h;
-      hist[j + 2] += 1;
+      let j = 0;
+      let x = 0;
+      x = bins[c0 + r];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + r];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + r];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + r];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.fill(0, base, base + 3 * numBins[f]);
+    const s = skipBin[f];
+    hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = start; i < end; i++) {
-      const j = base + 3 * bins[col + rows[i]];
-      hist[j] += orderedGrad[i];
-      hist[j + 1] += orderedHess[i];
-      hist[j + 2] += 1;
+      const x = bins[col + rows[i]];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += orderedGrad[i];
+        hist[j + 1] += orderedHess[i];
+      }
     }
   }
 }
 
 /**
  * The same sums for the unbagged root, which holds every row in order: no row indirection, gradients read
- * in place, and the counts, the same for every tree, copied from `rootCounts` (laid out as one histogram
- * slot, zero but for the counts) instead of counted again. Rows are summed in the same order as
+ * in place. Rows are summed in the same order as
  * `accumulateHistograms` would, so the histograms are the same bit for bit. Self-contained for the workers too.
  */
 export function accumulateRootHistograms(
@@ -274,7 +345,6 @@ export function accumulateRootHistograms(
   nRows: number,
   grad: Float64Array,
   hess: Float64Array,
-  rootCounts: Float64Array,
   features: Int32Array,
   from: number,
   to: number,
@@ -282,6 +352,7 @@ export function accumulateRootHistograms(
   slotOffset: number,
   featureOffset: Int32Array,
   numBins: Int32Array,
+  skipBin: Int32Array,
 ): void {
   let k = from;
   for (; k + 8 <= to; k += 8) {
@@ -289,44 +360,71 @@ export function accumulateRootHistograms(
     const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
     const b0 = slotOffset + featureOffset[f0], b1 = slotOffset + featureOffset[f1], b2 = slotOffset + featureOffset[f2], b3 = slotOffset + featureOffset[f3];
     const b4 = slotOffset + featureOffset[f4], b5 = slotOffset + featureOffset[f5], b6 = slotOffset + featureOffset[f6], b7 = slotOffset + featureOffset[f7];
-    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
-    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
-    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
-    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
-    hist.set(rootCounts.subarray(featureOffset[f4], featureOffset[f4] + 3 * numBins[f4]), b4);
-    hist.set(rootCounts.subarray(featureOffset[f5], featureOffset[f5] + 3 * numBins[f5]), b5);
-    hist.set(rootCounts.subarray(featureOffset[f6], featureOffset[f6] + 3 * numBins[f6]), b6);
-    hist.set(rootCounts.subarray(featureOffset[f7], featureOffset[f7] + 3 * numBins[f7]), b7);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    const s4 = skipBin[f4], s5 = skipBin[f5], s6 = skipBin[f6], s7 = skipBin[f7];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
+    hist.fill(0, b4, b4 + 2 * numBins[f4]);
+    hist.fill(0, b5, b5 + 2 * numBins[f5]);
+    hist.fill(0, b6, b6 + 2 * numBins[f6]);
+    hist.fill(0, b7, b7 + 2 * numBins[f7]);
     const c0 = f0 * nRows, c1 = f1 * nRows, c2 = f2 * nRows, c3 = f3 * nRows;
     const c4 = f4 * nRows, c5 = f5 * nRows, c6 = f6 * nRows, c7 = f7 * nRows;
     for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
       let j = 0;
-      j = b0 + 3 * bins[c0 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 3 * bins[c1 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 3 * bins[c2 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 3 * bins[c3 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b4 + 3 * bins[c4 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b5 + 3 * bins[c5 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b6 + 3 * bins[c6 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b7 + 3 * bins[c7 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let x = 0;
+      x = bins[c0 + i];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + i];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + i];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + i];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c4 + i];
+      if (x !== s4) {
+        j = b4 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c5 + i];
+      if (x !== s5) {
+        j = b5 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c6 + i];
+      if (x !== s6) {
+        j = b6 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c7 + i];
+      if (x !== s7) {
+        j = b7 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k + 4 <= to; k += 4) {
@@ -338,10 +436,11 @@ export function accumulateRootHistograms(
     const b1 = slotOffset + featureOffset[f1];
     const b2 = slotOffset + featureOffset[f2];
     const b3 = slotOffset + featureOffset[f3];
-    hist.set(rootCounts.subarray(featureOffset[f0], featureOffset[f0] + 3 * numBins[f0]), b0);
-    hist.set(rootCounts.subarray(featureOffset[f1], featureOffset[f1] + 3 * numBins[f1]), b1);
-    hist.set(rootCounts.subarray(featureOffset[f2], featureOffset[f2] + 3 * numBins[f2]), b2);
-    hist.set(rootCounts.subarray(featureOffset[f3], featureOffset[f3] + 3 * numBins[f3]), b3);
+    const s0 = skipBin[f0], s1 = skipBin[f1], s2 = skipBin[f2], s3 = skipBin[f3];
+    hist.fill(0, b0, b0 + 2 * numBins[f0]);
+    hist.fill(0, b1, b1 + 2 * numBins[f1]);
+    hist.fill(0, b2, b2 + 2 * numBins[f2]);
+    hist.fill(0, b3, b3 + 2 * numBins[f3]);
     const c0 = f0 * nRows;
     const c1 = f1 * nRows;
     const c2 = f2 * nRows;
@@ -349,51 +448,95 @@ export function accumulateRootHistograms(
     for (let i = 0; i < nRows; i++) {
       const g = grad[i];
       const h = hess[i];
-      let j = b0 + 3 * bins[c0 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b1 + 3 * bins[c1 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b2 + 3 * bins[c2 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
-      j = b3 + 3 * bins[c3 + i];
-      hist[j] += g;
-      hist[j + 1] += h;
+      let j = 0;
+      let x = 0;
+      x = bins[c0 + i];
+      if (x !== s0) {
+        j = b0 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c1 + i];
+      if (x !== s1) {
+        j = b1 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c2 + i];
+      if (x !== s2) {
+        j = b2 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
+      x = bins[c3 + i];
+      if (x !== s3) {
+        j = b3 + 2 * x;
+        hist[j] += g;
+        hist[j + 1] += h;
+      }
     }
   }
   for (; k < to; k++) {
     const f = features[k];
     const base = slotOffset + featureOffset[f];
-    hist.set(rootCounts.subarray(featureOffset[f], featureOffset[f] + 3 * numBins[f]), base);
+    const s = skipBin[f];
+    hist.fill(0, base, base + 2 * numBins[f]);
     const col = f * nRows;
     for (let i = 0; i < nRows; i++) {
-      const j = base + 3 * bins[col + i];
-      hist[j] += grad[i];
-      hist[j + 1] += hess[i];
+      const x = bins[col + i];
+      if (x !== s) {
+        const j = base + 2 * x;
+        hist[j] += grad[i];
+        hist[j + 1] += hess[i];
+      }
     }
   }
 }
 
 /**
- * Log-loss gradients (p − y)·w and hessians p(1 − p)·w of rows [from, to). p is `sigmoid` of the score bit
- * for bit, with one exp per row instead of two for negative scores (most rows, at a fraud base rate).
- * Self-contained for the workers.
+ * Sets each skipped dominant bin (see `accumulateHistograms`) of slot `slotOffset` to the leaf's gradient and
+ * hessian sums (g, h) minus the feature's other bins.
+ */
+export function restoreSkippedBins(
+  hist: Float64Array,
+  slotOffset: number,
+  features: Int32Array,
+  featureOffset: Int32Array,
+  numBins: Int32Array,
+  skipBin: Int32Array,
+  g: number,
+  h: number,
+): void {
+  for (const f of features) {
+    const skip = skipBin[f];
+    if (skip < 0) continue;
+    const base = slotOffset + featureOffset[f];
+    let gs = 0;
+    let hs = 0;
+    for (let b = 0; b < numBins[f]; b++) {
+      if (b === skip) continue;
+      gs += hist[base + 2 * b];
+      hs += hist[base + 2 * b + 1];
+    }
+    hist[base + 2 * skip] = g - gs;
+    hist[base + 2 * skip + 1] = h - hs;
+  }
+}
+
+/**
+ * Log-loss gradients (p − y)·w and hessians p(1 − p)·w of rows [from, to), from each row's odds e^score:
+ * p = e / (1 + e), 1 − p = 1 / (1 + e). The odds are kept up to date by multiplying in e^(leaf value) once per
+ * leaf (see trainGbdt), so a round costs a division per row instead of an exp. Self-contained for the workers.
  */
 export function computeGradients(
-  score: Float64Array, y: Uint8Array, w: Float64Array, grad: Float64Array, hess: Float64Array, from: number, to: number,
+  odds: Float64Array, y: Uint8Array, w: Float64Array, grad: Float64Array, hess: Float64Array, from: number, to: number,
 ): void {
   for (let i = from; i < to; i++) {
-    const z = score[i];
-    let pr: number;
-    if (z >= 0) pr = 1 / (1 + Math.exp(-z));
-    else {
-      const e = Math.exp(z);
-      pr = e / (1 + e);
-    }
+    const e = odds[i];
+    const q = 1 / (1 + e);
+    const pr = e * q;
     grad[i] = (pr - y[i]) * w[i];
-    hess[i] = pr * (1 - pr) * w[i];
+    hess[i] = pr * q * w[i];
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The boosting loop for binary log loss: bin the features once (or take them binned), then per round compute gradients
  * (p − y)·w and hessians p(1 − p)·w, draw the round's rows and features, grow a tree and add it to the
- * scores. With a validation set, its log loss is tracked each round and early stopping keeps the trees up
+ * scores (kept as odds e^score, so that a round's gradients need no exp). With a validation set, its log loss is tracked each round and early stopping keeps the trees up
  * to the best round. Randomness (bagging, feature sampling) comes from one seeded stream, so a seed fixes
  * the model; thread count never changes it.
  */
@@ -129,9 +129,10 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   let slotSize = 0;
   for (let f = 0; f < F; f++) {
     featureOffset[f] = slotSize;
-    slotSize += 3 * data.numBins[f];
+    slotSize += 2 * data.numBins[f];
   }
-  const score = new Float64Array(shared(8 * n), 0, n).fill(initScore);
+  // e^score by row: the gradients need the odds, and a tree changes them by one factor per leaf
+  const odds = new Float64Array(shared(8 * n), 0, n).fill(Math.exp(initScore));
   const labels = new Uint8Array(shared(n), 0, n);
   labels.set(y);
   const grad = new Float64Array(shared(8 * n), 0, n);
@@ -145,15 +146,15 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     scratch: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
-    score,
+    odds,
     labels,
     weights: w,
-    rootCounts: p.rowSubsample < 1 ? new Float64Array(0) : rootCounts(data, featureOffset, slotSize),
     orderedGrad: new Float64Array(shared(8 * n), 0, n),
     orderedHess: new Float64Array(shared(8 * n), 0, n),
     hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
     featureOffset,
     numBins: data.numBins,
+    skipBin: dominantBins(data),
   };
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
@@ -190,7 +191,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
-    addToTrainingScores(tree, ctx, score, bagSize < n);
+    addToTrainingOdds(tree, ctx, odds, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
     const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
     const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
@@ -220,16 +221,26 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   return { model, validationLoss };
 }
 
-/** Rows per bin over all rows, as a histogram slot with zero gradients and hessians (see accumulateRootHistograms). */
-function rootCounts(data: BinnedMatrix, featureOffset: Int32Array, slotSize: number): Float64Array {
-  const counts = new Float64Array(slotSize);
+/** A row share from which a feature's most frequent bin is skipped in histogram passes (and restored from totals). */
+const DOMINANT_SHARE = 0.9;
+
+/**
+ * Per feature, the bin holding at least DOMINANT_SHARE of the rows, or −1: skipping it saves its rows' adds, and
+ * below that share the compare's mispredictions would cost more than the adds saved.
+ */
+function dominantBins(data: BinnedMatrix): Int32Array {
   const { bins, rows, cols } = data;
+  const skip = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, cols)), 0, cols).fill(-1);
+  const counts = new Int32Array(256);
   for (let f = 0; f < cols; f++) {
-    const base = featureOffset[f] + 2;
+    counts.fill(0);
     const col = f * rows;
-    for (let i = 0; i < rows; i++) counts[base + 3 * bins[col + i]] += 1;
+    for (let i = 0; i < rows; i++) counts[bins[col + i]]++;
+    let best = 0;
+    for (let b = 1; b < 256; b++) if (counts[b] > counts[best]) best = b;
+    if (counts[best] >= DOMINANT_SHARE * rows) skip[f] = best;
   }
-  return counts;
+  return skip;
 }
 
 /**
@@ -303,18 +314,28 @@ function sampleFeatures(F: number, count: number, rand: () => number): Int32Arra
   return all.slice(0, count).sort();
 }
 
-function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Array, bagged: boolean): void {
+/**
+ * Multiplies each training row's odds by e^(its leaf's value). Odds are held within [1e-300, 1e300] (scores of
+ * ±690): beyond, a row's probability is 0 or 1 to double precision anyway, and the bound keeps a later factor
+ * from making 0 · ∞.
+ */
+function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, odds: Float64Array, bagged: boolean): void {
+  const factor = Float64Array.from(tree.value, Math.exp);
   if (!bagged) {
     const rows = ctx.arena.rows;
     for (const leaf of tree.leaves) {
-      const v = tree.value[leaf.node];
-      for (let i = leaf.start; i < leaf.end; i++) score[rows[i]] += v;
+      const m = factor[leaf.node];
+      for (let i = leaf.start; i < leaf.end; i++) {
+        const r = rows[i];
+        const v = odds[r] * m;
+        odds[r] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
+      }
     }
     return;
   }
   // out-of-bag rows were not partitioned: walk the tree in bin space for every row
   const { bins, rows: n, edges } = ctx.data;
-  const { feature, thresholdBin, left, right, defaultLeft, value } = tree;
+  const { feature, thresholdBin, left, right, defaultLeft } = tree;
   for (let i = 0; i < n; i++) {
     let node = 0;
     let f = feature[0];
@@ -324,9 +345,13 @@ function addToTrainingScores(tree: GrownTree, ctx: TreeContext, score: Float64Ar
       node = goLeft ? left[node] : right[node];
       f = feature[node];
     }
-    score[i] += value[node];
+    const v = odds[i] * factor[node];
+    odds[i] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
   }
 }
+
+const MIN_ODDS = 1e-300;
+const MAX_ODDS = 1e300;
 
 function weightedLogLoss(y: Uint8Array, raw: Float64Array, weight?: Float64Array): number {
   let sum = 0;
