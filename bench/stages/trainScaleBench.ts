@@ -7,6 +7,7 @@
  * compares the default search itself. The lake covers the default search's 4 folds (56 days) plus `--history` days.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, customersForRows, ensureGenerated, type GenerateParams } from '../lib/generatedData.js';
 import { measureCommand } from '../lib/measureCommand.js';
@@ -28,6 +29,10 @@ interface Run {
   rows: { train: number; trainFrauds: number; test: number; testFrauds: number };
   sampling: { fitRows: number; negativeRate: number; rangeRows?: number; frameRows?: number };
   search: { trials: number; folds: number; ensemble: number; refitTrees: number[] };
+  /** Wall time of train's phases (features and frame, search, refit, scoring), ms. */
+  phaseMs?: { features: number; search: number; refit: number; scoring: number };
+  /** The 1-minute load average's lowest and highest sample while the run ran (every 15 s): other work on the cores. */
+  load: { min: number; max: number };
 }
 
 export const trainScaleBench: BenchStage = {
@@ -79,7 +84,9 @@ export const trainScaleBench: BenchStage = {
       note:
         `AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}; fitted ${r.sampling.fitRows} of ` +
         `${r.rows.train} train rows (negative rate ${r.sampling.negativeRate.toPrecision(3)}); ${r.search.trials} trials × ${r.search.folds} folds, ensemble ${r.search.ensemble}` +
-        (r.sampling.frameRows === undefined ? '' : `; feature frame ${r.sampling.frameRows} of ${r.sampling.rangeRows} rows`),
+        (r.sampling.frameRows === undefined ? '' : `; feature frame ${r.sampling.frameRows} of ${r.sampling.rangeRows} rows`) +
+        (r.phaseMs === undefined ? '' : `; phases: features and frame ${s(r.phaseMs.features)}, search ${s(r.phaseMs.search)}, refit ${s(r.phaseMs.refit)}, scoring ${s(r.phaseMs.scoring)}`) +
+        `; load ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)}`,
     }));
     const byName = (prefix: string): Run | undefined => runs.find((r) => r.name.startsWith(prefix));
     const sampled = compare.length > 0 ? byName('sampled') : byName('default');
@@ -105,17 +112,29 @@ export const trainScaleBench: BenchStage = {
   },
 };
 
+const s = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
+
 async function trainOnce(ctx: BenchContext, lake: PreparedLake, name: string, flags: string[]): Promise<Run> {
   ctx.signal.throwIfAborted();
   const tracking = await mkdtemp(join(ctx.dataDir, '.scale-tracking-'));
   try {
     ctx.log(`${name}: training on ${lake.dir} (${lake.firstDay}..${lake.lastDay})...`);
     const args = [cliPath(ctx.root), 'train', '--lake', lake.dir, '--tracking', tracking, '--work-dir', ctx.dataDir, '--json', ...flags];
-    const m = await measureCommand(process.execPath, args, { cwd: ctx.root, stdout: 'capture', signal: ctx.signal });
+    const loads = [loadavg()[0]];
+    const sampler = setInterval(() => loads.push(loadavg()[0]), 15_000);
+    let m: Awaited<ReturnType<typeof measureCommand>>;
+    try {
+      m = await measureCommand(process.execPath, args, { cwd: ctx.root, stdout: 'capture', signal: ctx.signal });
+    } finally {
+      clearInterval(sampler);
+    }
+    loads.push(loadavg()[0]);
     if (m.exitCode !== 0) throw new Error(`train (${name}) exited with ${m.exitCode}:\n${m.stderrTail.slice(-4000)}`);
-    const r = JSON.parse(m.stdout) as Omit<Run, 'name' | 'wallSeconds' | 'peakRssBytes'>;
-    ctx.log(`  ${name}: ${m.wallSeconds.toFixed(0)} s, AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}`);
-    return { name, wallSeconds: m.wallSeconds, peakRssBytes: m.peakRssBytes, metrics: r.metrics, rows: r.rows, sampling: r.sampling, search: r.search };
+    const r = JSON.parse(m.stdout) as Omit<Run, 'name' | 'wallSeconds' | 'peakRssBytes' | 'load'>;
+    const load = { min: Math.min(...loads), max: Math.max(...loads) };
+    const phases = r.phaseMs === undefined ? '' : ` (features and frame ${s(r.phaseMs.features)}, search ${s(r.phaseMs.search)}, refit ${s(r.phaseMs.refit)}, scoring ${s(r.phaseMs.scoring)})`;
+    ctx.log(`  ${name}: ${m.wallSeconds.toFixed(0)} s${phases}, load ${load.min.toFixed(1)}–${load.max.toFixed(1)}, AUC ${r.metrics.auc.toFixed(4)}  AP ${r.metrics.ap.toFixed(4)}  CP@100 ${r.metrics.cp100.toFixed(4)}`);
+    return { name, wallSeconds: m.wallSeconds, peakRssBytes: m.peakRssBytes, metrics: r.metrics, rows: r.rows, sampling: r.sampling, search: r.search, phaseMs: r.phaseMs, load };
   } finally {
     await rm(tracking, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ export const TRAIN_OPTIONS = {
   'max-train-rows': { type: 'integer', description: 'training sets above this many rows keep every fraud and a weighted sample of legitimate rows, about this many in all', default: 500_000, configKey: 'train.maxTrainRows', min: 1000, max: 1_000_000_000 },
   'max-validation-rows': { type: 'integer', description: 'search folds whose validation window holds more rows are measured on a sample of whole cards of about this size', default: 1_000_000, configKey: 'train.maxValidationRows', min: 1000, max: 1_000_000_000 },
   'early-stopping': { type: 'integer', description: 'boosted-tree candidates stop once the fold\'s validation log loss has not improved for this many rounds; the refit grows the mean kept (0: off)', default: 0, configKey: 'train.earlyStopping', min: 0, max: 100_000 },
+  workers: { type: 'integer', description: 'threads the search, the refit and the test scoring run on side by side (default: one per core; 1: the main thread alone); the model is the same for any count', configKey: 'train.workers', min: 1, max: 256 },
   metric: { type: 'string', description: 'search objective', choices: ['ap', 'auc', 'cp100'], default: 'ap', configKey: 'train.metric' },
   seed: { type: 'integer', description: 'random seed', default: 1 },
   tracking: { type: 'uri', description: 'tracking URI (http(s)://, file path, or "embedded")', env: 'MLFLOW_TRACKING_URI', configKey: 'tracking', placeholder: '<uri>', schemes: TRACKING_SCHEMES },

@@ -4,33 +4,27 @@
  * before the real training window ends and no test-period data is ever used to choose parameters: fold k's
  * training window starts at trainStart − (delay + V) − k·V, then the same train/delay/validation lengths follow.
  */
+import { availableParallelism } from 'node:os';
 import { FraudopsError } from '../errors.js';
-import type { BinnedDataset } from '../models/gbdt/binDataset.js';
 import { averageGbdtModels } from '../models/gbdt/averageModels.js';
-import { GbdtClassifier } from '../models/gbdt/GbdtClassifier.js';
 import type { GbdtModel } from '../models/gbdt/GbdtModel.js';
-import type { GbdtParams } from '../models/gbdt/GbdtParams.js';
-import { LogisticRegression, type LogRegParams } from '../models/logreg/LogisticRegression.js';
 import type { Model } from '../models/Classifier.js';
-import { predictProbaInBlocks } from '../models/predictInBlocks.js';
 import { checkpoint } from '../util/checkpoint.js';
 import { mulberry32 } from '../util/prng.js';
-import { splitFrame, type FeatureFrame, type LabeledSet, type SplitWindows } from '../datasets/FeatureFrame.js';
-import { evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
+import { splitFrame, type FeatureFrame, type SplitWindows } from '../datasets/FeatureFrame.js';
+import type { MetricName, Metrics } from '../datasets/evaluate.js';
+import { fitCandidate, type BinnedCache, type Candidate, type ModelKind } from './fitCandidate.js';
 import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
 import { sampleCards } from './sampleCards.js';
+import { scoreFold, type FoldScore, type FoldSets } from './scoreFold.js';
+import { TrainingPool, shareFold } from './TrainingPool.js';
 import type { SamplingPlan } from './samplingPlan.js';
 import { DEFAULT_SCALE, foldWindows, type ScaleOptions } from './windows.js';
 
 export { DEFAULT_SCALE, earliestDay, foldWindows, type ScaleOptions } from './windows.js';
 
-export type ModelKind = 'gbdt' | 'logreg';
 export type SearchMode = 'grid' | 'random';
-
-export interface Candidate {
-  kind: ModelKind;
-  params: Record<string, number>;
-}
+export { fitCandidate, type BinnedCache, type Candidate, type FitOptions, type ModelKind } from './fitCandidate.js';
 
 const GBDT_GRID: Record<string, number[]> = {
   numLeaves: [7, 15, 31],
@@ -98,43 +92,6 @@ export function candidates(kinds: ModelKind[], mode: SearchMode, trials: number,
   return searchPlan(kinds, mode, trials, seed).candidates;
 }
 
-/** One training set binned per binning parameters, so GBDT candidates sharing them bin it once (same models). */
-export type BinnedCache = Map<string, BinnedDataset>;
-
-export interface FitOptions {
-  signal?: AbortSignal;
-  binned?: BinnedCache;
-  /** Boosted trees: stop adding trees once this set's log loss has not improved for `earlyStoppingRounds` rounds. */
-  validation?: LabeledSet;
-  earlyStoppingRounds?: number;
-  /** Boosted trees: this many trees instead of the candidate's nEstimators (the count its folds chose). */
-  nEstimators?: number;
-}
-
-/** Fits one candidate on a (possibly down-sampled, then weighted) training set. */
-export async function fitCandidate(c: Candidate, train: NegativeSample, seed: number, o: FitOptions = {}): Promise<Model> {
-  const sampleWeight = train.weight;
-  const set = train.set;
-  if (c.kind === 'logreg') return new LogisticRegression(c.params as LogRegParams).fit(set.X, set.y, { signal: o.signal, sampleWeight });
-  const stopOn = (o.earlyStoppingRounds ?? 0) > 0 ? o.validation : undefined;
-  const params: GbdtParams = {
-    ...c.params,
-    ...(o.nEstimators === undefined ? {} : { nEstimators: o.nEstimators }),
-    ...(stopOn === undefined ? {} : { earlyStoppingRounds: o.earlyStoppingRounds }),
-    seed,
-  };
-  const fit = { signal: o.signal, sampleWeight, ...(stopOn === undefined ? {} : { validation: { X: stopOn.X, y: stopOn.y } }) };
-  const gbdt = new GbdtClassifier(params);
-  if (o.binned === undefined) return gbdt.fit(set.X, set.y, fit);
-  const key = `${params.maxBins ?? 'default'}/${params.binSampleSize ?? 'default'}`;
-  let data = o.binned.get(key);
-  if (data === undefined) {
-    data = gbdt.bin(set.X);
-    o.binned.set(key, data);
-  }
-  return gbdt.fitBinned(data, set.y, fit);
-}
-
 export interface TrialResult {
   index: number;
   candidate: Candidate;
@@ -183,6 +140,11 @@ export async function prequentialSearch(
      * same folds, scale and seed); required for such a frame.
      */
     plan?: SamplingPlan;
+    /**
+     * Worker threads fitting candidates side by side (default: one per core; 1: in this thread). The result is
+     * the same for any count.
+     */
+    workers?: number;
     signal?: AbortSignal;
     onTrial?: (t: TrialResult, total: number) => void;
   },
@@ -193,7 +155,8 @@ export async function prequentialSearch(
   // Each fold's full sets are dropped once sampled, so a big window holds one fold's copy at a time. Cutting a fold
   // out of a big frame takes a while: a stop signal gets its chance between folds.
   const check = checkpoint(o.signal);
-  const splits: { train: NegativeSample; validation: LabeledSet; sampling: FoldSampling }[] = [];
+  const workers = Math.min(o.workers ?? searchWorkers(), cands.length * o.folds);
+  const splits: (FoldSets & { sampling: FoldSampling })[] = [];
   for (const [k, fw] of foldWindows(w, o.folds).entries()) {
     await check();
     const s = splitFrame(frame, fw);
@@ -209,34 +172,99 @@ export async function prequentialSearch(
       scoredRows: validation.set.X.rows,
       cardRate: validation.cardRate,
     };
-    splits.push({ train, validation: validation.set, sampling });
+    // Worker threads read the folds from shared memory: copied there now, the fold's own arrays are let go.
+    const sets: FoldSets = { train, validation: validation.set };
+    splits.push({ ...(workers > 1 ? shareFold(sets) : sets), sampling });
   }
-  const binned = splits.map((): BinnedCache => new Map());
-  const trials: TrialResult[] = [];
-  for (let i = 0; i < cands.length; i++) {
-    o.signal?.throwIfAborted();
-    if (i > 0 && o.budgetMs !== undefined && performance.now() - started >= o.budgetMs) break;
-    const foldMetrics: Metrics[] = [];
-    const trees: number[] = [];
-    const stopping = cands[i].kind === 'gbdt' && scale.earlyStoppingRounds > 0;
-    for (const [k, s] of splits.entries()) {
-      const model = await fitCandidate(cands[i], s.train, o.seed, {
-        signal: o.signal,
-        binned: binned[k],
-        ...(stopping ? { validation: s.validation, earlyStoppingRounds: scale.earlyStoppingRounds } : {}),
-      });
-      if (stopping) trees.push((model as GbdtModel).data.trees.length);
-      foldMetrics.push(evaluate(s.validation, await predictProbaInBlocks(model, s.validation.X, o.signal)));
-    }
-    const score = foldMetrics.reduce((a, m) => a + m[o.metric], 0) / foldMetrics.length;
-    const t: TrialResult = { index: i, candidate: cands[i], score, folds: foldMetrics, ...(stopping ? { trees } : {}) };
-    trials.push(t);
-    o.onTrial?.(t, cands.length);
-  }
+  const trial = (i: number, scores: FoldScore[]): TrialResult => {
+    const folds = scores.map((f) => f.metrics);
+    const score = folds.reduce((a, m) => a + m[o.metric], 0) / folds.length;
+    const trees = scores.flatMap((f) => (f.trees === undefined ? [] : [f.trees]));
+    return { index: i, candidate: cands[i], score, folds, ...(trees.length > 0 ? { trees } : {}) };
+  };
+  const spent = (i: number): boolean => i > 0 && o.budgetMs !== undefined && performance.now() - started >= o.budgetMs;
+  const trials = workers > 1
+    ? await searchInPool(splits, cands, workers, { ...o, earlyStoppingRounds: scale.earlyStoppingRounds, spent, trial })
+    : await searchInProcess(splits, cands, { ...o, earlyStoppingRounds: scale.earlyStoppingRounds, spent, trial });
   if (trials.length === 0) throw new FraudopsError('SEARCH_EMPTY', 'no candidate to search');
   // Highest mean score; ties go to the earlier (simpler-listed) candidate.
   const best = trials.reduce((b, t) => (t.score > b.score ? t : b));
   return { metric: o.metric, trials, best, sampling: splits.map((s) => s.sampling) };
+}
+
+/** Worker threads of a search by default: one per core the process may use. */
+export function searchWorkers(): number {
+  return availableParallelism();
+}
+
+/** Histogram threads of each fit when `workers` fits run side by side: the cores left to each, at least one. */
+export function threadsPerWorker(workers: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / workers));
+}
+
+interface TrialLoop {
+  seed: number;
+  earlyStoppingRounds: number;
+  signal?: AbortSignal;
+  onTrial?: (t: TrialResult, total: number) => void;
+  /** True once the budget forbids starting candidate `i`. */
+  spent(i: number): boolean;
+  trial(i: number, scores: FoldScore[]): TrialResult;
+}
+
+async function searchInProcess(splits: FoldSets[], cands: Candidate[], o: TrialLoop): Promise<TrialResult[]> {
+  const binned = splits.map((): BinnedCache => new Map());
+  const trials: TrialResult[] = [];
+  for (let i = 0; i < cands.length; i++) {
+    o.signal?.throwIfAborted();
+    if (o.spent(i)) break;
+    const scores: FoldScore[] = [];
+    for (const [k, s] of splits.entries()) {
+      scores.push(await scoreFold(cands[i], s, o.seed, { earlyStoppingRounds: o.earlyStoppingRounds, binned: binned[k], signal: o.signal }));
+    }
+    const t = o.trial(i, scores);
+    trials.push(t);
+    o.onTrial?.(t, cands.length);
+  }
+  return trials;
+}
+
+/**
+ * The same trials on `workers` threads: candidate by candidate, fold by fold, each task to the next free worker,
+ * so neighbouring candidates overlap. A candidate starts only while the budget lasts (the first always runs),
+ * and trials are reported in candidate order.
+ */
+async function searchInPool(splits: FoldSets[], cands: Candidate[], workers: number, o: TrialLoop): Promise<TrialResult[]> {
+  const pool = TrainingPool.create({ folds: splits, workers, threads: threadsPerWorker(workers) }, o.signal);
+  try {
+    const trials: TrialResult[] = [];
+    // Trials are reported in candidate order as soon as they and those before them are done.
+    let reported = Promise.resolve();
+    for (let i = 0; i < cands.length; i++) {
+      const scores: Promise<FoldScore>[] = [];
+      for (let k = 0; k < splits.length; k++) {
+        await pool.whenFree();
+        o.signal?.throwIfAborted();
+        if (k === 0 && o.spent(i)) break;
+        const score = pool.score({ candidate: cands[i], fold: k, seed: o.seed, earlyStoppingRounds: o.earlyStoppingRounds });
+        score.catch(() => undefined); // a failure is thrown where its trial is reported, or by the next whenFree
+        scores.push(score);
+      }
+      if (scores.length === 0) break;
+      const all = Promise.all(scores);
+      all.catch(() => undefined);
+      reported = reported.then(async () => {
+        const t = o.trial(i, await all);
+        trials.push(t);
+        o.onTrial?.(t, cands.length);
+      });
+      reported.catch(() => undefined); // awaited below; a failed task also stops the dispatch at the pool's next whenFree
+    }
+    await reported;
+    return trials;
+  } finally {
+    await pool.close();
+  }
 }
 
 /** The trees a trial's refit grows: the mean of what its folds' early stopping kept, else its nEstimators. */
@@ -260,9 +288,14 @@ export function ensembleMembers(search: SearchResult, k: number): TrialResult[] 
 /**
  * Refits each member on `train` (with the tree count its folds chose, under early stopping) and averages them
  * (raw scores, see averageGbdtModels): one model whose variance is lower than a single configuration's, so the
- * default does not rest on one lucky trial.
+ * default does not rest on one lucky trial. With a pool holding `train` as its set 0, boosted-tree members are
+ * fitted side by side on its workers (the same models).
  */
-export async function fitEnsemble(members: TrialResult[], train: NegativeSample, seed: number, signal?: AbortSignal): Promise<Model> {
+export async function fitEnsemble(members: TrialResult[], train: NegativeSample, seed: number, signal?: AbortSignal, pool?: TrainingPool): Promise<Model> {
+  if (pool !== undefined && members.length > 1 && members.every((m) => m.candidate.kind === 'gbdt')) {
+    const models = await Promise.all(members.map((m) => pool.fit({ candidate: m.candidate, set: 0, seed, nEstimators: refitTrees(m) })));
+    return averageGbdtModels(models);
+  }
   const binned: BinnedCache = new Map();
   const models: Model[] = [];
   for (const m of members) models.push(await fitCandidate(m.candidate, train, seed, { signal, binned, nEstimators: refitTrees(m) }));

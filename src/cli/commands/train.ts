@@ -41,6 +41,7 @@ export const trainCommand: Command = {
       maxTrainRows: Number(flags['max-train-rows']),
       maxValidationRows: Number(flags['max-validation-rows']),
       earlyStoppingRounds: Number(flags['early-stopping']),
+      workers: flags.workers === undefined ? undefined : Number(flags.workers),
       seed: Number(flags.seed),
       tracking: flags.tracking as string | undefined,
       experiment: String(flags.experiment),
