@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { COURSE_HEADER } from '../quality.js';
 import { LineNormalizer, MAX_LINE_BYTES, MAX_SUSPECT_IDS, type StructuralReject } from './LineNormalizer.js';
+import { mulberry32 } from '../util/prng.js';
 
 /** Everything the normalizer makes of `chunks`: both output streams, its rejects and its counts. */
 function normalize(chunks: Buffer[], typed: boolean) {
@@ -75,16 +76,6 @@ describe('prepare > line normalizer', () => {
 });
 
 describe('prepare > line normalizer > suspect ids', () => {
-  /** Deterministic pseudo-random numbers (mulberry32). */
-  function random(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const INT64_MAX = 2n ** 63n - 1n;
   /** The id the rules read from a forwarded line's first field (digits only, 1-19 of them, within int64), if any. */
   const ruleId = (field: string): bigint | undefined => (/^\d{1,19}$/.test(field) && BigInt(field) <= INT64_MAX ? BigInt(field) : undefined);
@@ -94,7 +85,7 @@ describe('prepare > line normalizer > suspect ids', () => {
 
   it('holds every id that is on more than one forwarded line, and few others in an id-ordered file', () => {
     for (let seed = 1; seed <= 20; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const lines: string[] = [];
       for (let i = 0; i < 3000; i++) {
         const u = next();

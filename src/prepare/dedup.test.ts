@@ -3,17 +3,8 @@ import { DuckDbEngine } from '../engine/DuckDbEngine.js';
 import type { CommitPart } from '../lake/CommitLog.js';
 import { CREATE_STAGED_SQL } from './cleaningSql.js';
 import { candidateParts } from './dedup.js';
+import { mulberry32 } from '../util/prng.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const part = (key: string, minId: string | number, maxId: string | number): CommitPart => ({ key, day: '2019-08-22', rows: 1, minId, maxId });
 
@@ -35,7 +26,7 @@ describe('prepare > dedup > candidate parts', () => {
 
   it('picks exactly the parts whose id range holds a valid staged id, and every part of unknown range', async () => {
     for (let seed = 1; seed <= 25; seed++) {
-      const next = random(seed);
+      const next = mulberry32(seed);
       const rows = Array.from({ length: Math.floor(next() * 40) }, () => ({ tid: Math.floor(next() * 1000), valid: next() < 0.8 }));
       const parts: CommitPart[] = Array.from({ length: 1 + Math.floor(next() * 30) }, (_, i) => {
         const lo = Math.floor(next() * 1000);

@@ -7,17 +7,8 @@ import { LocalStore } from '../storage/LocalStore.js';
 import { COURSE_HEADER } from '../quality.js';
 import { stageRawFile } from './stageRawFile.js';
 import { PENDING_REASON, duplicatesSql, lakeIdsSql } from './cleaningSql.js';
+import { mulberry32 } from '../util/prng.js';
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure names a row that can be found again. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Texts each field takes now and then besides a plain value: every edge the typed split has to get right. */
 const ODD: string[][] = [
@@ -51,7 +42,7 @@ function plainRow(next: () => number, id: number): string[] {
 
 /** About a third of the rows with one to three odd fields, a few structural rejects, some ids repeated. */
 function noisyFile(rows: number, seed: number): string {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const lines = [COURSE_HEADER];
   for (let i = 0; i < rows; i++) {
     const u = next();
