@@ -14,6 +14,15 @@ const SIZE = /^(\d+(\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i;
 const DURATION = /^(\d+)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
+/** Bytes in a size the `size` option type accepts (512MB, 4GB, 1.5GiB: decimal or binary units), or undefined. */
+export function sizeBytes(size: string): number | undefined {
+  const m = SIZE.exec(size.trim());
+  if (!m) return undefined;
+  const unit = m[3].toUpperCase();
+  const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(unit.replace('IB', 'B'));
+  return Number(m[1]) * (unit.includes('I') ? 1024 : 1000) ** power;
+}
+
 /**
  * `label` names the option inside messages (`--days` on the command line); with null the origin alone names it
  * (a pipeline task's `option days`).

@@ -17,6 +17,7 @@ import { sampleHashSql } from '../engine/sampleHash.js';
 import { featureSelectSql, terminalValuesSql, type FeatureDays } from './featureSql.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
+import { sizeBytes } from '../config/parseValue.js';
 
 export interface FeatureTableOptions {
   lake: ObjectStore;
@@ -203,15 +204,13 @@ const ENGINE_SHARE = 0.8;
 
 /** The engine's memory limit for a cap such as `4GB`: `ENGINE_SHARE` of it, in MB. */
 export function engineMemoryLimit(cap: string): string {
-  return `${Math.floor((sizeBytes(cap) * ENGINE_SHARE) / 1e6)}MB`;
+  return `${Math.floor((capBytes(cap) * ENGINE_SHARE) / 1e6)}MB`;
 }
 
-function sizeBytes(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(size.trim());
-  if (!m) throw new FraudopsError('BAD_SIZE', `not a size such as 512MB or 4GB: ${size}`, { context: { size } });
-  const unit = m[2].toUpperCase();
-  const power = ['B', 'KB', 'MB', 'GB', 'TB'].indexOf(unit.replace('IB', 'B'));
-  return Number(m[1]) * (unit.includes('I') ? 1024 : 1000) ** power;
+function capBytes(size: string): number {
+  const bytes = sizeBytes(size);
+  if (bytes === undefined) throw new FraudopsError('BAD_SIZE', `not a size such as 512MB or 4GB: ${size}`, { context: { size } });
+  return bytes;
 }
 
 /**
