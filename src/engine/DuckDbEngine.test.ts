@@ -102,3 +102,30 @@ describe('engine > duckdb > sessions', () => {
     }
   });
 });
+
+describe('engine > duckdb > appendRows', () => {
+  it('appends typed columns as they are, NULL columns of any type, and refuses a column it cannot copy', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-append-')) });
+    try {
+      await engine.run('CREATE TEMP TABLE t (a BIGINT, note VARCHAR, ts TIMESTAMP, x DOUBLE, ok BOOLEAN)');
+      const ints = new BigInt64Array([-1n, 9007199254740993n, 0n]);
+      const micros = new BigInt64Array([0n, 1566432000000000n, -86400000000n]);
+      const doubles = new Float64Array([0.1, 216.22, -0]);
+      const bools = new Uint8Array([1, 0, 1]);
+      await engine.appendRows('t', [{ rowCount: 3, columns: [ints, null, micros, doubles, bools] }, { rowCount: 1, columns: [ints.subarray(1), null, micros, doubles, bools] }]);
+      const rows = await engine.query('SELECT a, note, CAST(ts AS VARCHAR) AS ts, x, ok FROM t');
+      expect(rows).toEqual([
+        { a: -1n, note: null, ts: '1970-01-01 00:00:00', x: 0.1, ok: true },
+        { a: 9007199254740993n, note: null, ts: '2019-08-22 00:00:00', x: 216.22, ok: false },
+        { a: 0n, note: null, ts: '1969-12-31 00:00:00', x: -0, ok: true },
+        { a: 9007199254740993n, note: null, ts: '1970-01-01 00:00:00', x: 0.1, ok: true },
+      ]);
+      await engine.run('CREATE TEMP TABLE v (a BIGINT, note VARCHAR)');
+      await expect(engine.appendRows('v', [{ rowCount: 1, columns: [ints, ints] }])).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+      await expect(engine.appendRows('v', [{ rowCount: 1, columns: [ints] }])).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+      expect(await engine.query('SELECT count(*) AS n FROM v')).toEqual([{ n: 0n }]);
+    } finally {
+      await engine.close();
+    }
+  });
+});

@@ -7,12 +7,12 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBDataChunk, DuckDBInstance, JSDuckDBValueConverter, type DuckDBConnection } from '@duckdb/node-api';
 import { FraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { duckDbDialect } from './duckDbDialect.js';
 import { sqlString, sqlStringList } from './sql.js';
-import type { ColumnTypes, PartitionedWrite, RowBatch, SqlEngine, SqlRow, WriteTarget, WrittenObject } from './SqlEngine.js';
+import type { ColumnChunk, ColumnTypes, PartitionedWrite, RowBatch, SqlEngine, SqlRow, WriteTarget, WrittenObject } from './SqlEngine.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:' (default). */
@@ -135,6 +135,55 @@ export class DuckDbEngine implements SqlEngine {
     await this.run(insert(source));
   }
 
+  async appendRows(table: string, chunks: readonly ColumnChunk[]): Promise<void> {
+    let appender;
+    try {
+      appender = await this.connection.createAppender(table, null, 'temp');
+    } catch (cause) {
+      throw this.failure(cause, `(append to ${table})`);
+    }
+    try {
+      const types = Array.from({ length: appender.columnCount }, (_, i) => appender!.columnType(i));
+      const chunk = DuckDBDataChunk.create(types);
+      for (const c of chunks) {
+        if (c.columns.length !== types.length) {
+          throw new FraudopsError('ENGINE_FAILED', `duckdb: ${c.columns.length} columns given for ${table}, which has ${types.length}`, { context: { engine: 'duckdb', table } });
+        }
+        chunk.reset();
+        chunk.rowCount = c.rowCount;
+        for (let i = 0; i < types.length; i++) {
+          const from = c.columns[i];
+          // The vectors of node-api 1.5: values in a copy of the vector's data (`items`, or `dataView` for BOOLEAN)
+          // and a validity mask (`validity`), both written back to the vector by flush().
+          const vector = chunk.getColumnVector(i) as unknown as VectorInternals;
+          if (from === null) {
+            vector.validity.setItemValid(0, false);
+            vector.validity.data!.fill(0n);
+          } else {
+            const width = VALUE_BYTES.get(String(types[i]));
+            const bytes = c.rowCount * (width ?? 0);
+            if (width === undefined || from.byteLength < bytes) {
+              throw new FraudopsError('ENGINE_FAILED', `duckdb: column ${i} of ${table} (${String(types[i])}) cannot take ${c.rowCount} values of ${from.byteLength / c.rowCount} bytes`, { context: { engine: 'duckdb', table } });
+            }
+            const to = vector.items ?? vector.dataView!;
+            new Uint8Array(to.buffer, to.byteOffset, bytes).set(new Uint8Array(from.buffer, from.byteOffset, bytes));
+          }
+          vector.flush();
+        }
+        appender.appendDataChunk(chunk);
+      }
+      appender.flushSync();
+    } catch (cause) {
+      throw cause instanceof FraudopsError ? cause : this.failure(cause, `(append to ${table})`);
+    } finally {
+      try {
+        appender.closeSync();
+      } catch {
+        /* flushSync above reported a failed append; closing a failed appender tells nothing more */
+      }
+    }
+  }
+
   async readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string> {
     return `read_parquet(${sqlStringList(await this.localPaths(store, keys, signal))})`;
   }
@@ -231,6 +280,21 @@ export class DuckDbEngine implements SqlEngine {
 }
 
 let outputs = 0;
+
+/** Bytes a value of the column types `appendRows` copies values of. */
+const VALUE_BYTES = new Map([
+  ['BIGINT', 8],
+  ['TIMESTAMP', 8],
+  ['DOUBLE', 8],
+  ['BOOLEAN', 1],
+]);
+
+interface VectorInternals {
+  items?: ArrayBufferView;
+  dataView?: DataView;
+  validity: { data: BigUint64Array | null; setItemValid(index: number, valid: boolean): void };
+  flush(): void;
+}
 
 function listDir(dir: string): string[] {
   try {

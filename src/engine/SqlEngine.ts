@@ -71,6 +71,16 @@ export interface TextLines {
   endsWithNewline: boolean;
 }
 
+/**
+ * Rows as columns, for `appendRows`: column i holds `rowCount` little-endian values of the table's column i, in row
+ * order (BIGINT as int64, TIMESTAMP as int64 microseconds, DOUBLE as float64, BOOLEAN as one byte 0 or 1), or is
+ * null: NULL in every row, of any type.
+ */
+export interface ColumnChunk {
+  rowCount: number;
+  columns: readonly (ArrayBufferView | null)[];
+}
+
 export interface SqlEngine {
   readonly name: string;
   readonly dialect: Dialect;
@@ -88,6 +98,11 @@ export interface SqlEngine {
   queryColumnBatches(sql: string): AsyncIterable<Record<string, unknown[]>>;
   /** Stages raw rows: runs `insert(source)`, where `source` is a SQL relation over the batch's rows. */
   stageRows(batch: RowBatch, insert: (sourceSql: string) => string): Promise<void>;
+  /**
+   * Optional, for engines in this process: appends rows already typed here to the temporary `table` (no text to
+   * parse on the way in). Columns given as values must be BIGINT, TIMESTAMP, DOUBLE or BOOLEAN.
+   */
+  appendRows?(table: string, chunks: readonly ColumnChunk[]): Promise<void>;
   /**
    * A SQL relation (usable after FROM) over Parquet objects of `store`, e.g. the lake parts of a day range.
    * `keys` must be non-empty.

@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ColumnChunk } from '../engine/SqlEngine.js';
 
 export const CHUNK_BYTES = 2 << 20;
 export const BATCH_BYTES = 8 << 20;
@@ -34,6 +35,7 @@ export class BatchSpool {
   private chunkBytes = 0;
   private side: Buffer[] = [];
   private sideBytes = 0;
+  private columnChunks: ColumnChunk[] = [];
   private batch: string[] = [];
   private sideBatch: string[] = [];
   private batchBytes = 0;
@@ -46,12 +48,13 @@ export class BatchSpool {
   private discarded = false;
 
   /**
-   * `load(paths, sidePaths)` must read the files into the engine (`sidePaths`: those of the bytes given to
-   * `writeSide` meanwhile); it runs for one batch at a time, in order.
+   * `load(paths, sidePaths, columns)` must read the files into the engine (`sidePaths`: those of the bytes given to
+   * `writeSide` meanwhile) and append the column chunks given to `writeColumns`; it runs for one batch at a time,
+   * in order.
    */
   constructor(
     private readonly dir: string,
-    private readonly load: (paths: string[], sidePaths: string[]) => Promise<void>,
+    private readonly load: (paths: string[], sidePaths: string[], columns: ColumnChunk[]) => Promise<void>,
     private readonly chunkLimit = CHUNK_BYTES,
     private readonly batchLimit = BATCH_BYTES,
     private readonly maxQueued = 1,
@@ -74,6 +77,14 @@ export class BatchSpool {
     this.side.push(buf);
     this.sideBytes += buf.length;
     if (this.sideBytes >= this.chunkLimit) this.flushChunk();
+    if (this.batchBytes >= this.batchLimit) await this.flushBatch();
+  }
+
+  /** Adds rows as column chunks (kept in memory, not written to files), loaded with the batch they fall in. */
+  async writeColumns(chunk: ColumnChunk): Promise<void> {
+    if (this.failed) throw this.failed;
+    this.columnChunks.push(chunk);
+    for (const c of chunk.columns) this.batchBytes += c?.byteLength ?? 0;
     if (this.batchBytes >= this.batchLimit) await this.flushBatch();
   }
 
@@ -117,18 +128,20 @@ export class BatchSpool {
   }
 
   private async flushBatch(): Promise<void> {
-    if (this.batch.length === 0 && this.sideBatch.length === 0) return;
+    if (this.batch.length === 0 && this.sideBatch.length === 0 && this.columnChunks.length === 0) return;
     const paths = this.batch;
     const sidePaths = this.sideBatch;
+    const columns = this.columnChunks;
     this.batch = [];
     this.sideBatch = [];
+    this.columnChunks = [];
     this.batchBytes = 0;
     while (this.queued >= this.maxQueued && !this.failed) await new Promise<void>((r) => this.room.push(r));
     if (this.failed) throw this.failed;
     this.queued++;
     this.loading = this.loading.then(async () => {
       try {
-        if (!this.failed && !this.discarded) await this.load(paths, sidePaths);
+        if (!this.failed && !this.discarded) await this.load(paths, sidePaths, columns);
       } catch (e) {
         this.failed = e;
       } finally {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { COURSE_HEADER } from '../quality.js';
-import { LineNormalizer, MAX_LINE_BYTES, MAX_SUSPECT_IDS, type StructuralReject } from './LineNormalizer.js';
+import { LineNormalizer, MAX_LINE_BYTES, MAX_SUSPECT_IDS, ROW_CHUNK_COLUMNS, ROW_CHUNK_ROWS, type StructuralReject } from './LineNormalizer.js';
 import { mulberry32 } from '../util/prng.js';
 
 /** Everything the normalizer makes of `chunks`: both output streams, its rejects and its counts. */
@@ -54,6 +54,34 @@ describe('prepare > line normalizer', () => {
     expect(out.text.split('\n')[0]).toMatch(/^4,\d+,3,2019-08-22 00:00:03,17,Err,/);
     expect(out.rejects.map((r) => r.split(':').slice(0, 2).join(':'))).toEqual(['8:blank_line', '9:column_count', '10:line_too_long', '12:not_text', '13:quoted_field']);
     expect(out.counts).toEqual([13, 8, 3, 1]);
+  });
+
+  it('with columns, sends typed rows as column chunks of exact values and the rest as text rows with placeholders', () => {
+    const more = [
+      '13,2019-08-22 00:00:13,17,42,0.05,13,0,0,0',
+      '14,2019-08-22 00:00:14,17,42,007.5,14,0,0,0',
+      '1234567890123456,2019-08-22 00:00:15,17,42,12.34,15,0,0,0',
+      '16,2300-08-22 00:00:16,17,42,12.34,16,0,0,0',
+      '17,2019-08-22 00:00:17,17,42,1234567890123456,17,0,0,0',
+    ];
+    const n = new LineNormalizer('2019-08-22.txt', () => undefined, { typed: true, columns: true });
+    const main = [...n.push(Buffer.from(`${COURSE_HEADER}\n${[...rows, ...more].join('\n')}\n`)), ...n.finish()];
+    expect(main).toEqual([]);
+    const chunks = n.drainColumns();
+    expect(chunks.map((c) => c.rowCount)).toEqual([13]);
+    const column = (name: (typeof ROW_CHUNK_COLUMNS)[number]) => {
+      const view = chunks[0].columns[ROW_CHUNK_COLUMNS.indexOf(name)]!;
+      return name === 'amt' ? [...new Float64Array(view.buffer, view.byteOffset, 13)] : [...new BigInt64Array(view.buffer, view.byteOffset, 13)].map(Number);
+    };
+    expect(column('line')).toEqual([2, 3, 4, 5, 6, 7, 11, 14, 15, 16, 17, 18, 19]);
+    expect(column('tid')).toEqual([1, 2, -1, -1, -1, 6, 9, 12, 13, -1, -1, -1, -1]);
+    expect(column('cust').slice(0, 2)).toEqual([17, -17]);
+    expect(column('ts')[0]).toBe(Date.UTC(2019, 7, 22, 0, 0, 1) * 1000);
+    expect(column('amt')[0]).toBe(12.34);
+    expect(column('amt')[8]).toBe(0.05);
+    expect([column('amt_digits')[8], column('amt_scale')[8]]).toEqual([5, 2]);
+    expect(n.textRows).toBe(7);
+    expect(ROW_CHUNK_ROWS).toBe(2048);
   });
 
   it('makes the same of a file however it is cut into chunks', () => {

@@ -19,6 +19,12 @@
  * a second stream, `drainText`), with a placeholder of its line number among the typed rows so rows keep their
  * order. The split only decides how a row is read, never what the rules make of it.
  *
+ * With `columns` as well, typed rows are not written out as text at all: their fields are read into numbers here
+ * (the lexing has found every field already) and go out as column chunks (`drainColumns`, ROW_CHUNK_COLUMNS), which
+ * an engine in this process appends without parsing anything. Only values that a double holds exactly go this way
+ * (integers of at most 15 digits, datetimes of the years 1700-2200, amounts of at most 15 digits without a leading
+ * zero); a row with any other is a text row as above. A text row's placeholder is then a chunk row with tid -1.
+ *
  * It also keeps the largest transaction id seen so far. A forwarded line whose id is not above it is a *suspect*:
  * the later line of every id that occurs twice in the file is one (the earlier one set the largest id to at least
  * its own), so deduplication inside the file need only group the rows of the suspects' ids, not every row. An id
@@ -29,6 +35,7 @@
 import { isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.js';
 import { RAW_COLUMNS, type QuarantineReason } from '../quality.js';
+import type { ColumnChunk } from '../engine/SqlEngine.js';
 
 export type HeaderStyle = 'course' | 'csv';
 
@@ -70,12 +77,26 @@ const DOT = 46;
 const QUOTE = 34;
 const MINUS = 45;
 
+/**
+ * The columns of a row chunk, in order: `ts` is microseconds since 1970-01-01 00:00:00 (TIMESTAMP), `amt` the
+ * amount (DOUBLE), every other column an integer (BIGINT). `amt_digits` and `amt_scale` are the amount's text as
+ * its digits and its count of decimals, from which a rejected row's text is written back exactly.
+ */
+export const ROW_CHUNK_COLUMNS = ['line', 'tid', 'ts', 'cust', 'term', 'amt', 'amt_digits', 'amt_scale', 'secs', 'days_in', 'fraud', 'scen'] as const;
+/** Rows per column chunk at most (DuckDB's vector size). */
+export const ROW_CHUNK_ROWS = 2048;
+/** Digits a double holds exactly in every case (2^53 has 16). */
+const EXACT_DIGITS = 15;
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000];
+
 export interface LineNormalizerOptions {
   /**
    * Split forwarded lines into typed rows and text rows (see the module comment). Off: every forwarded line goes
    * out as `line,digitMask,<fields>` (engines that stage through text only).
    */
   typed?: boolean;
+  /** With `typed`: typed rows go out as column chunks (`drainColumns`), not as text. */
+  columns?: boolean;
 }
 
 export class LineNormalizer {
@@ -99,6 +120,9 @@ export class LineNormalizer {
   private readonly text: OutBuffer;
   private sawBytes = false;
   private readonly typed: boolean;
+  private readonly columns: boolean;
+  private chunk: RowChunkBuilder | undefined;
+  private readyChunks: ColumnChunk[] = [];
   // What `scan` found out about the line it last looked at.
   private commas = 0;
   private mask = 0;
@@ -107,10 +131,13 @@ export class LineNormalizer {
   private crs = 0;
   private quoted = false;
   private readonly commaAt = new Int32Array(EXPECTED_COMMAS);
-  /** The largest id forwarded so far, as decimal digits without leading zeros (`maxIdLength` of them). */
+  /**
+   * The largest id forwarded so far, as decimal digits without leading zeros (`maxIdLength` of them); kept only when
+   * there are more than EXACT_DIGITS of them (else `maxIdValue` is exact).
+   */
   private readonly maxId = Buffer.alloc(INT64_MAX_DIGITS.length);
   private maxIdLength = 0;
-  /** `maxId` as a number (approximate beyond 2^53: only the outlier test uses it). */
+  /** The largest id as a number (exact up to EXACT_DIGITS digits; beyond, only the outlier test uses it). */
   private maxIdValue = 0;
   /** Lines whose id became the largest: while it is one, that first id may itself be the outlier. */
   private maxIdLines = 0;
@@ -126,6 +153,7 @@ export class LineNormalizer {
   ) {
     this.lineDigits[0] = 48;
     this.typed = options.typed ?? false;
+    this.columns = this.typed && options.columns === true;
     this.text = this.typed ? new OutBuffer() : this.main;
   }
 
@@ -169,7 +197,16 @@ export class LineNormalizer {
     }
     this.main.flush();
     this.text.flush();
+    if (this.chunk && this.chunk.rows > 0) this.readyChunks.push(this.chunk.done());
+    this.chunk = undefined;
     return this.main.drain();
+  }
+
+  /** Typed rows as column chunks ready for the engine, when `columns`. */
+  drainColumns(): ColumnChunk[] {
+    const r = this.readyChunks;
+    this.readyChunks = [];
+    return r;
   }
 
   /**
@@ -291,8 +328,8 @@ export class LineNormalizer {
     const datetime = canonicalDatetime(buf, c[DATETIME_FIELD - 1] + 1);
     const amount = (mask & (0x10000 << AMOUNT_FIELD)) === 0 && plainAmount(buf, c[AMOUNT_FIELD - 1] + 1, c[AMOUNT_FIELD]);
     if (this.typed && datetime && amount && validDatetime(buf, c[DATETIME_FIELD - 1] + 1) && canonicalInts(buf, s, e, c, mask)) {
-      this.emitTyped(buf, s, e);
-      return;
+      if (!this.columns) return this.emitTyped(buf, s, e);
+      if (this.emitColumns(buf, s, e)) return;
     }
     let bits = mask;
     if (datetime) bits |= CANONICAL_DATETIME_BIT;
@@ -313,7 +350,9 @@ export class LineNormalizer {
     // The same digits always give the same number, so an outlier's id again is never below minOutlierValue.
     let value = 0;
     for (let i = a; i < b; i++) value = value * 10 + (buf[i] - 48);
-    const above = length !== this.maxIdLength ? length > this.maxIdLength : buf.compare(this.maxId, 0, length, a, b) > 0;
+    // Up to EXACT_DIGITS digits both numbers are exact: compare them, not the digits (no call into the runtime).
+    const above =
+      length !== this.maxIdLength ? length > this.maxIdLength : length <= EXACT_DIGITS ? value > this.maxIdValue : buf.compare(this.maxId, 0, length, a, b) > 0;
     if (above && !(value >= this.minOutlierValue && this.outliers.has(buf.toString('latin1', a, b)))) {
       if (this.maxIdLength > 0 && value - this.maxIdValue > OUTLIER_GAP) {
         this.outliers.add(buf.toString('latin1', a, b));
@@ -328,7 +367,7 @@ export class LineNormalizer {
     if (this.maxIdLines === 1 && this.maxIdValue - value > OUTLIER_GAP) {
       // The file's first id was the corrupt one: it becomes an outlier, this id the largest. Every id seen so far
       // is still below the largest, an outlier or a suspect.
-      this.outliers.add(this.maxId.toString('latin1', 0, this.maxIdLength));
+      this.outliers.add(this.maxIdLength > EXACT_DIGITS ? this.maxId.toString('latin1', 0, this.maxIdLength) : String(this.maxIdValue));
       this.minOutlierValue = Math.min(this.minOutlierValue, this.maxIdValue);
       this.setMaxId(buf, a, b, value);
       return;
@@ -337,8 +376,9 @@ export class LineNormalizer {
     if (this.suspects!.size > MAX_SUSPECT_IDS) this.suspects = undefined;
   }
 
+  /** The largest id so far: its value, and its digits too where the value is not exact (`maxId`). */
   private setMaxId(buf: Buffer, a: number, b: number, value: number): void {
-    buf.copy(this.maxId, 0, a, b);
+    if (b - a > EXACT_DIGITS) buf.copy(this.maxId, 0, a, b);
     this.maxIdLength = b - a;
     this.maxIdValue = value;
   }
@@ -354,11 +394,77 @@ export class LineNormalizer {
   }
 
   /**
+   * A typed row into the column chunk, when every value reads exactly as a double; false (nothing written) when
+   * one does not. The line passed the typed checks: fields of digits (the customer id maybe with '-'), a canonical
+   * real datetime, a plain amount.
+   */
+  private emitColumns(buf: Buffer, s: number, e: number): boolean {
+    const c = this.commaAt;
+    const tid = intField(buf, s, c[0]);
+    const cust = intField(buf, c[1] + 1, c[2]);
+    const term = intField(buf, c[2] + 1, c[3]);
+    const secs = intField(buf, c[4] + 1, c[5]);
+    const days = intField(buf, c[5] + 1, c[6]);
+    const fraud = intField(buf, c[6] + 1, c[7]);
+    const scen = intField(buf, c[7] + 1, e);
+    if (Number.isNaN(tid + cust + term + secs + days + fraud + scen)) return false;
+    const micros = datetimeMicros(buf, c[0] + 1);
+    if (Number.isNaN(micros)) return false;
+    // The amount: digits with at most one '.' (plainAmount); its digits as an integer and its count of decimals.
+    const a = c[3] + 1;
+    const b = c[4];
+    if (buf[a] === 48 && b - a > 1 && buf[a + 1] !== DOT) return false;
+    let digits = 0;
+    let scale = -1;
+    for (let i = a; i < b; i++) {
+      const ch = buf[i];
+      if (ch === DOT) scale = 0;
+      else {
+        digits = digits * 10 + (ch - 48);
+        if (scale >= 0) scale++;
+      }
+    }
+    if (b - a - (scale >= 0 ? 1 : 0) > EXACT_DIGITS) return false;
+    if (scale < 0) scale = 0;
+    // Both exact doubles: one correctly rounded division, the double every correct parser reads from the text.
+    const amt = digits / POW10[scale];
+    const chunk = (this.chunk ??= new RowChunkBuilder());
+    chunk.int(0, this.lineNo);
+    chunk.int(1, tid);
+    chunk.int(2, micros);
+    chunk.int(3, cust);
+    chunk.int(4, term);
+    chunk.double(5, amt);
+    chunk.int(6, digits);
+    chunk.int(7, scale);
+    chunk.int(8, secs);
+    chunk.int(9, days);
+    chunk.int(10, fraud);
+    chunk.int(11, scen);
+    chunk.rows++;
+    if (chunk.rows === ROW_CHUNK_ROWS) this.takeChunk();
+    this.forwarded++;
+    return true;
+  }
+
+  private takeChunk(): void {
+    this.readyChunks.push(this.chunk!.done());
+    this.chunk = undefined;
+  }
+
+  /**
    * A text row: `line,digitMask,<the line's bytes>`. With `typed`, the typed rows get a placeholder of the same
    * line number and no fields, which the text row's classification replaces: the rows stay in line order.
    */
   private emitText(buf: Buffer, s: number, e: number, mask: number): void {
-    if (this.typed) {
+    if (this.columns) {
+      const chunk = (this.chunk ??= new RowChunkBuilder());
+      chunk.int(0, this.lineNo);
+      chunk.int(1, -1);
+      for (let k = 2; k < ROW_CHUNK_COLUMNS.length; k++) chunk.int(k, 0);
+      chunk.rows++;
+      if (chunk.rows === ROW_CHUNK_ROWS) this.takeChunk();
+    } else if (this.typed) {
       const out = this.main.reserve(24 + EXPECTED_COMMAS);
       let o = this.writeLineNo(out, this.main.pos);
       for (let k = 0; k < EXPECTED_COMMAS; k++) out[o++] = COMMA;
@@ -498,6 +604,73 @@ function canonicalInts(buf: Buffer, s: number, e: number, c: Int32Array, mask: n
     if (b - a < 1 || b - a > 18 || (buf[a] === 48 && b - a > 1)) return false;
   }
   return true;
+}
+
+/** An integer field [a, b) of digits, maybe after a '-', as a number; NaN beyond EXACT_DIGITS digits. */
+function intField(buf: Buffer, a: number, b: number): number {
+  const negative = buf[a] === MINUS;
+  if (negative) a++;
+  if (b - a > EXACT_DIGITS) return NaN;
+  let v = 0;
+  for (let i = a; i < b; i++) v = v * 10 + (buf[i] - 48);
+  return negative ? -v : v;
+}
+
+/**
+ * A canonical, real datetime at `p` (validDatetime) as microseconds since 1970; NaN outside the years 1700-2200,
+ * where the count could pass 2^53.
+ */
+function datetimeMicros(buf: Buffer, p: number): number {
+  const digit = (k: number) => buf[p + k] - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  if (year < 1700 || year > 2200) return NaN;
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  const seconds = (digit(11) * 10 + digit(12)) * 3600 + (digit(14) * 10 + digit(15)) * 60 + digit(17) * 10 + digit(18);
+  return (daysFromCivil(year, month, day) * 86400 + seconds) * 1e6;
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (the civil-days algorithm, eras of 400 years). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** A column chunk being filled: one buffer, ROW_CHUNK_ROWS 8-byte values per column. */
+class RowChunkBuilder {
+  rows = 0;
+  private readonly buffer = new ArrayBuffer(ROW_CHUNK_COLUMNS.length * ROW_CHUNK_ROWS * 8);
+  private readonly ints = new Int32Array(this.buffer);
+  private readonly doubles = new Float64Array(this.buffer);
+
+  /** Sets column k of the next row (`rows`) to an integer below 2^53 in magnitude. */
+  int(k: number, v: number): void {
+    const at = 2 * (k * ROW_CHUNK_ROWS + this.rows);
+    if (v >= 0 && v < 2147483648) {
+      this.ints[at] = v;
+      this.ints[at + 1] = 0;
+      return;
+    }
+    // int64 as two 32-bit halves, little-endian: the low one in [0, 2^32), the high one signed.
+    let lo = v % 4294967296;
+    if (lo < 0) lo += 4294967296;
+    this.ints[at] = lo;
+    this.ints[at + 1] = (v - lo) / 4294967296;
+  }
+
+  /** Sets column k of the next row to a double. */
+  double(k: number, v: number): void {
+    this.doubles[k * ROW_CHUNK_ROWS + this.rows] = v;
+  }
+
+  done(): ColumnChunk {
+    const bytes = ROW_CHUNK_ROWS * 8;
+    return { rowCount: this.rows, columns: ROW_CHUNK_COLUMNS.map((_, k) => new Uint8Array(this.buffer, k * bytes, this.rows * 8)) };
+  }
 }
 
 /** An output stream of normalized rows, in buffers of OUT_CHUNK bytes (more for one long line). */

@@ -29,7 +29,7 @@ import { RAW_COLUMNS, SENTINEL_CUSTOMER_ID } from '../quality.js';
 import type { Dialect } from '../engine/Dialect.js';
 import { sqlString } from '../engine/sql.js';
 import { addDays } from '../util/dates.js';
-import { CANONICAL_DATETIME_BIT, PLAIN_AMOUNT_BIT } from './LineNormalizer.js';
+import { CANONICAL_DATETIME_BIT, PLAIN_AMOUNT_BIT, ROW_CHUNK_COLUMNS } from './LineNormalizer.js';
 
 /**
  * Field positions in the raw row, for the digit mask: bit i set when field i holds a byte other than 0-9,
@@ -43,11 +43,11 @@ const FIELD = Object.fromEntries(RAW_COLUMNS.map((c, i) => [c, i])) as Record<(t
 export const rawCol = (c: string) => `r_${c}`;
 
 /** The `staged` table (or another of its columns): every forwarded line typed and classified, raw text kept only for rejects. */
-export function createStagedSql(table = 'staged'): string {
+export function createStagedSql(table = 'staged', moreColumns = ''): string {
   return `
 CREATE OR REPLACE TEMP TABLE ${table} (
   line BIGINT, reason VARCHAR, raw_line VARCHAR, tid BIGINT, ts TIMESTAMP, cust BIGINT, term_missing BOOLEAN,
-  term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT)`;
+  term BIGINT, amt DOUBLE, secs BIGINT, days_in BIGINT, fraud BIGINT, scen BIGINT${moreColumns})`;
 }
 export const CREATE_STAGED_SQL = createStagedSql();
 
@@ -202,6 +202,42 @@ SELECT line, reason,
   CASE WHEN reason IS NOT NULL AND reason <> '${PENDING_REASON}' THEN concat_ws(',', ${back.join(', ')}) END AS raw_line,
   tid, ts, cust, term_missing, term, amt, secs, days_in, fraud, scen
 FROM classified`;
+}
+
+/**
+ * The `staged` table when typed rows come as the normalizer's column chunks (`chunkStagedColumns`): `staged`'s
+ * columns, then the amount's text as digits and scale, from which a rejected row's text is written back.
+ */
+export const CREATE_CHUNK_STAGED_SQL = createStagedSql('staged', ', amt_digits BIGINT, amt_scale BIGINT');
+
+/**
+ * Where each column of `CREATE_CHUNK_STAGED_SQL`'s table comes from when chunk rows are appended to it: a column of
+ * the chunk (ROW_CHUNK_COLUMNS), NULL (reason and raw line, set by `classifyChunkRowsSql`) or false.
+ */
+export const CHUNK_STAGED_SOURCES: readonly ((typeof ROW_CHUNK_COLUMNS)[number] | 'null' | 'false')[] = [
+  'line', 'null', 'null', 'tid', 'ts', 'cust', 'false', 'term', 'amt', 'secs', 'days_in', 'fraud', 'scen', 'amt_digits', 'amt_scale',
+];
+
+/**
+ * Classifies the chunk rows appended to `staged` (reason NULL until now), as `insertTypedSql` does typed rows read
+ * from text: the rules on values only, and a rejected row's line written back from its values, the amount from its
+ * digits and scale. Only rows a rule rejects are written; placeholders (tid -1) get PENDING_REASON until
+ * `UPDATE_STAGED_SQL` puts their text rows in their place. Then the amount's digits and scale are dropped: `staged`
+ * has its usual columns.
+ */
+export function classifyChunkRowsSql(d: Dialect, day?: string): string {
+  // At least one digit before the '.' (lpad also cuts a longer text, so it only ever lengthens here).
+  const digits = 'CAST(amt_digits AS VARCHAR)';
+  const padded = `lpad(${digits}, CAST(greatest(length(${digits}), amt_scale + 1) AS INTEGER), '0')`;
+  const amountText = `CASE WHEN amt_scale = 0 THEN ${digits} ELSE concat(left(${padded}, length(${padded}) - CAST(amt_scale AS INTEGER)), '.', right(${padded}, CAST(amt_scale AS INTEGER))) END`;
+  const back = ['CAST(tid AS VARCHAR)', d.formatTimestamp('ts'), 'CAST(cust AS VARCHAR)', 'CAST(term AS VARCHAR)', amountText, ...['secs', 'days_in', 'fraud', 'scen'].map((c) => `CAST(${c} AS VARCHAR)`)];
+  const reason = `CASE WHEN tid < 0 THEN '${PENDING_REASON}' ELSE ${reasonSql(implausibleDateSql(d, day))} END`;
+  return `
+UPDATE staged SET reason = ${reason},
+  raw_line = CASE WHEN tid < 0 THEN NULL ELSE concat_ws(',', ${back.join(', ')}) END
+WHERE reason IS NULL AND (${reason}) IS NOT NULL;
+ALTER TABLE staged DROP COLUMN amt_digits;
+ALTER TABLE staged DROP COLUMN amt_scale`;
 }
 
 /**

@@ -2,15 +2,17 @@
  * Loads one raw file into the engine's `staged` table through this process: the bytes are streamed through the
  * LineNormalizer (structure, line numbers) and handed to the engine in bounded spool batches, where the cleaning
  * rules type and classify every row. Structural rejects never reach SQL: they are written to a local JSON-lines
- * file the quarantine writer reads back.
+ * file the quarantine writer reads back. On an engine in this process (`appendRows`), typed rows skip text
+ * altogether: the normalizer reads their fields into column chunks, which are appended to `staged` as they are, and
+ * one statement at the end applies the rules to them (only the rows a rule rejects are written again).
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { QuarantineReason } from '../quality.js';
-import type { SqlEngine } from '../engine/SqlEngine.js';
+import type { ColumnChunk, SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
-import { LineNormalizer, type HeaderStyle, type StructuralReject } from './LineNormalizer.js';
+import { LineNormalizer, ROW_CHUNK_COLUMNS, ROW_CHUNK_ROWS, type HeaderStyle, type StructuralReject } from './LineNormalizer.js';
 import { BatchSpool } from './BatchSpool.js';
 import { openDecoded, refuseIfChanging } from './rawFiles.js';
 import * as cleaning from './cleaningSql.js';
@@ -68,6 +70,8 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
   const structural: StructuralCounts = { count: 0, byReason: new Map() };
   const rejects = createWriteStream(input.rejectsPath);
   const typed = input.typedRows ?? engine.name === 'duckdb';
+  // An engine in this process takes typed rows as column chunks: nothing of them is written out or parsed as text.
+  const columns = typed && engine.appendRows !== undefined;
   const day = cleaning.fileDay(file);
   const normalizer = new LineNormalizer(
     file,
@@ -76,19 +80,20 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
       structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
       rejects.write(`${rejectJson(file, r)}\n`);
     },
-    { typed },
+    { typed, columns },
   );
   let created: Promise<void> | undefined;
   const createStaged = () =>
     (created ??= (async () => {
       await input.engineReady;
-      await engine.run(cleaning.CREATE_STAGED_SQL);
+      await engine.run(columns ? cleaning.CREATE_CHUNK_STAGED_SQL : cleaning.CREATE_STAGED_SQL);
       if (typed) await engine.run(cleaning.createStagedSql(cleaning.STAGED_TEXT));
     })());
   const spool = new BatchSpool(
     input.spoolDir,
-    async (paths, textPaths) => {
+    async (paths, textPaths, chunks) => {
       await createStaged();
+      if (chunks.length > 0) await engine.appendRows!('staged', chunks.map(stagedChunk));
       if (paths.length > 0) {
         await engine.stageRows({ columns: typed ? cleaning.TYPED_COLUMNS : cleaning.FORWARDED_COLUMNS, files: paths }, (source) =>
           typed ? cleaning.insertTypedSql(engine.dialect, source, day) : cleaning.insertStagedSql(engine.dialect, source, day),
@@ -120,6 +125,7 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     let lastReport = 0;
     for await (const chunk of source.chunks) {
       for (const out of normalizer.push(chunk as Buffer)) await spool.write(out);
+      for (const rows of normalizer.drainColumns()) await spool.writeColumns(rows);
       for (const out of normalizer.drainText()) await spool.writeSide(out);
       // A file of garbage turns into as many rejects as lines: keep their buffer bounded too.
       if (rejects.writableNeedDrain) await once(rejects, 'drain');
@@ -129,12 +135,14 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
       }
     }
     for (const out of normalizer.finish()) await spool.write(out);
+    for (const rows of normalizer.drainColumns()) await spool.writeColumns(rows);
     for (const out of normalizer.drainText()) await spool.writeSide(out);
     progress(bytesRead, normalizer.rows);
     await refuseIfChanging(input.rawStore, info, bytesRead, signal);
     await spool.end();
     // A file without a forwarded line loads no batch: its (empty) table is created all the same.
     await createStaged();
+    if (columns) await engine.run(cleaning.classifyChunkRowsSql(engine.dialect, day));
     if (typed && normalizer.textRows > 0) {
       const [done] = await engine.query(cleaning.UPDATE_STAGED_SQL);
       const replaced = Number(Object.values(done ?? {})[0]);
@@ -156,6 +164,17 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     structural,
     sha256: hash.digest('hex'),
     suspectIds: normalizer.suspectIds(),
+  };
+}
+
+/** Falses for the chunk rows' `term_missing` (a typed row's terminal id is a number), one byte a row. */
+const FALSES = new Uint8Array(ROW_CHUNK_ROWS);
+
+/** A normalizer chunk as the columns of the chunk-staged table (cleaning.CHUNK_STAGED_SOURCES). */
+function stagedChunk(chunk: ColumnChunk): ColumnChunk {
+  return {
+    rowCount: chunk.rowCount,
+    columns: cleaning.CHUNK_STAGED_SOURCES.map((c) => (c === 'null' ? null : c === 'false' ? FALSES : chunk.columns[ROW_CHUNK_COLUMNS.indexOf(c)])),
   };
 }
 

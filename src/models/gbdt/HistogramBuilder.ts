@@ -47,6 +47,9 @@ export interface HistogramArena {
   numBins: Int32Array;
   /** Per feature, the bin whose rows histograms skip (see accumulateHistograms), or −1. */
   skipBin: Int32Array;
+  /** Per feature with a skipped bin, its other rows (see nonDominantRows), for the root pass. */
+  sparseRows: Int32Array;
+  sparseStart: Int32Array;
 }
 
 // control block per worker, in Int32 cells
@@ -111,7 +114,8 @@ parentPort.on('message', ({ arena: a, features }) => {
         if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
-          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin);
+          accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
+            a.sparseRows, a.sparseStart);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
@@ -245,7 +249,7 @@ export class HistogramBuilder {
     const cut = this.cutter(features.length, parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
     accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
-      a.featureOffset, a.numBins, a.skipBin);
+      a.featureOffset, a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }

@@ -68,6 +68,8 @@ export interface TreeContext {
   bagSize: number;
   /** Features this tree may split on, ascending. */
   features: Int32Array;
+  /** The same features in the order histogram passes take them (any order gives the same histograms). */
+  passFeatures: Int32Array;
   /** Doubles per histogram slot. */
   slotSize: number;
   /** Phase times to add to, when measuring. */
@@ -100,8 +102,8 @@ export async function growTree(ctx: TreeContext, p: TreeGrowthParams): Promise<G
   const build = (leaf: Leaf): void => {
     const slotOffset = leaf.slot * ctx.slotSize;
     // the unbagged root holds every row in order: its gradients are read in place
-    if (leaf === root && bagSize === ctx.data.rows) ctx.builder.buildRoot(ctx.features, slotOffset);
-    else ctx.builder.build(leaf.start, leaf.end, ctx.features, slotOffset);
+    if (leaf === root && bagSize === ctx.data.rows) ctx.builder.buildRoot(ctx.passFeatures, slotOffset);
+    else ctx.builder.build(leaf.start, leaf.end, ctx.passFeatures, slotOffset);
     const { hist, featureOffset, numBins, skipBin } = arena;
     restoreSkippedBins(hist, slotOffset, ctx.features, featureOffset, numBins, skipBin, leaf.g, leaf.h);
   };

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../util/prng.js';
-import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, restoreSkippedBins } from './histogramKernel.js';
+import {
+  accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows, restoreSkippedBins,
+} from './histogramKernel.js';
 
 describe('models > gbdt > histogram kernels', () => {
   // 13 features (an eight-, a four- and a one-feature pass), some with one bin holding most rows
@@ -33,7 +35,8 @@ describe('models > gbdt > histogram kernels', () => {
 
   const cases: [string, (hist: Float64Array, skipBin: Int32Array) => [number, number]][] = [
     ['root', (hist, s) => {
-      accumulateRootHistograms(bins, rows, grad, hess, features, 0, cols, hist, 0, featureOffset, numBins, s);
+      const sparse = nonDominantRows(bins, rows, s);
+      accumulateRootHistograms(bins, rows, grad, hess, features, 0, cols, hist, 0, featureOffset, numBins, s, sparse.rows, sparse.start);
       return [sum(grad), sum(hess)];
     }],
     ['row-major leaf', (hist, s) => {
@@ -45,6 +48,29 @@ describe('models > gbdt > histogram kernels', () => {
       return [sum(og), sum(oh)];
     }],
   ];
+  // features with a dominant bin first, then the rest (the order training's passes take them)
+  const passOrder = Int32Array.from([...features.filter((f) => skip[f] >= 0), ...features.filter((f) => skip[f] < 0)]);
+  const orders: [string, (hist: Float64Array, order: Int32Array) => void][] = [
+    ['root', (hist, order) => {
+      const sparse = nonDominantRows(bins, rows, skip);
+      accumulateRootHistograms(bins, rows, grad, hess, order, 0, cols, hist, 0, featureOffset, numBins, skip, sparse.rows, sparse.start);
+    }],
+    ['row-major leaf', (hist, order) => {
+      accumulateHistograms(rowBins, cols, leafRows, og, oh, 0, leafRows.length, order, 0, cols, hist, 0, featureOffset, numBins, skip);
+    }],
+    ['column-major leaf', (hist, order) => {
+      accumulateColumnHistograms(bins, rows, leafRows, og, oh, 0, leafRows.length, order, 0, cols, hist, 0, featureOffset, numBins, skip);
+    }],
+  ];
+  for (const [name, run] of orders) {
+    it(`${name}: the order of the features (and a slice of them) does not change a histogram`, () => {
+      const ascending = new Float64Array(slotSize);
+      run(ascending, features);
+      const grouped = new Float64Array(slotSize).fill(7);
+      run(grouped, passOrder);
+      expect(grouped).toEqual(ascending);
+    });
+  }
   for (const [name, run] of cases) {
     it(`${name}: skipping the dominant bins and restoring them from the leaf's totals gives the full histograms`, () => {
       const full = new Float64Array(slotSize);

@@ -15,6 +15,7 @@ import { GbdtModel, type GbdtTree } from './GbdtModel.js';
 import { resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './GbdtParams.js';
 import { growTree, type GrownTree, type TreeContext } from './growTree.js';
 import { HistogramBuilder, type HistogramArena } from './HistogramBuilder.js';
+import { nonDominantRows } from './histogramKernel.js';
 
 export interface GbdtFitOptions {
   sampleWeight?: Float64Array;
@@ -137,6 +138,8 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   labels.set(y);
   const grad = new Float64Array(shared(8 * n), 0, n);
   const hess = new Float64Array(shared(8 * n), 0, n);
+  const skipBin = dominantBins(data);
+  const sparse = nonDominantRows(data.bins, n, skipBin);
   const arena: HistogramArena = {
     bins: data.bins,
     nRows: n,
@@ -154,11 +157,14 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
     featureOffset,
     numBins: data.numBins,
-    skipBin: dominantBins(data),
+    skipBin,
+    sparseRows: sparse.rows,
+    sparseStart: sparse.start,
   };
   if (times !== undefined) times.binning += performance.now() - t0;
   const rand = mulberry32(p.seed);
   const allFeatures = Int32Array.from({ length: F }, (_, f) => f);
+  const allInPassOrder = passOrder(allFeatures, skipBin);
   const featuresPerTree = Math.max(1, Math.round(F * p.colSubsample));
   // GOSS from the round where gradients have come apart: the first trees fit the base rate, every row alike
   const magnitudes = p.gossTopRate > 0 ? new Float64Array(n) : undefined;
@@ -187,7 +193,8 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
       bagSize = n;
     }
     const features = featuresPerTree < F ? sampleFeatures(F, featuresPerTree, rand) : allFeatures;
-    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, slotSize, times, check };
+    const passFeatures = features === allFeatures ? allInPassOrder : passOrder(features, skipBin);
+    const ctx: TreeContext = { data, arena, builder, grad, hess, bagSize, features, passFeatures, slotSize, times, check };
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
@@ -300,6 +307,19 @@ function kthLargest(a: Float64Array, len: number, k: number): number {
     else return a[target];
   }
   return a[lo];
+}
+
+/**
+ * The order of features in histogram passes: those with a skipped dominant bin first (each its own pass), then
+ * the rest (the unrolled passes), each group ascending. With threads cutting the list into slices from the
+ * back, the main thread's front slice takes the cheap passes on top of its share of the others.
+ */
+function passOrder(features: Int32Array, skipBin: Int32Array): Int32Array {
+  const out = new Int32Array(features.length);
+  let at = 0;
+  for (const f of features) if (skipBin[f] >= 0) out[at++] = f;
+  for (const f of features) if (skipBin[f] < 0) out[at++] = f;
+  return out;
 }
 
 /** `count` distinct features out of F, ascending (partial Fisher–Yates). */
