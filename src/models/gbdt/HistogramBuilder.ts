@@ -38,6 +38,9 @@ export interface HistogramArena {
   hess: Float64Array;
   /** Odds e^score, labels and weights by row, for the gradients. */
   odds: Float64Array;
+  /** Per row, the node of the last tree it fell in, and per node its odds factor (see computeGradients). */
+  rowNode: Int32Array;
+  nodeFactor: Float64Array;
   labels: Uint8Array;
   weights: Float64Array;
   orderedGrad: Float64Array;
@@ -111,7 +114,7 @@ parentPort.on('message', ({ arena: a, features }) => {
     if (kind !== ${DETACH}) {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
-        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, start, end);
+        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
@@ -195,7 +198,7 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
-    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, 0, cut(1));
+    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, 0, cut(1));
     this.join(parts - 1);
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }

@@ -460,13 +460,20 @@ export function restoreSkippedBins(
 /**
  * Log-loss gradients (p − y)·w and hessians p(1 − p)·w of rows [from, to), from each row's odds e^score:
  * p = e / (1 + e), 1 − p = 1 / (1 + e). The odds are kept up to date by multiplying in e^(leaf value) once per
- * leaf (see trainGbdt), so a round costs a division per row instead of an exp. Self-contained for the workers.
+ * tree, so a round costs a division per row instead of an exp. That multiplication happens here, for the last
+ * tree: each row's factor is nodeFactor[rowNode[i]] (its leaf's e^value, see trainGbdt), so updating the odds
+ * costs no scattered read-modify-write of them, only the leaf's node written by row. Odds are held within
+ * [1e-300, 1e300] (scores of ±690): beyond, a row's probability is 0 or 1 to double precision anyway, and the
+ * bound keeps a later factor from making 0 · ∞. Self-contained for the workers.
  */
 export function computeGradients(
-  odds: Float64Array, y: Uint8Array, w: Float64Array, grad: Float64Array, hess: Float64Array, from: number, to: number,
+  odds: Float64Array, y: Uint8Array, w: Float64Array, grad: Float64Array, hess: Float64Array, rowNode: Int32Array,
+  nodeFactor: Float64Array, from: number, to: number,
 ): void {
   for (let i = from; i < to; i++) {
-    const e = odds[i];
+    const v = odds[i] * nodeFactor[rowNode[i]];
+    const e = v < 1e300 ? (v > 1e-300 ? v : 1e-300) : 1e300;
+    odds[i] = e;
     const q = 1 / (1 + e);
     const pr = e * q;
     grad[i] = (pr - y[i]) * w[i];

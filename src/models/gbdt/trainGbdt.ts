@@ -150,6 +150,9 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     grad,
     hess,
     odds,
+    // before the first tree every row is at node 0, whose factor is 1
+    rowNode: new Int32Array(shared(4 * n), 0, n),
+    nodeFactor: new Float64Array(shared(8 * 2 * p.numLeaves), 0, 2 * p.numLeaves).fill(1),
     labels,
     weights: w,
     orderedGrad: new Float64Array(shared(8 * n), 0, n),
@@ -198,7 +201,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
-    addToTrainingOdds(tree, ctx, odds, bagSize < n);
+    addToTrainingOdds(tree, ctx, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
     const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
     const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
@@ -335,21 +338,17 @@ function sampleFeatures(F: number, count: number, rand: () => number): Int32Arra
 }
 
 /**
- * Multiplies each training row's odds by e^(its leaf's value). Odds are held within [1e-300, 1e300] (scores of
- * ±690): beyond, a row's probability is 0 or 1 to double precision anyway, and the bound keeps a later factor
- * from making 0 · ∞.
+ * Sets each training row's node of the tree and each leaf's factor e^(its value), which the next round's
+ * gradients multiply into the row's odds (see computeGradients).
  */
-function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, odds: Float64Array, bagged: boolean): void {
-  const factor = Float64Array.from(tree.value, Math.exp);
+function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, bagged: boolean): void {
+  const { rowNode, nodeFactor } = ctx.arena;
+  for (let k = 0; k < tree.value.length; k++) nodeFactor[k] = Math.exp(tree.value[k]);
   if (!bagged) {
     const rows = ctx.arena.rows;
     for (const leaf of tree.leaves) {
-      const m = factor[leaf.node];
-      for (let i = leaf.start; i < leaf.end; i++) {
-        const r = rows[i];
-        const v = odds[r] * m;
-        odds[r] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
-      }
+      const node = leaf.node;
+      for (let i = leaf.start; i < leaf.end; i++) rowNode[rows[i]] = node;
     }
     return;
   }
@@ -365,13 +364,9 @@ function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, odds: Float64Array
       node = goLeft ? left[node] : right[node];
       f = feature[node];
     }
-    const v = odds[i] * factor[node];
-    odds[i] = v < MAX_ODDS ? (v > MIN_ODDS ? v : MIN_ODDS) : MAX_ODDS;
+    rowNode[i] = node;
   }
 }
-
-const MIN_ODDS = 1e-300;
-const MAX_ODDS = 1e300;
 
 function weightedLogLoss(y: Uint8Array, raw: Float64Array, weight?: Float64Array): number {
   let sum = 0;
