@@ -261,6 +261,17 @@ describe('train > determinism', () => {
     const [a, b] = [await artifactOf(first.runId), await artifactOf(again.runId)];
     expect(JSON.stringify(b.model)).toBe(JSON.stringify(a.model));
   });
+
+  it('one thread and three worker threads (refit and test window scored on them) train the same model, metrics and threshold', async () => {
+    const a = await artifactOf(first.runId);
+    for (const workers of [1, 3]) {
+      const again = await train({ ...GBDT, lake, tracking: uri, workDir: dir, workers });
+      expect(again.metrics).toEqual(first.metrics);
+      expect(again.threshold).toBe(first.threshold);
+      expect(again.rows).toEqual(first.rows);
+      expect(JSON.stringify((await artifactOf(again.runId)).model)).toBe(JSON.stringify(a.model));
+    }
+  });
 });
 
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {

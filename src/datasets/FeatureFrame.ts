@@ -15,6 +15,7 @@ import type { ObjectStore } from '../storage/ObjectStore.js';
 import { createFeatureTable } from '../features/buildFeatures.js';
 import { addDays, daysBetween } from '../util/dates.js';
 import { DEFAULT_FEATURE_SPEC, featureNames, type FeatureSpec } from '../features/spec.js';
+import { isShared, newArray } from '../util/sharedMemory.js';
 
 export interface FeatureFrame {
   /** First day of the frame (day index 0). */
@@ -215,15 +216,19 @@ export interface LabeledSet {
   frauds: number;
 }
 
-/** The rows `keep` (ascending indices) of a labeled set, every column with them, frauds recounted. */
+/**
+ * The rows `keep` (ascending indices) of a labeled set, every column with them, frauds recounted; in shared memory
+ * when the set is (a sample of a set made for worker threads is made for them too).
+ */
 export function selectRows(set: LabeledSet, keep: readonly number[]): LabeledSet {
   const cols = set.X.cols;
   const n = keep.length;
-  const data = new Float64Array(n * cols);
-  const y = new Uint8Array(n);
-  const day = new Int32Array(n);
-  const customerId = new Float64Array(n);
-  const transactionId = new BigInt64Array(n);
+  const shared = isShared(set.X.data);
+  const data = newArray(Float64Array, n * cols, shared);
+  const y = newArray(Uint8Array, n, shared);
+  const day = newArray(Int32Array, n, shared);
+  const customerId = newArray(Float64Array, n, shared);
+  const transactionId = newArray(BigInt64Array, n, shared);
   let frauds = 0;
   for (let k = 0; k < n; k++) {
     const i = keep[k];
@@ -266,13 +271,13 @@ function dayIndex(frame: FeatureFrame, day: string): number {
   return Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${frame.start}T00:00:00Z`)) / 86_400_000);
 }
 
-function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet {
+function take(frame: FeatureFrame, idx: number[], firstDay: number, shared: boolean): LabeledSet {
   const cols = frame.names.length;
-  const data = new Float64Array(idx.length * cols);
-  const y = new Uint8Array(idx.length);
-  const day = new Int32Array(idx.length);
-  const customerId = new Float64Array(idx.length);
-  const transactionId = new BigInt64Array(idx.length);
+  const data = newArray(Float64Array, idx.length * cols, shared);
+  const y = newArray(Uint8Array, idx.length, shared);
+  const day = newArray(Int32Array, idx.length, shared);
+  const customerId = newArray(Float64Array, idx.length, shared);
+  const transactionId = newArray(BigInt64Array, idx.length, shared);
   let frauds = 0;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k];
@@ -294,9 +299,10 @@ function take(frame: FeatureFrame, idx: number[], firstDay: number): LabeledSet 
  * With `needTrain: false` (validation, where the training window only finds known-compromised cards and no
  * model is fitted on it) only the test window must hold transactions and fraud.
  */
-export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean } = {}): Split {
+export function splitFrame(frame: FeatureFrame, w: SplitWindows, o: { needTrain?: boolean; shared?: boolean } = {}): Split {
   const s = splitRows(frame, w, o);
-  return { windows: w, train: takeRows(frame, s, 'train'), test: takeRows(frame, s, 'test'), removedKnownCompromised: s.removedKnownCompromised };
+  const shared = { shared: o.shared ?? false };
+  return { windows: w, train: takeRows(frame, s, 'train', shared), test: takeRows(frame, s, 'test', shared), removedKnownCompromised: s.removedKnownCompromised };
 }
 
 /** Which rows of a frame splitFrame puts in each set, with the same checks, before any row is copied. */
@@ -355,8 +361,58 @@ export function splitRows(frame: FeatureFrame, w: SplitWindows, o: { needTrain?:
   return { windows: w, train: trainIdx, test: testIdx, trainFrauds, testFrauds, removedKnownCompromised: removed };
 }
 
-/** The training or test set of a split, copied out of the frame (day indices within the set's own window). */
-export function takeRows(frame: FeatureFrame, s: SplitRows, which: 'train' | 'test'): LabeledSet {
+/**
+ * The training or test set of a split, copied out of the frame (day indices within the set's own window); with
+ * `shared`, into shared memory, for worker threads to read in place.
+ */
+export function takeRows(frame: FeatureFrame, s: SplitRows, which: 'train' | 'test', o: { shared?: boolean } = {}): LabeledSet {
   const t0 = dayIndex(frame, s.windows.trainStart);
-  return which === 'train' ? take(frame, s.train, t0) : take(frame, s.test, t0 + s.windows.trainDays + s.windows.delayDays);
+  const shared = o.shared ?? false;
+  return which === 'train' ? take(frame, s.train, t0, shared) : take(frame, s.test, t0 + s.windows.trainDays + s.windows.delayDays, shared);
+}
+
+/** A set's labels, days and cards without its features: what measuring scores needs (`evaluate`). */
+export type LabeledRows = Omit<LabeledSet, 'X'>;
+
+/** The test set of a split without its features: the window scored a block of rows at a time (`scoreRows`). */
+export function takeTestLabels(frame: FeatureFrame, s: SplitRows): LabeledRows {
+  const firstDay = dayIndex(frame, s.windows.trainStart) + s.windows.trainDays + s.windows.delayDays;
+  const n = s.test.length;
+  const y = new Uint8Array(n);
+  const day = new Int32Array(n);
+  const customerId = new Float64Array(n);
+  const transactionId = new BigInt64Array(n);
+  let frauds = 0;
+  for (let k = 0; k < n; k++) {
+    const i = s.test[k];
+    y[k] = frame.label[i];
+    frauds += y[k];
+    day[k] = frame.day[i] - firstDay;
+    customerId[k] = frame.customerId[i];
+    transactionId[k] = frame.transactionId[i];
+  }
+  return { y, day, customerId, transactionId, frauds };
+}
+
+/**
+ * Scores of the frame's rows `idx`, copied out `blockRows` at a time into one reused matrix (in shared memory with
+ * `shared`, for worker threads) and scored by `score`: the scores one matrix of every row gives (a row's score
+ * depends only on the row), while a big window's features are never held twice.
+ */
+export async function scoreRows(
+  frame: FeatureFrame,
+  idx: readonly number[],
+  score: (X: Matrix) => Promise<Float64Array>,
+  o: { blockRows: number; shared?: boolean },
+): Promise<Float64Array> {
+  const cols = frame.names.length;
+  const out = new Float64Array(idx.length);
+  const buffer = newArray(Float64Array, Math.min(idx.length, o.blockRows) * cols, o.shared ?? false);
+  for (let start = 0; start < idx.length; start += o.blockRows) {
+    const end = Math.min(idx.length, start + o.blockRows);
+    for (let k = start; k < end; k++) buffer.set(frame.data.subarray(idx[k] * cols, (idx[k] + 1) * cols), (k - start) * cols);
+    const rows = end - start;
+    out.set(await score({ rows, cols, names: frame.names, data: buffer.subarray(0, rows * cols) }), start);
+  }
+  return out;
 }

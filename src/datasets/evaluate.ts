@@ -1,6 +1,6 @@
 /** The test-window metrics of one scored set: AUC, average precision, card precision@100 and log loss. */
 import { auc, averagePrecision, cardPrecisionAtK, logLoss } from '../metrics/index.js';
-import type { LabeledSet } from './FeatureFrame.js';
+import type { LabeledRows } from './FeatureFrame.js';
 
 export type MetricName = 'auc' | 'ap' | 'cp100';
 export const METRIC_NAMES: readonly MetricName[] = ['ap', 'auc', 'cp100'];
@@ -12,7 +12,7 @@ export interface Metrics {
   logloss: number;
 }
 
-export function evaluate(set: LabeledSet, scores: Float64Array): Metrics {
+export function evaluate(set: LabeledRows, scores: Float64Array): Metrics {
   return {
     auc: auc(set.y, scores),
     ap: averagePrecision(set.y, scores),

@@ -44,11 +44,11 @@ export interface FeatureTableInfo {
 
 /**
  * The feature rows of days [from, to] as one SQL query (the spec's columns plus ids, label and day, ordered by
- * time then id unless `unordered`), after checking that the lake holds every day the windows reach back to.
+ * time then id), after checking that the lake holds every day the windows reach back to.
  */
 async function featureQuery(
   engine: SqlEngine,
-  o: FeatureTableOptions & { where?: FeatureRowFilter; unordered?: boolean },
+  o: FeatureTableOptions & { where?: FeatureRowFilter },
 ): Promise<{ sql: string; source: string; spec: FeatureSpec; lakeRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
@@ -80,7 +80,7 @@ async function featureQuery(
     : undefined;
   o.signal?.throwIfAborted();
   return {
-    sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }, keep, undefined, o.unordered),
+    sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }, keep),
     source,
     spec,
     // The commit log's row count of each day's parts: what prepare committed, so no second pass over the rows.
@@ -139,9 +139,9 @@ export interface BuildFeaturesResult {
 
 /**
  * Writes feature Parquet (zstd, partitioned by day) for [from, to] under `out`: `day=D/features-data_<b>.parquet`,
- * one file per customer bucket `b` (see `customerBuckets`). Rows within a file are in no stated order (the query
- * does not sort them, and DuckDB's partitioned writer interleaves its threads' batches): readers that need the
- * (time, transaction id) order sort, as they did before.
+ * one file per customer bucket `b` (see `customerBuckets`). Rows leave the engine sorted by (time, transaction id),
+ * but DuckDB's partitioned writer interleaves its threads' batches, so a file is in that order only in runs: readers
+ * that need the order sort (as they did before buckets).
  */
 export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext): Promise<BuildFeaturesResult> {
   o = withContext(o, ctx);
@@ -160,9 +160,8 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       const progress = stageProgress(ctx, 'features');
       progress(`building features ${o.from}..${o.to}`);
       // Straight from the query to Parquet (per customer bucket, with the terminal values of every row kept in one
-      // table). Not sorted on the way out: the partitioned writer interleaves its threads' batches, so files never
-      // kept the order, and the sort cost CPU (docs/features.md).
-      const query = await featureQuery(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal, unordered: true });
+      // table): the rows are sorted once, on their way out (sorted runs compress better).
+      const query = await featureQuery(engine, { lake, from: o.from, to: o.to, spec: o.spec, signal: o.signal });
       const { lakeRows, info } = query;
       const warnings: StageWarning[] = [];
       if (info.lakeStart !== undefined) {
@@ -244,8 +243,7 @@ async function writeFeatures(
     for (let b = 0; b < buckets; b++) {
       signal?.throwIfAborted();
       const inBucket = `${sampleHashSql('customer_id', BUCKET_SEED)} % ${buckets} = ${b}`;
-      const source = `SELECT * FROM (${query.source}) AS lake_rows WHERE ${inBucket}`;
-      const sql = featureSelectSql(engine.dialect, source, query.spec, days, undefined, `SELECT * FROM ${table} WHERE ${inBucket}`, true);
+      const sql = featureSelectSql(engine.dialect, `SELECT * FROM (${query.source}) AS lake_rows WHERE ${inBucket}`, query.spec, days, undefined, `SELECT * FROM ${table} WHERE ${inBucket}`);
       written.push(...(await write(sql, b)));
       onBucket(b);
     }

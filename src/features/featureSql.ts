@@ -140,8 +140,8 @@ export interface FeatureDays {
 }
 
 /**
- * The feature rows of `days`, ordered by (time, transaction id) unless `unordered`: ids, label, scenario, `day`
- * (`YYYY-MM-DD`) and the spec's features in featureNames() order. `source` must expose transaction_id, tx_datetime, customer_id,
+ * The feature rows of `days`, ordered by (time, transaction id): ids, label, scenario, `day` (`YYYY-MM-DD`) and
+ * the spec's features in featureNames() order. `source` must expose transaction_id, tx_datetime, customer_id,
  * terminal_id, tx_amount, tx_fraud and tx_fraud_scenario, and hold the windows' history before `days.from`.
  * `keep`, when given, is a predicate over transaction_id, customer_id, tx_fraud and day: only those rows are
  * returned (their features still see every row of the history).
@@ -149,19 +149,8 @@ export interface FeatureDays {
  * `terminals`, when given, is a relation with the terminal windows' values of the rows (`terminalValuesSql`, over
  * the whole lake): the terminal pass is then not run, and `source` need only hold whole customers' histories (a
  * bucket of customers), which is how feature building splits a lake larger than memory.
- *
- * `unordered` leaves out the final sort (the same rows and values, in no stated order): for writers that do not keep
- * the order anyway, such as a partitioned Parquet write.
  */
-export function featureSelectSql(
-  dialect: Dialect,
-  source: string,
-  spec: FeatureSpec,
-  days: FeatureDays,
-  keep?: string,
-  terminals?: string,
-  unordered = false,
-): string {
+export function featureSelectSql(dialect: Dialect, source: string, spec: FeatureSpec, days: FeatureDays, keep?: string, terminals?: string): string {
   const { terminal, customer, outliers, features } = featurePlan(dialect, spec);
   const { ctes, carried, from } = windowPasses(terminals === undefined ? [terminal, customer, outliers] : [customer, outliers]);
   // With `terminals`, their values join the rows of the asked days (an inner join: history rows have none).
@@ -173,7 +162,8 @@ WITH ${baseCte(dialect, source)}, ${ctes.join(', ')}, in_days AS (
   SELECT ${columns.join(', ')}, ${dialect.formatDay(joined.length > 0 ? 'p.tx_datetime' : 'tx_datetime')} AS day FROM ${rows}
   WHERE ${joined.length > 0 ? 'p.' : ''}t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
 ), ranged AS (
-  SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}${unordered ? '' : '\n  ORDER BY t, transaction_id'}
+  SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
+  ORDER BY t, transaction_id
 )
 SELECT transaction_id, tx_datetime, customer_id, terminal_id, CAST(tx_fraud AS INTEGER) AS tx_fraud, tx_fraud_scenario, day,
   ${features.map(([name, sql]) => `${sql} AS ${name}`).join(',\n  ')}

@@ -15,6 +15,7 @@ import { GbdtModel, type GbdtModelData } from '../models/gbdt/GbdtModel.js';
 import type { Candidate } from './fitCandidate.js';
 import type { NegativeSample } from './negativeSampling.js';
 import type { FoldScore, FoldSets } from './scoreFold.js';
+import { inShared } from '../util/sharedMemory.js';
 
 export interface TrainingWorkerData {
   /** Training sets, by index (a search's folds, or the final fit's set). */
@@ -235,15 +236,6 @@ function tsxApi(): string {
   }
 }
 
-/** `a` in shared memory (copied there unless it is already): handed to a worker, it is the same memory, not a copy. */
-function inShared<T extends Float64Array | Uint8Array | Int32Array | BigInt64Array>(a: T): T {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const Ctor = a.constructor as new (b: SharedArrayBuffer) => T;
-  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
-  (out as unknown as { set(x: T): void }).set(a);
-  return out;
-}
-
 function shareSet(s: LabeledSet): LabeledSet {
   return {
     X: { rows: s.X.rows, cols: s.X.cols, names: s.X.names, data: inShared(s.X.data) },
@@ -260,6 +252,6 @@ function shareSample(t: NegativeSample): NegativeSample {
 }
 
 /** A fold's sets with every array in shared memory. */
-export function shareFold(f: FoldSets): FoldSets {
+function shareFold(f: FoldSets): FoldSets {
   return { train: shareSample(f.train), validation: shareSet(f.validation) };
 }

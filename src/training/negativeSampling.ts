@@ -13,6 +13,7 @@
  */
 import { selectRows, type LabeledSet, type SampledRange } from '../datasets/FeatureFrame.js';
 import { sampleHasher, sampleThreshold } from '../engine/sampleHash.js';
+import { isShared, newArray } from '../util/sharedMemory.js';
 
 export interface NegativeSample {
   set: LabeledSet;
@@ -62,7 +63,7 @@ export function downsampleNegatives(set: LabeledSet, maxRows: number, seed: numb
   const keep: number[] = [];
   for (let i = 0; i < set.X.rows; i++) if (set.y[i] === 1 || hash(set.transactionId[i]) < threshold) keep.push(i);
   const sample = selectRows(set, keep);
-  const weight = new Float64Array(keep.length);
+  const weight = newArray(Float64Array, keep.length, isShared(sample.X.data));
   for (let k = 0; k < keep.length; k++) weight[k] = sample.y[k] === 1 ? 1 : 1 / rate;
   return { set: sample, weight, negativeRate: rate };
 }

@@ -17,7 +17,7 @@ import { fitCandidate, type BinnedCache, type Candidate, type ModelKind } from '
 import { downsampleNegatives, type NegativeSample } from './negativeSampling.js';
 import { sampleCards } from './sampleCards.js';
 import { scoreFold, type FoldScore, type FoldSets } from './scoreFold.js';
-import { TrainingPool, shareFold } from './TrainingPool.js';
+import { TrainingPool } from './TrainingPool.js';
 import type { SamplingPlan } from './samplingPlan.js';
 import { DEFAULT_SCALE, foldWindows, type ScaleOptions } from './windows.js';
 
@@ -159,7 +159,8 @@ export async function prequentialSearch(
   const splits: (FoldSets & { sampling: FoldSampling })[] = [];
   for (const [k, fw] of foldWindows(w, o.folds).entries()) {
     await check();
-    const s = splitFrame(frame, fw);
+    // Worker threads read the folds in shared memory: the sets are cut out of the frame there, not copied later.
+    const s = splitFrame(frame, fw, { shared: workers > 1 });
     const population = o.plan?.folds[k];
     const validationRows = population?.validationRows ?? s.test.X.rows;
     const train = downsampleNegatives(s.train, scale.maxTrainRows, o.seed + k, population?.train);
@@ -172,9 +173,7 @@ export async function prequentialSearch(
       scoredRows: validation.set.X.rows,
       cardRate: validation.cardRate,
     };
-    // Worker threads read the folds from shared memory: copied there now, the fold's own arrays are let go.
-    const sets: FoldSets = { train, validation: validation.set };
-    splits.push({ ...(workers > 1 ? shareFold(sets) : sets), sampling });
+    splits.push({ train, validation: validation.set, sampling });
   }
   const trial = (i: number, scores: FoldScore[]): TrialResult => {
     const folds = scores.map((f) => f.metrics);

@@ -23,7 +23,7 @@ import type { RunTracker } from '../tracking/RunTracker.js';
 import { withRun } from '../tracking/withRun.js';
 import { runEnvironment } from './environment.js';
 import { bestF1Threshold, evaluate, type MetricName, type Metrics } from '../datasets/evaluate.js';
-import { loadFeatureFrame, splitRows, takeRows, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
+import { loadFeatureFrame, scoreRows, splitRows, takeRows, takeTestLabels, windowDays, type SplitWindows } from '../datasets/FeatureFrame.js';
 import {
   DEFAULT_SCALE,
   earliestDay,
@@ -214,6 +214,14 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
     rmSync(work, { recursive: true, force: true });
     throw e;
   });
+  // The engine only builds the features: closed as soon as the frame is loaded, its memory (up to its cap) is given
+  // back before the search and the refit need theirs.
+  let engineOpen = true;
+  const closeEngine = async (): Promise<void> => {
+    if (!engineOpen) return;
+    engineOpen = false;
+    await engine.close();
+  };
   try {
     const log = await CommitLog.load(lake, o.signal);
     const lakeDays = [...new Set(log.parts().map((p) => p.day))].sort();
@@ -304,6 +312,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
             return p.selection;
           },
         });
+        await closeEngine();
         const sampling = planned!;
         const featuresMs = Date.now() - phaseStarted;
         const rangeRows = frame.dayRows.reduce((a, b) => a + b, 0);
@@ -360,16 +369,18 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
         const members = ensembleMembers(search, ensemble);
         progress(`refitting ${members.length === 1 ? best.candidate.kind : `the best ${members.length} ${best.candidate.kind} candidates (averaged)`} on ${days.train.join('..')}`);
         if (members.length > 1) await runs.logParams(runId, { 'search.ensemble': members.length, 'search.ensemble_trials': members.map((m) => m.index + 1).join(',') });
-        const fitSet = downsampleNegatives(takeRows(frame, split, 'train'), scale.maxTrainRows, seed, sampling.fit);
+        // Boosted trees are refitted and scored on worker threads too: members side by side, rows in blocks. Their
+        // sets are made in shared memory from the start (no second copy for the workers).
+        const threads = workers ?? searchWorkers();
+        const inPool = threads > 1 && best.candidate.kind === 'gbdt';
+        const fitSet = downsampleNegatives(takeRows(frame, split, 'train', { shared: inPool }), scale.maxTrainRows, seed, sampling.fit);
         const trees = members.map((m) => refitTrees(m) ?? m.candidate.params.nEstimators);
         await runs.logParams(runId, {
           'sampling.fit_rows': fitSet.set.X.rows,
           'sampling.negative_rate': fitSet.negativeRate.toPrecision(6),
           ...(scale.earlyStoppingRounds > 0 && best.candidate.kind === 'gbdt' ? { 'refit.trees': trees.join(',') } : {}),
         });
-        // Boosted trees are refitted and scored on worker threads too: members side by side, rows in blocks.
-        const threads = workers ?? searchWorkers();
-        const pool = threads > 1 && best.candidate.kind === 'gbdt' ? TrainingPool.create({ train: [fitSet], workers: threads, threads: threadsPerWorker(threads) }, o.signal) : undefined;
+        const pool = inPool ? TrainingPool.create({ train: [fitSet], workers: threads, threads: threadsPerWorker(threads) }, o.signal) : undefined;
         let model: Model;
         let threshold: number;
         let metrics: Metrics;
@@ -382,8 +393,8 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
           const score = (X: Matrix): Promise<Float64Array> => (pool !== undefined && scored instanceof GbdtModel ? pool.predict(scored, X) : predictProbaInBlocks(scored, X, o.signal));
           // On the sample with its weights: the F1 of the whole window, estimated without scoring every legitimate row.
           threshold = bestF1Threshold(fitSet.set.y, await score(fitSet.set.X), fitSet.weight);
-          const testSet = takeRows(frame, split, 'test');
-          metrics = evaluate(testSet, await score(testSet.X));
+          // The test window (the biggest set) is scored straight from the frame a block at a time, never copied whole.
+          metrics = evaluate(takeTestLabels(frame, split), await scoreRows(frame, split.test, score, { blockRows: TEST_BLOCK_ROWS, shared: pool !== undefined }));
         } finally {
           await pool?.close();
         }
@@ -483,7 +494,7 @@ export async function train(o: TrainOptions, ctx?: StageContext): Promise<TrainR
       },
     );
   } finally {
-    await engine.close();
+    await closeEngine();
     rmSync(work, { recursive: true, force: true });
     await heldLake.release();
     await heldTracking.release();
@@ -510,6 +521,9 @@ function lakeTooShort(uri: string, lakeDays: string[], w: SplitWindows, explicit
     { context: { uri, lakeStart: first, needFrom: from, neededDays: needed } },
   );
 }
+
+/** Test rows copied out of the frame and scored at a time: 160 MB of 20 features, blocks enough for every worker. */
+const TEST_BLOCK_ROWS = 1 << 20;
 
 /** The cap on candidates of a budgeted search when --trials is not given: the budget is what ends it. */
 const BUDGETED_TRIALS = 1000;
