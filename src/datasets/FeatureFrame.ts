@@ -271,24 +271,30 @@ function dayIndex(frame: FeatureFrame, day: string): number {
   return Math.round((Date.parse(`${day}T00:00:00Z`) - Date.parse(`${frame.start}T00:00:00Z`)) / 86_400_000);
 }
 
-function take(frame: FeatureFrame, idx: number[], firstDay: number, shared: boolean): LabeledSet {
+function take(frame: FeatureFrame, idx: readonly number[], firstDay: number, shared: boolean): LabeledSet {
   const cols = frame.names.length;
   const data = newArray(Float64Array, idx.length * cols, shared);
-  const y = newArray(Uint8Array, idx.length, shared);
-  const day = newArray(Int32Array, idx.length, shared);
-  const customerId = newArray(Float64Array, idx.length, shared);
-  const transactionId = newArray(BigInt64Array, idx.length, shared);
+  for (let k = 0; k < idx.length; k++) data.set(frame.data.subarray(idx[k] * cols, (idx[k] + 1) * cols), k * cols);
+  return { X: { rows: idx.length, cols, data, names: frame.names }, ...takeLabels(frame, idx, firstDay, shared) };
+}
+
+/** Labels, days (from `firstDay`) and cards of the frame's rows `idx`, frauds counted. */
+function takeLabels(frame: FeatureFrame, idx: readonly number[], firstDay: number, shared: boolean): LabeledRows {
+  const n = idx.length;
+  const y = newArray(Uint8Array, n, shared);
+  const day = newArray(Int32Array, n, shared);
+  const customerId = newArray(Float64Array, n, shared);
+  const transactionId = newArray(BigInt64Array, n, shared);
   let frauds = 0;
-  for (let k = 0; k < idx.length; k++) {
+  for (let k = 0; k < n; k++) {
     const i = idx[k];
-    data.set(frame.data.subarray(i * cols, (i + 1) * cols), k * cols);
     y[k] = frame.label[i];
     frauds += y[k];
     day[k] = frame.day[i] - firstDay;
     customerId[k] = frame.customerId[i];
     transactionId[k] = frame.transactionId[i];
   }
-  return { X: { rows: idx.length, cols, data, names: frame.names }, y, day, customerId, transactionId, frauds };
+  return { y, day, customerId, transactionId, frauds };
 }
 
 /**
@@ -366,9 +372,13 @@ export function splitRows(frame: FeatureFrame, w: SplitWindows, o: { needTrain?:
  * `shared`, into shared memory, for worker threads to read in place.
  */
 export function takeRows(frame: FeatureFrame, s: SplitRows, which: 'train' | 'test', o: { shared?: boolean } = {}): LabeledSet {
-  const t0 = dayIndex(frame, s.windows.trainStart);
   const shared = o.shared ?? false;
-  return which === 'train' ? take(frame, s.train, t0, shared) : take(frame, s.test, t0 + s.windows.trainDays + s.windows.delayDays, shared);
+  return which === 'train' ? take(frame, s.train, dayIndex(frame, s.windows.trainStart), shared) : take(frame, s.test, testFirstDay(frame, s), shared);
+}
+
+/** The frame's day index of a split's first test day. */
+function testFirstDay(frame: FeatureFrame, s: SplitRows): number {
+  return dayIndex(frame, s.windows.trainStart) + s.windows.trainDays + s.windows.delayDays;
 }
 
 /** A set's labels, days and cards without its features: what measuring scores needs (`evaluate`). */
@@ -376,22 +386,7 @@ export type LabeledRows = Omit<LabeledSet, 'X'>;
 
 /** The test set of a split without its features: the window scored a block of rows at a time (`scoreRows`). */
 export function takeTestLabels(frame: FeatureFrame, s: SplitRows): LabeledRows {
-  const firstDay = dayIndex(frame, s.windows.trainStart) + s.windows.trainDays + s.windows.delayDays;
-  const n = s.test.length;
-  const y = new Uint8Array(n);
-  const day = new Int32Array(n);
-  const customerId = new Float64Array(n);
-  const transactionId = new BigInt64Array(n);
-  let frauds = 0;
-  for (let k = 0; k < n; k++) {
-    const i = s.test[k];
-    y[k] = frame.label[i];
-    frauds += y[k];
-    day[k] = frame.day[i] - firstDay;
-    customerId[k] = frame.customerId[i];
-    transactionId[k] = frame.transactionId[i];
-  }
-  return { y, day, customerId, transactionId, frauds };
+  return takeLabels(frame, s.test, testFirstDay(frame, s), false);
 }
 
 /**

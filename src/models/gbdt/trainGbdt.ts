@@ -201,7 +201,7 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     if (times !== undefined) times.gradients += performance.now() - t0;
     const tree = await growTree(ctx, p);
     if (times !== undefined) t0 = performance.now();
-    addToTrainingOdds(tree, ctx, bagSize < n);
+    recordLeafFactors(tree, ctx, bagSize < n);
     if (times !== undefined) times.scoreUpdate += performance.now() - t0;
     const { feature, threshold, left, right, defaultLeft, value, gain } = tree;
     const out: GbdtTree = { feature, threshold, left, right, defaultLeft, value, gain };
@@ -341,7 +341,7 @@ function sampleFeatures(F: number, count: number, rand: () => number): Int32Arra
  * Sets each training row's node of the tree and each leaf's factor e^(its value), which the next round's
  * gradients multiply into the row's odds (see computeGradients).
  */
-function addToTrainingOdds(tree: GrownTree, ctx: TreeContext, bagged: boolean): void {
+function recordLeafFactors(tree: GrownTree, ctx: TreeContext, bagged: boolean): void {
   const { rowNode, nodeFactor } = ctx.arena;
   for (let k = 0; k < tree.value.length; k++) nodeFactor[k] = Math.exp(tree.value[k]);
   if (!bagged) {
