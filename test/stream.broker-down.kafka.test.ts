@@ -47,9 +47,22 @@ afterAll(() => {
   }
 });
 
+/**
+ * The child's exit code, or, if it has not exited within `ms`, a failure naming `what` with the child's output (the
+ * child killed): a hang then fails at its step instead of at the test's own timeout, which says nothing.
+ */
+async function exitCode(p: ReturnType<typeof cli>, what: string, ms: number): Promise<number | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const code = await Promise.race([p.exited, late]).finally(() => clearTimeout(timer));
+  if (code !== 'late') return code;
+  p.proc.kill('SIGKILL');
+  throw new Error(`${what} had not exited after ${ms} ms:\n${p.output()}`);
+}
+
 async function replay(topic: string, from: string): Promise<number> {
   const p = cli(['replay', '--raw', join(f.dir, 'replay'), '--brokers', BROKERS, '--topic', topic, '--from', from, '--days', '1', '--json']);
-  expect(await p.exited, p.output()).toBe(0);
+  expect(await exitCode(p, `replay of ${from}`, 120_000), p.output()).toBe(0);
   return (JSON.parse(p.output().slice(p.output().indexOf('{'))) as { messages: number }).messages;
 }
 
@@ -112,6 +125,6 @@ describe('stream > kafka > broker down', () => {
     } finally {
       scorer.proc.kill('SIGTERM');
     }
-    expect(await scorer.exited, scorer.output()).toBe(0);
+    expect(await exitCode(scorer, 'the scorer, after SIGTERM,', 60_000), scorer.output()).toBe(0);
   }, 600_000);
 });
