@@ -22,6 +22,14 @@ import {
   gatherGradients,
   partitionRows,
 } from './histogramKernel.js';
+import {
+  gatherPairs,
+  instantiateKernels,
+  wasmHistograms,
+  wasmRootHistograms,
+  type HistogramKernels,
+  type WasmHistograms,
+} from './histogramWasm.js';
 
 export interface HistogramArena {
   /** Column-major bins (see BinnedMatrix), for the root and leaves holding a large share of the rows. */
@@ -45,6 +53,13 @@ export interface HistogramArena {
   weights: Float64Array;
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
+  /**
+   * When set, histograms are summed by the WebAssembly kernels (see histogramWasm), and bins, rowBins, rows,
+   * orderedGH, hist and sparseRows are views of its memory; orderedGrad/orderedHess are then unused (empty).
+   */
+  wasm: WasmHistograms | undefined;
+  /** For the WebAssembly kernels: (gradient, hessian) of the row at each position of rows (else empty). */
+  orderedGH: Float64Array;
   hist: Float64Array;
   featureOffset: Int32Array;
   numBins: Int32Array;
@@ -101,12 +116,16 @@ const gradients = ${computeGradients.toString()};
 const partition = ${partitionRows.toString()};
 const gather = ${gatherGradients.toString()};
 const awaitBarrier = ${awaitBarrier.toString()};
+const wasmLeaf = ${wasmHistograms.toString()};
+const wasmRoot = ${wasmRootHistograms.toString()};
+const gatherPairs = ${gatherPairs.toString()};
 const c = workerData.control;
 const o = workerData.offset;
 const barrier = workerData.barrier;
 let seen = 0;
 // one fit: the arena arrives by message, then jobs come through the control block until DETACH
 parentPort.on('message', ({ arena: a, features }) => {
+  const k = a.wasm === undefined ? undefined : new WebAssembly.Instance(a.wasm.module, { env: { memory: a.wasm.memory } }).exports;
   for (;;) {
     Atomics.wait(c, o + ${SEQ}, seen);
     seen = Atomics.load(c, o + ${SEQ});
@@ -116,20 +135,29 @@ parentPort.on('message', ({ arena: a, features }) => {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
         if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
         else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
-        else if (kind === ${ROOT}) {
+        else if (kind === ${ROOT} && k !== undefined) {
+          wasmRoot(k, a.orderedGH, a.nRows, a.bins, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
+            a.sparseRows, a.sparseStart);
+        } else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
             a.sparseRows, a.sparseStart);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
-            gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            if (k !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            else gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
           } finally {
             Atomics.add(c, barrier, 1);
             Atomics.notify(c, barrier);
           }
           awaitBarrier(c, barrier, c[o + ${PARTS}]);
         }
-        if (kind === ${LEAF_COLUMNS}) {
+        if (k !== undefined && kind === ${LEAF_COLUMNS}) {
+          wasmLeaf(k, a.rows, a.orderedGH, start, end, a.bins, a.nRows, 1, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin);
+        } else if (k !== undefined && kind === ${LEAF}) {
+          wasmLeaf(k, a.rows, a.orderedGH, start, end, a.rowBins, 1, a.nCols, features, from, to, a.hist, slot, a.featureOffset, a.numBins,
+            a.skipBin);
+        } else if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins, a.skipBin);
         } else if (kind === ${LEAF}) {
@@ -149,6 +177,8 @@ parentPort.on('message', ({ arena: a, features }) => {
 
 export class HistogramBuilder {
   private arena: HistogramArena | undefined;
+  /** This thread's instance of the WebAssembly kernels, when the arena has them. */
+  private kernels: HistogramKernels | undefined;
   /** The tree's features, shared with the workers; `lastFeatures` is the array they were copied from. */
   private features: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private lastFeatures: Int32Array | undefined;
@@ -184,6 +214,7 @@ export class HistogramBuilder {
 
   attach(arena: HistogramArena): void {
     this.arena = arena;
+    this.kernels = arena.wasm === undefined ? undefined : instantiateKernels(arena.wasm);
     this.features = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, arena.featureOffset.length)));
     this.lastFeatures = undefined;
     for (const w of this.workers) w.postMessage({ arena, features: this.features });
@@ -226,13 +257,23 @@ export class HistogramBuilder {
       c[o + PARTS] = parts;
       this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
     }
-    gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
+    const kernels = this.kernels;
+    if (kernels !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, start, rowCut(1));
+    else gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
     if (parts > 1) {
       Atomics.add(c, barrier, 1);
       Atomics.notify(c, barrier);
       awaitBarrier(c, barrier, parts);
     }
-    if (columns) {
+    if (kernels !== undefined) {
+      if (columns) {
+        wasmHistograms(kernels, a.rows, a.orderedGH, start, end, a.bins, a.nRows, 1, features, 0, cut(1), a.hist, slotOffset,
+          a.featureOffset, a.numBins, a.skipBin);
+      } else {
+        wasmHistograms(kernels, a.rows, a.orderedGH, start, end, a.rowBins, 1, a.nCols, features, 0, cut(1), a.hist, slotOffset,
+          a.featureOffset, a.numBins, a.skipBin);
+      }
+    } else if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
         a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     } else {
@@ -250,9 +291,17 @@ export class HistogramBuilder {
     const parts = this.parts(ROOT, cells, features);
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
+    const kernels = this.kernels;
+    // the kernels read (gradient, hessian) pairs: those of rows 0 .. n − 1, which are the root's rows in order
+    if (kernels !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, 0, a.nRows);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
-    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
-      a.featureOffset, a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    if (kernels !== undefined) {
+      wasmRootHistograms(kernels, a.orderedGH, a.nRows, a.bins, features, 0, cut(1), a.hist, slotOffset, a.featureOffset,
+        a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    } else {
+      accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
+        a.featureOffset, a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    }
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }

@@ -16,6 +16,7 @@ import { resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './G
 import { growTree, type GrownTree, type TreeContext } from './growTree.js';
 import { HistogramBuilder, type HistogramArena } from './HistogramBuilder.js';
 import { nonDominantRows } from './histogramKernel.js';
+import { allocateWasmHistograms } from './histogramWasm.js';
 
 export interface GbdtFitOptions {
   sampleWeight?: Float64Array;
@@ -140,12 +141,24 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   const hess = new Float64Array(shared(8 * n), 0, n);
   const skipBin = dominantBins(data);
   const sparse = nonDominantRows(data.bins, n, skipBin);
+  const histLength = slotSize * p.numLeaves;
+  // the arrays the histogram kernels read and write, in the WebAssembly kernels' memory when it is available
+  const placed = allocateWasmHistograms([n * F, n * F, 4 * n, 16 * n, 8 * histLength, 4 * sparse.rows.length]);
+  const inWasm = placed === undefined ? undefined : { buffer: placed.wasm.memory.buffer, at: placed.offsets };
+  const bins = inWasm === undefined ? data.bins : new Uint8Array(inWasm.buffer, inWasm.at[0], n * F);
+  const rowBins = inWasm === undefined ? data.rowBins : new Uint8Array(inWasm.buffer, inWasm.at[1], n * F);
+  if (inWasm !== undefined) {
+    bins.set(data.bins);
+    rowBins.set(data.rowBins);
+  }
+  const sparseRows = inWasm === undefined ? sparse.rows : new Int32Array(inWasm.buffer, inWasm.at[5], sparse.rows.length);
+  if (inWasm !== undefined) sparseRows.set(sparse.rows);
   const arena: HistogramArena = {
-    bins: data.bins,
+    bins,
     nRows: n,
-    rowBins: data.rowBins,
+    rowBins,
     nCols: F,
-    rows: new Int32Array(shared(4 * n), 0, n),
+    rows: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[2], n),
     scratch: new Int32Array(shared(4 * n), 0, n),
     grad,
     hess,
@@ -155,13 +168,15 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     nodeFactor: new Float64Array(shared(8 * 2 * p.numLeaves), 0, 2 * p.numLeaves).fill(1),
     labels,
     weights: w,
-    orderedGrad: new Float64Array(shared(8 * n), 0, n),
-    orderedHess: new Float64Array(shared(8 * n), 0, n),
-    hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
+    orderedGrad: inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(0),
+    orderedHess: inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(0),
+    wasm: placed?.wasm,
+    orderedGH: inWasm === undefined ? new Float64Array(0) : new Float64Array(inWasm.buffer, inWasm.at[3], 2 * n),
+    hist: inWasm === undefined ? new Float64Array(shared(8 * histLength), 0, histLength) : new Float64Array(inWasm.buffer, inWasm.at[4], histLength),
     featureOffset,
     numBins: data.numBins,
     skipBin,
-    sparseRows: sparse.rows,
+    sparseRows,
     sparseStart: sparse.start,
   };
   if (times !== undefined) times.binning += performance.now() - t0;

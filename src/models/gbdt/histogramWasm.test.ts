@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../util/prng.js';
+import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows } from './histogramKernel.js';
+import { allocateWasmHistograms, gatherPairs, instantiateKernels, wasmHistograms, wasmRootHistograms } from './histogramWasm.js';
+
+describe('models > gbdt > WebAssembly histogram kernels', () => {
+  // 13 features (an eight-, a four- and a one-feature pass), some with one bin holding most rows
+  const rows = 5000;
+  const cols = 13;
+  const rand = mulberry32(11);
+  const numBins = Int32Array.from({ length: cols }, (_, f) => (f % 3 === 0 ? 2 : f === 5 ? 256 : 40));
+  const featureOffset = new Int32Array(cols);
+  for (let f = 1; f < cols; f++) featureOffset[f] = featureOffset[f - 1] + 2 * numBins[f - 1];
+  const slotSize = featureOffset[cols - 1] + 2 * numBins[cols - 1];
+  const slots = 2;
+  const features = Int32Array.from({ length: cols }, (_, f) => f);
+  const skip = Int32Array.from({ length: cols }, (_, f) => (f % 2 === 0 ? 1 : -1));
+  const none = new Int32Array(cols).fill(-1);
+  const leafRows = Int32Array.from({ length: Math.ceil(rows / 3) }, (_, k) => 3 * k);
+  const grad = Float64Array.from({ length: rows }, () => rand() - 0.5);
+  const hess = Float64Array.from({ length: rows }, () => 0.25 * rand());
+  const bins = new Uint8Array(rows * cols);
+  const rowBins = new Uint8Array(rows * cols);
+  for (let f = 0; f < cols; f++) {
+    for (let i = 0; i < rows; i++) {
+      const b = f % 2 === 0 && rand() < 0.95 ? 1 : Math.floor(rand() * numBins[f]);
+      bins[f * rows + i] = b;
+      rowBins[i * cols + f] = b;
+    }
+  }
+  const sparse = nonDominantRows(bins, rows, skip);
+
+  // the module's memory: bins, rowBins, the leaf's rows, pairs, histograms, the root's sparse rows
+  const placed = allocateWasmHistograms([rows * cols, rows * cols, 4 * leafRows.length, 16 * rows, 8 * slots * slotSize, 4 * sparse.rows.length]);
+  if (placed === undefined) throw new Error('WebAssembly SIMD is not available');
+  const { buffer } = placed.wasm.memory;
+  const at = placed.offsets;
+  const wBins = new Uint8Array(buffer, at[0], rows * cols);
+  wBins.set(bins);
+  const wRowBins = new Uint8Array(buffer, at[1], rows * cols);
+  wRowBins.set(rowBins);
+  const wRows = new Int32Array(buffer, at[2], leafRows.length);
+  wRows.set(leafRows);
+  const gh = new Float64Array(buffer, at[3], 2 * rows);
+  const hist = new Float64Array(buffer, at[4], slots * slotSize);
+  const wSparse = new Int32Array(buffer, at[5], sparse.rows.length);
+  wSparse.set(sparse.rows);
+  const kernels = instantiateKernels(placed.wasm);
+  const og = Float64Array.from(leafRows, (r) => grad[r]);
+  const oh = Float64Array.from(leafRows, (r) => hess[r]);
+  // the second slot, a slice of the features: what a thread's job writes
+  const slot = slotSize;
+  const [from, to] = [2, 12];
+
+  for (const [name, skipBin] of [['with dominant bins skipped', skip], ['without skipping', none]] as const) {
+    it(`leaves, both layouts, ${name}: the same sums as the JavaScript kernels, bit for bit`, () => {
+      gatherPairs(wRows, grad, hess, gh, 0, leafRows.length);
+      const expected = new Float64Array(slots * slotSize);
+      accumulateColumnHistograms(bins, rows, leafRows, og, oh, 0, leafRows.length, features, from, to, expected, slot, featureOffset, numBins, skipBin);
+      hist.fill(7); // stale values must be overwritten
+      wasmHistograms(kernels, wRows, gh, 0, leafRows.length, wBins, rows, 1, features, from, to, hist, slot, featureOffset, numBins, skipBin);
+      for (let k = from; k < to; k++) {
+        const o = slot + featureOffset[k];
+        expect(hist.slice(o, o + 2 * numBins[k])).toEqual(expected.slice(o, o + 2 * numBins[k]));
+      }
+      const rowMajor = new Float64Array(slots * slotSize);
+      accumulateHistograms(rowBins, cols, leafRows, og, oh, 0, leafRows.length, features, from, to, rowMajor, slot, featureOffset, numBins, skipBin);
+      hist.fill(7);
+      wasmHistograms(kernels, wRows, gh, 0, leafRows.length, wRowBins, 1, cols, features, from, to, hist, slot, featureOffset, numBins, skipBin);
+      for (let k = from; k < to; k++) {
+        const o = slot + featureOffset[k];
+        expect(hist.slice(o, o + 2 * numBins[k])).toEqual(rowMajor.slice(o, o + 2 * numBins[k]));
+      }
+    });
+
+    it(`the root, ${name}: the same sums as the JavaScript kernel, bit for bit`, () => {
+      const all = Int32Array.from({ length: rows }, (_, i) => i);
+      gatherPairs(all, grad, hess, gh, 0, rows);
+      const start = skipBin === skip ? sparse.start : new Int32Array(cols + 1);
+      const expected = new Float64Array(slotSize);
+      accumulateRootHistograms(bins, rows, grad, hess, features, 0, cols, expected, 0, featureOffset, numBins, skipBin, sparse.rows, start);
+      hist.fill(7);
+      wasmRootHistograms(kernels, gh, rows, wBins, features, 0, cols, hist, 0, featureOffset, numBins, skipBin, wSparse, start);
+      expect(hist.slice(0, slotSize)).toEqual(expected);
+    });
+  }
+});
