@@ -23,7 +23,6 @@ import {
   partitionRows,
 } from './histogramKernel.js';
 import {
-  gatherPairs,
   instantiateKernels,
   wasmHistograms,
   wasmRootHistograms,
@@ -54,8 +53,8 @@ export interface HistogramArena {
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
   /**
-   * When set, histograms are summed by the WebAssembly kernels (see histogramWasm), and bins, rowBins, rows,
-   * orderedGH, hist and sparseRows are views of its memory; orderedGrad/orderedHess are then unused (empty).
+   * When set, histograms are summed, gradients gathered and rows partitioned by the WebAssembly kernels (see
+   * histogramWasm), and bins, rowBins, rows, scratch, grad, hess, orderedGH, hist and sparseRows are views of its memory; orderedGrad/orderedHess are then unused (empty).
    */
   wasm: WasmHistograms | undefined;
   /** For the WebAssembly kernels: (gradient, hessian) of the row at each position of rows (else empty). */
@@ -118,7 +117,6 @@ const gather = ${gatherGradients.toString()};
 const awaitBarrier = ${awaitBarrier.toString()};
 const wasmLeaf = ${wasmHistograms.toString()};
 const wasmRoot = ${wasmRootHistograms.toString()};
-const gatherPairs = ${gatherPairs.toString()};
 const c = workerData.control;
 const o = workerData.offset;
 const barrier = workerData.barrier;
@@ -134,7 +132,9 @@ parentPort.on('message', ({ arena: a, features }) => {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
         if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
-        else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
+        else if (kind === ${PARTITION} && k !== undefined) {
+          c[o + ${RESULT}] = k.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + from * a.nRows, start, end, to, slot);
+        } else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT} && k !== undefined) {
           wasmRoot(k, a.orderedGH, a.nRows, a.bins, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
             a.sparseRows, a.sparseStart);
@@ -144,7 +144,9 @@ parentPort.on('message', ({ arena: a, features }) => {
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
-            if (k !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            if (k !== undefined) {
+              k.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            }
             else gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
           } finally {
             Atomics.add(c, barrier, 1);
@@ -258,7 +260,7 @@ export class HistogramBuilder {
       this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
     }
     const kernels = this.kernels;
-    if (kernels !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, start, rowCut(1));
+    if (kernels !== undefined) kernels.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, start, rowCut(1));
     else gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
     if (parts > 1) {
       Atomics.add(c, barrier, 1);
@@ -293,7 +295,7 @@ export class HistogramBuilder {
     const cut = this.cutter(features.length, parts);
     const kernels = this.kernels;
     // the kernels read (gradient, hessian) pairs: those of rows 0 .. n − 1, which are the root's rows in order
-    if (kernels !== undefined) gatherPairs(a.rows, a.grad, a.hess, a.orderedGH, 0, a.nRows);
+    if (kernels !== undefined) kernels.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, 0, a.nRows);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
     if (kernels !== undefined) {
       wasmRootHistograms(kernels, a.orderedGH, a.nRows, a.bins, features, 0, cut(1), a.hist, slotOffset, a.featureOffset,
@@ -321,7 +323,11 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => (p >= parts ? end : start + Math.round((p * n) / parts));
     for (let p = 1; p < parts; p++) this.post(p - 1, PARTITION, cut(p), cut(p + 1), feature, splitBin, nanBin);
-    let left = partitionRows(a.rows, a.scratch, a.bins, feature * a.nRows, start, cut(1), splitBin, nanBin);
+    const kernels = this.kernels;
+    let left =
+      kernels !== undefined
+        ? kernels.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + feature * a.nRows, start, cut(1), splitBin, nanBin)
+        : partitionRows(a.rows, a.scratch, a.bins, feature * a.nRows, start, cut(1), splitBin, nanBin);
     this.join(parts - 1);
     const { rows, scratch } = a;
     // pieces after the first: their left rows move down behind the left rows so far

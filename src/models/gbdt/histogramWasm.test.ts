@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../util/prng.js';
-import { accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows } from './histogramKernel.js';
-import { allocateWasmHistograms, gatherPairs, instantiateKernels, wasmHistograms, wasmRootHistograms } from './histogramWasm.js';
+import {
+  accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows, partitionRows,
+} from './histogramKernel.js';
+import { allocateWasmHistograms, instantiateKernels, wasmHistograms, wasmRootHistograms } from './histogramWasm.js';
 
 describe('models > gbdt > WebAssembly histogram kernels', () => {
   // 13 features (an eight-, a four- and a one-feature pass), some with one bin holding most rows
@@ -17,8 +19,6 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
   const skip = Int32Array.from({ length: cols }, (_, f) => (f % 2 === 0 ? 1 : -1));
   const none = new Int32Array(cols).fill(-1);
   const leafRows = Int32Array.from({ length: Math.ceil(rows / 3) }, (_, k) => 3 * k);
-  const grad = Float64Array.from({ length: rows }, () => rand() - 0.5);
-  const hess = Float64Array.from({ length: rows }, () => 0.25 * rand());
   const bins = new Uint8Array(rows * cols);
   const rowBins = new Uint8Array(rows * cols);
   for (let f = 0; f < cols; f++) {
@@ -30,8 +30,11 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
   }
   const sparse = nonDominantRows(bins, rows, skip);
 
-  // the module's memory: bins, rowBins, the leaf's rows, pairs, histograms, the root's sparse rows
-  const placed = allocateWasmHistograms([rows * cols, rows * cols, 4 * leafRows.length, 16 * rows, 8 * slots * slotSize, 4 * sparse.rows.length]);
+  // the module's memory: bins, rowBins, the leaf's rows, pairs, histograms, the root's sparse rows, gradients,
+  // hessians, all rows, partition scratch
+  const placed = allocateWasmHistograms([
+    rows * cols, rows * cols, 4 * leafRows.length, 16 * rows, 8 * slots * slotSize, 4 * sparse.rows.length, 8 * rows, 8 * rows, 4 * rows, 4 * rows,
+  ]);
   if (placed === undefined) throw new Error('WebAssembly SIMD is not available');
   const { buffer } = placed.wasm.memory;
   const at = placed.offsets;
@@ -45,7 +48,17 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
   const hist = new Float64Array(buffer, at[4], slots * slotSize);
   const wSparse = new Int32Array(buffer, at[5], sparse.rows.length);
   wSparse.set(sparse.rows);
+  const grad = new Float64Array(buffer, at[6], rows);
+  const hess = new Float64Array(buffer, at[7], rows);
+  const all = new Int32Array(buffer, at[8], rows);
+  for (let i = 0; i < rows; i++) {
+    grad[i] = rand() - 0.5;
+    hess[i] = 0.25 * rand();
+    all[i] = i;
+  }
+  const scratch = new Int32Array(buffer, at[9], rows);
   const kernels = instantiateKernels(placed.wasm);
+  const gather = (r: Int32Array, n: number): void => kernels.gather(r.byteOffset, grad.byteOffset, hess.byteOffset, gh.byteOffset, 0, n);
   const og = Float64Array.from(leafRows, (r) => grad[r]);
   const oh = Float64Array.from(leafRows, (r) => hess[r]);
   // the second slot, a slice of the features: what a thread's job writes
@@ -54,7 +67,7 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
 
   for (const [name, skipBin] of [['with dominant bins skipped', skip], ['without skipping', none]] as const) {
     it(`leaves, both layouts, ${name}: the same sums as the JavaScript kernels, bit for bit`, () => {
-      gatherPairs(wRows, grad, hess, gh, 0, leafRows.length);
+      gather(wRows, leafRows.length);
       const expected = new Float64Array(slots * slotSize);
       accumulateColumnHistograms(bins, rows, leafRows, og, oh, 0, leafRows.length, features, from, to, expected, slot, featureOffset, numBins, skipBin);
       hist.fill(7); // stale values must be overwritten
@@ -74,8 +87,7 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
     });
 
     it(`the root, ${name}: the same sums as the JavaScript kernel, bit for bit`, () => {
-      const all = Int32Array.from({ length: rows }, (_, i) => i);
-      gatherPairs(all, grad, hess, gh, 0, rows);
+      gather(all, rows);
       const start = skipBin === skip ? sparse.start : new Int32Array(cols + 1);
       const expected = new Float64Array(slotSize);
       accumulateRootHistograms(bins, rows, grad, hess, features, 0, cols, expected, 0, featureOffset, numBins, skipBin, sparse.rows, start);
@@ -84,4 +96,25 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
       expect(hist.slice(0, slotSize)).toEqual(expected);
     });
   }
+
+  it('gathers each position\'s (gradient, hessian) pair', () => {
+    gh.fill(7);
+    gather(wRows, leafRows.length);
+    for (let i = 0; i < leafRows.length; i++) expect([gh[2 * i], gh[2 * i + 1]]).toEqual([grad[leafRows[i]], hess[leafRows[i]]]);
+  });
+
+  it('partitions a range of rows as partitionRows does, with and without missing values going left', () => {
+    const f = 4; // 40 bins
+    for (const [splitBin, nanBin] of [[17, -1], [17, 39], [0, -1], [39, -1]]) {
+      const expected = Int32Array.from({ length: rows }, (_, i) => i);
+      const expectedScratch = new Int32Array(rows);
+      const left = partitionRows(expected, expectedScratch, bins, f * rows, 100, 4100, splitBin, nanBin);
+      for (let i = 0; i < rows; i++) all[i] = i;
+      scratch.fill(0);
+      expect(kernels.partition(all.byteOffset, scratch.byteOffset, wBins.byteOffset + f * rows, 100, 4100, splitBin, nanBin)).toBe(left);
+      expect(all.slice(100, 100 + left)).toEqual(expected.slice(100, 100 + left));
+      expect(scratch.slice(100, 4100 - left)).toEqual(expectedScratch.slice(100, 4100 - left));
+    }
+    for (let i = 0; i < rows; i++) all[i] = i;
+  });
 });

@@ -13,6 +13,10 @@
  * - `skip1(rows, gh, start, end, stride, c, h, skipBin)`: the same for one feature, rows in bin `skipBin` left out.
  * - `root{K}(gh, n, c0..c{K-1}, h0..h{K-1})`: every row in order, no row indirection (rows[i] = i).
  * - `sparse1(list, from, to, gh, c, h)`: for q in [from, to), row = list[q]: the cell of the byte at c + row gets gh[row].
+ * - `partition(rows, scratch, col, start, end, splitBin, nanBin)`: partitionRows (see histogramKernel), the bins
+ *   of the column at byte `col`; returns the count of left rows.
+ * - `gather(rows, grad, hess, gh, from, to)`: for i in [from, to), gh[i] = (grad[rows[i]], hess[rows[i]]): the pairs the
+ *   passes read in sequence.
  */
 
 const I32 = 0x7f;
@@ -54,8 +58,15 @@ const i32c = (v: number): number[] => [0x41, ...sleb(v)];
 const ADD = [0x6a];
 const MUL = [0x6c];
 const SHL = [0x74];
+const SUB = [0x6b];
 const GE_S = [0x4e];
 const NE = [0x47];
+const EQ = [0x46];
+const LE_U = [0x4d];
+const OR = [0x72];
+const store32 = [0x36, 2, 0];
+const f64load = [0x2b, 3, 0];
+const f64store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
 const load8 = [0x2d, 0, 0];
 const load32 = [0x28, 2, 0];
 const v128load = [0xfd, 0x00, 4, 0];
@@ -71,6 +82,8 @@ const brIf = (d: number): number[] => [0x0d, ...uleb(d)];
 interface Func {
   name: string;
   params: number;
+  /** Returns an i32. */
+  result?: boolean;
   /** Extra locals: counts of i32 then v128. */
   i32Locals: number;
   v128Locals: number;
@@ -140,10 +153,37 @@ function sparse1(): Func {
   return { name: 'sparse1', params: 6, i32Locals: 2, v128Locals: 1, body: loop(1, 2, body) };
 }
 
+function partition(): Func {
+  // params: rows 0, scratch 1, col 2, start 3, end 4, splitBin 5, nanBin 6; locals: l 7, r 8, row 9, bin 10, left 11, i 12
+  // branch-free, as partitionRows: every row is written to both sides and only the matching cursor advances
+  const body = [
+    ...get(0), ...get(12), ...i32c(2), ...SHL, ...ADD, ...load32, ...tee(9),
+    ...get(2), ...ADD, ...load8, ...tee(10), ...get(5), ...LE_U, ...get(10), ...get(6), ...EQ, ...OR, ...set(11),
+    ...get(0), ...get(7), ...i32c(2), ...SHL, ...ADD, ...get(9), ...store32,
+    ...get(1), ...get(8), ...i32c(2), ...SHL, ...ADD, ...get(9), ...store32,
+    ...get(7), ...get(11), ...ADD, ...set(7),
+    ...get(8), ...i32c(1), ...ADD, ...get(11), ...SUB, ...set(8),
+  ];
+  return {
+    name: 'partition', params: 7, result: true, i32Locals: 6, v128Locals: 0,
+    body: [...get(3), ...tee(7), ...tee(8), ...set(12), ...loop(12, 4, body), ...get(7), ...get(3), ...SUB],
+  };
+}
+
+function gather(): Func {
+  // params: rows 0, grad 1, hess 2, gh 3, from 4, to 5; locals: r 6, dst 7
+  const body = [
+    ...get(0), ...get(4), ...i32c(2), ...SHL, ...ADD, ...load32, ...i32c(3), ...SHL, ...set(6),
+    ...get(3), ...get(4), ...i32c(4), ...SHL, ...ADD, ...tee(7), ...get(1), ...get(6), ...ADD, ...f64load, ...f64store(0),
+    ...get(7), ...get(2), ...get(6), ...ADD, ...f64load, ...f64store(8),
+  ];
+  return { name: 'gather', params: 6, i32Locals: 2, v128Locals: 0, body: loop(4, 5, body) };
+}
+
 /** The module's bytes; it imports its memory as env.memory (shared, up to `maxPages` pages of 64 KiB). */
 export function histogramModuleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
-  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1()];
-  const types = funcs.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), 0]);
+  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1(), partition(), gather()];
+  const types = funcs.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...(f.result === true ? vec([[I32]]) : [0])]);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
@@ -169,6 +209,8 @@ export interface HistogramKernels {
   root4: (...args: number[]) => void;
   root1: (...args: number[]) => void;
   sparse1: (...args: number[]) => void;
+  partition: (...args: number[]) => number;
+  gather: (...args: number[]) => void;
 }
 
 /** The compiled module and the shared memory every array it reads or writes lives in; posted to the workers. */
@@ -311,19 +353,5 @@ export function wasmRootHistograms(
       if (skipBin[f] >= 0) kernels.sparse1(sparseRows.byteOffset, sparseStart[f], sparseStart[f + 1], gh, c(f), h(f));
       else kernels.root1(gh, nRows, c(f), h(f));
     }
-  }
-}
-
-/**
- * Gradients and hessians of rows[from, to) as pairs at the same positions of orderedGH (the module's input).
- * Self-contained for the workers.
- */
-export function gatherPairs(
-  rows: Int32Array, grad: Float64Array, hess: Float64Array, orderedGH: Float64Array, from: number, to: number,
-): void {
-  for (let i = from; i < to; i++) {
-    const r = rows[i];
-    orderedGH[2 * i] = grad[r];
-    orderedGH[2 * i + 1] = hess[r];
   }
 }

@@ -137,13 +137,11 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   const odds = new Float64Array(shared(8 * n), 0, n).fill(Math.exp(initScore));
   const labels = new Uint8Array(shared(n), 0, n);
   labels.set(y);
-  const grad = new Float64Array(shared(8 * n), 0, n);
-  const hess = new Float64Array(shared(8 * n), 0, n);
   const skipBin = dominantBins(data);
   const sparse = nonDominantRows(data.bins, n, skipBin);
   const histLength = slotSize * p.numLeaves;
   // the arrays the histogram kernels read and write, in the WebAssembly kernels' memory when it is available
-  const placed = allocateWasmHistograms([n * F, n * F, 4 * n, 16 * n, 8 * histLength, 4 * sparse.rows.length]);
+  const placed = allocateWasmHistograms([n * F, n * F, 4 * n, 16 * n, 8 * histLength, 4 * sparse.rows.length, 4 * n, 8 * n, 8 * n]);
   const inWasm = placed === undefined ? undefined : { buffer: placed.wasm.memory.buffer, at: placed.offsets };
   const bins = inWasm === undefined ? data.bins : new Uint8Array(inWasm.buffer, inWasm.at[0], n * F);
   const rowBins = inWasm === undefined ? data.rowBins : new Uint8Array(inWasm.buffer, inWasm.at[1], n * F);
@@ -153,13 +151,15 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
   }
   const sparseRows = inWasm === undefined ? sparse.rows : new Int32Array(inWasm.buffer, inWasm.at[5], sparse.rows.length);
   if (inWasm !== undefined) sparseRows.set(sparse.rows);
+  const grad = inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(inWasm.buffer, inWasm.at[7], n);
+  const hess = inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(inWasm.buffer, inWasm.at[8], n);
   const arena: HistogramArena = {
     bins,
     nRows: n,
     rowBins,
     nCols: F,
     rows: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[2], n),
-    scratch: new Int32Array(shared(4 * n), 0, n),
+    scratch: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[6], n),
     grad,
     hess,
     odds,
