@@ -4,6 +4,8 @@ import {
   accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows, partitionRows,
 } from './histogramKernel.js';
 import { allocateWasmHistograms, instantiateKernels, wasmHistograms, wasmRootHistograms } from './histogramWasm.js';
+import { nonlinearDataset } from '../testkit.js';
+import { trainGbdt } from './trainGbdt.js';
 
 describe('models > gbdt > WebAssembly histogram kernels', () => {
   // 13 features (an eight-, a four- and a one-feature pass), some with one bin holding most rows
@@ -116,5 +118,24 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
       expect(scratch.slice(100, 4100 - left)).toEqual(expectedScratch.slice(100, 4100 - left));
     }
     for (let i = 0; i < rows; i++) all[i] = i;
+  });
+
+  it('a fit gives the same model with the JavaScript kernels (FRAUDOPS_GBDT_KERNELS=js), on one thread and two', async () => {
+    const { X, y } = nonlinearDataset(3000, 8, 21);
+    // feature 2 zero on most rows: a dominant bin, skipped and restored
+    for (let i = 0; i < X.rows; i++) if (X.data[i * X.cols + 2] < 0.8) X.data[i * X.cols + 2] = 0;
+    const fit = async (threads: number): Promise<string> =>
+      JSON.stringify((await trainGbdt(X, y, { nEstimators: 15, seed: 4, threads, minParallelCells: 0 })).model.toJSON());
+    const wasm = await fit(1);
+    const before = process.env.FRAUDOPS_GBDT_KERNELS;
+    process.env.FRAUDOPS_GBDT_KERNELS = 'js';
+    try {
+      expect(await fit(1)).toBe(wasm);
+      expect(await fit(2)).toBe(wasm);
+    } finally {
+      if (before === undefined) delete process.env.FRAUDOPS_GBDT_KERNELS;
+      else process.env.FRAUDOPS_GBDT_KERNELS = before;
+    }
+    expect(await fit(2)).toBe(wasm);
   });
 });

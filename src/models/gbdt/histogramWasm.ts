@@ -237,9 +237,13 @@ function histogramModule(): WebAssembly.Module | null {
 
 /**
  * A shared memory holding arrays of the given byte sizes (each at a 64-byte boundary), and their offsets; or
- * undefined when they do not fit in 4 GiB or WebAssembly is not available (the JavaScript kernels run then).
+ * undefined when they do not fit in 4 GiB, WebAssembly is not available, or FRAUDOPS_GBDT_KERNELS=js asks for
+ * the JavaScript kernels (which then run, to the same model).
  */
-export function allocateWasmHistograms(sizes: number[]): { wasm: WasmHistograms; offsets: number[] } | undefined {
+export function allocateWasmHistograms(
+  sizes: number[], env: Record<string, string | undefined> = process.env,
+): { wasm: WasmHistograms; offsets: number[] } | undefined {
+  if (env.FRAUDOPS_GBDT_KERNELS === 'js') return undefined;
   const module = histogramModule();
   if (module === null) return undefined;
   const offsets: number[] = [];
