@@ -199,9 +199,8 @@ export class DuckDbEngine implements SqlEngine {
     const local = this.outputDir();
     try {
       if (target.onlyPartition !== undefined) return await this.writeOnePartition(sql, target, target.onlyPartition, local);
-      // zstd level 1: on the lake's columns about 17% less CPU than the default level 3 for files about 1% larger.
       await this.run(
-        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
+        `COPY (${sql}) TO ${sqlString(local)} (${PARQUET_OPTIONS}, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
       );
       const prefix = `${target.partitionBy}=`;
       const written: WrittenObject[] = [];
@@ -232,7 +231,7 @@ export class DuckDbEngine implements SqlEngine {
     const column = `"${target.partitionBy.replace(/"/g, '""')}"`;
     const outside = sqlString(`a row outside partition ${target.partitionBy}=${value}`);
     const [result] = await this.query(
-      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (${PARQUET_OPTIONS})`,
     );
     if (Number(Object.values(result ?? {})[0] ?? 0) === 0) return [];
     const key = target.keyFor(value, 0);
@@ -280,6 +279,15 @@ export class DuckDbEngine implements SqlEngine {
 }
 
 let outputs = 0;
+
+/**
+ * How Parquet is written: zstd level 1 (on the lake's columns about 17% less CPU than the default level 3 for files
+ * about 1% larger), and dictionaries of at most 1 KB. Columns of few values (labels, scenario,
+ * the file name) keep theirs; one of many distinct values (ids, amounts, times) is written plain at once instead of
+ * after a dictionary that overflows. On 2M lake rows: about 30% less CPU for the write, files about 5% smaller, reads
+ * as fast.
+ */
+const PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, DICTIONARY_SIZE_LIMIT 1024';
 
 /** Bytes a value of the column types `appendRows` copies values of. */
 const VALUE_BYTES = new Map([
