@@ -145,21 +145,37 @@ export class DuckDbEngine implements SqlEngine {
     try {
       const types = Array.from({ length: appender.columnCount }, (_, i) => appender!.columnType(i));
       const chunk = DuckDBDataChunk.create(types);
+      // The chunk and its vectors serve every chunk of the call: setting a new row count drops node-api's vector
+      // wrappers, and making them again reads every vector's data and validity back from DuckDB, so the chunk is
+      // reset and sized only when the count changes (a file's last chunk). A column NULL in the chunk before is
+      // left as it is; values are copied in for every chunk. Appending a chunk does not change it.
+      let rowCount = -1;
+      const nulls: boolean[] = [];
       for (const c of chunks) {
         if (c.columns.length !== types.length) {
           throw new FraudopsError('ENGINE_FAILED', `duckdb: ${c.columns.length} columns given for ${table}, which has ${types.length}`, { context: { engine: 'duckdb', table } });
         }
-        chunk.reset();
-        chunk.rowCount = c.rowCount;
+        if (c.rowCount !== rowCount) {
+          chunk.reset();
+          chunk.rowCount = c.rowCount;
+          rowCount = c.rowCount;
+          nulls.fill(false);
+        }
         for (let i = 0; i < types.length; i++) {
           const from = c.columns[i];
           // The vectors of node-api 1.5: values in a copy of the vector's data (`items`, or `dataView` for BOOLEAN)
           // and a validity mask (`validity`), both written back to the vector by flush().
           const vector = chunk.getColumnVector(i) as unknown as VectorInternals;
           if (from === null) {
+            if (nulls[i]) continue;
             vector.validity.setItemValid(0, false);
             vector.validity.data!.fill(0n);
+            nulls[i] = true;
           } else {
+            if (nulls[i]) {
+              vector.validity.data!.fill(0xffffffffffffffffn);
+              nulls[i] = false;
+            }
             const width = VALUE_BYTES.get(String(types[i]));
             const bytes = c.rowCount * (width ?? 0);
             if (width === undefined || from.byteLength < bytes) {
