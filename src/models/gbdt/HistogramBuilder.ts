@@ -53,8 +53,8 @@ export interface HistogramArena {
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
   /**
-   * When set, histograms are summed, gradients gathered and rows partitioned by the WebAssembly kernels (see
-   * histogramWasm), and bins, rowBins, rows, scratch, grad, hess, orderedGH, hist and sparseRows are views of its memory; orderedGrad/orderedHess are then unused (empty).
+   * When set, gradients computed and gathered, histograms summed and rows partitioned by the WebAssembly kernels
+   * (see histogramWasm), and every array here but the small per-feature ones is a view of its memory; orderedGrad/orderedHess are then unused (empty).
    */
   wasm: WasmHistograms | undefined;
   /** For the WebAssembly kernels: (gradient, hessian) of the row at each position of rows (else empty). */
@@ -131,7 +131,10 @@ parentPort.on('message', ({ arena: a, features }) => {
     if (kind !== ${DETACH}) {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
-        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
+        if (kind === ${GRADIENTS} && k !== undefined) {
+          k.gradients(a.odds.byteOffset, a.labels.byteOffset, a.weights.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.rowNode.byteOffset,
+            a.nodeFactor.byteOffset, start, end);
+        } else if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
         else if (kind === ${PARTITION} && k !== undefined) {
           c[o + ${RESULT}] = k.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + from * a.nRows, start, end, to, slot);
         } else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
@@ -231,7 +234,11 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
-    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, 0, cut(1));
+    const kernels = this.kernels;
+    if (kernels !== undefined) {
+      kernels.gradients(a.odds.byteOffset, a.labels.byteOffset, a.weights.byteOffset, a.grad.byteOffset, a.hess.byteOffset,
+        a.rowNode.byteOffset, a.nodeFactor.byteOffset, 0, cut(1));
+    } else computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, 0, cut(1));
     this.join(parts - 1);
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }

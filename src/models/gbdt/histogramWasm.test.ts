@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../util/prng.js';
 import {
-  accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, nonDominantRows, partitionRows,
+  accumulateColumnHistograms, accumulateHistograms, accumulateRootHistograms, computeGradients, nonDominantRows, partitionRows,
 } from './histogramKernel.js';
 import { allocateWasmHistograms, instantiateKernels, wasmHistograms, wasmRootHistograms } from './histogramWasm.js';
 import { nonlinearDataset } from '../testkit.js';
@@ -137,5 +137,36 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
       else process.env.FRAUDOPS_GBDT_KERNELS = before;
     }
     expect(await fit(2)).toBe(wasm);
+  });
+
+  it('computes gradients, hessians and odds as computeGradients does, bit for bit, odds clamped alike', () => {
+    const n = 1000;
+    const nodes = 8;
+    const mem = allocateWasmHistograms([8 * n, n, 8 * n, 8 * n, 8 * n, 4 * n, 8 * nodes]);
+    if (mem === undefined) throw new Error('WebAssembly SIMD is not available');
+    const b = mem.wasm.memory.buffer;
+    const [o, yy, ww, g, h, rn, nf] = mem.offsets;
+    const odds = new Float64Array(b, o, n);
+    const y = new Uint8Array(b, yy, n);
+    const w = new Float64Array(b, ww, n);
+    const rowNode = new Int32Array(b, rn, n);
+    const factor = new Float64Array(b, nf, nodes);
+    factor.set([1, 0.5, 3, 1e305, 1e-310, 1e300, 2, 1.5]);
+    for (let i = 0; i < n; i++) {
+      odds[i] = i % 97 === 0 ? 1e299 : 0.01 + rand();
+      y[i] = rand() < 0.1 ? 1 : 0;
+      w[i] = 0.5 + rand();
+      rowNode[i] = i % nodes;
+    }
+    const jsOdds = odds.slice();
+    const jsGrad = new Float64Array(n);
+    const jsHess = new Float64Array(n);
+    for (let round = 0; round < 3; round++) {
+      computeGradients(jsOdds, y, w, jsGrad, jsHess, rowNode, factor, 10, n);
+      instantiateKernels(mem.wasm).gradients(o, yy, ww, g, h, rn, nf, 10, n);
+    }
+    expect(odds).toEqual(jsOdds);
+    expect(new Float64Array(b, g, n)).toEqual(jsGrad);
+    expect(new Float64Array(b, h, n)).toEqual(jsHess);
   });
 });

@@ -17,9 +17,11 @@
  *   of the column at byte `col`; returns the count of left rows.
  * - `gather(rows, grad, hess, gh, from, to)`: for i in [from, to), gh[i] = (grad[rows[i]], hess[rows[i]]): the pairs the
  *   passes read in sequence.
+ * - `gradients(odds, y, w, grad, hess, rowNode, nodeFactor, from, to)`: computeGradients (see histogramKernel).
  */
 
 const I32 = 0x7f;
+const F64 = 0x7c;
 const V128 = 0x7b;
 
 function uleb(n: number): number[] {
@@ -67,6 +69,15 @@ const OR = [0x72];
 const store32 = [0x36, 2, 0];
 const f64load = [0x2b, 3, 0];
 const f64store = (offset: number): number[] => [0x39, 3, ...uleb(offset)];
+const f64c = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
+const F64_LT = [0x63];
+const F64_GT = [0x64];
+const F64_ADD = [0xa0];
+const F64_SUB = [0xa1];
+const F64_MUL = [0xa2];
+const F64_DIV = [0xa3];
+const F64_FROM_U32 = [0xb8];
+const SELECT = [0x1b];
 const load8 = [0x2d, 0, 0];
 const load32 = [0x28, 2, 0];
 const v128load = [0xfd, 0x00, 4, 0];
@@ -87,6 +98,7 @@ interface Func {
   /** Extra locals: counts of i32 then v128. */
   i32Locals: number;
   v128Locals: number;
+  f64Locals?: number;
   body: number[];
 }
 
@@ -180,9 +192,30 @@ function gather(): Func {
   return { name: 'gather', params: 6, i32Locals: 2, v128Locals: 0, body: loop(4, 5, body) };
 }
 
+function gradients(): Func {
+  // params: odds 0, y 1, w 2, grad 3, hess 4, rowNode 5, nodeFactor 6, from 7, to 8; locals: i8 9, v 10, e 11, q 12, pr 13
+  // (i8 = 8 · i); the same operations in the same order as computeGradients, so the same doubles
+  const at = (base: number): number[] => [...get(base), ...get(9), ...ADD];
+  const body = [
+    ...get(7), ...i32c(3), ...SHL, ...set(9),
+    ...at(0), ...f64load,
+    ...get(6), ...get(5), ...get(7), ...i32c(2), ...SHL, ...ADD, ...load32, ...i32c(3), ...SHL, ...ADD, ...f64load,
+    ...F64_MUL, ...set(10),
+    // e = v < 1e300 ? (v > 1e-300 ? v : 1e-300) : 1e300
+    ...get(10), ...f64c(1e-300), ...get(10), ...f64c(1e-300), ...F64_GT, ...SELECT, ...f64c(1e300), ...get(10), ...f64c(1e300), ...F64_LT, ...SELECT,
+    ...set(11),
+    ...at(0), ...get(11), ...f64store(0),
+    ...f64c(1), ...f64c(1), ...get(11), ...F64_ADD, ...F64_DIV, ...set(12),
+    ...get(11), ...get(12), ...F64_MUL, ...set(13),
+    ...at(3), ...get(13), ...get(1), ...get(7), ...ADD, ...load8, ...F64_FROM_U32, ...F64_SUB, ...at(2), ...f64load, ...F64_MUL, ...f64store(0),
+    ...at(4), ...get(13), ...get(12), ...F64_MUL, ...at(2), ...f64load, ...F64_MUL, ...f64store(0),
+  ];
+  return { name: 'gradients', params: 9, i32Locals: 1, v128Locals: 0, f64Locals: 4, body: loop(7, 8, body) };
+}
+
 /** The module's bytes; it imports its memory as env.memory (shared, up to `maxPages` pages of 64 KiB). */
 export function histogramModuleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
-  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1(), partition(), gather()];
+  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1(), partition(), gather(), gradients()];
   const types = funcs.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...(f.result === true ? vec([[I32]]) : [0])]);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -191,7 +224,7 @@ export function histogramModuleBytes(maxPages: number): Uint8Array<ArrayBuffer> 
     ...section(3, vec(funcs.map((_, i) => uleb(i)))),
     ...section(7, vec(funcs.map((f, i) => [...str(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(funcs.map((f) => {
-      const locals = vec([[...uleb(f.i32Locals), I32], [...uleb(f.v128Locals), V128]]);
+      const locals = vec([[...uleb(f.i32Locals), I32], [...uleb(f.v128Locals), V128], [...uleb(f.f64Locals ?? 0), F64]]);
       const code = [...locals, ...f.body, ...END];
       return [...uleb(code.length), ...code];
     }))),
@@ -211,6 +244,7 @@ export interface HistogramKernels {
   sparse1: (...args: number[]) => void;
   partition: (...args: number[]) => number;
   gather: (...args: number[]) => void;
+  gradients: (...args: number[]) => void;
 }
 
 /** The compiled module and the shared memory every array it reads or writes lives in; posted to the workers. */
