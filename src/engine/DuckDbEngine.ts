@@ -12,7 +12,7 @@ import { FraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { duckDbDialect } from './duckDbDialect.js';
 import { sqlString, sqlStringList } from './sql.js';
-import type { ColumnChunk, ColumnTypes, PartitionedWrite, RowBatch, SqlEngine, SqlRow, WriteTarget, WrittenObject } from './SqlEngine.js';
+import { parquetZstdLevel, type ColumnChunk, type ColumnTypes, type PartitionedWrite, type RowBatch, type SqlEngine, type SqlRow, type WriteTarget, type WrittenObject } from './SqlEngine.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:' (default). */
@@ -199,9 +199,10 @@ export class DuckDbEngine implements SqlEngine {
     const local = this.outputDir();
     try {
       if (target.onlyPartition !== undefined) return await this.writeOnePartition(sql, target, target.onlyPartition, local);
-      // zstd level 1: on the lake's columns about 17% less CPU than the default level 3 for files about 1% larger.
+      // zstd level 1 by default: on the lake's columns about 17% less CPU than the default level 3 for files about
+      // 1% larger.
       await this.run(
-        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
+        `COPY (${sql}) TO ${sqlString(local)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${parquetZstdLevel(target)}, PARTITION_BY (${target.partitionBy}), OVERWRITE_OR_IGNORE true)`,
       );
       const prefix = `${target.partitionBy}=`;
       const written: WrittenObject[] = [];
@@ -232,7 +233,7 @@ export class DuckDbEngine implements SqlEngine {
     const column = `"${target.partitionBy.replace(/"/g, '""')}"`;
     const outside = sqlString(`a row outside partition ${target.partitionBy}=${value}`);
     const [result] = await this.query(
-      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)`,
+      `COPY (SELECT * EXCLUDE (${column}) FROM (${sql}) WHERE CASE WHEN ${column} = ${sqlString(value)} THEN true ELSE error(${outside}) END) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${parquetZstdLevel(target)})`,
     );
     if (Number(Object.values(result ?? {})[0] ?? 0) === 0) return [];
     const key = target.keyFor(value, 0);
