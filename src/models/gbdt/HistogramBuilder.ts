@@ -22,6 +22,13 @@ import {
   gatherGradients,
   partitionRows,
 } from './histogramKernel.js';
+import {
+  instantiateKernels,
+  wasmHistograms,
+  wasmRootHistograms,
+  type HistogramKernels,
+  type WasmHistograms,
+} from './histogramWasm.js';
 
 export interface HistogramArena {
   /** Column-major bins (see BinnedMatrix), for the root and leaves holding a large share of the rows. */
@@ -45,6 +52,13 @@ export interface HistogramArena {
   weights: Float64Array;
   orderedGrad: Float64Array;
   orderedHess: Float64Array;
+  /**
+   * When set, gradients computed and gathered, histograms summed and rows partitioned by the WebAssembly kernels
+   * (see histogramWasm), and every array here but the small per-feature ones is a view of its memory; orderedGrad/orderedHess are then unused (empty).
+   */
+  wasm: WasmHistograms | undefined;
+  /** For the WebAssembly kernels: (gradient, hessian) of the row at each position of rows (else empty). */
+  orderedGH: Float64Array;
   hist: Float64Array;
   featureOffset: Int32Array;
   numBins: Int32Array;
@@ -101,12 +115,15 @@ const gradients = ${computeGradients.toString()};
 const partition = ${partitionRows.toString()};
 const gather = ${gatherGradients.toString()};
 const awaitBarrier = ${awaitBarrier.toString()};
+const wasmLeaf = ${wasmHistograms.toString()};
+const wasmRoot = ${wasmRootHistograms.toString()};
 const c = workerData.control;
 const o = workerData.offset;
 const barrier = workerData.barrier;
 let seen = 0;
 // one fit: the arena arrives by message, then jobs come through the control block until DETACH
 parentPort.on('message', ({ arena: a, features }) => {
+  const k = a.wasm === undefined ? undefined : new WebAssembly.Instance(a.wasm.module, { env: { memory: a.wasm.memory } }).exports;
   for (;;) {
     Atomics.wait(c, o + ${SEQ}, seen);
     seen = Atomics.load(c, o + ${SEQ});
@@ -114,22 +131,38 @@ parentPort.on('message', ({ arena: a, features }) => {
     if (kind !== ${DETACH}) {
       try {
         const start = c[o + ${START}], end = c[o + ${END}], from = c[o + ${FROM}], to = c[o + ${TO}], slot = c[o + ${SLOT}];
-        if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
-        else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
-        else if (kind === ${ROOT}) {
+        if (kind === ${GRADIENTS} && k !== undefined) {
+          k.gradients(a.odds.byteOffset, a.labels.byteOffset, a.weights.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.rowNode.byteOffset,
+            a.nodeFactor.byteOffset, start, end);
+        } else if (kind === ${GRADIENTS}) gradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, start, end);
+        else if (kind === ${PARTITION} && k !== undefined) {
+          c[o + ${RESULT}] = k.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + from * a.nRows, start, end, to, slot);
+        } else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
+        else if (kind === ${ROOT} && k !== undefined) {
+          wasmRoot(k, a.orderedGH, a.nRows, a.bins, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
+            a.sparseRows, a.sparseStart);
+        } else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
             a.sparseRows, a.sparseStart);
         } else {
           // every thread gathers its share of the leaf's gradients; all of them are needed before any pass
           try {
-            gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            if (k !== undefined) {
+              k.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
+            }
+            else gather(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, c[o + ${GATHER_START}], c[o + ${GATHER_END}]);
           } finally {
             Atomics.add(c, barrier, 1);
             Atomics.notify(c, barrier);
           }
           awaitBarrier(c, barrier, c[o + ${PARTS}]);
         }
-        if (kind === ${LEAF_COLUMNS}) {
+        if (k !== undefined && kind === ${LEAF_COLUMNS}) {
+          wasmLeaf(k, a.rows, a.orderedGH, start, end, a.bins, a.nRows, 1, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin);
+        } else if (k !== undefined && kind === ${LEAF}) {
+          wasmLeaf(k, a.rows, a.orderedGH, start, end, a.rowBins, 1, a.nCols, features, from, to, a.hist, slot, a.featureOffset, a.numBins,
+            a.skipBin);
+        } else if (kind === ${LEAF_COLUMNS}) {
           accumulateColumns(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, from, to, a.hist, slot,
             a.featureOffset, a.numBins, a.skipBin);
         } else if (kind === ${LEAF}) {
@@ -149,6 +182,8 @@ parentPort.on('message', ({ arena: a, features }) => {
 
 export class HistogramBuilder {
   private arena: HistogramArena | undefined;
+  /** This thread's instance of the WebAssembly kernels, when the arena has them. */
+  private kernels: HistogramKernels | undefined;
   /** The tree's features, shared with the workers; `lastFeatures` is the array they were copied from. */
   private features: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private lastFeatures: Int32Array | undefined;
@@ -184,6 +219,7 @@ export class HistogramBuilder {
 
   attach(arena: HistogramArena): void {
     this.arena = arena;
+    this.kernels = arena.wasm === undefined ? undefined : instantiateKernels(arena.wasm);
     this.features = new Int32Array(new SharedArrayBuffer(4 * Math.max(1, arena.featureOffset.length)));
     this.lastFeatures = undefined;
     for (const w of this.workers) w.postMessage({ arena, features: this.features });
@@ -198,7 +234,11 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => Math.round((p * n) / parts);
     for (let p = 1; p < parts; p++) this.post(p - 1, GRADIENTS, cut(p), cut(p + 1), 0, 0, 0);
-    computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, 0, cut(1));
+    const kernels = this.kernels;
+    if (kernels !== undefined) {
+      kernels.gradients(a.odds.byteOffset, a.labels.byteOffset, a.weights.byteOffset, a.grad.byteOffset, a.hess.byteOffset,
+        a.rowNode.byteOffset, a.nodeFactor.byteOffset, 0, cut(1));
+    } else computeGradients(a.odds, a.labels, a.weights, a.grad, a.hess, a.rowNode, a.nodeFactor, 0, cut(1));
     this.join(parts - 1);
     this.record(this.jobClass(GRADIENTS, n * 16), parts, n * 16, performance.now() - t0);
   }
@@ -226,13 +266,23 @@ export class HistogramBuilder {
       c[o + PARTS] = parts;
       this.post(p - 1, columns ? LEAF_COLUMNS : LEAF, start, end, cut(p), cut(p + 1), slotOffset);
     }
-    gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
+    const kernels = this.kernels;
+    if (kernels !== undefined) kernels.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, start, rowCut(1));
+    else gatherGradients(a.rows, a.grad, a.hess, a.orderedGrad, a.orderedHess, start, rowCut(1));
     if (parts > 1) {
       Atomics.add(c, barrier, 1);
       Atomics.notify(c, barrier);
       awaitBarrier(c, barrier, parts);
     }
-    if (columns) {
+    if (kernels !== undefined) {
+      if (columns) {
+        wasmHistograms(kernels, a.rows, a.orderedGH, start, end, a.bins, a.nRows, 1, features, 0, cut(1), a.hist, slotOffset,
+          a.featureOffset, a.numBins, a.skipBin);
+      } else {
+        wasmHistograms(kernels, a.rows, a.orderedGH, start, end, a.rowBins, 1, a.nCols, features, 0, cut(1), a.hist, slotOffset,
+          a.featureOffset, a.numBins, a.skipBin);
+      }
+    } else if (columns) {
       accumulateColumnHistograms(a.bins, a.nRows, a.rows, a.orderedGrad, a.orderedHess, start, end, features, 0, cut(1),
         a.hist, slotOffset, a.featureOffset, a.numBins, a.skipBin);
     } else {
@@ -250,9 +300,17 @@ export class HistogramBuilder {
     const parts = this.parts(ROOT, cells, features);
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
+    const kernels = this.kernels;
+    // the kernels read (gradient, hessian) pairs: those of rows 0 .. n − 1, which are the root's rows in order
+    if (kernels !== undefined) kernels.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, 0, a.nRows);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
-    accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
-      a.featureOffset, a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    if (kernels !== undefined) {
+      wasmRootHistograms(kernels, a.orderedGH, a.nRows, a.bins, features, 0, cut(1), a.hist, slotOffset, a.featureOffset,
+        a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    } else {
+      accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,
+        a.featureOffset, a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
+    }
     this.join(parts - 1);
     this.record(this.jobClass(ROOT, cells), parts, cells, performance.now() - t0);
   }
@@ -272,7 +330,11 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = (p: number): number => (p >= parts ? end : start + Math.round((p * n) / parts));
     for (let p = 1; p < parts; p++) this.post(p - 1, PARTITION, cut(p), cut(p + 1), feature, splitBin, nanBin);
-    let left = partitionRows(a.rows, a.scratch, a.bins, feature * a.nRows, start, cut(1), splitBin, nanBin);
+    const kernels = this.kernels;
+    let left =
+      kernels !== undefined
+        ? kernels.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + feature * a.nRows, start, cut(1), splitBin, nanBin)
+        : partitionRows(a.rows, a.scratch, a.bins, feature * a.nRows, start, cut(1), splitBin, nanBin);
     this.join(parts - 1);
     const { rows, scratch } = a;
     // pieces after the first: their left rows move down behind the left rows so far

@@ -16,6 +16,7 @@ import { resolveGbdtParams, type GbdtParams, type ResolvedGbdtParams } from './G
 import { growTree, type GrownTree, type TreeContext } from './growTree.js';
 import { HistogramBuilder, type HistogramArena } from './HistogramBuilder.js';
 import { nonDominantRows } from './histogramKernel.js';
+import { allocateWasmHistograms } from './histogramWasm.js';
 
 export interface GbdtFitOptions {
   sampleWeight?: Float64Array;
@@ -114,12 +115,12 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
 
   // weights: sample weight × scale_pos_weight on positives; the start score uses sample weights only (as LightGBM)
   const shared = (bytes: number): SharedArrayBuffer => new SharedArrayBuffer(Math.max(8, bytes));
-  const w = new Float64Array(shared(8 * n), 0, n);
+  const weights = new Float64Array(shared(8 * n), 0, n);
   let sumPos = 0;
   let sumAll = 0;
   for (let i = 0; i < n; i++) {
     const sw = options.sampleWeight?.[i] ?? 1;
-    w[i] = y[i] === 1 ? sw * p.scalePosWeight : sw;
+    weights[i] = y[i] === 1 ? sw * p.scalePosWeight : sw;
     sumPos += y[i] * sw;
     sumAll += sw;
   }
@@ -132,36 +133,56 @@ async function boost(binned: BinnedDataset, y: Uint8Array, p: ResolvedGbdtParams
     featureOffset[f] = slotSize;
     slotSize += 2 * data.numBins[f];
   }
-  // e^score by row: the gradients need the odds, and a tree changes them by one factor per leaf
-  const odds = new Float64Array(shared(8 * n), 0, n).fill(Math.exp(initScore));
-  const labels = new Uint8Array(shared(n), 0, n);
-  labels.set(y);
-  const grad = new Float64Array(shared(8 * n), 0, n);
-  const hess = new Float64Array(shared(8 * n), 0, n);
   const skipBin = dominantBins(data);
   const sparse = nonDominantRows(data.bins, n, skipBin);
+  const histLength = slotSize * p.numLeaves;
+  // the arrays the kernels read and write (see HistogramArena), in the WebAssembly kernels' memory when it is available
+  const nodes = 2 * p.numLeaves;
+  const placed = allocateWasmHistograms([
+    n * F, n * F, 4 * n, 16 * n, 8 * histLength, 4 * sparse.rows.length, 4 * n, 8 * n, 8 * n, 8 * n, n, 8 * n, 4 * n, 8 * nodes,
+  ]);
+  const inWasm = placed === undefined ? undefined : { buffer: placed.wasm.memory.buffer, at: placed.offsets };
+  const bins = inWasm === undefined ? data.bins : new Uint8Array(inWasm.buffer, inWasm.at[0], n * F);
+  const rowBins = inWasm === undefined ? data.rowBins : new Uint8Array(inWasm.buffer, inWasm.at[1], n * F);
+  if (inWasm !== undefined) {
+    bins.set(data.bins);
+    rowBins.set(data.rowBins);
+  }
+  const sparseRows = inWasm === undefined ? sparse.rows : new Int32Array(inWasm.buffer, inWasm.at[5], sparse.rows.length);
+  if (inWasm !== undefined) sparseRows.set(sparse.rows);
+  const grad = inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(inWasm.buffer, inWasm.at[7], n);
+  const hess = inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(inWasm.buffer, inWasm.at[8], n);
+  // e^score by row: the gradients need the odds, and a tree changes them by one factor per leaf
+  const odds = (inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(inWasm.buffer, inWasm.at[9], n))
+    .fill(Math.exp(initScore));
+  const labels = inWasm === undefined ? new Uint8Array(shared(n), 0, n) : new Uint8Array(inWasm.buffer, inWasm.at[10], n);
+  labels.set(y);
+  const w = inWasm === undefined ? weights : new Float64Array(inWasm.buffer, inWasm.at[11], n);
+  if (inWasm !== undefined) w.set(weights);
   const arena: HistogramArena = {
-    bins: data.bins,
+    bins,
     nRows: n,
-    rowBins: data.rowBins,
+    rowBins,
     nCols: F,
-    rows: new Int32Array(shared(4 * n), 0, n),
-    scratch: new Int32Array(shared(4 * n), 0, n),
+    rows: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[2], n),
+    scratch: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[6], n),
     grad,
     hess,
     odds,
     // before the first tree every row is at node 0, whose factor is 1
-    rowNode: new Int32Array(shared(4 * n), 0, n),
-    nodeFactor: new Float64Array(shared(8 * 2 * p.numLeaves), 0, 2 * p.numLeaves).fill(1),
+    rowNode: inWasm === undefined ? new Int32Array(shared(4 * n), 0, n) : new Int32Array(inWasm.buffer, inWasm.at[12], n),
+    nodeFactor: (inWasm === undefined ? new Float64Array(shared(8 * nodes), 0, nodes) : new Float64Array(inWasm.buffer, inWasm.at[13], nodes)).fill(1),
     labels,
     weights: w,
-    orderedGrad: new Float64Array(shared(8 * n), 0, n),
-    orderedHess: new Float64Array(shared(8 * n), 0, n),
-    hist: new Float64Array(shared(8 * slotSize * p.numLeaves), 0, slotSize * p.numLeaves),
+    orderedGrad: inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(0),
+    orderedHess: inWasm === undefined ? new Float64Array(shared(8 * n), 0, n) : new Float64Array(0),
+    wasm: placed?.wasm,
+    orderedGH: inWasm === undefined ? new Float64Array(0) : new Float64Array(inWasm.buffer, inWasm.at[3], 2 * n),
+    hist: inWasm === undefined ? new Float64Array(shared(8 * histLength), 0, histLength) : new Float64Array(inWasm.buffer, inWasm.at[4], histLength),
     featureOffset,
     numBins: data.numBins,
     skipBin,
-    sparseRows: sparse.rows,
+    sparseRows,
     sparseStart: sparse.start,
   };
   if (times !== undefined) times.binning += performance.now() - t0;
