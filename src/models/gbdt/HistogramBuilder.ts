@@ -139,7 +139,7 @@ parentPort.on('message', ({ arena: a, features }) => {
           c[o + ${RESULT}] = k.partition(a.rows.byteOffset, a.scratch.byteOffset, a.bins.byteOffset + from * a.nRows, start, end, to, slot);
         } else if (kind === ${PARTITION}) c[o + ${RESULT}] = partition(a.rows, a.scratch, a.bins, from * a.nRows, start, end, to, slot);
         else if (kind === ${ROOT} && k !== undefined) {
-          wasmRoot(k, a.orderedGH, a.nRows, a.bins, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
+          wasmRoot(k, a.grad, a.hess, a.nRows, a.bins, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
             a.sparseRows, a.sparseStart);
         } else if (kind === ${ROOT}) {
           accumulateRoot(a.bins, a.nRows, a.grad, a.hess, features, from, to, a.hist, slot, a.featureOffset, a.numBins, a.skipBin,
@@ -301,11 +301,9 @@ export class HistogramBuilder {
     const t0 = performance.now();
     const cut = this.cutter(features.length, parts);
     const kernels = this.kernels;
-    // the kernels read (gradient, hessian) pairs: those of rows 0 .. n − 1, which are the root's rows in order
-    if (kernels !== undefined) kernels.gather(a.rows.byteOffset, a.grad.byteOffset, a.hess.byteOffset, a.orderedGH.byteOffset, 0, a.nRows);
     for (let p = 1; p < parts; p++) this.post(p - 1, ROOT, 0, a.nRows, cut(p), cut(p + 1), slotOffset);
     if (kernels !== undefined) {
-      wasmRootHistograms(kernels, a.orderedGH, a.nRows, a.bins, features, 0, cut(1), a.hist, slotOffset, a.featureOffset,
+      wasmRootHistograms(kernels, a.grad, a.hess, a.nRows, a.bins, features, 0, cut(1), a.hist, slotOffset, a.featureOffset,
         a.numBins, a.skipBin, a.sparseRows, a.sparseStart);
     } else {
       accumulateRootHistograms(a.bins, a.nRows, a.grad, a.hess, features, 0, cut(1), a.hist, slotOffset,

@@ -11,8 +11,10 @@
  *   byte at c_k + row · stride (column-major bins: c_k = column start, stride 1; row-major: c_k = bins + f,
  *   stride = columns).
  * - `skip1(rows, gh, start, end, stride, c, h, skipBin)`: the same for one feature, rows in bin `skipBin` left out.
- * - `root{K}(gh, n, c0..c{K-1}, h0..h{K-1})`: every row in order, no row indirection (rows[i] = i).
- * - `sparse1(list, from, to, gh, c, h)`: for q in [from, to), row = list[q]: the cell of the byte at c + row gets gh[row].
+ * - `root{K}(grad, hess, n, c0..c{K-1}, h0..h{K-1})`: every row in order, no row indirection (rows[i] = i), the
+ *   pair read in place from the gradient and hessian arrays (two 8-byte loads into one vector), so the root needs no gather.
+ * - `sparse1(list, from, to, grad, hess, c, h)`: for q in [from, to), row = list[q]: the cell of the byte at c + row
+ *   gets (grad[row], hess[row]).
  * - `partition(rows, scratch, col, start, end, splitBin, nanBin)`: partitionRows (see histogramKernel), the bins
  *   of the column at byte `col`; returns the count of left rows.
  * - `gather(rows, grad, hess, gh, from, to)`: for i in [from, to), gh[i] = (grad[rows[i]], hess[rows[i]]): the pairs the
@@ -82,6 +84,8 @@ const load8 = [0x2d, 0, 0];
 const load32 = [0x28, 2, 0];
 const v128load = [0xfd, 0x00, 4, 0];
 const v128store = [0xfd, 0x0b, 4, 0];
+const load64zero = [0xfd, ...uleb(0x5d), 3, 0];
+const load64lane1 = [0xfd, ...uleb(0x57), 3, 0, 1];
 const f64x2add = [0xfd, ...uleb(0xf0)];
 const BLOCK = [0x02, 0x40];
 const LOOP = [0x03, 0x40];
@@ -143,26 +147,35 @@ function skip1(): Func {
   return { name: 'skip1', params: 8, i32Locals: 2, v128Locals: 1, body: loop(2, 3, body) };
 }
 
+/** The pair (grad[row], hess[row]) as a v128, from the gradient and hessian arrays at params g, h and the row at local r. */
+function pairOf(g: number, h: number, r: number): number[] {
+  return [
+    ...get(h), ...get(r), ...i32c(3), ...SHL, ...ADD,
+    ...get(g), ...get(r), ...i32c(3), ...SHL, ...ADD, ...load64zero,
+    ...load64lane1,
+  ];
+}
+
 function rootK(k: number): Func {
-  // params: gh 0, n 1, c 2.., h 2+k..; locals: i, cell, pair
-  const c = (j: number): number => 2 + j;
-  const h = (j: number): number => 2 + k + j;
-  const i = 2 + 2 * k;
+  // params: grad 0, hess 1, n 2, c 3.., h 3+k..; locals: i, cell, pair
+  const c = (j: number): number => 3 + j;
+  const h = (j: number): number => 3 + k + j;
+  const i = 3 + 2 * k;
   const cell = i + 1;
   const pair = i + 2;
-  const body = [...get(0), ...get(i), ...i32c(4), ...SHL, ...ADD, ...v128load, ...set(pair)];
+  const body = [...pairOf(0, 1, i), ...set(pair)];
   for (let j = 0; j < k; j++) body.push(...addCell([...get(c(j)), ...get(i), ...ADD], h(j), pair, cell));
-  return { name: `root${k}`, params: 2 + 2 * k, i32Locals: 2, v128Locals: 1, body: [...i32c(0), ...set(i), ...loop(i, 1, body)] };
+  return { name: `root${k}`, params: 3 + 2 * k, i32Locals: 2, v128Locals: 1, body: [...i32c(0), ...set(i), ...loop(i, 2, body)] };
 }
 
 function sparse1(): Func {
-  // params: list 0, from 1, to 2, gh 3, c 4, h 5; locals: row 6, cell 7, pair 8
+  // params: list 0, from 1, to 2, grad 3, hess 4, c 5, h 6; locals: row 7, cell 8, pair 9
   const body = [
-    ...get(0), ...get(1), ...i32c(2), ...SHL, ...ADD, ...load32, ...set(6),
-    ...get(3), ...get(6), ...i32c(4), ...SHL, ...ADD, ...v128load, ...set(8),
-    ...addCell([...get(4), ...get(6), ...ADD], 5, 8, 7),
+    ...get(0), ...get(1), ...i32c(2), ...SHL, ...ADD, ...load32, ...set(7),
+    ...pairOf(3, 4, 7), ...set(9),
+    ...addCell([...get(5), ...get(7), ...ADD], 6, 9, 8),
   ];
-  return { name: 'sparse1', params: 6, i32Locals: 2, v128Locals: 1, body: loop(1, 2, body) };
+  return { name: 'sparse1', params: 7, i32Locals: 2, v128Locals: 1, body: loop(1, 2, body) };
 }
 
 function partition(): Func {
@@ -351,16 +364,16 @@ export function wasmHistograms(
 }
 
 /**
- * `accumulateRootHistograms` through the module: every row in order, the pairs of `orderedGH` in row order
- * (the unbagged root's rows are 0 .. n − 1), a feature with a dominant bin over its other rows only
+ * `accumulateRootHistograms` through the module: every row in order, gradients and hessians read in place, a feature with a dominant bin over its other rows only
  * (`sparseRows`, see nonDominantRows). Every array must be a view of the module's memory. Self-contained for the workers.
  */
 export function wasmRootHistograms(
-  kernels: HistogramKernels, orderedGH: Float64Array, nRows: number, bins: Uint8Array, features: Int32Array, from: number,
+  kernels: HistogramKernels, grad: Float64Array, hess: Float64Array, nRows: number, bins: Uint8Array, features: Int32Array, from: number,
   to: number, hist: Float64Array, slotOffset: number, featureOffset: Int32Array, numBins: Int32Array, skipBin: Int32Array,
   sparseRows: Int32Array, sparseStart: Int32Array,
 ): void {
-  const gh = orderedGH.byteOffset;
+  const g = grad.byteOffset;
+  const gs = hess.byteOffset;
   const b0 = bins.byteOffset;
   const h0 = hist.byteOffset + 8 * slotOffset;
   const c = (f: number): number => b0 + f * nRows;
@@ -377,19 +390,19 @@ export function wasmRootHistograms(
       const f0 = features[k], f1 = features[k + 1], f2 = features[k + 2], f3 = features[k + 3];
       const f4 = features[k + 4], f5 = features[k + 5], f6 = features[k + 6], f7 = features[k + 7];
       for (let q = k; q < k + 8; q++) zero(features[q]);
-      kernels.root8(gh, nRows, c(f0), c(f1), c(f2), c(f3), c(f4), c(f5), c(f6), c(f7), h(f0), h(f1), h(f2), h(f3), h(f4), h(f5), h(f6), h(f7));
+      kernels.root8(g, gs, nRows, c(f0), c(f1), c(f2), c(f3), c(f4), c(f5), c(f6), c(f7), h(f0), h(f1), h(f2), h(f3), h(f4), h(f5), h(f6), h(f7));
     }
     for (; k + 4 <= dense; k += 4) {
       const f0 = features[k], f1 = features[k + 1], f2 = features[k + 2], f3 = features[k + 3];
       for (let q = k; q < k + 4; q++) zero(features[q]);
-      kernels.root4(gh, nRows, c(f0), c(f1), c(f2), c(f3), h(f0), h(f1), h(f2), h(f3));
+      kernels.root4(g, gs, nRows, c(f0), c(f1), c(f2), c(f3), h(f0), h(f1), h(f2), h(f3));
     }
     const stop = Math.min(to, dense + 1);
     for (; k < stop; k++) {
       const f = features[k];
       zero(f);
-      if (skipBin[f] >= 0) kernels.sparse1(sparseRows.byteOffset, sparseStart[f], sparseStart[f + 1], gh, c(f), h(f));
-      else kernels.root1(gh, nRows, c(f), h(f));
+      if (skipBin[f] >= 0) kernels.sparse1(sparseRows.byteOffset, sparseStart[f], sparseStart[f + 1], g, gs, c(f), h(f));
+      else kernels.root1(g, gs, nRows, c(f), h(f));
     }
   }
 }
