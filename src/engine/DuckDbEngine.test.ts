@@ -128,4 +128,28 @@ describe('engine > duckdb > appendRows', () => {
       await engine.close();
     }
   });
+
+  it('keeps each chunk its own when chunks of one call differ in row count and in which columns are NULL', async () => {
+    const engine = await DuckDbEngine.create({ workDir: mkdtempSync(join(tmpdir(), 'fraudops-append-')) });
+    try {
+      await engine.run('CREATE TEMP TABLE t (i BIGINT, a BIGINT, ok BOOLEAN)');
+      const ids = (from: number, n: number) => new BigInt64Array(Array.from({ length: n }, (_, k) => BigInt(from + k)));
+      const bools = new Uint8Array(4).fill(1);
+      await engine.appendRows('t', [
+        { rowCount: 2, columns: [ids(0, 2), ids(10, 2), bools] },
+        { rowCount: 2, columns: [ids(2, 2), null, null] },
+        { rowCount: 2, columns: [ids(4, 2), ids(14, 2), bools] },
+        { rowCount: 1, columns: [ids(6, 1), null, bools] },
+        { rowCount: 2, columns: [ids(7, 2), null, bools] },
+        { rowCount: 2, columns: [ids(9, 2), ids(19, 2), null] },
+      ]);
+      const rows = await engine.query<{ i: bigint; a: bigint | null; ok: boolean | null }>('SELECT i, a, ok FROM t ORDER BY i');
+      const expected = [
+        [10n, true], [11n, true], [null, null], [null, null], [14n, true], [15n, true], [null, true], [null, true], [null, true], [19n, null], [20n, null],
+      ].map(([a, ok], i) => ({ i: BigInt(i), a, ok }));
+      expect(rows).toEqual(expected);
+    } finally {
+      await engine.close();
+    }
+  });
 });
