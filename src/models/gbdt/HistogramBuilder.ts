@@ -354,6 +354,17 @@ export class HistogramBuilder {
     return start + left;
   }
 
+  /** rowNode[rows[i]] = node over each leaf's range of rows (a tree grown on every row: see computeGradients). */
+  setRowNodes(leaves: readonly { start: number; end: number; node: number }[]): void {
+    const a = this.arena!;
+    const { rows, rowNode } = a;
+    const kernels = this.kernels;
+    for (const { start, end, node } of leaves) {
+      if (kernels !== undefined) kernels.setNodes(rows.byteOffset, rowNode.byteOffset, start, end, node);
+      else for (let i = start; i < end; i++) rowNode[rows[i]] = node;
+    }
+  }
+
   /** Threads for a histogram job; when more than one, the workers get the tree's features in shared memory. */
   private parts(kind: number, cells: number, features: Int32Array): number {
     const parts = this.choose(this.jobClass(kind, cells), cells < this.minParallelCells ? 1 : features.length);

@@ -169,4 +169,12 @@ describe('models > gbdt > WebAssembly histogram kernels', () => {
     expect(new Float64Array(b, g, n)).toEqual(jsGrad);
     expect(new Float64Array(b, h, n)).toEqual(jsHess);
   });
+
+  it('sets the node of each of a leaf\'s rows', () => {
+    const nodes = new Int32Array(buffer, at[9], rows).fill(-1); // the partition scratch, free here
+    kernels.setNodes(wRows.byteOffset, nodes.byteOffset, 10, 200, 7);
+    const expected = new Int32Array(rows).fill(-1);
+    for (let i = 10; i < 200; i++) expected[leafRows[i]] = 7;
+    expect(nodes.slice()).toEqual(expected);
+  });
 });

@@ -20,6 +20,7 @@
  * - `gather(rows, grad, hess, gh, from, to)`: for i in [from, to), gh[i] = (grad[rows[i]], hess[rows[i]]): the pairs the
  *   passes read in sequence.
  * - `gradients(odds, y, w, grad, hess, rowNode, nodeFactor, from, to)`: computeGradients (see histogramKernel).
+ * - `setNodes(rows, rowNode, start, end, node)`: rowNode[rows[i]] = node for i in [start, end) (a leaf's rows).
  */
 
 const I32 = 0x7f;
@@ -226,9 +227,15 @@ function gradients(): Func {
   return { name: 'gradients', params: 9, i32Locals: 1, v128Locals: 0, f64Locals: 4, body: loop(7, 8, body) };
 }
 
+function setNodes(): Func {
+  // params: rows 0, rowNode 1, start 2, end 3, node 4
+  const body = [...get(1), ...get(0), ...get(2), ...i32c(2), ...SHL, ...ADD, ...load32, ...i32c(2), ...SHL, ...ADD, ...get(4), ...store32];
+  return { name: 'setNodes', params: 5, i32Locals: 0, v128Locals: 0, body: loop(2, 3, body) };
+}
+
 /** The module's bytes; it imports its memory as env.memory (shared, up to `maxPages` pages of 64 KiB). */
 export function histogramModuleBytes(maxPages: number): Uint8Array<ArrayBuffer> {
-  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1(), partition(), gather(), gradients()];
+  const funcs = [passK(8), passK(4), passK(1), skip1(), rootK(8), rootK(4), rootK(1), sparse1(), partition(), gather(), gradients(), setNodes()];
   const types = funcs.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...(f.result === true ? vec([[I32]]) : [0])]);
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
@@ -258,6 +265,7 @@ export interface HistogramKernels {
   partition: (...args: number[]) => number;
   gather: (...args: number[]) => void;
   gradients: (...args: number[]) => void;
+  setNodes: (...args: number[]) => void;
 }
 
 /** The compiled module and the shared memory every array it reads or writes lives in; posted to the workers. */

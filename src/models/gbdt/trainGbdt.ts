@@ -366,11 +366,7 @@ function recordLeafFactors(tree: GrownTree, ctx: TreeContext, bagged: boolean): 
   const { rowNode, nodeFactor } = ctx.arena;
   for (let k = 0; k < tree.value.length; k++) nodeFactor[k] = Math.exp(tree.value[k]);
   if (!bagged) {
-    const rows = ctx.arena.rows;
-    for (const leaf of tree.leaves) {
-      const node = leaf.node;
-      for (let i = leaf.start; i < leaf.end; i++) rowNode[rows[i]] = node;
-    }
+    ctx.builder.setRowNodes(tree.leaves);
     return;
   }
   // out-of-bag rows were not partitioned: walk the tree in bin space for every row
