@@ -234,6 +234,15 @@ export function runEngineContract(o: EngineContractOptions): void {
         expect(await store.list('none/')).toEqual([]);
       });
 
+      test('partitioned writes', 'writes the same rows at any compression level, and refuses a level zstd has not', async (engine, store) => {
+        const sql = `SELECT CAST(i AS BIGINT) AS transaction_id, DATE '2019-08-21' AS day, CAST(i AS DOUBLE) / 3 AS amount FROM range(3000) t(i)`;
+        const read = async (key: string) => engine.queryColumns(`SELECT * FROM ${await engine.readParquet(store, [key])} ORDER BY transaction_id`);
+        const [plain] = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', keyFor: (day) => `lv/plain-${day}.parquet` });
+        const [fast] = await engine.writePartitionedParquet(sql, { store, partitionBy: 'day', compressionLevel: -1, keyFor: (day) => `lv/fast-${day}.parquet` });
+        expect(await read(fast.key)).toEqual(await read(plain.key));
+        await expect(engine.writePartitionedParquet(sql, { store, partitionBy: 'day', compressionLevel: 0.5, keyFor: (day) => `lv/bad-${day}.parquet` })).rejects.toThrow(/compression level/);
+      });
+
       test('partitioned writes', 'writes nothing for an empty result', async (engine, store) => {
         const written = await engine.writePartitionedParquet('SELECT 1 AS x, DATE \'2019-08-20\' AS day WHERE false', { store, partitionBy: 'day', keyFor: (d) => `e/${d}.parquet` });
         expect(written).toEqual([]);

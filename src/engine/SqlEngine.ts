@@ -5,6 +5,7 @@
  * never name a local path the engine reads or writes; where DuckDB needs one (a download cache, a Parquet
  * staging folder) it keeps it in its own scratch directory. SQL function differences live in `dialect`.
  */
+import { FraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import type { Dialect } from './Dialect.js';
 
@@ -38,8 +39,22 @@ export interface PartitionedWrite extends WriteTarget {
    * those of the partitioned write.
    */
   onlyPartition?: string;
+  /**
+   * The zstd level of the files (default 1; `parquetZstdLevel` checks it). DuckDB writes at it; Spark checks it and
+   * keeps its own writer's level. Negative levels are zstd's fast modes: less CPU for larger files.
+   */
+  compressionLevel?: number;
   /** Called after each object is stored (crash points, progress). */
   onObject?(written: WrittenObject): void;
+}
+
+/** The zstd level of a partitioned Parquet write: the target's, else 1. A level zstd has not (an integer −131072..22) fails. */
+export function parquetZstdLevel(target: PartitionedWrite): number {
+  const level = target.compressionLevel ?? 1;
+  if (!Number.isInteger(level) || level < -131072 || level > 22) {
+    throw new FraudopsError('BAD_OPTION', `zstd compression level must be an integer from -131072 to 22: ${level}`, { context: { level } });
+  }
+  return level;
 }
 
 export interface WrittenObject {

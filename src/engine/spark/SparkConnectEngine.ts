@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Table, Utf8, Vector, tableToIPC, vectorFromArray, type DataType } from 'apache-arrow';
 import { FraudopsError, StorageError, isFraudopsError } from '../../errors.js';
 import type { ObjectStore } from '../../storage/ObjectStore.js';
-import type { ColumnTypes, EngineOptions, PartitionedWrite, RowBatch, SqlEngine, SqlRow, TextLines, WriteTarget, WrittenObject } from '../SqlEngine.js';
+import { parquetZstdLevel, type ColumnTypes, type EngineOptions, type PartitionedWrite, type RowBatch, type SqlEngine, type SqlRow, type TextLines, type WriteTarget, type WrittenObject } from '../SqlEngine.js';
 import { SparkConnectClient, type SparkConnectOptions } from './SparkConnectClient.js';
 import { SparkConnectError } from './SparkConnectError.js';
 import { createViewCommand, localRelation, readRelation, sqlRelation, writeCommand, type Relation } from './plans.js';
@@ -233,6 +233,7 @@ FROM stripped`,
   }
 
   async writePartitionedParquet(sql: string, target: PartitionedWrite): Promise<WrittenObject[]> {
+    parquetZstdLevel(target); // checked like every engine's; the writer keeps its own level
     // DISTRIBUTE BY puts each partition value in one task, so each partition is one file.
     const relation = sqlRelation(`SELECT * FROM (${toSparkSql(sql)}) DISTRIBUTE BY \`${target.partitionBy}\``);
     return this.writePartitioned(relation, sql, target, 'parquet', { compression: 'zstd' }, '.parquet');
