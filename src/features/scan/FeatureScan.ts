@@ -1,9 +1,14 @@
 /**
  * The spec's features computed in one pass over the lake's rows in (time, transaction id) order, a day at a time:
  * the third implementation of spec.ts beside the batch SQL (featureSql.ts) and the online state
- * (OnlineFeatures.ts), held to the SQL bit for bit by `buildFeatures.test.ts`. Each customer's and terminal's recent
- * rows sit in typed arrays (`KeyRuns`) with one cursor per window edge and running integer sums, so a row costs a
- * few cursor steps and no sort, segment tree or frame search; the state holds the windows' rows only.
+ * (OnlineFeatures.ts), held to the SQL bit for bit by `FeatureScan.test.ts`.
+ *
+ * Every window is a running sum per key, and every window edge one cursor over the rows already scanned (kept in
+ * scan order in a ring of typed arrays): a row is added to its customer's windows when it is scanned, and each
+ * cursor, moving forward with the current time, takes out (or, for the terminal windows and outlier counts, puts
+ * in) the rows its edge has passed. So each row is one sequential step of each cursor and a few updates of its
+ * keys' sums: no sort, frame search or per-key list. The ring holds the rows of the longest window (its oldest
+ * cursor's), whatever the lake's length; per key, the sums alone.
  *
  * The integers are the SQL's own: `t` (epoch seconds) and `cents` are computed by the engine with the SQL's
  * expressions and read here, and every sum is of integers (exact in doubles below 2^53), so each feature is the same
@@ -11,34 +16,53 @@
  */
 import type { ColumnChunk } from '../../engine/SqlEngine.js';
 import { featureNames, type FeatureSpec } from '../spec.js';
-import { KeyRuns } from './KeyRuns.js';
 
 const DAY = 86400;
 const MICROS_PER_DAY = 86400e6;
 const MICROS_PER_HOUR = 3600e6;
 const TWO_32 = 4294967296;
 
-/** Columns of the rows the scan reads, in this order (`scanColumnsSql`). */
+/** Columns of the rows the scan reads, in this order (`scanRowsSql`). */
 export const SCAN_COLUMNS = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario', 'tx_amount', 't', 'cents'] as const;
 const [TID, TS, CUSTOMER, TERMINAL, FRAUD, , AMOUNT, T, CENTS] = SCAN_COLUMNS.map((_, i) => i);
 
 /** Rows the scan cannot take exactly (ids beyond 2^53, times far from the first day's): the caller uses SQL instead. */
 export class ScanUnsupported extends Error {}
 
+const FRAUD_BIT = 1;
+const OUTLIER_BIT = 2;
+
 export class FeatureScan {
   readonly names: string[];
-  private readonly customers: KeyRuns;
-  private readonly terminals: KeyRuns;
-  private readonly customerIndex = new KeyIndex();
-  private readonly terminalIndex = new KeyIndex();
-  private readonly customerLengths: number[];
-  private readonly outlierLengths: number[];
-  private readonly terminalLengths: number[];
-  private readonly ratioIndex: number[];
+  private readonly customerIndex = new KeyIndex(() => this.addCustomer());
+  private readonly terminalIndex = new KeyIndex(() => this.addTerminal());
+  private readonly customerLengths: Int32Array;
+  private readonly outlierLengths: Int32Array;
+  private readonly terminalLengths: Int32Array;
+  private readonly ratioIndex: Int32Array;
   private readonly outlierBase: number;
   private readonly delay: number;
-  private readonly winN: Float64Array;
-  private readonly winS: Float64Array;
+  /** Per customer: count and cents of each customer window, then each outlier count. */
+  private customerSums: Float64Array;
+  private readonly customerStride: number;
+  /** Per terminal: count and frauds of each terminal window. */
+  private terminalSums: Int32Array;
+  private readonly terminalStride: number;
+  private customers = 0;
+  private terminals = 0;
+  /** The scanned rows, a ring in scan order: time (relative to `origin`), key indices, cents, fraud and outlier bits. */
+  private time: Int32Array;
+  private customer: Int32Array;
+  private terminal: Int32Array;
+  private cents: Float64Array;
+  private bits: Uint8Array;
+  private write = 0;
+  /**
+   * Ring positions of the cursors: customer window tails, terminal window head (rows at or before t − d) and tails,
+   * outlier head (rows before this second) and tails; `oldest` is the one furthest back.
+   */
+  private readonly cursor: Int32Array;
+  private readonly oldest: number;
 
   /** `origin`: epoch seconds that times are held relative to (the first day read). */
   constructor(
@@ -46,20 +70,28 @@ export class FeatureScan {
     private readonly origin: number,
   ) {
     this.names = featureNames(spec);
-    this.customerLengths = spec.customerWindowsDays.map((w) => w * DAY);
-    this.outlierLengths = (spec.outlierWindowsDays ?? []).map((w) => w * DAY);
-    this.terminalLengths = spec.terminalWindowsDays.map((w) => w * DAY);
-    this.ratioIndex = spec.amountRatioWindowsDays.map((w) => spec.customerWindowsDays.indexOf(w));
+    this.customerLengths = Int32Array.from(spec.customerWindowsDays, (w) => w * DAY);
+    this.outlierLengths = Int32Array.from(spec.outlierWindowsDays ?? [], (w) => w * DAY);
+    this.terminalLengths = Int32Array.from(spec.terminalWindowsDays, (w) => w * DAY);
+    this.ratioIndex = Int32Array.from(spec.amountRatioWindowsDays, (w) => spec.customerWindowsDays.indexOf(w));
     this.outlierBase = this.outlierLengths.length > 0 ? spec.customerWindowsDays.indexOf(spec.outlierBaseWindowDays!) : -1;
     this.delay = spec.delayDays * DAY;
-    const c = this.customerLengths.length;
-    const o = this.outlierLengths.length;
-    // Customer cursors: one tail per window, the first entry not before this second (outliers), one tail per outlier window.
-    this.customers = new KeyRuns(c + (o > 0 ? 1 + o : 0), 2 * c + o);
-    // Terminal cursors: the first entry after t − delay, one tail per window.
-    this.terminals = new KeyRuns(1 + this.terminalLengths.length, 2 * this.terminalLengths.length);
-    this.winN = new Float64Array(c);
-    this.winS = new Float64Array(c);
+    const C = this.customerLengths.length;
+    const O = this.outlierLengths.length;
+    const W = this.terminalLengths.length;
+    this.customerStride = 2 * C + O;
+    this.terminalStride = 2 * W;
+    this.customerSums = new Float64Array(this.customerStride * 1024);
+    this.terminalSums = new Int32Array(this.terminalStride * 1024);
+    const lags = [...this.customerLengths, this.delay, ...Array.from(this.terminalLengths, (l) => this.delay + l), 1, ...this.outlierLengths];
+    this.cursor = new Int32Array(lags.length);
+    this.oldest = lags.indexOf(Math.max(...lags));
+    const size = 1 << 16;
+    this.time = new Int32Array(size);
+    this.customer = new Int32Array(size);
+    this.terminal = new Int32Array(size);
+    this.cents = new Float64Array(size);
+    this.bits = new Uint8Array(size);
   }
 
   /**
@@ -69,159 +101,201 @@ export class FeatureScan {
   day(chunks: readonly ColumnChunk[], features: boolean): Float64Array[][] {
     const out: Float64Array[][] = [];
     for (const chunk of chunks) {
-      const cols = features ? this.names.map(() => new Float64Array(chunk.rowCount)) : undefined;
-      this.chunk(chunk, cols);
-      if (cols) out.push(cols);
+      const cols = this.names.map(() => new Float64Array(features ? chunk.rowCount : 0));
+      this.chunk(chunk, cols, features);
+      if (features) out.push(cols);
     }
     return out;
   }
 
-  /** Drops the keys no row at or after `time` (epoch seconds) can see. */
-  sweep(time: number): void {
-    const rel = time - this.origin;
-    this.customers.sweep(rel - Math.max(...this.customerLengths));
-    this.terminals.sweep(rel - this.delay - Math.max(...this.terminalLengths));
+  /** Rows held in the ring, for the memory bound. */
+  get heldRows(): number {
+    return (this.write - this.cursor[this.oldest] + this.time.length) % this.time.length;
   }
 
-  /** Entries held, for the memory bound. */
-  get entries(): number {
-    return this.customers.entries + this.terminals.entries;
-  }
-
-  private chunk(chunk: ColumnChunk, out: Float64Array[] | undefined): void {
+  private chunk(chunk: ColumnChunk, out: Float64Array[], features: boolean): void {
     const n = chunk.rowCount;
-    const t = words(chunk, T);
-    const cents = words(chunk, CENTS);
-    const customer = words(chunk, CUSTOMER);
-    const terminal = words(chunk, TERMINAL);
-    const fraud = words(chunk, FRAUD);
-    const ts = words(chunk, TS);
+    const tWords = words(chunk, T);
+    const centsWords = words(chunk, CENTS);
+    const customerWords = words(chunk, CUSTOMER);
+    const terminalWords = words(chunk, TERMINAL);
+    const fraudWords = words(chunk, FRAUD);
+    const tsWords = words(chunk, TS);
     const amount = chunk.columns[AMOUNT] as Float64Array;
-    const { customerLengths, outlierLengths, terminalLengths, ratioIndex, outlierBase, winN, winS, delay } = this;
+    const { customerLengths, outlierLengths, terminalLengths, ratioIndex, outlierBase, delay, cursor, customerStride, terminalStride } = this;
     const C = customerLengths.length;
     const O = outlierLengths.length;
     const W = terminalLengths.length;
+    const R = ratioIndex.length;
     const ratio = this.spec.outlierRatio ?? 0;
     const night = this.spec.nightMaxHour;
-    const cs = this.customers;
-    const ts_ = this.terminals;
-    const cStride = cs.stride;
-    const tStride = ts_.stride;
+    const terminalHead = C;
+    const outlierHead = C + 1 + W;
     for (let r = 0; r < n; r++) {
-      const time = int64(t, r) - this.origin;
-      if (time > 0x7fffffff || time < -0x80000000) throw new ScanUnsupported(`a time ${time} s from the first day`);
-      const c = int64(cents, r);
+      const time = int64(tWords, r) - this.origin;
+      if (time > 0x3fffffff || time < -0x3fffffff) throw new ScanUnsupported(`a time ${time} s from the first day`);
+      const c = int64(centsWords, r);
+      const ck = this.customerIndex.get(safeInt(customerWords, r));
+      const tk = this.terminalIndex.get(safeInt(terminalWords, r));
+      const fraud = fraudWords[2 * r];
+      if ((fraud !== 0 && fraud !== 1) || fraudWords[2 * r + 1] !== 0) throw new ScanUnsupported('a label other than 0 or 1');
 
-      // Customer windows: this row in, rows at or before t − w out; ties at this second stay (they came first).
-      const ck = this.customerIndex.get(safeInt(customer, r), cs);
-      const at = cs.push(ck, time, c, 0);
-      {
-        const m = cs.meta;
-        const times = cs.time;
-        const values = cs.value;
-        const sums = cs.sums;
-        const o = ck * cStride;
-        const so = ck * cs.sumCount;
-        const base = m[o];
-        for (let i = 0; i < C; i++) {
-          let wn = sums[so + 2 * i] + 1;
-          let wsum = sums[so + 2 * i + 1] + c;
-          let p = m[o + 3 + i];
-          const bound = time - customerLengths[i];
-          while (times[base + p] <= bound) {
-            wn--;
-            wsum -= values[base + p];
-            p++;
-          }
-          m[o + 3 + i] = p;
-          sums[so + 2 * i] = wn;
-          sums[so + 2 * i + 1] = wsum;
-          winN[i] = wn;
-          winS[i] = wsum;
+      // The cursors catch up with this row's time (the ring's arrays are read after adding keys, which may grow them).
+      const times = this.time;
+      const customers = this.customer;
+      const terminals = this.terminal;
+      const centsRing = this.cents;
+      const bits = this.bits;
+      const cap = times.length;
+      const write = this.write;
+      const cs = this.customerSums;
+      const tsums = this.terminalSums;
+      for (let i = 0; i < C; i++) {
+        // Customer window i: rows at or before t − w leave.
+        let p = cursor[i];
+        const bound = time - customerLengths[i];
+        while (p !== write && times[p] <= bound) {
+          const k = customers[p] * customerStride + 2 * i;
+          cs[k] -= 1;
+          cs[k + 1] -= centsRing[p];
+          if (++p === cap) p = 0;
         }
-        if (O > 0) {
-          const flags = cs.flag;
-          if (c * (winN[outlierBase] - 1) > ratio * (winS[outlierBase] - c)) flags[at] = 1;
-          // Outliers in (t − w, t − 1]: the rows before this second, less those at or before t − w.
-          let u = m[o + 3 + C];
-          let added = 0;
-          while (times[base + u] < time) {
-            added += flags[base + u];
-            u++;
+        cursor[i] = p;
+      }
+      {
+        // Terminal windows: rows at or before t − d come in, rows at or before t − (d + w) leave.
+        let p = cursor[terminalHead];
+        const bound = time - delay;
+        while (p !== write && times[p] <= bound) {
+          const k = terminals[p] * terminalStride;
+          const f = bits[p] & FRAUD_BIT;
+          for (let i = 0; i < W; i++) {
+            tsums[k + 2 * i] += 1;
+            tsums[k + 2 * i + 1] += f;
           }
-          m[o + 3 + C] = u;
-          for (let j = 0; j < O; j++) {
-            let count = sums[so + 2 * C + j] + added;
-            let p = m[o + 4 + C + j];
-            const bound = time - outlierLengths[j];
-            while (times[base + p] <= bound) {
-              count -= flags[base + p];
-              p++;
-            }
-            m[o + 4 + C + j] = p;
-            sums[so + 2 * C + j] = count;
+          if (++p === cap) p = 0;
+        }
+        cursor[terminalHead] = p;
+        for (let i = 0; i < W; i++) {
+          let q = cursor[terminalHead + 1 + i];
+          const leave = bound - terminalLengths[i];
+          while (q !== write && times[q] <= leave) {
+            const k = terminals[q] * terminalStride + 2 * i;
+            tsums[k] -= 1;
+            tsums[k + 1] -= bits[q] & FRAUD_BIT;
+            if (++q === cap) q = 0;
           }
+          cursor[terminalHead + 1 + i] = q;
+        }
+      }
+      if (O > 0) {
+        // Outlier counts: outliers before this second come in, those at or before t − w leave.
+        let p = cursor[outlierHead];
+        while (p !== write && times[p] < time) {
+          if ((bits[p] & OUTLIER_BIT) !== 0) {
+            const k = customers[p] * customerStride + 2 * C;
+            for (let j = 0; j < O; j++) cs[k + j] += 1;
+          }
+          if (++p === cap) p = 0;
+        }
+        cursor[outlierHead] = p;
+        for (let j = 0; j < O; j++) {
+          let q = cursor[outlierHead + 1 + j];
+          const leave = time - outlierLengths[j];
+          while (q !== write && times[q] <= leave) {
+            if ((bits[q] & OUTLIER_BIT) !== 0) cs[customers[q] * customerStride + 2 * C + j] -= 1;
+            if (++q === cap) q = 0;
+          }
+          cursor[outlierHead + 1 + j] = q;
         }
       }
 
-      // Terminal windows: rows in (t − (d + w), t − d], all of earlier days (d ≥ 1 day).
-      const tk = this.terminalIndex.get(safeInt(terminal, r), ts_);
-      if (out !== undefined) {
-        const m = ts_.meta;
-        const times = ts_.time;
-        const values = ts_.value;
-        const sums = ts_.sums;
-        const o = tk * tStride;
-        const so = tk * ts_.sumCount;
-        const base = m[o];
-        const end = m[o + 2];
-        const upper = time - delay;
-        let u = m[o + 3];
-        let added = 0;
-        let addedFrauds = 0;
-        while (u < end && times[base + u] <= upper) {
-          added++;
-          addedFrauds += values[base + u];
-          u++;
-        }
-        m[o + 3] = u;
-        let k = 3 + 2 * C;
-        for (let i = 0; i < W; i++) {
-          let tn = sums[so + 2 * i] + added;
-          let tf = sums[so + 2 * i + 1] + addedFrauds;
-          let p = m[o + 4 + i];
-          const bound = upper - terminalLengths[i];
-          while (p < u && times[base + p] <= bound) {
-            tn--;
-            tf -= values[base + p];
-            p++;
-          }
-          m[o + 4 + i] = p;
-          sums[so + 2 * i] = tn;
-          sums[so + 2 * i + 1] = tf;
-          out[k++][r] = tn;
-          out[k++][r] = tn === 0 ? 0 : tf / tn;
-        }
+      // This row joins its customer's windows (same-second rows with smaller ids are in already).
+      const ko = ck * customerStride;
+      for (let i = 0; i < C; i++) {
+        cs[ko + 2 * i] += 1;
+        cs[ko + 2 * i + 1] += c;
+      }
+      let flag = 0;
+      if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
 
-        // Calendar and customer features.
-        const micros = int64(ts, r);
+      if (features) {
+        const micros = int64(tsWords, r);
         const day = Math.floor(micros / MICROS_PER_DAY);
         const dow = (((day + 4) % 7) + 7) % 7;
         out[0][r] = amount[r];
         out[1][r] = dow === 0 || dow === 6 ? 1 : 0;
         out[2][r] = Math.floor((micros - day * MICROS_PER_DAY) / MICROS_PER_HOUR) <= night ? 1 : 0;
-        k = 3;
+        let k = 3;
         for (let i = 0; i < C; i++) {
-          out[k++][r] = winN[i];
-          out[k++][r] = winS[i] / (winN[i] * 100);
+          const wn = cs[ko + 2 * i];
+          out[k++][r] = wn;
+          out[k++][r] = cs[ko + 2 * i + 1] / (wn * 100);
         }
-        k = 3 + 2 * C + 2 * W;
-        for (const i of ratioIndex) out[k++][r] = winS[i] === 0 ? 1 : (c * winN[i]) / winS[i];
-        const so2 = ck * cs.sumCount + 2 * C;
-        for (let j = 0; j < O; j++) out[k++][r] = cs.sums[so2 + j];
+        const to = tk * terminalStride;
+        for (let i = 0; i < W; i++) {
+          const tn = tsums[to + 2 * i];
+          out[k++][r] = tn;
+          out[k++][r] = tn === 0 ? 0 : tsums[to + 2 * i + 1] / tn;
+        }
+        for (let i = 0; i < R; i++) {
+          const wn = cs[ko + 2 * ratioIndex[i]];
+          const ws = cs[ko + 2 * ratioIndex[i] + 1];
+          out[k++][r] = ws === 0 ? 1 : (c * wn) / ws;
+        }
+        for (let j = 0; j < O; j++) out[k++][r] = cs[ko + 2 * C + j];
       }
-      ts_.push(tk, time, int64(fraud, r), 0);
+
+      // Into the ring (made larger when it would overrun its oldest cursor).
+      if ((write + 1) % cap === cursor[this.oldest]) this.growRing();
+      const w = this.write;
+      this.time[w] = time;
+      this.customer[w] = ck;
+      this.terminal[w] = tk;
+      this.cents[w] = c;
+      this.bits[w] = fraud | flag;
+      this.write = w + 1 === this.time.length ? 0 : w + 1;
     }
+  }
+
+  private addTerminal(): number {
+    if ((this.terminals + 1) * this.terminalStride > this.terminalSums.length) {
+      const grown = new Int32Array(this.terminalSums.length * 2);
+      grown.set(this.terminalSums);
+      this.terminalSums = grown;
+    }
+    return this.terminals++;
+  }
+
+  private addCustomer(): number {
+    if ((this.customers + 1) * this.customerStride > this.customerSums.length) {
+      const grown = new Float64Array(this.customerSums.length * 2);
+      grown.set(this.customerSums);
+      this.customerSums = grown;
+    }
+    return this.customers++;
+  }
+
+  private growRing(): void {
+    const cap = this.time.length;
+    const from = this.cursor[this.oldest];
+    const held = (this.write - from + cap) % cap;
+    const order = (a: Int32Array | Float64Array | Uint8Array) => {
+      const b = new (a.constructor as new (n: number) => typeof a)(cap * 2);
+      if (from <= this.write) b.set(a.subarray(from, this.write));
+      else {
+        b.set(a.subarray(from));
+        b.set(a.subarray(0, this.write), cap - from);
+      }
+      return b;
+    };
+    this.time = order(this.time) as Int32Array;
+    this.customer = order(this.customer) as Int32Array;
+    this.terminal = order(this.terminal) as Int32Array;
+    this.cents = order(this.cents) as Float64Array;
+    this.bits = order(this.bits) as Uint8Array;
+    for (let i = 0; i < this.cursor.length; i++) this.cursor[i] = (this.cursor[i] - from + cap) % cap;
+    this.write = held;
   }
 }
 
@@ -230,7 +304,10 @@ class KeyIndex {
   private table = new Int32Array(1 << 12);
   private readonly map = new Map<number, number>();
 
-  get(id: number, runs: KeyRuns): number {
+  constructor(private readonly add: () => number) {}
+
+  /** The key of `id`, added when new. */
+  get(id: number): number {
     if (id >= 0 && id < 1 << 24) {
       if (id >= this.table.length) {
         let length = this.table.length * 2;
@@ -241,12 +318,12 @@ class KeyIndex {
       }
       const k = this.table[id];
       if (k > 0) return k - 1;
-      const added = runs.addKey();
+      const added = this.add();
       this.table[id] = added + 1;
       return added;
     }
     let k = this.map.get(id);
-    if (k === undefined) this.map.set(id, (k = runs.addKey()));
+    if (k === undefined) this.map.set(id, (k = this.add()));
     return k;
   }
 }

@@ -71,7 +71,6 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
       // A read not awaited yet must not fail unobserved when this day fails.
       next?.catch(() => undefined);
       p.signal?.throwIfAborted();
-      scan.sweep(dayStart(day));
       const asked = day >= p.from && day <= p.to;
       const features = scan.day(chunks, asked);
       if (!asked) continue;
