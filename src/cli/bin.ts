@@ -18,6 +18,9 @@ for (const stream of [process.stdout, process.stderr]) {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // The command is over when main returns. A socket or timer a client library left behind must not keep the
+    // process alive, so after a grace for what is still being written, the process exits with the command's code.
+    setTimeout(() => process.exit(code), 10_000).unref();
   },
   (e: unknown) => {
     process.stderr.write(`error[INTERNAL]: ${e instanceof Error ? e.message : String(e)}\n`);

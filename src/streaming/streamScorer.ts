@@ -98,14 +98,17 @@ export async function runStream(options: StreamOptions, ctx?: StageContext): Pro
   let server: Server | undefined;
   let consumer: CommittedReadConsumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   let producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
+  // Closes the clients of the moment it is called. A retry gives a disconnect 10 s and then makes new clients; a
+  // disconnect that outlives that must close only its own, or it would close the new ones (or forget them, so the
+  // final disconnect left their sockets open and the process never exited).
   const disconnect = async () => {
-    if (consumer) {
-      await settle(consumer.leaveGroup(false));
-      await settle(consumer.close(true));
-    }
-    if (producer) await settle(producer.close(true));
+    const [c, p] = [consumer, producer];
     consumer = undefined;
     producer = undefined;
+    await Promise.all([
+      c ? withTimeout(settle(c.leaveGroup(false)), 5000).then(() => settle(c.close(true))) : undefined,
+      p ? settle(p.close(true)) : undefined,
+    ]);
   };
   let trackRun: string | undefined;
   const timers: NodeJS.Timeout[] = [];
