@@ -1,5 +1,5 @@
 /**
- * A raw file's line normalizing, in this thread (InlineNormalizer) or on a worker thread (ThreadedNormalizer),
+ * A raw file's line normalizing, in this thread (`inlineNormalizer`) or on a worker thread (`NormalizerThread`),
  * behind one interface: the caller posts raw chunks in order and gets back, per chunk and in the same order, the
  * normalizer's output for it. On a worker the lexing and typing of lines runs beside the engine's appends in this
  * thread; at most `depth` chunks are in flight, so memory stays bounded. A normalizer error (a bad header, an empty
@@ -58,53 +58,115 @@ export function inlineNormalizer(file: string, onReject: (r: StructuralReject) =
   };
 }
 
-export interface NormalizerWorkerData {
-  file: string;
-  options: LineNormalizerOptions;
-}
-
-export type ToNormalizer = { op: 'push'; chunk: Uint8Array } | { op: 'finish' };
+export type ToNormalizer =
+  | { op: 'open'; id: number; file: string; options: LineNormalizerOptions }
+  | { op: 'push'; id: number; chunk: Uint8Array }
+  | { op: 'finish'; id: number }
+  | { op: 'close'; id: number };
 
 export type FromNormalizer =
-  | { op: 'part'; part: NormalizedPart; summary: NormalizerSummary | undefined }
-  | { op: 'error'; error: { name: string; code?: string; message: string; context?: Record<string, unknown> } };
+  | { op: 'part'; id: number; part: NormalizedPart; summary: NormalizerSummary | undefined }
+  | { op: 'error'; id: number; error: { name: string; code?: string; message: string; context?: Record<string, unknown> } };
 
-/** Raw chunks in flight to a worker at most. */
+/** Raw chunks in flight to the worker at most, per file. */
 const THREAD_DEPTH = 8;
 
-/** The normalizer on a worker thread of its own, for one file. */
-export class ThreadedNormalizer implements ChunkNormalizer {
+/**
+ * One worker thread that normalizes the lines of any number of files, each with a LineNormalizer of its own
+ * (`open`), for as long as it is open. Started at the first `open` and kept: a worker per file paid its start-up,
+ * module load and a cold JIT again for every file. It holds the process open only while a request is pending, and
+ * `close` ends it. A worker that dies fails the requests of every file open on it; the next `open` starts another.
+ */
+export class NormalizerThread {
+  private worker: Worker | undefined;
+  private readonly files = new Map<number, ThreadedNormalizer>();
+  private nextId = 0;
+  private pending = 0;
+  private closed = false;
+
+  /** A normalizer for `file` on this thread. */
+  open(file: string, options: LineNormalizerOptions): ChunkNormalizer {
+    if (this.closed) throw new FraudopsError('NORMALIZER_CLOSED', `${file}: the line normalizer thread was closed`, { context: { file } });
+    const worker = (this.worker ??= this.start());
+    const id = this.nextId++;
+    const n = new ThreadedNormalizer(file, id, {
+      post: (m, transfer) => {
+        if (this.pending++ === 0) worker.ref();
+        worker.postMessage(m, transfer);
+      },
+      close: () => {
+        if (this.files.get(id) !== n) return;
+        this.files.delete(id);
+        if (this.worker === worker) worker.postMessage({ op: 'close', id } satisfies ToNormalizer);
+      },
+    });
+    this.files.set(id, n);
+    worker.postMessage({ op: 'open', id, file, options } satisfies ToNormalizer);
+    return n;
+  }
+
+  /** Ends the worker; the files still open on it fail their pending and later requests. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    this.fail(worker, new Error('closed'));
+    await worker.terminate();
+  }
+
+  private start(): Worker {
+    // From TypeScript sources (tests, tsx) the worker is bootstrapped through tsx; builds load the .js file.
+    const worker = import.meta.url.endsWith('.ts')
+      ? new Worker(
+          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(new URL('./normalizerWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
+          { eval: true },
+        )
+      : new Worker(new URL('./normalizerWorker.js', import.meta.url));
+    worker.unref();
+    worker.on('message', (m: FromNormalizer) => {
+      if (--this.pending === 0) worker.unref();
+      this.files.get(m.id)?.onMessage(m);
+    });
+    worker.on('error', (e) => this.fail(worker, e));
+    worker.on('messageerror', (e) => this.fail(worker, e));
+    worker.on('exit', (code) => this.fail(worker, new Error(`exited with code ${code}`)));
+    return worker;
+  }
+
+  private fail(worker: Worker, e: unknown): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.pending = 0;
+    worker.unref();
+    const files = [...this.files.values()];
+    this.files.clear();
+    for (const n of files) n.fail(e);
+  }
+}
+
+/** One file's normalizer on a NormalizerThread. */
+class ThreadedNormalizer implements ChunkNormalizer {
   readonly depth = THREAD_DEPTH;
-  private readonly worker: Worker;
   private readonly waiting: { resolve(p: NormalizedPart): void; reject(e: unknown): void }[] = [];
   private failure: unknown;
   private closed = false;
   private done: NormalizerSummary | undefined;
 
-  constructor(private readonly file: string, options: LineNormalizerOptions) {
-    const workerData: NormalizerWorkerData = { file, options };
-    // From TypeScript sources (tests, tsx) the worker is bootstrapped through tsx; builds load the .js file.
-    this.worker = import.meta.url.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(new URL('./normalizerWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
-          { eval: true, workerData },
-        )
-      : new Worker(new URL('./normalizerWorker.js', import.meta.url), { workerData });
-    this.worker.on('message', (m: FromNormalizer) => this.onMessage(m));
-    this.worker.on('error', (e) => this.fail(e));
-    this.worker.on('messageerror', (e) => this.fail(e));
-    this.worker.on('exit', (code) => this.fail(new Error(`exited with code ${code}`)));
-  }
+  constructor(
+    private readonly file: string,
+    private readonly id: number,
+    private readonly thread: { post(m: ToNormalizer, transfer: ArrayBuffer[]): void; close(): void },
+  ) {}
 
   push(chunk: Buffer): Promise<NormalizedPart> {
     // A copy of the chunk's own bytes: posting a view would copy its whole backing buffer.
     const copy = new Uint8Array(chunk.byteLength);
     copy.set(chunk);
-    return this.request({ op: 'push', chunk: copy }, [copy.buffer]);
+    return this.request({ op: 'push', id: this.id, chunk: copy }, [copy.buffer]);
   }
 
   finish(): Promise<NormalizedPart> {
-    return this.request({ op: 'finish' }, []);
+    return this.request({ op: 'finish', id: this.id }, []);
   }
 
   summary(): NormalizerSummary {
@@ -116,21 +178,21 @@ export class ThreadedNormalizer implements ChunkNormalizer {
     if (this.closed) return;
     this.closed = true;
     this.fail(new FraudopsError('NORMALIZER_CLOSED', `${this.file}: the line normalizer was closed`, { context: { file: this.file } }));
-    await this.worker.terminate();
+    this.thread.close();
   }
 
   private request(m: ToNormalizer, transfer: ArrayBuffer[]): Promise<NormalizedPart> {
     const p = new Promise<NormalizedPart>((resolve, reject) => {
       if (this.failure !== undefined) return reject(this.failure);
       this.waiting.push({ resolve, reject });
-      this.worker.postMessage(m, transfer);
+      this.thread.post(m, transfer);
     });
     // Awaited in order by the caller, who may stop at an earlier one: never an unhandled rejection.
     p.catch(() => undefined);
     return p;
   }
 
-  private onMessage(m: FromNormalizer): void {
+  onMessage(m: FromNormalizer): void {
     const w = this.waiting.shift();
     if (!w) return;
     if (m.op === 'error') {
@@ -148,7 +210,7 @@ export class ThreadedNormalizer implements ChunkNormalizer {
     });
   }
 
-  private fail(e: unknown): void {
+  fail(e: unknown): void {
     if (this.failure === undefined) {
       this.failure = this.closed
         ? e

@@ -1,21 +1,33 @@
 /**
- * Worker-thread entry of a ThreadedNormalizer: runs one file's LineNormalizer on the raw chunks the main thread
- * posts, one message each, and answers each with what the normalizer made of it. The column chunks and text
- * buffers it answers with are transferred, never copied: each owns its ArrayBuffer (LineNormalizer allocates one
- * per chunk and per output buffer).
+ * Worker-thread entry of a NormalizerThread: keeps a LineNormalizer per open file, runs it on the raw chunks the
+ * main thread posts, one message each, and answers each push and finish with what the normalizer made of it (a
+ * request of a file it does not have open is answered with an error). The column chunks and text buffers it
+ * answers with are transferred, never copied: each owns its ArrayBuffer (LineNormalizer allocates one per chunk and
+ * per output buffer).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { LineNormalizer, type StructuralReject } from './LineNormalizer.js';
-import type { FromNormalizer, NormalizerWorkerData, ToNormalizer } from './normalizerThread.js';
+import type { FromNormalizer, ToNormalizer } from './normalizerThread.js';
 
-const { file, options } = workerData as NormalizerWorkerData;
 const port = parentPort!;
-let rejects: StructuralReject[] = [];
-// Each reject's bytes in a buffer of their own: posting a view would copy its whole backing buffer.
-const normalizer = new LineNormalizer(file, (r) => rejects.push({ line: r.line, reason: r.reason, raw: Buffer.from(new Uint8Array(r.raw).buffer) }), options);
+const open = new Map<number, { normalizer: LineNormalizer; rejects: StructuralReject[] }>();
 
 port.on('message', (m: ToNormalizer) => {
+  if (m.op === 'open') {
+    const rejects: StructuralReject[] = [];
+    // Each reject's bytes in a buffer of their own: posting a view would copy its whole backing buffer.
+    const normalizer = new LineNormalizer(m.file, (r) => rejects.push({ line: r.line, reason: r.reason, raw: Buffer.from(new Uint8Array(r.raw).buffer) }), m.options);
+    open.set(m.id, { normalizer, rejects });
+    return;
+  }
+  if (m.op === 'close') {
+    open.delete(m.id);
+    return;
+  }
   try {
+    const file = open.get(m.id);
+    if (!file) throw new Error(`no normalizer ${m.id} is open`);
+    const { normalizer, rejects } = file;
     const main = m.op === 'push' ? normalizer.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength)) : normalizer.finish();
     const columns = normalizer.drainColumns();
     const text = normalizer.drainText();
@@ -24,7 +36,8 @@ port.on('message', (m: ToNormalizer) => {
     for (const c of columns) for (const col of c.columns) if (col) transfer.add(col.buffer as ArrayBuffer);
     const reply: FromNormalizer = {
       op: 'part',
-      part: { main, columns, text, rejects, rows: normalizer.rows },
+      id: m.id,
+      part: { main, columns, text, rejects: rejects.splice(0), rows: normalizer.rows },
       summary:
         m.op === 'finish'
           ? {
@@ -37,10 +50,9 @@ port.on('message', (m: ToNormalizer) => {
             }
           : undefined,
     };
-    rejects = [];
     port.postMessage(reply, [...transfer]);
   } catch (e) {
     const err = e as { name?: string; code?: string; message?: string; context?: Record<string, unknown> };
-    port.postMessage({ op: 'error', error: { name: String(err.name ?? 'Error'), code: err.code, message: String(err.message ?? e), context: err.context } } satisfies FromNormalizer);
+    port.postMessage({ op: 'error', id: m.id, error: { name: String(err.name ?? 'Error'), code: err.code, message: String(err.message ?? e), context: err.context } } satisfies FromNormalizer);
   }
 });

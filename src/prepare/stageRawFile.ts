@@ -13,7 +13,7 @@ import type { QuarantineReason } from '../quality.js';
 import type { ColumnChunk, SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
 import { ROW_CHUNK_COLUMNS, ROW_CHUNK_ROWS, type HeaderStyle, type StructuralReject } from './LineNormalizer.js';
-import { inlineNormalizer, ThreadedNormalizer, type ChunkNormalizer, type NormalizedPart } from './normalizerThread.js';
+import { inlineNormalizer, type ChunkNormalizer, type NormalizedPart, type NormalizerThread } from './normalizerThread.js';
 import { BatchSpool } from './BatchSpool.js';
 import { openDecoded, refuseIfChanging } from './rawFiles.js';
 import * as cleaning from './cleaningSql.js';
@@ -61,10 +61,10 @@ export interface StageRawFileInput {
    */
   typedRows?: boolean;
   /**
-   * Whether the lines are normalized on a worker thread beside the engine's work in this one (normalizerThread.ts).
-   * Default: for files of at least THREAD_MIN_BYTES stored bytes.
+   * A worker thread on which the lines are normalized, beside the engine's work in this one (normalizerThread.ts).
+   * Without it they are normalized here.
    */
-  normalizerThread?: boolean;
+  normalizerThread?: NormalizerThread;
   signal?: AbortSignal;
   progress(bytesRead: number, rows: number): void;
 }
@@ -84,8 +84,8 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
     rejects.write(`${rejectJson(file, r)}\n`);
   };
-  const threaded = input.normalizerThread ?? info.size >= THREAD_MIN_BYTES;
-  const normalizer: ChunkNormalizer = threaded ? new ThreadedNormalizer(file, { typed, columns }) : inlineNormalizer(file, onReject, { typed, columns });
+  const thread = input.normalizerThread;
+  const normalizer: ChunkNormalizer = thread ? thread.open(file, { typed, columns }) : inlineNormalizer(file, onReject, { typed, columns });
   let created: Promise<void> | undefined;
   const createStaged = () =>
     (created ??= (async () => {
@@ -179,9 +179,6 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
     suspectIds: counts.suspectIds,
   };
 }
-
-/** Stored bytes from which a file's lines are normalized on a worker thread by default: below, starting one costs more than it saves. */
-export const THREAD_MIN_BYTES = 4 << 20;
 
 /** Falses for the chunk rows' `term_missing` (a typed row's terminal id is a number), one byte a row. */
 const FALSES = new Uint8Array(ROW_CHUNK_ROWS);
