@@ -25,6 +25,7 @@ import { failpoint } from '../util/failpoint.js';
 import { processIsGone } from '../util/processes.js';
 import { inventoryRawFiles, rawSource, refuseOverlap } from './rawFiles.js';
 import { stageRawFile, type StagedFile } from './stageRawFile.js';
+import { NormalizerThread } from './normalizerThread.js';
 import { prepareFilesInEngine, tooManyRejects, type FileOutcome, type InEngineContext } from './prepareInEngine.js';
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { accountAndDedup } from './dedup.js';
@@ -96,6 +97,8 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
   let engine: SqlEngine | undefined;
   let second: SqlEngine | undefined;
   let lease: WriterLease | undefined;
+  // Started at the first large file read through this process, and kept for the others.
+  const normalizerThread = new NormalizerThread();
   try {
     lease = await WriterLease.acquire(lakeStore, { ttlMs: options.leaseMs, signal });
     const report: QualityReport = {
@@ -136,6 +139,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
       maxRejectRatio,
       work,
       signal,
+      normalizerThread,
       isFileLevel: isFileLevelProblem,
       warnOnce: onceEach((w: StageWarning) => reportWarning('prepare', w, undefined, ctx)),
     };
@@ -206,6 +210,7 @@ export async function prepare(options: PrepareOptions, ctx?: StageContext): Prom
     return report;
   } finally {
     await lease?.release();
+    await normalizerThread.close();
     await second?.close();
     await engine?.close();
     rmSync(work, { recursive: true, force: true });
@@ -244,6 +249,8 @@ function numberOrUndefined(v: unknown): number | undefined {
 
 interface FileContext extends InEngineContext {
   work: string;
+  /** Where the lines of large files read through this process are normalized. */
+  normalizerThread: NormalizerThread;
   /** Tells a warning once per run, however many files it concerns. */
   warnOnce(w: StageWarning): void;
 }
@@ -266,6 +273,9 @@ function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
 }
 
 /** One file through this process (the normalizer streams its bytes into the engine), staged, accounted, committed. */
+/** Stored bytes from which a file's lines are normalized on the worker thread: a smaller file is not worth its messages. */
+const THREAD_MIN_BYTES = 4 << 20;
+
 /** Batches of the next file normalized ahead while the engine finishes the current one (8 MB each). */
 const READ_AHEAD_BATCHES = 8;
 
@@ -303,6 +313,7 @@ function startStaging(ctx: FileContext, info: ObjectInfo, index: number, progres
     spoolDir: join(spoolRoot(ctx.work), `${WORK_DIR_PREFIX}${process.pid}-spool-${basename(ctx.work)}-${index}`),
     engineReady,
     readAhead,
+    normalizerThread: info.size >= THREAD_MIN_BYTES ? ctx.normalizerThread : undefined,
     signal: ctx.signal ? AbortSignal.any([ctx.signal, stop.signal]) : stop.signal,
     progress,
   });

@@ -12,7 +12,8 @@ import { once } from 'node:events';
 import type { QuarantineReason } from '../quality.js';
 import type { ColumnChunk, SqlEngine } from '../engine/SqlEngine.js';
 import type { ObjectInfo, ObjectStore } from '../storage/ObjectStore.js';
-import { LineNormalizer, ROW_CHUNK_COLUMNS, ROW_CHUNK_ROWS, type HeaderStyle, type StructuralReject } from './LineNormalizer.js';
+import { ROW_CHUNK_COLUMNS, ROW_CHUNK_ROWS, type HeaderStyle, type StructuralReject } from './LineNormalizer.js';
+import { inlineNormalizer, type ChunkNormalizer, type NormalizedPart, type NormalizerThread } from './normalizerThread.js';
 import { BatchSpool } from './BatchSpool.js';
 import { openDecoded, refuseIfChanging } from './rawFiles.js';
 import * as cleaning from './cleaningSql.js';
@@ -59,6 +60,11 @@ export interface StageRawFileInput {
    * placeholders are replaced in place at the end, which DuckDB's tables allow. Default: on DuckDB.
    */
   typedRows?: boolean;
+  /**
+   * A worker thread on which the lines are normalized, beside the engine's work in this one (normalizerThread.ts).
+   * Without it they are normalized here.
+   */
+  normalizerThread?: NormalizerThread;
   signal?: AbortSignal;
   progress(bytesRead: number, rows: number): void;
 }
@@ -73,15 +79,13 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
   // An engine in this process takes typed rows as column chunks: nothing of them is written out or parsed as text.
   const columns = typed && engine.appendRows !== undefined;
   const day = cleaning.fileDay(file);
-  const normalizer = new LineNormalizer(
-    file,
-    (r) => {
-      structural.count++;
-      structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
-      rejects.write(`${rejectJson(file, r)}\n`);
-    },
-    { typed, columns },
-  );
+  const onReject = (r: StructuralReject) => {
+    structural.count++;
+    structural.byReason.set(r.reason, (structural.byReason.get(r.reason) ?? 0) + 1);
+    rejects.write(`${rejectJson(file, r)}\n`);
+  };
+  const thread = input.normalizerThread;
+  const normalizer: ChunkNormalizer = thread ? thread.open(file, { typed, columns }) : inlineNormalizer(file, onReject, { typed, columns });
   let created: Promise<void> | undefined;
   const createStaged = () =>
     (created ??= (async () => {
@@ -123,47 +127,56 @@ export async function stageRawFile(input: StageRawFileInput): Promise<StagedFile
       signal,
     );
     let lastReport = 0;
-    for await (const chunk of source.chunks) {
-      for (const out of normalizer.push(chunk as Buffer)) await spool.write(out);
-      for (const rows of normalizer.drainColumns()) await spool.writeColumns(rows);
-      for (const out of normalizer.drainText()) await spool.writeSide(out);
+    const consume = async (part: NormalizedPart) => {
+      for (const r of part.rejects) onReject(r);
+      for (const out of part.main) await spool.write(out);
+      for (const rows of part.columns) await spool.writeColumns(rows);
+      for (const out of part.text) await spool.writeSide(out);
       // A file of garbage turns into as many rejects as lines: keep their buffer bounded too.
       if (rejects.writableNeedDrain) await once(rejects, 'drain');
       if (bytesRead - lastReport > 8 << 20) {
         lastReport = bytesRead;
-        progress(bytesRead, normalizer.rows);
+        progress(bytesRead, part.rows);
       }
+    };
+    // Parts come back in chunk order; at most `depth` chunks are posted and not yet consumed.
+    const inFlight: Promise<NormalizedPart>[] = [];
+    for await (const chunk of source.chunks) {
+      inFlight.push(normalizer.push(chunk as Buffer));
+      if (inFlight.length >= normalizer.depth) await consume(await inFlight.shift()!);
     }
-    for (const out of normalizer.finish()) await spool.write(out);
-    for (const rows of normalizer.drainColumns()) await spool.writeColumns(rows);
-    for (const out of normalizer.drainText()) await spool.writeSide(out);
-    progress(bytesRead, normalizer.rows);
+    inFlight.push(normalizer.finish());
+    while (inFlight.length > 0) await consume(await inFlight.shift()!);
+    progress(bytesRead, normalizer.summary().rows);
     await refuseIfChanging(input.rawStore, info, bytesRead, signal);
     await spool.end();
     // A file without a forwarded line loads no batch: its (empty) table is created all the same.
     await createStaged();
     if (columns) await engine.run(cleaning.classifyChunkRowsSql(engine.dialect, day));
-    if (typed && normalizer.textRows > 0) {
+    const counts = normalizer.summary();
+    if (typed && counts.textRows > 0) {
       const [done] = await engine.query(cleaning.UPDATE_STAGED_SQL);
       const replaced = Number(Object.values(done ?? {})[0]);
-      if (replaced !== normalizer.textRows) {
-        throw new LakeError('ACCOUNT_MISMATCH', `${file}: ${replaced} of ${normalizer.textRows} text rows took their place among the staged rows`, { context: { file } });
+      if (replaced !== counts.textRows) {
+        throw new LakeError('ACCOUNT_MISMATCH', `${file}: ${replaced} of ${counts.textRows} text rows took their place among the staged rows`, { context: { file } });
       }
     }
   } finally {
     source?.close();
+    await normalizer.close();
     await spool.discard();
     await closeStream(rejects);
   }
+  const counts = normalizer.summary();
   return {
-    rows: normalizer.rows,
-    forwarded: normalizer.forwarded,
-    textRows: normalizer.textRows,
-    headerStyle: normalizer.headerStyle!,
-    crlfLines: normalizer.crlfLines,
+    rows: counts.rows,
+    forwarded: counts.forwarded,
+    textRows: counts.textRows,
+    headerStyle: counts.headerStyle!,
+    crlfLines: counts.crlfLines,
     structural,
     sha256: hash.digest('hex'),
-    suspectIds: normalizer.suspectIds(),
+    suspectIds: counts.suspectIds,
   };
 }
 
