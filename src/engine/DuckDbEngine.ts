@@ -200,6 +200,32 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
+  async queryTypedChunks(sql: string): Promise<ColumnChunk[]> {
+    let result;
+    try {
+      result = await this.connection.run(sql);
+    } catch (cause) {
+      throw this.failure(cause, sql);
+    }
+    const chunks: ColumnChunk[] = [];
+    for (let c = 0; c < result.chunkCount; c++) {
+      const chunk = result.getChunk(c);
+      const columns: ArrayBufferView[] = [];
+      for (let i = 0; i < chunk.columnCount; i++) {
+        const vector = chunk.getColumnVector(i) as unknown as VectorInternals;
+        if (!ArrayBuffer.isView(vector.items) || vector.items instanceof DataView) {
+          throw new FraudopsError('ENGINE_FAILED', `duckdb: column ${i} (${String(vector.type)}) has no fixed-width values to read as a typed array`, { context: { engine: 'duckdb', sql: sql.slice(0, 400) } });
+        }
+        if (!allValid(vector.validity.data, chunk.rowCount)) {
+          throw new FraudopsError('ENGINE_FAILED', `duckdb: column ${i} holds NULL, which a typed read cannot carry`, { context: { engine: 'duckdb', sql: sql.slice(0, 400) } });
+        }
+        columns.push(vector.items);
+      }
+      chunks.push({ rowCount: chunk.rowCount, columns });
+    }
+    return chunks;
+  }
+
   async readParquet(store: ObjectStore, keys: readonly string[], signal?: AbortSignal): Promise<string> {
     return `read_parquet(${sqlStringList(await this.localPaths(store, keys, signal))})`;
   }
@@ -315,7 +341,17 @@ const VALUE_BYTES = new Map([
   ['BOOLEAN', 1],
 ]);
 
+/** Whether the first `rows` bits of a validity mask are set (no mask: every value is valid). */
+function allValid(mask: BigUint64Array | null, rows: number): boolean {
+  if (mask === null) return true;
+  const full = rows >>> 6;
+  for (let w = 0; w < full; w++) if (mask[w] !== 0xffffffffffffffffn) return false;
+  const rest = rows & 63;
+  return rest === 0 || (mask[full] & ((1n << BigInt(rest)) - 1n)) === (1n << BigInt(rest)) - 1n;
+}
+
 interface VectorInternals {
+  type?: unknown;
   items?: ArrayBufferView;
   dataView?: DataView;
   validity: { data: BigUint64Array | null; setItemValid(index: number, valid: boolean): void };

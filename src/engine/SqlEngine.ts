@@ -119,6 +119,13 @@ export interface SqlEngine {
    */
   appendRows?(table: string, chunks: readonly ColumnChunk[]): Promise<void>;
   /**
+   * Optional, for engines in this process: runs a query and returns its rows as typed columns, a chunk at a time, in
+   * the query's order, each column as `appendRows` takes it (BIGINT and TIMESTAMP as BigInt64Array, DOUBLE as
+   * Float64Array; other fixed-width types as their typed array). A NULL anywhere, or a column of a type without a
+   * fixed width (VARCHAR), fails the query.
+   */
+  queryTypedChunks?(sql: string): Promise<ColumnChunk[]>;
+  /**
    * A SQL relation (usable after FROM) over Parquet objects of `store`, e.g. the lake parts of a day range.
    * `keys` must be non-empty.
    */

@@ -18,6 +18,9 @@ import { featureSelectSql, terminalValuesSql, type FeatureDays } from './feature
 import { reportWarning, type StageWarning } from '../stage/warnings.js';
 import { DEFAULT_FEATURE_SPEC, historyDays, validateSpec, type FeatureSpec } from './spec.js';
 import { sizeBytes } from '../config/parseValue.js';
+import type { CommitPart } from '../lake/CommitLog.js';
+import { canScan, writeScannedFeatures } from './scan/writeScannedFeatures.js';
+import { ScanUnsupported } from './scan/FeatureScan.js';
 
 export interface FeatureTableOptions {
   lake: ObjectStore;
@@ -49,7 +52,7 @@ export interface FeatureTableInfo {
 async function featureQuery(
   engine: SqlEngine,
   o: FeatureTableOptions & { where?: FeatureRowFilter },
-): Promise<{ sql: string; source: string; spec: FeatureSpec; lakeRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
+): Promise<{ sql: string; source: string; spec: FeatureSpec; parts: CommitPart[]; lakeRows: number; info: Omit<FeatureTableInfo, 'rows'> }> {
   const spec = o.spec ?? DEFAULT_FEATURE_SPEC;
   validateSpec(spec);
   if (o.from > o.to) throw new FraudopsError('EMPTY_WINDOW', `empty date range: ${o.from} is after ${o.to}`, { context: { from: o.from, to: o.to } });
@@ -83,6 +86,7 @@ async function featureQuery(
     sql: featureSelectSql(engine.dialect, source, spec, { from: o.from, to: o.to }, keep),
     source,
     spec,
+    parts,
     // The commit log's row count of each day's parts: what prepare committed, so no second pass over the rows.
     lakeRows: parts.filter((p) => p.day >= o.from && p.day <= o.to).reduce((n, p) => n + p.rows, 0),
     info: { days: daysBetween(o.from, o.to), lakeStart: lakeStart > historyFrom ? lakeStart : undefined },
@@ -121,6 +125,12 @@ export interface BuildFeaturesOptions {
    * the cap more reliably (docs/features.md), so splitting is not the default.
    */
   customerBuckets?: number;
+  /**
+   * How the features are computed: `scan` (default where the engine runs in this process: one pass over the rows in
+   * time order, scan/FeatureScan.ts) or `sql` (window SQL, featureSql.ts; every engine). Both give the same files bit
+   * for bit. Default from FRAUDOPS_FEATURES_IMPL, else `scan`; customer buckets are SQL's.
+   */
+  implementation?: FeatureImplementation;
   signal?: AbortSignal;
   /** Called once per warning as soon as it is known (the result lists them too). */
   onWarning?: (warning: StageWarning) => void;
@@ -135,6 +145,8 @@ export interface BuildFeaturesResult {
   warnings: StageWarning[];
   durationMs: number;
   rowsPerSecond: number;
+  /** How the features were computed (`scan` falls back to `sql` for rows it cannot take exactly). */
+  implementation: FeatureImplementation;
 }
 
 /**
@@ -175,13 +187,40 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
       const rows = lakeRows;
       progress(`writing ${rows.toLocaleString('en-US')} rows to ${out.uri}`);
       const buckets = o.customerBuckets ?? 1;
-      const written = await writeFeatures(engine, out, query, { from: o.from, to: o.to }, buckets, o.signal, (b) =>
+      let written: WrittenObject[] | undefined;
+      let implementation: FeatureImplementation = 'sql';
+      if (featureImplementation(o.implementation) === 'scan' && buckets <= 1 && canScan(engine)) {
+        try {
+          const scanned = await writeScannedFeatures(engine, {
+            lake,
+            out,
+            parts: query.parts,
+            from: o.from,
+            to: o.to,
+            spec: query.spec,
+            compressionLevel: FEATURE_ZSTD_LEVEL,
+            signal: o.signal,
+            onDay: (day) => progress(`day ${day} written`),
+          });
+          if (scanned.rows !== lakeRows) {
+            throw new FraudopsError('FEATURES_ROWS_MISMATCH', `features: ${scanned.rows} rows written for ${lakeRows} lake rows of ${o.from}..${o.to}`, {
+              context: { from: o.from, to: o.to, written: scanned.rows, lakeRows },
+            });
+          }
+          written = scanned.written;
+          implementation = 'scan';
+        } catch (e) {
+          if (!(e instanceof ScanUnsupported)) throw e;
+          progress(`the rows need window SQL (${e.message})`);
+        }
+      }
+      written ??= await writeFeatures(engine, out, query, { from: o.from, to: o.to }, buckets, o.signal, (b) =>
         progress(`customer bucket ${b + 1} of ${buckets} written`),
       );
       await removeStaleFiles(out, info.days, new Set(written.map((w) => w.key)), o.signal);
       const files = written.map((w) => w.key);
       const durationMs = Date.now() - started;
-      return { out: out.uri, rows, days: info.days, files, warnings, durationMs, rowsPerSecond: rows / Math.max(durationMs / 1000, 1e-3) };
+      return { out: out.uri, rows, days: info.days, files, warnings, durationMs, rowsPerSecond: rows / Math.max(durationMs / 1000, 1e-3), implementation };
     } finally {
       await engine.close();
     }
@@ -190,6 +229,17 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
     await heldLake.release();
     await heldOut.release();
   }
+}
+
+export type FeatureImplementation = 'scan' | 'sql';
+
+/** The implementation asked for: the option, else FRAUDOPS_FEATURES_IMPL, else `scan`. */
+export function featureImplementation(asked?: string): FeatureImplementation {
+  const value = asked ?? process.env.FRAUDOPS_FEATURES_IMPL ?? 'scan';
+  if (value !== 'scan' && value !== 'sql') {
+    throw new FraudopsError('BAD_OPTION', `feature implementation must be scan or sql: ${value}`, { context: { implementation: value } });
+  }
+  return value;
 }
 
 /**

@@ -187,10 +187,26 @@ WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1
 function baseCte(dialect: Dialect, source: string): string {
   return `base AS (
   SELECT transaction_id, tx_datetime, customer_id, terminal_id, tx_amount, tx_fraud, tx_fraud_scenario,
-    ${dialect.epochSeconds('tx_datetime')} AS t,
-    CAST(round(tx_amount * 100) AS BIGINT) AS cents
+    ${integerColumns(dialect)}
   FROM (${source})
 )`;
+}
+
+/** The integers every window reads: time `t` in epoch seconds and the amount in `cents`. */
+function integerColumns(dialect: Dialect): string {
+  return `${dialect.epochSeconds('tx_datetime')} AS t, CAST(round(tx_amount * 100) AS BIGINT) AS cents`;
+}
+
+/**
+ * The rows of `source` as the feature scan reads them (scan/FeatureScan.ts, `SCAN_COLUMNS`): ids, time, label and
+ * scenario as BIGINT (the time as TIMESTAMP), the amount as DOUBLE, and `t` and `cents` by the same expressions as
+ * the SQL's, so both implementations work on the same integers. `orderBy`: sorted by (t, transaction_id).
+ */
+export function scanRowsSql(dialect: Dialect, source: string, orderBy = false): string {
+  return `SELECT CAST(transaction_id AS BIGINT) AS transaction_id, CAST(tx_datetime AS TIMESTAMP) AS tx_datetime,
+  CAST(customer_id AS BIGINT) AS customer_id, CAST(terminal_id AS BIGINT) AS terminal_id, CAST(tx_fraud AS BIGINT) AS tx_fraud,
+  CAST(tx_fraud_scenario AS BIGINT) AS tx_fraud_scenario, CAST(tx_amount AS DOUBLE) AS tx_amount, ${integerColumns(dialect)}
+FROM (${source})${orderBy ? ' ORDER BY t, transaction_id' : ''}`;
 }
 
 /** The key histories and the features reading them (each feature registers the window values it needs). */

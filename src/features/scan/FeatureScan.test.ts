@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '../../generator/generate.js';
+import { prepare } from '../../prepare/prepare.js';
+import { DuckDbEngine } from '../../engine/DuckDbEngine.js';
+import { mulberry32 } from '../../util/prng.js';
+import { buildFeatures, featureImplementation, type BuildFeaturesOptions } from '../buildFeatures.js';
+import { featureNames } from '../spec.js';
+
+const DAY = 86400;
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'feature-scan-test-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Every row of the feature files under `out`, ordered by transaction id, doubles as their bits; and the files. */
+async function featureFiles(out: string): Promise<{ columns: string[]; rows: string[][]; files: string[] }> {
+  const engine = await DuckDbEngine.create();
+  try {
+    const src = `read_parquet('${out}/*/*.parquet', hive_partitioning = true)`;
+    const described = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${src}`);
+    const rows = await engine.query(`SELECT * FROM ${src} ORDER BY transaction_id`);
+    const bits = (v: unknown) => {
+      if (typeof v !== 'number') return String(v);
+      const b = Buffer.alloc(8);
+      b.writeDoubleLE(v);
+      return b.toString('hex');
+    };
+    const files = readdirSync(out)
+      .filter((d) => d.startsWith('day='))
+      .flatMap((d) => readdirSync(join(out, d)).map((f) => `${d}/${f}`))
+      .sort();
+    return { columns: described.map((d) => `${d.column_name} ${d.column_type}`), rows: rows.map((r) => Object.values(r).map(bits)), files };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Builds the range both ways and expects the same files, columns and every value bit for bit. */
+async function expectSameBothWays(o: Omit<BuildFeaturesOptions, 'out'>, name: string): Promise<number> {
+  const scan = await buildFeatures({ ...o, out: join(dir, `${name}-scan`), implementation: 'scan' });
+  const sql = await buildFeatures({ ...o, out: join(dir, `${name}-sql`), implementation: 'sql' });
+  expect(scan.implementation).toBe('scan');
+  expect(sql.implementation).toBe('sql');
+  expect(scan.rows).toBe(sql.rows);
+  expect(scan.warnings).toEqual(sql.warnings);
+  const [a, b] = [await featureFiles(join(dir, `${name}-scan`)), await featureFiles(join(dir, `${name}-sql`))];
+  expect(a.columns).toEqual(b.columns);
+  expect(a.columns.filter((c) => c.endsWith(' DOUBLE')).map((c) => c.split(' ')[0])).toEqual(featureNames());
+  expect(a.files).toEqual(b.files);
+  expect(a.rows.length).toBe(sql.rows);
+  for (let i = 0; i < a.rows.length; i++) if (a.rows[i].join() !== b.rows[i].join()) expect(a.rows[i]).toEqual(b.rows[i]);
+  return a.rows.length;
+}
+
+/**
+ * Raw daily files of transactions at few customers and terminals, at times drawn from a pool that holds exact window
+ * boundaries (t − w days, t − d days, t − (d + w) days, ±1 s) and many same-second transactions, ids shuffled so id
+ * order is not time order. A share of each day's rows comes in the file of a later day (`late`), which prepare
+ * commits as a second part of their day.
+ */
+function collidingRawFiles(raw: string, late: string, seed: number): void {
+  const rand = mulberry32(seed);
+  const pick = (k: number) => Math.floor(rand() * k);
+  const start = Date.UTC(2019, 6, 1) / 1000;
+  const anchor = Date.UTC(2019, 7, 20, 12, 0, 0) / 1000;
+  const offsets = [0, 1, -1, 3600, 7 * 3600, -13 * 3600].flatMap((s) => [1, 7, 8, 14, 30, 37, 38, 44, 45, 0].map((d) => s - d * DAY));
+  const n = 3000;
+  const ids = Array.from({ length: n }, (_, i) => 1000 + i * 7);
+  for (let i = ids.length - 1; i > 0; i--) {
+    const j = pick(i + 1);
+    [ids[i], ids[j]] = [ids[j], ids[i]];
+  }
+  const files = new Map<string, string[]>();
+  const lateFiles = new Map<string, string[]>();
+  // Every day from anchor − 45 days to anchor + 29 days holds rows (the colliding ones, and 8 at random seconds).
+  const first = Date.UTC(2019, 6, 6) / 1000;
+  const times = ids.map((_, i) => (i < 75 * 8 ? first + Math.floor(i / 8) * DAY + pick(DAY) : anchor + offsets[pick(offsets.length)] + (rand() < 0.4 ? pick(30) * DAY : 0)));
+  for (const [i, id] of ids.entries()) {
+    const t = times[i];
+    const cents = rand() < 0.05 ? 0 : rand() < 0.1 ? 100_000 + pick(400_000) : 1 + pick(20_000);
+    const fraud = rand() < 0.3 ? 1 : 0;
+    const datetime = new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const line = [id, datetime, 1 + pick(6), pick(4), (cents / 100).toFixed(2), t - start, Math.floor((t - start) / DAY), fraud, fraud].join(',');
+    const isLate = rand() < 0.15;
+    const day = new Date((t + (isLate ? 2 * DAY : 0)) * 1000).toISOString().slice(0, 10);
+    const to = isLate ? lateFiles : files;
+    to.set(day, [...(to.get(day) ?? []), line]);
+  }
+  const header = '# tranaction_id | tx_datetime | customer_id | terminal_id | tx_amount | tx_time_seconds | tx_time_days | tx_fraud | tx_fraud_scenario';
+  for (const [folder, byDay] of [
+    [raw, files],
+    [late, lateFiles],
+  ] as const) {
+    mkdirSync(folder, { recursive: true });
+    for (const [day, lines] of byDay) writeFileSync(join(folder, `${day}.txt`), [header, ...lines, ''].join('\n'));
+  }
+}
+
+describe('features > scan', () => {
+  it('writes the same files as the window SQL, every column of every row bit for bit, on a generated lake', async () => {
+    const lake = join(dir, 'generated-lake');
+    await generate({ out: join(dir, 'generated-raw'), startDate: '2019-08-01', days: 12, customers: 600, terminals: 800, seed: 11 });
+    await prepare({ raw: join(dir, 'generated-raw'), lake, workDir: dir });
+    const rows = await expectSameBothWays({ lake, from: '2019-08-04', to: '2019-08-12', workDir: dir }, 'generated');
+    expect(rows).toBeGreaterThan(5000);
+  }, 180_000);
+
+  it('and on same-second transactions, exact window boundaries and days with late parts', async () => {
+    const lake = join(dir, 'colliding-lake');
+    collidingRawFiles(join(dir, 'colliding-raw'), join(dir, 'colliding-late'), 3);
+    await prepare({ raw: join(dir, 'colliding-raw'), lake, workDir: dir });
+    await prepare({ raw: join(dir, 'colliding-late'), lake, workDir: dir });
+    // From the lake's first days (history cut short) and from a day with its full 44 days of history.
+    expect(await expectSameBothWays({ lake, from: '2019-07-10', to: '2019-09-18', workDir: dir }, 'colliding-all')).toBeGreaterThan(2000);
+    expect(await expectSameBothWays({ lake, from: '2019-08-27', to: '2019-09-05', workDir: dir }, 'colliding-late')).toBeGreaterThan(100);
+  }, 180_000);
+
+  it('is chosen by the option, else FRAUDOPS_FEATURES_IMPL, else scan; anything else is refused', () => {
+    const saved = process.env.FRAUDOPS_FEATURES_IMPL;
+    try {
+      delete process.env.FRAUDOPS_FEATURES_IMPL;
+      expect(featureImplementation()).toBe('scan');
+      process.env.FRAUDOPS_FEATURES_IMPL = 'sql';
+      expect(featureImplementation()).toBe('sql');
+      expect(featureImplementation('scan')).toBe('scan');
+      process.env.FRAUDOPS_FEATURES_IMPL = 'fast';
+      expect(() => featureImplementation()).toThrow(expect.objectContaining({ code: 'BAD_OPTION' }));
+    } finally {
+      if (saved === undefined) delete process.env.FRAUDOPS_FEATURES_IMPL;
+      else process.env.FRAUDOPS_FEATURES_IMPL = saved;
+    }
+  });
+});

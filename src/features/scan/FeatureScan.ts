@@ -1,0 +1,369 @@
+/**
+ * The spec's features computed in one pass over the lake's rows in (time, transaction id) order, a day at a time:
+ * the third implementation of spec.ts beside the batch SQL (featureSql.ts) and the online state
+ * (OnlineFeatures.ts), held to the SQL bit for bit by `FeatureScan.test.ts`.
+ *
+ * Every window is a running sum per key, and every window edge one cursor over the rows already scanned (kept in
+ * scan order in a ring of typed arrays): a row is added to its customer's windows when it is scanned, and each
+ * cursor, moving forward with the current time, takes out (or, for the terminal windows and outlier counts, puts
+ * in) the rows its edge has passed. So each row is one sequential step of each cursor and a few updates of its
+ * keys' sums: no sort, frame search or per-key list. The ring holds the rows of the longest window (its oldest
+ * cursor's), whatever the lake's length; per key, the sums alone.
+ *
+ * The integers are the SQL's own: `t` (epoch seconds) and `cents` are computed by the engine with the SQL's
+ * expressions and read here, and every sum is of integers (exact in doubles below 2^53), so each feature is the same
+ * IEEE-754 operation on the same integers as in SQL.
+ */
+import type { ColumnChunk } from '../../engine/SqlEngine.js';
+import { featureNames, type FeatureSpec } from '../spec.js';
+
+const DAY = 86400;
+const MICROS_PER_DAY = 86400e6;
+const MICROS_PER_HOUR = 3600e6;
+const TWO_32 = 4294967296;
+
+/** Columns of the rows the scan reads, in this order (`scanRowsSql`). */
+export const SCAN_COLUMNS = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario', 'tx_amount', 't', 'cents'] as const;
+const [TID, TS, CUSTOMER, TERMINAL, FRAUD, , AMOUNT, T, CENTS] = SCAN_COLUMNS.map((_, i) => i);
+
+/** Rows the scan cannot take exactly (ids beyond 2^53, times far from the first day's): the caller uses SQL instead. */
+export class ScanUnsupported extends Error {}
+
+const FRAUD_BIT = 1;
+const OUTLIER_BIT = 2;
+
+export class FeatureScan {
+  readonly names: string[];
+  private readonly customerIndex = new KeyIndex(() => this.addCustomer());
+  private readonly terminalIndex = new KeyIndex(() => this.addTerminal());
+  private readonly customerLengths: Int32Array;
+  private readonly outlierLengths: Int32Array;
+  private readonly terminalLengths: Int32Array;
+  private readonly ratioIndex: Int32Array;
+  private readonly outlierBase: number;
+  private readonly delay: number;
+  /** Per customer: count and cents of each customer window, then each outlier count. */
+  private customerSums: Float64Array;
+  private readonly customerStride: number;
+  /** Per terminal: count and frauds of each terminal window. */
+  private terminalSums: Int32Array;
+  private readonly terminalStride: number;
+  private customers = 0;
+  private terminals = 0;
+  /** The scanned rows, a ring in scan order: time (relative to `origin`), key indices, cents, fraud and outlier bits. */
+  private time: Int32Array;
+  private customer: Int32Array;
+  private terminal: Int32Array;
+  private cents: Float64Array;
+  private bits: Uint8Array;
+  private write = 0;
+  /**
+   * Ring positions of the cursors: customer window tails, terminal window head (rows at or before t − d) and tails,
+   * outlier head (rows before this second) and tails; `oldest` is the one furthest back.
+   */
+  private readonly cursor: Int32Array;
+  private readonly oldest: number;
+
+  /** `origin`: epoch seconds that times are held relative to (the first day read). */
+  constructor(
+    readonly spec: FeatureSpec,
+    private readonly origin: number,
+  ) {
+    this.names = featureNames(spec);
+    this.customerLengths = Int32Array.from(spec.customerWindowsDays, (w) => w * DAY);
+    this.outlierLengths = Int32Array.from(spec.outlierWindowsDays ?? [], (w) => w * DAY);
+    this.terminalLengths = Int32Array.from(spec.terminalWindowsDays, (w) => w * DAY);
+    this.ratioIndex = Int32Array.from(spec.amountRatioWindowsDays, (w) => spec.customerWindowsDays.indexOf(w));
+    this.outlierBase = this.outlierLengths.length > 0 ? spec.customerWindowsDays.indexOf(spec.outlierBaseWindowDays!) : -1;
+    this.delay = spec.delayDays * DAY;
+    const C = this.customerLengths.length;
+    const O = this.outlierLengths.length;
+    const W = this.terminalLengths.length;
+    this.customerStride = 2 * C + O;
+    this.terminalStride = 2 * W;
+    this.customerSums = new Float64Array(this.customerStride * 1024);
+    this.terminalSums = new Int32Array(this.terminalStride * 1024);
+    const lags = [...this.customerLengths, this.delay, ...Array.from(this.terminalLengths, (l) => this.delay + l), 1, ...this.outlierLengths];
+    this.cursor = new Int32Array(lags.length);
+    this.oldest = lags.indexOf(Math.max(...lags));
+    const size = 1 << 16;
+    this.time = new Int32Array(size);
+    this.customer = new Int32Array(size);
+    this.terminal = new Int32Array(size);
+    this.cents = new Float64Array(size);
+    this.bits = new Uint8Array(size);
+  }
+
+  /**
+   * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
+   * the state; with `features`, returns each chunk's feature columns in `names` order.
+   */
+  day(chunks: readonly ColumnChunk[], features: boolean): Float64Array[][] {
+    const out: Float64Array[][] = [];
+    for (const chunk of chunks) {
+      const cols = this.names.map(() => new Float64Array(features ? chunk.rowCount : 0));
+      this.chunk(chunk, cols, features);
+      if (features) out.push(cols);
+    }
+    return out;
+  }
+
+  /** Rows held in the ring, for the memory bound. */
+  get heldRows(): number {
+    return (this.write - this.cursor[this.oldest] + this.time.length) % this.time.length;
+  }
+
+  private chunk(chunk: ColumnChunk, out: Float64Array[], features: boolean): void {
+    const n = chunk.rowCount;
+    const tWords = words(chunk, T);
+    const centsWords = words(chunk, CENTS);
+    const customerWords = words(chunk, CUSTOMER);
+    const terminalWords = words(chunk, TERMINAL);
+    const fraudWords = words(chunk, FRAUD);
+    const tsWords = words(chunk, TS);
+    const amount = chunk.columns[AMOUNT] as Float64Array;
+    const { customerLengths, outlierLengths, terminalLengths, ratioIndex, outlierBase, delay, cursor, customerStride, terminalStride } = this;
+    const C = customerLengths.length;
+    const O = outlierLengths.length;
+    const W = terminalLengths.length;
+    const R = ratioIndex.length;
+    const ratio = this.spec.outlierRatio ?? 0;
+    const night = this.spec.nightMaxHour;
+    const terminalHead = C;
+    const outlierHead = C + 1 + W;
+    for (let r = 0; r < n; r++) {
+      const time = int64(tWords, r) - this.origin;
+      if (time > 0x3fffffff || time < -0x3fffffff) throw new ScanUnsupported(`a time ${time} s from the first day`);
+      const c = int64(centsWords, r);
+      const ck = this.customerIndex.get(safeInt(customerWords, r));
+      const tk = this.terminalIndex.get(safeInt(terminalWords, r));
+      const fraud = fraudWords[2 * r];
+      if ((fraud !== 0 && fraud !== 1) || fraudWords[2 * r + 1] !== 0) throw new ScanUnsupported('a label other than 0 or 1');
+
+      // The cursors catch up with this row's time (the ring's arrays are read after adding keys, which may grow them).
+      const times = this.time;
+      const customers = this.customer;
+      const terminals = this.terminal;
+      const centsRing = this.cents;
+      const bits = this.bits;
+      const cap = times.length;
+      const write = this.write;
+      const cs = this.customerSums;
+      const tsums = this.terminalSums;
+      for (let i = 0; i < C; i++) {
+        // Customer window i: rows at or before t − w leave.
+        let p = cursor[i];
+        const bound = time - customerLengths[i];
+        while (p !== write && times[p] <= bound) {
+          const k = customers[p] * customerStride + 2 * i;
+          cs[k] -= 1;
+          cs[k + 1] -= centsRing[p];
+          if (++p === cap) p = 0;
+        }
+        cursor[i] = p;
+      }
+      {
+        // Terminal windows: rows at or before t − d come in, rows at or before t − (d + w) leave.
+        let p = cursor[terminalHead];
+        const bound = time - delay;
+        while (p !== write && times[p] <= bound) {
+          const k = terminals[p] * terminalStride;
+          const f = bits[p] & FRAUD_BIT;
+          for (let i = 0; i < W; i++) {
+            tsums[k + 2 * i] += 1;
+            tsums[k + 2 * i + 1] += f;
+          }
+          if (++p === cap) p = 0;
+        }
+        cursor[terminalHead] = p;
+        for (let i = 0; i < W; i++) {
+          let q = cursor[terminalHead + 1 + i];
+          const leave = bound - terminalLengths[i];
+          while (q !== write && times[q] <= leave) {
+            const k = terminals[q] * terminalStride + 2 * i;
+            tsums[k] -= 1;
+            tsums[k + 1] -= bits[q] & FRAUD_BIT;
+            if (++q === cap) q = 0;
+          }
+          cursor[terminalHead + 1 + i] = q;
+        }
+      }
+      if (O > 0) {
+        // Outlier counts: outliers before this second come in, those at or before t − w leave.
+        let p = cursor[outlierHead];
+        while (p !== write && times[p] < time) {
+          if ((bits[p] & OUTLIER_BIT) !== 0) {
+            const k = customers[p] * customerStride + 2 * C;
+            for (let j = 0; j < O; j++) cs[k + j] += 1;
+          }
+          if (++p === cap) p = 0;
+        }
+        cursor[outlierHead] = p;
+        for (let j = 0; j < O; j++) {
+          let q = cursor[outlierHead + 1 + j];
+          const leave = time - outlierLengths[j];
+          while (q !== write && times[q] <= leave) {
+            if ((bits[q] & OUTLIER_BIT) !== 0) cs[customers[q] * customerStride + 2 * C + j] -= 1;
+            if (++q === cap) q = 0;
+          }
+          cursor[outlierHead + 1 + j] = q;
+        }
+      }
+
+      // This row joins its customer's windows (same-second rows with smaller ids are in already).
+      const ko = ck * customerStride;
+      for (let i = 0; i < C; i++) {
+        cs[ko + 2 * i] += 1;
+        cs[ko + 2 * i + 1] += c;
+      }
+      let flag = 0;
+      if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
+
+      if (features) {
+        const micros = int64(tsWords, r);
+        const day = Math.floor(micros / MICROS_PER_DAY);
+        const dow = (((day + 4) % 7) + 7) % 7;
+        out[0][r] = amount[r];
+        out[1][r] = dow === 0 || dow === 6 ? 1 : 0;
+        out[2][r] = Math.floor((micros - day * MICROS_PER_DAY) / MICROS_PER_HOUR) <= night ? 1 : 0;
+        let k = 3;
+        for (let i = 0; i < C; i++) {
+          const wn = cs[ko + 2 * i];
+          out[k++][r] = wn;
+          out[k++][r] = cs[ko + 2 * i + 1] / (wn * 100);
+        }
+        const to = tk * terminalStride;
+        for (let i = 0; i < W; i++) {
+          const tn = tsums[to + 2 * i];
+          out[k++][r] = tn;
+          out[k++][r] = tn === 0 ? 0 : tsums[to + 2 * i + 1] / tn;
+        }
+        for (let i = 0; i < R; i++) {
+          const wn = cs[ko + 2 * ratioIndex[i]];
+          const ws = cs[ko + 2 * ratioIndex[i] + 1];
+          out[k++][r] = ws === 0 ? 1 : (c * wn) / ws;
+        }
+        for (let j = 0; j < O; j++) out[k++][r] = cs[ko + 2 * C + j];
+      }
+
+      // Into the ring (made larger when it would overrun its oldest cursor).
+      if ((write + 1) % cap === cursor[this.oldest]) this.growRing();
+      const w = this.write;
+      this.time[w] = time;
+      this.customer[w] = ck;
+      this.terminal[w] = tk;
+      this.cents[w] = c;
+      this.bits[w] = fraud | flag;
+      this.write = w + 1 === this.time.length ? 0 : w + 1;
+    }
+  }
+
+  private addTerminal(): number {
+    if ((this.terminals + 1) * this.terminalStride > this.terminalSums.length) {
+      const grown = new Int32Array(this.terminalSums.length * 2);
+      grown.set(this.terminalSums);
+      this.terminalSums = grown;
+    }
+    return this.terminals++;
+  }
+
+  private addCustomer(): number {
+    if ((this.customers + 1) * this.customerStride > this.customerSums.length) {
+      const grown = new Float64Array(this.customerSums.length * 2);
+      grown.set(this.customerSums);
+      this.customerSums = grown;
+    }
+    return this.customers++;
+  }
+
+  private growRing(): void {
+    const cap = this.time.length;
+    const from = this.cursor[this.oldest];
+    const held = (this.write - from + cap) % cap;
+    const order = (a: Int32Array | Float64Array | Uint8Array) => {
+      const b = new (a.constructor as new (n: number) => typeof a)(cap * 2);
+      if (from <= this.write) b.set(a.subarray(from, this.write));
+      else {
+        b.set(a.subarray(from));
+        b.set(a.subarray(0, this.write), cap - from);
+      }
+      return b;
+    };
+    this.time = order(this.time) as Int32Array;
+    this.customer = order(this.customer) as Int32Array;
+    this.terminal = order(this.terminal) as Int32Array;
+    this.cents = order(this.cents) as Float64Array;
+    this.bits = order(this.bits) as Uint8Array;
+    for (let i = 0; i < this.cursor.length; i++) this.cursor[i] = (this.cursor[i] - from + cap) % cap;
+    this.write = held;
+  }
+}
+
+/** Customer or terminal id → key index: a table for ids below 2^24, a map above. */
+class KeyIndex {
+  private table = new Int32Array(1 << 12);
+  private readonly map = new Map<number, number>();
+
+  constructor(private readonly add: () => number) {}
+
+  /** The key of `id`, added when new. */
+  get(id: number): number {
+    if (id >= 0 && id < 1 << 24) {
+      if (id >= this.table.length) {
+        let length = this.table.length * 2;
+        while (id >= length) length *= 2;
+        const t = new Int32Array(length);
+        t.set(this.table);
+        this.table = t;
+      }
+      const k = this.table[id];
+      if (k > 0) return k - 1;
+      const added = this.add();
+      this.table[id] = added + 1;
+      return added;
+    }
+    let k = this.map.get(id);
+    if (k === undefined) this.map.set(id, (k = this.add()));
+    return k;
+  }
+}
+
+/** A BIGINT or TIMESTAMP column as 32-bit words (little-endian: low word first). */
+function words(chunk: ColumnChunk, column: number): Int32Array {
+  const v = chunk.columns[column]!;
+  return new Int32Array(v.buffer, v.byteOffset, chunk.rowCount * 2);
+}
+
+function int64(w: Int32Array, r: number): number {
+  return w[2 * r + 1] * TWO_32 + (w[2 * r] >>> 0);
+}
+
+/** An id as an exact number, or ScanUnsupported beyond ±2^53. */
+function safeInt(w: Int32Array, r: number): number {
+  const hi = w[2 * r + 1];
+  if (hi > 0x1fffff || hi < -0x200000) throw new ScanUnsupported('an id beyond 2^53');
+  return hi * TWO_32 + (w[2 * r] >>> 0);
+}
+
+/**
+ * Whether the rows are in (t, transaction id) order, all in the day starting at `dayStart` (epoch seconds), and
+ * after (`afterT`, `afterId`). Ids beyond 2^53 or a row of another day: ScanUnsupported.
+ */
+export function inScanOrder(chunks: readonly ColumnChunk[], dayStart: number): boolean {
+  let lastT = -Infinity;
+  let lastId = -Infinity;
+  let ordered = true;
+  for (const chunk of chunks) {
+    const t = words(chunk, T);
+    const id = words(chunk, TID);
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const time = int64(t, r);
+      const tid = safeInt(id, r);
+      if (time < dayStart || time >= dayStart + DAY) throw new ScanUnsupported(`a row at ${time} s outside its partition's day`);
+      if (time < lastT || (time === lastT && tid <= lastId)) ordered = false;
+      lastT = time;
+      lastId = tid;
+    }
+  }
+  return ordered;
+}

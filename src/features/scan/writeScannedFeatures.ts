@@ -1,0 +1,121 @@
+/**
+ * Feature Parquet through the feature scan (FeatureScan.ts) instead of window SQL: the lake's days are read one at a
+ * time in (time, transaction id) order, from the first day of history to the last asked day, each day's rows go
+ * through the scan, and each asked day's feature rows are appended to the engine and written as that day's file,
+ * with the same name, columns and codec as the SQL path's. The engine writes day N (on its own threads) while this
+ * thread reads and scans day N + 1. Memory holds the scan's windows and about two days of rows, whatever the lake's
+ * length.
+ */
+import { FraudopsError } from '../../errors.js';
+import type { CommitPart } from '../../lake/CommitLog.js';
+import type { ColumnChunk, SqlEngine, WrittenObject } from '../../engine/SqlEngine.js';
+import type { ObjectStore } from '../../storage/ObjectStore.js';
+import { scanRowsSql } from '../featureSql.js';
+import type { FeatureSpec } from '../spec.js';
+import { FeatureScan, inScanOrder, ScanUnsupported } from './FeatureScan.js';
+
+export interface ScanPlan {
+  lake: ObjectStore;
+  out: ObjectStore;
+  /** The committed parts from the first day of history to `to`. */
+  parts: readonly CommitPart[];
+  from: string;
+  to: string;
+  spec: FeatureSpec;
+  /** The zstd level of the files. */
+  compressionLevel: number;
+  signal?: AbortSignal;
+  onDay?: (day: string) => void;
+}
+
+/** Whether an engine can run the scan (it reads and appends typed columns in this process). */
+export function canScan(engine: SqlEngine): boolean {
+  return engine.queryTypedChunks !== undefined && engine.appendRows !== undefined;
+}
+
+const TABLE = 'feature_scan_rows';
+/** Columns carried from the lake to the feature files, as the scan reads them (BIGINT, TIMESTAMP). */
+const CARRIED = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario'] as const;
+
+/**
+ * Writes the feature files of days [from, to]; returns them and the feature rows written. ScanUnsupported when the
+ * rows hold what the scan cannot take exactly (the caller then writes every day with SQL, over these files).
+ */
+export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Promise<{ written: WrittenObject[]; rows: number }> {
+  if (!canScan(engine)) throw new ScanUnsupported(`engine ${engine.name} cannot read typed columns`);
+  const byDay = new Map<string, string[]>();
+  for (const part of p.parts) byDay.set(part.day, [...(byDay.get(part.day) ?? []), part.key]);
+  const days = [...byDay.keys()].sort();
+  if (days.length === 0) return { written: [], rows: 0 };
+  const types = await sourceTypes(engine, await engine.readParquet(p.lake, p.parts.map((x) => x.key), p.signal));
+  const scan = new FeatureScan(p.spec, dayStart(days[0]));
+  const reader = (await engine.openSession?.()) ?? engine;
+  let pending: Promise<WrittenObject[]> | undefined;
+  const written: WrittenObject[] = [];
+  let rows = 0;
+  try {
+    const read = async (day: string): Promise<ColumnChunk[]> => {
+      const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
+      const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
+      if (inScanOrder(chunks, dayStart(day))) return chunks;
+      // Rows of a day's later parts (late files), or a part not sorted: sorted by the engine.
+      const sorted = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, true));
+      if (!inScanOrder(sorted, dayStart(day))) throw new ScanUnsupported(`day ${day} holds a transaction id twice`);
+      return sorted;
+    };
+    let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
+    for (let i = 0; i < days.length; i++) {
+      const day = days[i];
+      const chunks = await next!;
+      next = i + 1 < days.length ? read(days[i + 1]) : undefined;
+      // A read not awaited yet must not fail unobserved when this day fails.
+      next?.catch(() => undefined);
+      p.signal?.throwIfAborted();
+      const asked = day >= p.from && day <= p.to;
+      const features = scan.day(chunks, asked);
+      if (!asked) continue;
+      if (pending !== undefined) written.push(...(await pending));
+      pending = undefined;
+      await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} (${[...CARRIED.map((c) => `${c} ${c === 'tx_datetime' ? 'TIMESTAMP' : 'BIGINT'}`), ...scan.names.map((n) => `${n} DOUBLE`)].join(', ')})`);
+      await engine.appendRows!(
+        TABLE,
+        chunks.map((c, k) => ({ rowCount: c.rowCount, columns: [...c.columns.slice(0, CARRIED.length), ...features[k]] })),
+      );
+      rows += chunks.reduce((n, c) => n + c.rowCount, 0);
+      pending = engine.writePartitionedParquet(
+        `SELECT ${CARRIED.map((c) => `CAST(${c} AS ${c === 'tx_fraud' ? 'INTEGER' : types[c]}) AS ${c}`).join(', ')}, '${day}' AS day, ${scan.names.join(', ')} FROM ${TABLE}`,
+        {
+          store: p.out,
+          partitionBy: 'day',
+          onlyPartition: day,
+          compressionLevel: p.compressionLevel,
+          keyFor: (value, index) => `day=${value}/features-data_0${index > 0 ? `_${index}` : ''}.parquet`,
+          signal: p.signal,
+        },
+      );
+      p.onDay?.(day);
+    }
+    if (pending !== undefined) written.push(...(await pending));
+    pending = undefined;
+    return { written, rows };
+  } finally {
+    // A write still running when a day failed finishes before the engine is closed under it.
+    await pending?.catch(() => undefined);
+    await engine.run(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
+    if (reader !== engine) await reader.close();
+  }
+}
+
+/** The SQL types of the carried columns in the lake, which the files keep (as the SQL path's do). */
+async function sourceTypes(engine: SqlEngine, source: string): Promise<Record<string, string>> {
+  const described = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT ${CARRIED.join(', ')} FROM ${source}`);
+  const types = Object.fromEntries(described.map((d) => [d.column_name, d.column_type]));
+  for (const c of CARRIED) {
+    if (types[c] === undefined) throw new FraudopsError('ENGINE_FAILED', `the lake has no column ${c}`, { context: { column: c } });
+  }
+  return types;
+}
+
+function dayStart(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
