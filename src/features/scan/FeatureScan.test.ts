@@ -8,6 +8,8 @@ import { DuckDbEngine } from '../../engine/DuckDbEngine.js';
 import { mulberry32 } from '../../util/prng.js';
 import { buildFeatures, featureImplementation, type BuildFeaturesOptions } from '../buildFeatures.js';
 import { featureNames } from '../spec.js';
+import type { ColumnChunk } from '../../engine/SqlEngine.js';
+import { reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 const DAY = 86400;
 let dir: string;
@@ -133,5 +135,61 @@ describe('features > scan', () => {
       if (saved === undefined) delete process.env.FRAUDOPS_FEATURES_IMPL;
       else process.env.FRAUDOPS_FEATURES_IMPL = saved;
     }
+  });
+});
+
+describe('features > scan > row order', () => {
+  /** Chunks of the scan's columns (every value 8 bytes) for rows (t, id), other columns derived from the row. */
+  function chunksOf(rows: [t: number, id: number][], chunkRows: number): ColumnChunk[] {
+    const out: ColumnChunk[] = [];
+    for (let from = 0; from < rows.length; from += chunkRows) {
+      const part = rows.slice(from, from + chunkRows);
+      const big = (f: (t: number, id: number) => number) => BigInt64Array.from(part, ([t, id]) => BigInt(f(t, id)));
+      out.push({
+        rowCount: part.length,
+        columns: [
+          big((_, id) => id),
+          big((t) => t * 1e6),
+          big((_, id) => id % 7),
+          big((_, id) => id % 5),
+          big((_, id) => id % 2),
+          big((_, id) => id % 2),
+          Float64Array.from(part, ([, id]) => id / 100),
+          big((t) => t),
+          big((_, id) => id),
+        ],
+      });
+    }
+    return out;
+  }
+  const day = Date.UTC(2019, 8, 1) / 1000;
+
+  it('takes rows in order as they are, merges a few runs in order itself, and leaves more to the engine', () => {
+    const sorted: [number, number][] = Array.from({ length: 4998 }, (_, i) => [day + Math.floor(i / 3), 10 + i]);
+    expect(scanOrder(chunksOf(sorted, 2048), day)).toBeUndefined();
+    const expected = chunksOf(sorted, 2048);
+    // Runs in order but not in order between them (row groups written by two threads), cut at chunk edges and
+    // inside a second; merged into the chunks the rows in order make.
+    const runs = [sorted.slice(3001), sorted.slice(1000, 3001), sorted.slice(0, 1000)].flat();
+    const chunks = chunksOf(runs, 1000);
+    const order = scanOrder(chunks, day);
+    expect(order).toBeInstanceOf(Int32Array);
+    const merged = reorderRows(chunks, order as Int32Array);
+    expect(merged.map((c) => c.rowCount)).toEqual([2048, 2048, 902]);
+    for (let k = 0; k < expected.length; k++) {
+      for (let c = 0; c < expected[k].columns.length; c++) expect(Buffer.from(merged[k].columns[c]!.buffer)).toEqual(Buffer.from(expected[k].columns[c]!.buffer));
+    }
+    expect(scanOrder(merged, day)).toBeUndefined();
+    // Same-second rows with their ids reversed everywhere: too many runs.
+    const byTime = sorted.map(([t], i): [number, number] => [t, 10 + 3 * Math.floor(i / 3) + (2 - (i % 3))]);
+    expect(scanOrder(chunksOf(byTime, 1000), day)).toBe('far');
+    expect(scanOrder(chunksOf([...sorted].reverse(), 2048), day)).toBe('far');
+  });
+
+  it('refuses rows outside the day, ids beyond 2^53 and a transaction twice', () => {
+    expect(() => scanOrder(chunksOf([[day - 1, 1]], 10), day)).toThrow(ScanUnsupported);
+    expect(() => scanOrder(chunksOf([[day + DAY, 1]], 10), day)).toThrow(ScanUnsupported);
+    expect(() => scanOrder(chunksOf([[day, 2 ** 53 + 2]], 10), day)).toThrow(ScanUnsupported);
+    expect(() => scanOrder(chunksOf([[day + 5, 1], [day + 5, 3], [day + 5, 1]], 10), day)).toThrow(ScanUnsupported);
   });
 });

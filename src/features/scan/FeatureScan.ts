@@ -63,6 +63,8 @@ export class FeatureScan {
    */
   private readonly cursor: Int32Array;
   private readonly oldest: number;
+  /** One buffer per feature column, for a day's rows. */
+  private buffers: Float64Array[];
 
   /** `origin`: epoch seconds that times are held relative to (the first day read). */
   constructor(
@@ -70,6 +72,7 @@ export class FeatureScan {
     private readonly origin: number,
   ) {
     this.names = featureNames(spec);
+    this.buffers = this.names.map(() => new Float64Array(0));
     this.customerLengths = Int32Array.from(spec.customerWindowsDays, (w) => w * DAY);
     this.outlierLengths = Int32Array.from(spec.outlierWindowsDays ?? [], (w) => w * DAY);
     this.terminalLengths = Int32Array.from(spec.terminalWindowsDays, (w) => w * DAY);
@@ -96,14 +99,19 @@ export class FeatureScan {
 
   /**
    * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
-   * the state; with `features`, returns each chunk's feature columns in `names` order.
+   * the state; with `features`, returns each chunk's feature columns in `names` order (valid until the next call).
    */
   day(chunks: readonly ColumnChunk[], features: boolean): Float64Array[][] {
+    // The columns are views of buffers the next day reuses: they are the caller's until it asks for the next day.
+    const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
+    if (features && rows > this.buffers[0].length) this.buffers = this.names.map(() => new Float64Array(rows + (rows >> 3)));
     const out: Float64Array[][] = [];
+    let at = 0;
     for (const chunk of chunks) {
-      const cols = this.names.map(() => new Float64Array(features ? chunk.rowCount : 0));
+      const cols = this.buffers.map((b) => (features ? b.subarray(at, at + chunk.rowCount) : b));
       this.chunk(chunk, cols, features);
       if (features) out.push(cols);
+      at += chunk.rowCount;
     }
     return out;
   }
@@ -346,24 +354,100 @@ function safeInt(w: Int32Array, r: number): number {
 }
 
 /**
- * Whether the rows are in (t, transaction id) order, all in the day starting at `dayStart` (epoch seconds), and
- * after (`afterT`, `afterId`). Ids beyond 2^53 or a row of another day: ScanUnsupported.
+ * The order the rows must be scanned in: undefined when they already are in (t, transaction id) order, else the
+ * row numbers in that order when they are a few runs in that order (a part whose row groups were written out of
+ * order), merged here; else 'far' (the engine sorts them). Every row must be in the day starting at `dayStart`
+ * (epoch seconds) and hold ids below 2^53 (ScanUnsupported otherwise, or for a transaction id twice).
  */
-export function inScanOrder(chunks: readonly ColumnChunk[], dayStart: number): boolean {
-  let lastT = -Infinity;
-  let lastId = -Infinity;
-  let ordered = true;
+export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number): Int32Array | undefined | 'far' {
+  const n = chunks.reduce((k, c) => k + c.rowCount, 0);
+  const times = new Float64Array(n);
+  const ids = new Float64Array(n);
+  const starts = [0];
+  let at = 0;
   for (const chunk of chunks) {
     const t = words(chunk, T);
     const id = words(chunk, TID);
-    for (let r = 0; r < chunk.rowCount; r++) {
+    for (let r = 0; r < chunk.rowCount; r++, at++) {
       const time = int64(t, r);
-      const tid = safeInt(id, r);
       if (time < dayStart || time >= dayStart + DAY) throw new ScanUnsupported(`a row at ${time} s outside its partition's day`);
-      if (time < lastT || (time === lastT && tid <= lastId)) ordered = false;
-      lastT = time;
-      lastId = tid;
+      times[at] = time;
+      ids[at] = safeInt(id, r);
+      if (at > 0 && time === times[at - 1] && ids[at] === ids[at - 1]) throw new ScanUnsupported('a transaction id twice in a day');
+      if (at > 0 && (time < times[at - 1] || (time === times[at - 1] && ids[at] < ids[at - 1]))) starts.push(at);
     }
   }
-  return ordered;
+  if (starts.length === 1) return undefined;
+  if (starts.length > 64) return 'far';
+  // Runs merged pairwise until one is left.
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let into = new Int32Array(n);
+  let bounds = [...starts, n];
+  while (bounds.length > 2) {
+    const next = [0];
+    for (let k = 0; k + 1 < bounds.length; k += 2) {
+      const [a, m] = [bounds[k], bounds[k + 1]];
+      const b = k + 2 < bounds.length ? bounds[k + 2] : m;
+      let [i, j, o] = [a, m, a];
+      while (i < m && j < b) {
+        const x = order[i];
+        const y = order[j];
+        if (times[x] === times[y] && ids[x] === ids[y]) throw new ScanUnsupported('a transaction id twice in a day');
+        if (times[x] < times[y] || (times[x] === times[y] && ids[x] < ids[y])) {
+          into[o++] = x;
+          i++;
+        } else {
+          into[o++] = y;
+          j++;
+        }
+      }
+      while (i < m) into[o++] = order[i++];
+      while (j < b) into[o++] = order[j++];
+      next.push(b);
+    }
+    [order, into] = [into, order];
+    bounds = next;
+  }
+  return order;
+}
+
+/** The rows of `chunks` (8-byte values in every column) in `order`, in chunks of at most `chunkRows` rows. */
+export function reorderRows(chunks: readonly ColumnChunk[], order: Int32Array, chunkRows = 2048): ColumnChunk[] {
+  const columns = chunks[0].columns.length;
+  // Each source row's chunk and row within it, to read its 32-bit words (a bit copy, whatever the column's type).
+  const sources = chunks.map((c) => c.columns.map((v) => new Int32Array(v!.buffer, v!.byteOffset, c.rowCount * 2)));
+  const chunkOf = new Int32Array(order.length);
+  const rowOf = new Int32Array(order.length);
+  let at = 0;
+  chunks.forEach((c, k) => {
+    for (let r = 0; r < c.rowCount; r++, at++) {
+      chunkOf[at] = k;
+      rowOf[at] = r;
+    }
+  });
+  const out: ColumnChunk[] = [];
+  for (let from = 0; from < order.length; from += chunkRows) {
+    const rows = Math.min(chunkRows, order.length - from);
+    const cols: Int32Array[] = [];
+    for (let c = 0; c < columns; c++) {
+      const to = new Int32Array(rows * 2);
+      for (let r = 0; r < rows; r++) {
+        const src = order[from + r];
+        const w = sources[chunkOf[src]][c];
+        const i = 2 * rowOf[src];
+        to[2 * r] = w[i];
+        to[2 * r + 1] = w[i + 1];
+      }
+      cols.push(to);
+    }
+    out.push({
+      rowCount: rows,
+      columns: cols.map((w, c) => {
+        const like = chunks[0].columns[c]!;
+        return new (like.constructor as new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView)(w.buffer as ArrayBuffer, 0, rows);
+      }),
+    });
+  }
+  return out;
 }

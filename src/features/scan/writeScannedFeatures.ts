@@ -12,7 +12,7 @@ import type { ColumnChunk, SqlEngine, WrittenObject } from '../../engine/SqlEngi
 import type { ObjectStore } from '../../storage/ObjectStore.js';
 import { scanRowsSql } from '../featureSql.js';
 import type { FeatureSpec } from '../spec.js';
-import { FeatureScan, inScanOrder, ScanUnsupported } from './FeatureScan.js';
+import { FeatureScan, reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 export interface ScanPlan {
   lake: ObjectStore;
@@ -57,10 +57,12 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     const read = async (day: string): Promise<ColumnChunk[]> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
       const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
-      if (inScanOrder(chunks, dayStart(day))) return chunks;
-      // Rows of a day's later parts (late files), or a part not sorted: sorted by the engine.
+      const order = scanOrder(chunks, dayStart(day));
+      if (order === undefined) return chunks;
+      // A few sorted runs (row groups written out of order, a day's late parts) are merged here; more, by the engine.
+      if (order !== 'far') return reorderRows(chunks, order);
       const sorted = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, true));
-      if (!inScanOrder(sorted, dayStart(day))) throw new ScanUnsupported(`day ${day} holds a transaction id twice`);
+      if (scanOrder(sorted, dayStart(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
       return sorted;
     };
     let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
