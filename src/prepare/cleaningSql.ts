@@ -326,21 +326,24 @@ FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
 WHERE ${o.where}`;
 }
 
-/** Rows and id range per day of the kept rows, for the commit record's parts. */
-export function partStatsSql(d: Dialect, file: string): string {
-  return `SELECT CAST(day AS VARCHAR) AS day, count(*) AS rows, min(transaction_id) AS min_id, max(transaction_id) AS max_id FROM (${keptSelectSql(d, file)}) GROUP BY day ORDER BY day`;
-}
-
-/** Counts for the file's account (kept-row fixes and flags, duplicates, quarantine reasons). */
-export function accountSql(d: Dialect): string {
-  return `
+/** Counts for the file's account besides the kept rows': rows staged, duplicates, duplicates of the lake. */
+export const ACCOUNT_SQL = `
 SELECT
   (SELECT count(*) FROM staged) AS forwarded,
   (SELECT count(*) FROM dup_lines) AS duplicates,
-  (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake,
-  ${keptCountsSql(d)}
+  (SELECT count(*) FROM dup_lines WHERE of_lake) AS duplicates_of_lake`;
+
+/**
+ * The kept rows by day, in day order: their account counts (keptCountsSql) and id range, which are also the commit
+ * record's parts. One pass over the kept rows serves the account and the parts.
+ */
+export function keptDaysSql(d: Dialect): string {
+  return `
+SELECT CAST(CAST(s.ts AS DATE) AS VARCHAR) AS day, ${keptCountsSql(d)}, min(s.tid) AS min_id, max(s.tid) AS max_id
 FROM ${d.antiJoin('staged s', 'dup_lines d', 's.line = d.line')}
-WHERE s.reason IS NULL`;
+WHERE s.reason IS NULL
+GROUP BY CAST(s.ts AS DATE)
+ORDER BY day`;
 }
 
 /** The kept-row counts of an account (`kept`, then one per fix rule and flag) over kept rows `s`. */

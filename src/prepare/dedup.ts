@@ -18,20 +18,31 @@ export interface DedupInput {
   signal?: AbortSignal;
 }
 
-/** Classifies duplicates (against this file and the lake) and returns the file's account. */
-export async function accountAndDedup(ctx: DedupInput, file: string, staged: StagedFile): Promise<FileAccount> {
+/** The kept rows of one day: the file's Parquet part for that day. */
+export interface KeptDay {
+  day: string;
+  rows: number;
+  minId: string;
+  maxId: string;
+}
+
+/** Classifies duplicates (against this file and the lake); returns the file's account and its kept rows by day. */
+export async function accountAndDedup(ctx: DedupInput, file: string, staged: StagedFile): Promise<{ account: FileAccount; days: KeptDay[] }> {
   const { engine } = ctx;
   await createLakeIds(ctx);
   await engine.run(cleaning.duplicatesSql(engine.dialect, staged.suspectIds));
-  const [c] = await engine.query<Record<string, bigint>>(cleaning.accountSql(engine.dialect));
+  const [c] = await engine.query<Record<string, bigint>>(cleaning.ACCOUNT_SQL);
+  const byDay = await engine.query<Record<string, bigint> & { day: string; min_id: bigint; max_id: bigint }>(cleaning.keptDaysSql(engine.dialect));
   const reasons = await engine.query<{ reason: QuarantineReason; n: bigint }>(cleaning.REASONS_SQL);
   const account = emptyAccount();
   account.rowsIn = staged.rows;
-  account.kept = Number(c.kept);
   account.duplicates = Number(c.duplicates);
   account.duplicatesOfLake = Number(c.duplicates_of_lake);
-  for (const rule of FIX_RULES) account.fixed[rule] = Number(c[rule]);
-  for (const flag of FLAGS) account.flagged[flag] = Number(c[flag]);
+  for (const k of byDay) {
+    account.kept += Number(k.kept);
+    for (const rule of FIX_RULES) account.fixed[rule] += Number(k[rule]);
+    for (const flag of FLAGS) account.flagged[flag] += Number(k[flag]);
+  }
   for (const { reason, n } of reasons) account.quarantined[reason] += Number(n);
   for (const [reason, n] of staged.structural.byReason) account.quarantined[reason] += n;
   account.quarantinedTotal = QUARANTINE_REASONS.reduce((s, r) => s + account.quarantined[r], 0);
@@ -40,7 +51,8 @@ export async function accountAndDedup(ctx: DedupInput, file: string, staged: Sta
       context: { file },
     });
   }
-  return account;
+  const days = byDay.map((k) => ({ day: String(k.day), rows: Number(k.kept), minId: String(k.min_id), maxId: String(k.max_id) }));
+  return { account, days };
 }
 
 /**

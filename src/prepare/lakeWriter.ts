@@ -15,6 +15,7 @@ import { QUARANTINE_PREFIX, TRANSACTIONS_PREFIX, quarantinePartKey, transactions
 import type { WriterLease } from '../lake/WriterLease.js';
 import { failpoint } from '../util/failpoint.js';
 import * as cleaning from './cleaningSql.js';
+import type { KeptDay } from './dedup.js';
 
 export interface LakeWriteInput {
   engine: SqlEngine;
@@ -36,15 +37,14 @@ export async function removeUncommitted(lake: ObjectStore, log: CommitLog, epoch
   if (stale.length > 0) await lake.delete(stale, signal);
 }
 
-/** Writes the kept rows as zstd Parquet partitioned by day into the lake; returns the commit's parts. */
-export async function writeParts(ctx: LakeWriteInput, file: string, seq: number): Promise<CommitPart[]> {
+/** Writes the kept rows as zstd Parquet partitioned by day into the lake; returns the commit's parts. `days`: the kept rows by day (accountAndDedup). */
+export async function writeParts(ctx: LakeWriteInput, file: string, seq: number, days: readonly KeptDay[]): Promise<CommitPart[]> {
   const { engine } = ctx;
-  const stats = await engine.query<{ day: string; rows: bigint; min_id: bigint; max_id: bigint }>(cleaning.partStatsSql(engine.dialect, file));
   const written = await engine.writePartitionedParquet(cleaning.keptSelectSql(engine.dialect, file), {
     store: ctx.lakeStore,
     partitionBy: 'day',
     // Most raw files hold one day: then the engine need not split the rows.
-    ...(stats.length === 1 ? { onlyPartition: String(stats[0].day) } : {}),
+    ...(days.length === 1 ? { onlyPartition: days[0].day } : {}),
     keyFor: (day, index) => {
       if (index > 0) throw new LakeError('ENGINE_OUTPUT', `${file}: expected one Parquet file for day ${day}, the engine wrote more`, { context: { file } });
       return transactionsPartKey(day, seq, file, ctx.lease.epoch);
@@ -52,11 +52,11 @@ export async function writeParts(ctx: LakeWriteInput, file: string, seq: number)
     onObject: () => failpoint('prepare.after-part-upload'),
     signal: ctx.signal,
   });
-  const byDay = new Map(stats.map((s) => [String(s.day), s]));
+  const byDay = new Map(days.map((s) => [s.day, s]));
   return written.map(({ key, partition }) => {
     const s = byDay.get(partition!);
     if (!s) throw new LakeError('ENGINE_OUTPUT', `${file}: the engine wrote day ${partition} that holds no kept rows`, { context: { file } });
-    return { key, day: partition!, rows: Number(s.rows), minId: String(s.min_id), maxId: String(s.max_id) };
+    return { key, day: partition!, rows: s.rows, minId: s.minId, maxId: s.maxId };
   });
 }
 

@@ -358,14 +358,14 @@ async function prepareFile(
     own.open();
     const staged = await own.result;
     onStaged();
-    const account = await accountAndDedup(ctx, info.key, staged);
+    const { account, days } = await accountAndDedup(ctx, info.key, staged);
     if (account.rowsIn > 0 && account.quarantinedTotal / account.rowsIn > ctx.maxRejectRatio) throw tooManyRejects(info.key, account, ctx.maxRejectRatio);
     if (!balances(account)) {
       throw new LakeError('ACCOUNT_MISMATCH', `${info.key}: row account does not balance (${JSON.stringify(account)})`, {
         context: { file: info.key },
       });
     }
-    const parts = await writeParts(ctx, info.key, seq);
+    const parts = await writeParts(ctx, info.key, seq, days);
     failpoint('prepare.after-parts');
     const quarantine = await writeQuarantine(ctx, info.key, seq, { path: own.rejectsPath, count: staged.structural.count }, account.quarantinedTotal);
     const record: CommitRecord = {
