@@ -116,11 +116,6 @@ export class FeatureScan {
     return out;
   }
 
-  /** Rows held in the ring, for the memory bound. */
-  get heldRows(): number {
-    return (this.write - this.cursor[this.oldest] + this.time.length) % this.time.length;
-  }
-
   private chunk(chunk: ColumnChunk, out: Float64Array[], features: boolean): void {
     const n = chunk.rowCount;
     const tWords = words(chunk, T);
@@ -267,20 +262,12 @@ export class FeatureScan {
   }
 
   private addTerminal(): number {
-    if ((this.terminals + 1) * this.terminalStride > this.terminalSums.length) {
-      const grown = new Int32Array(this.terminalSums.length * 2);
-      grown.set(this.terminalSums);
-      this.terminalSums = grown;
-    }
+    this.terminalSums = withRoom(this.terminalSums, (this.terminals + 1) * this.terminalStride);
     return this.terminals++;
   }
 
   private addCustomer(): number {
-    if ((this.customers + 1) * this.customerStride > this.customerSums.length) {
-      const grown = new Float64Array(this.customerSums.length * 2);
-      grown.set(this.customerSums);
-      this.customerSums = grown;
-    }
+    this.customerSums = withRoom(this.customerSums, (this.customers + 1) * this.customerStride);
     return this.customers++;
   }
 
@@ -305,6 +292,14 @@ export class FeatureScan {
     for (let i = 0; i < this.cursor.length; i++) this.cursor[i] = (this.cursor[i] - from + cap) % cap;
     this.write = held;
   }
+}
+
+/** `a`, or a copy twice as long when it is shorter than `length`. */
+function withRoom<A extends Int32Array | Float64Array>(a: A, length: number): A {
+  if (length <= a.length) return a;
+  const grown = new (a.constructor as new (n: number) => A)(Math.max(length, a.length * 2));
+  grown.set(a);
+  return grown;
 }
 
 /** Customer or terminal id → key index: a table for ids below 2^24, a map above. */
