@@ -199,6 +199,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
             to: o.to,
             spec: query.spec,
             compressionLevel: FEATURE_ZSTD_LEVEL,
+            keyFor: featureFileKey(0),
             signal: o.signal,
             onDay: (day) => progress(`day ${day} written`),
           });
@@ -232,6 +233,11 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
 }
 
 export type FeatureImplementation = 'scan' | 'sql';
+
+/** The object key of a day's feature file written by customer bucket `bucket` (0 without buckets). */
+function featureFileKey(bucket: number): (day: string, index: number) => string {
+  return (day, index) => `day=${day}/features-data_${bucket}${index > 0 ? `_${index}` : ''}.parquet`;
+}
 
 /** The implementation asked for: the option, else FRAUDOPS_FEATURES_IMPL, else `scan`. */
 export function featureImplementation(asked?: string): FeatureImplementation {
@@ -292,7 +298,7 @@ async function writeFeatures(
       store: out,
       partitionBy: 'day',
       compressionLevel: FEATURE_ZSTD_LEVEL,
-      keyFor: (day, index) => `day=${day}/features-data_${bucket}${index > 0 ? `_${index}` : ''}.parquet`,
+      keyFor: featureFileKey(bucket),
       signal,
     });
   if (buckets <= 1) return write(query.sql, 0);

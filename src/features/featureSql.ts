@@ -19,7 +19,7 @@
  * computed once, however many features read them.
  */
 import type { Dialect } from '../engine/Dialect.js';
-import { isCalendarDate } from '../util/dates.js';
+import { dayStartSeconds } from '../util/dates.js';
 import { featureNames, type FeatureSpec } from './spec.js';
 
 const DAY = 86400;
@@ -160,7 +160,7 @@ export function featureSelectSql(dialect: Dialect, source: string, spec: Feature
   return `
 WITH ${baseCte(dialect, source)}, ${ctes.join(', ')}, in_days AS (
   SELECT ${columns.join(', ')}, ${dialect.formatDay(joined.length > 0 ? 'p.tx_datetime' : 'tx_datetime')} AS day FROM ${rows}
-  WHERE ${joined.length > 0 ? 'p.' : ''}t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}
+  WHERE ${joined.length > 0 ? 'p.' : ''}t BETWEEN ${dayStartSeconds(days.from)} AND ${dayStartSeconds(days.to) + DAY - 1}
 ), ranged AS (
   SELECT * FROM in_days${keep ? ` WHERE ${keep}` : ''}
   ORDER BY t, transaction_id
@@ -181,7 +181,7 @@ export function terminalValuesSql(dialect: Dialect, source: string, spec: Featur
   return `
 WITH ${baseCte(dialect, source)}, ${ctes.join(', ')}
 SELECT transaction_id, customer_id, ${[...terminal.values.keys()].join(', ')} FROM ${from}
-WHERE t BETWEEN ${epochSeconds(days.from)} AND ${epochSeconds(days.to) + DAY - 1}`;
+WHERE t BETWEEN ${dayStartSeconds(days.from)} AND ${dayStartSeconds(days.to) + DAY - 1}`;
 }
 
 function baseCte(dialect: Dialect, source: string): string {
@@ -290,7 +290,3 @@ function windowPasses(
   return { ctes, carried, from };
 }
 
-function epochSeconds(day: string): number {
-  if (!isCalendarDate(day)) throw new Error(`not a calendar day: ${day}`);
-  return Date.parse(`${day}T00:00:00Z`) / 1000;
-}

@@ -272,7 +272,6 @@ function clientPathWarning(engine: SqlEngine, raw: ObjectStore): StageWarning {
   };
 }
 
-/** One file through this process (the normalizer streams its bytes into the engine), staged, accounted, committed. */
 /** Stored bytes from which a file's lines are normalized on the worker thread: a smaller file is not worth its messages. */
 const THREAD_MIN_BYTES = 4 << 20;
 

@@ -20,6 +20,14 @@ export function addDays(day: string, n: number): string {
   return new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** The day's first second since the epoch (UTC). */
+export function dayStartSeconds(day: string): number {
+  if (!isCalendarDate(day)) {
+    throw new FraudopsError('INVALID_DATE', `not a date (YYYY-MM-DD): "${day}"`, { context: { field: 'date' } });
+  }
+  return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
+
 export function daysBetween(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);

@@ -12,6 +12,7 @@ import type { ColumnChunk, SqlEngine, WrittenObject } from '../../engine/SqlEngi
 import type { ObjectStore } from '../../storage/ObjectStore.js';
 import { scanRowsSql } from '../featureSql.js';
 import type { FeatureSpec } from '../spec.js';
+import { dayStartSeconds } from '../../util/dates.js';
 import { FeatureScan, reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 export interface ScanPlan {
@@ -24,6 +25,8 @@ export interface ScanPlan {
   spec: FeatureSpec;
   /** The zstd level of the files. */
   compressionLevel: number;
+  /** The object key of a day's file (the SQL path's names). */
+  keyFor: (day: string, index: number) => string;
   signal?: AbortSignal;
   onDay?: (day: string) => void;
 }
@@ -44,11 +47,15 @@ const CARRIED = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 
 export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Promise<{ written: WrittenObject[]; rows: number }> {
   if (!canScan(engine)) throw new ScanUnsupported(`engine ${engine.name} cannot read typed columns`);
   const byDay = new Map<string, string[]>();
-  for (const part of p.parts) byDay.set(part.day, [...(byDay.get(part.day) ?? []), part.key]);
+  for (const part of p.parts) {
+    const keys = byDay.get(part.day);
+    if (keys) keys.push(part.key);
+    else byDay.set(part.day, [part.key]);
+  }
   const days = [...byDay.keys()].sort();
   if (days.length === 0) return { written: [], rows: 0 };
   const types = await sourceTypes(engine, await engine.readParquet(p.lake, p.parts.map((x) => x.key), p.signal));
-  const scan = new FeatureScan(p.spec, dayStart(days[0]));
+  const scan = new FeatureScan(p.spec, dayStartSeconds(days[0]));
   const reader = (await engine.openSession?.()) ?? engine;
   let pending: Promise<WrittenObject[]> | undefined;
   const written: WrittenObject[] = [];
@@ -57,12 +64,12 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     const read = async (day: string): Promise<ColumnChunk[]> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
       const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
-      const order = scanOrder(chunks, dayStart(day));
+      const order = scanOrder(chunks, dayStartSeconds(day));
       if (order === undefined) return chunks;
       // A few sorted runs (row groups written out of order, a day's late parts) are merged here; more, by the engine.
       if (order !== 'far') return reorderRows(chunks, order);
       const sorted = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, true));
-      if (scanOrder(sorted, dayStart(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
+      if (scanOrder(sorted, dayStartSeconds(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
       return sorted;
     };
     let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
@@ -91,7 +98,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
           partitionBy: 'day',
           onlyPartition: day,
           compressionLevel: p.compressionLevel,
-          keyFor: (value, index) => `day=${value}/features-data_0${index > 0 ? `_${index}` : ''}.parquet`,
+          keyFor: p.keyFor,
           signal: p.signal,
         },
       );
@@ -116,8 +123,4 @@ async function sourceTypes(engine: SqlEngine, source: string): Promise<Record<st
     if (types[c] === undefined) throw new FraudopsError('ENGINE_FAILED', `the lake has no column ${c}`, { context: { column: c } });
   }
   return types;
-}
-
-function dayStart(day: string): number {
-  return Date.parse(`${day}T00:00:00Z`) / 1000;
 }
