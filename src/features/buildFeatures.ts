@@ -131,6 +131,8 @@ export interface BuildFeaturesOptions {
    * for bit. Default from FRAUDOPS_FEATURES_IMPL, else `scan`; customer buckets are SQL's.
    */
   implementation?: FeatureImplementation;
+  /** Whether the scan runs on a worker thread of its own; default from a million lake rows (`SCAN_THREAD_ROWS`). */
+  scanThread?: boolean;
   signal?: AbortSignal;
   /** Called once per warning as soon as it is known (the result lists them too). */
   onWarning?: (warning: StageWarning) => void;
@@ -200,6 +202,7 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
             spec: query.spec,
             compressionLevel: FEATURE_ZSTD_LEVEL,
             keyFor: featureFileKey(0),
+            thread: o.scanThread,
             signal: o.signal,
             onDay: (day) => progress(`day ${day} written`),
           });

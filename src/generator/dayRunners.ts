@@ -3,7 +3,8 @@
  * (workers > 1, one runner per thread). The orchestrator in generate.ts cannot tell them apart, which is what
  * keeps the bytes identical whatever the number of workers.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../util/moduleWorker.js';
 import { FraudopsError } from '../errors.js';
 import { DayEngine, type DayWritten } from './DayEngine.js';
 import type { DaySimulation } from './DaySimulator.js';
@@ -63,15 +64,6 @@ function rebuildError(info: WorkerErrorInfo): Error {
   return e;
 }
 
-/** The tsx loader API, resolved from this module so the worker does not depend on the current directory. */
-function tsxApi(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return 'tsx/esm/api';
-  }
-}
-
 type Pending = { expect: FromWorker['op']; resolve(m: FromWorker): void; reject(e: unknown): void };
 
 export class WorkerDayRunner implements DayRunner {
@@ -86,15 +78,7 @@ export class WorkerDayRunner implements DayRunner {
     o: ResolvedOptions,
     private readonly output: Output,
   ) {
-    // From TypeScript sources (tests, tsx) the worker is bootstrapped through tsx; builds load the .js file.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const workerData = { options: o, population: pop, localDir: output.localDir };
-    this.worker = fromSource
-      ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(new URL('./dayWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
-          { eval: true, workerData },
-        )
-      : new Worker(new URL('./dayWorker.js', import.meta.url), { workerData });
+    this.worker = moduleWorker(import.meta.url, 'dayWorker', { workerData: { options: o, population: pop, localDir: output.localDir } });
     this.worker.on('message', (m: FromWorker) => this.onMessage(m));
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`generator worker exited (code ${code})`)));

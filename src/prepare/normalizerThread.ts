@@ -6,7 +6,8 @@
  * file) comes back as the same error, with its code and context; a worker that dies fails every pending and later
  * request with an error naming the file, never a hang.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../util/moduleWorker.js';
 import type { ColumnChunk } from '../engine/SqlEngine.js';
 import { FraudopsError, InputError, type ErrorContext } from '../errors.js';
 import { LineNormalizer, type HeaderStyle, type LineNormalizerOptions, type StructuralReject } from './LineNormalizer.js';
@@ -115,13 +116,7 @@ export class NormalizerThread {
   }
 
   private start(): Worker {
-    // From TypeScript sources (tests, tsx) the worker is bootstrapped through tsx; builds load the .js file.
-    const worker = import.meta.url.endsWith('.ts')
-      ? new Worker(
-          `import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${JSON.stringify(new URL('./normalizerWorker.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}));`,
-          { eval: true },
-        )
-      : new Worker(new URL('./normalizerWorker.js', import.meta.url));
+    const worker = moduleWorker(import.meta.url, 'normalizerWorker');
     worker.unref();
     worker.on('message', (m: FromNormalizer) => {
       if (--this.pending === 0) worker.unref();
@@ -237,13 +232,4 @@ function rebuildError(info: { name: string; code?: string; message: string; cont
   const context = info.context as ErrorContext | undefined;
   if (info.code === undefined) return new Error(info.message);
   return info.name === 'InputError' ? new InputError(info.code, info.message, { context }) : new FraudopsError(info.code, info.message, { context });
-}
-
-/** The tsx loader API, resolved from this module so the worker does not depend on the current directory. */
-function tsxApi(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return 'tsx/esm/api';
-  }
 }

@@ -7,7 +7,8 @@
  * ran on or on its histogram threads, and a row's score only on the row, so any number of workers gives the
  * same result.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { moduleWorker } from '../util/moduleWorker.js';
 import { FraudopsError, type ErrorContext } from '../errors.js';
 import type { LabeledSet } from '../datasets/FeatureFrame.js';
 import type { Matrix } from '../models/Classifier.js';
@@ -219,21 +220,7 @@ export class TrainingPool {
 }
 
 function startWorker(workerData: TrainingWorkerData): Worker {
-  // From TypeScript sources (tests, tsx) the worker is bootstrapped through tsx; builds load the .js file.
-  if (import.meta.url.endsWith('.ts')) {
-    const entry = JSON.stringify(new URL('./trainingWorker.ts', import.meta.url).href);
-    return new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => m.tsImport(${entry}, ${JSON.stringify(import.meta.url)}));`, { eval: true, workerData });
-  }
-  return new Worker(new URL('./trainingWorker.js', import.meta.url), { workerData });
-}
-
-/** The tsx loader API, resolved from this module so the worker does not depend on the current directory. */
-function tsxApi(): string {
-  try {
-    return import.meta.resolve('tsx/esm/api');
-  } catch {
-    return 'tsx/esm/api';
-  }
+  return moduleWorker(import.meta.url, 'trainingWorker', { workerData });
 }
 
 function shareSet(s: LabeledSet): LabeledSet {

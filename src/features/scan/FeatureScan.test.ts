@@ -41,21 +41,28 @@ async function featureFiles(out: string): Promise<{ columns: string[]; rows: str
   }
 }
 
-/** Builds the range both ways and expects the same files, columns and every value bit for bit. */
+/**
+ * Builds the range with window SQL and with the scan, in this thread and on a worker thread, and expects the same
+ * files, columns and every value bit for bit.
+ */
 async function expectSameBothWays(o: Omit<BuildFeaturesOptions, 'out'>, name: string): Promise<number> {
-  const scan = await buildFeatures({ ...o, out: join(dir, `${name}-scan`), implementation: 'scan' });
   const sql = await buildFeatures({ ...o, out: join(dir, `${name}-sql`), implementation: 'sql' });
-  expect(scan.implementation).toBe('scan');
   expect(sql.implementation).toBe('sql');
-  expect(scan.rows).toBe(sql.rows);
-  expect(scan.warnings).toEqual(sql.warnings);
-  const [a, b] = [await featureFiles(join(dir, `${name}-scan`)), await featureFiles(join(dir, `${name}-sql`))];
-  expect(a.columns).toEqual(b.columns);
-  expect(a.columns.filter((c) => c.endsWith(' DOUBLE')).map((c) => c.split(' ')[0])).toEqual(featureNames());
-  expect(a.files).toEqual(b.files);
-  expect(a.rows.length).toBe(sql.rows);
-  for (let i = 0; i < a.rows.length; i++) if (a.rows[i].join() !== b.rows[i].join()) expect(a.rows[i]).toEqual(b.rows[i]);
-  return a.rows.length;
+  const b = await featureFiles(join(dir, `${name}-sql`));
+  for (const thread of [false, true]) {
+    const out = join(dir, `${name}-scan-${thread ? 'thread' : 'inline'}`);
+    const scan = await buildFeatures({ ...o, out, implementation: 'scan', scanThread: thread });
+    expect(scan.implementation).toBe('scan');
+    expect(scan.rows).toBe(sql.rows);
+    expect(scan.warnings).toEqual(sql.warnings);
+    const a = await featureFiles(out);
+    expect(a.columns).toEqual(b.columns);
+    expect(a.columns.filter((c) => c.endsWith(' DOUBLE')).map((c) => c.split(' ')[0])).toEqual(featureNames());
+    expect(a.files).toEqual(b.files);
+    expect(a.rows.length).toBe(sql.rows);
+    for (let i = 0; i < a.rows.length; i++) if (a.rows[i].join() !== b.rows[i].join()) expect({ thread, row: a.rows[i] }).toEqual({ thread, row: b.rows[i] });
+  }
+  return b.rows.length;
 }
 
 /**

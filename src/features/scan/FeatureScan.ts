@@ -27,7 +27,9 @@ export const SCAN_COLUMNS = ['transaction_id', 'tx_datetime', 'customer_id', 'te
 const [TID, TS, CUSTOMER, TERMINAL, FRAUD, , AMOUNT, T, CENTS] = SCAN_COLUMNS.map((_, i) => i);
 
 /** Rows the scan cannot take exactly (ids beyond 2^53, times far from the first day's): the caller uses SQL instead. */
-export class ScanUnsupported extends Error {}
+export class ScanUnsupported extends Error {
+  override name = 'ScanUnsupported';
+}
 
 const FRAUD_BIT = 1;
 const OUTLIER_BIT = 2;
@@ -99,16 +101,20 @@ export class FeatureScan {
 
   /**
    * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
-   * the state; with `features`, returns each chunk's feature columns in `names` order (valid until the next call).
+   * the state; with `features`, returns each chunk's feature columns in `names` order: views of `into` (one array
+   * per feature, each at least the day's row count long) when given, else of buffers the next call reuses.
    */
-  day(chunks: readonly ColumnChunk[], features: boolean): Float64Array[][] {
-    // The columns are views of buffers the next day reuses: they are the caller's until it asks for the next day.
+  day(chunks: readonly ColumnChunk[], features: boolean, into?: Float64Array[]): Float64Array[][] {
     const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
-    if (features && rows > this.buffers[0].length) this.buffers = this.names.map(() => new Float64Array(rows + (rows >> 3)));
+    if (into !== undefined && (into.length !== this.names.length || into.some((b) => b.length < rows))) {
+      throw new RangeError(`the feature arrays given cannot hold ${rows} rows`);
+    }
+    if (into === undefined && features && rows > this.buffers[0].length) this.buffers = this.names.map(() => new Float64Array(rows + (rows >> 3)));
+    const buffers = into ?? this.buffers;
     const out: Float64Array[][] = [];
     let at = 0;
     for (const chunk of chunks) {
-      const cols = this.buffers.map((b) => (features ? b.subarray(at, at + chunk.rowCount) : b));
+      const cols = buffers.map((b) => (features ? b.subarray(at, at + chunk.rowCount) : b));
       this.chunk(chunk, cols, features);
       if (features) out.push(cols);
       at += chunk.rowCount;

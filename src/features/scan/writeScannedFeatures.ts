@@ -13,7 +13,8 @@ import type { ObjectStore } from '../../storage/ObjectStore.js';
 import { scanRowsSql } from '../featureSql.js';
 import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
-import { FeatureScan, reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { inlineScanner, threadScanner } from './dayScanner.js';
 
 export interface ScanPlan {
   lake: ObjectStore;
@@ -27,16 +28,23 @@ export interface ScanPlan {
   compressionLevel: number;
   /** The object key of a day's file (the SQL path's names). */
   keyFor: (day: string, index: number) => string;
+  /** Whether the scan runs on a worker thread; default: from `SCAN_THREAD_ROWS` rows of parts. */
+  thread?: boolean;
   signal?: AbortSignal;
   onDay?: (day: string) => void;
 }
 
+/**
+ * Rows from which the scan gets a thread of its own. Below, its start-up (about 50 ms, and a cold JIT) is more than
+ * it saves.
+ */
+export const SCAN_THREAD_ROWS = 1_000_000;
+
 /** Whether an engine can run the scan (it reads and appends typed columns in this process). */
 export function canScan(engine: SqlEngine): boolean {
-  return engine.queryTypedChunks !== undefined && engine.appendRows !== undefined;
+  return engine.queryTypedChunks !== undefined && engine.chunkRelation !== undefined;
 }
 
-const TABLE = 'feature_scan_rows';
 /** Columns carried from the lake to the feature files, as the scan reads them (BIGINT, TIMESTAMP). */
 const CARRIED = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario'] as const;
 
@@ -55,11 +63,46 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   const days = [...byDay.keys()].sort();
   if (days.length === 0) return { written: [], rows: 0 };
   const types = await sourceTypes(engine, await engine.readParquet(p.lake, p.parts.map((x) => x.key), p.signal));
-  const scan = new FeatureScan(p.spec, dayStartSeconds(days[0]));
+  const origin = dayStartSeconds(days[0]);
+  const thread = p.thread ?? p.parts.reduce((n, part) => n + part.rows, 0) >= SCAN_THREAD_ROWS;
+  const scanner = thread ? threadScanner(p.spec, origin) : inlineScanner(p.spec, origin);
   const reader = (await engine.openSession?.()) ?? engine;
   let pending: Promise<WrittenObject[]> | undefined;
   const written: WrittenObject[] = [];
   let rows = 0;
+  /** The day's features into the engine and its file started, once the previous day's file is written. */
+  const write = async (day: string, chunks: ColumnChunk[], scanned: Promise<Float64Array[] | undefined>): Promise<void> => {
+    const features = await scanned;
+    if (features === undefined) return;
+    p.signal?.throwIfAborted();
+    if (pending !== undefined) written.push(...(await pending));
+    pending = undefined;
+    let at = 0;
+    const relation = engine.chunkRelation!(
+      [...CARRIED.map((name) => ({ name, type: name === 'tx_datetime' ? 'TIMESTAMP' : 'BIGINT' })), ...scanner.names.map((name) => ({ name, type: 'DOUBLE' }))],
+      chunks.map((c) => {
+        const from = at;
+        at += c.rowCount;
+        return { rowCount: c.rowCount, columns: [...c.columns.slice(0, CARRIED.length), ...features.map((f) => f.subarray(from, at))] };
+      }),
+    );
+    rows += at;
+    // The features stay the relation's until its file is written.
+    pending = engine
+      .writePartitionedParquet(`SELECT ${CARRIED.map((c) => `CAST(${c} AS ${c === 'tx_fraud' ? 'INTEGER' : types[c]}) AS ${c}`).join(', ')}, '${day}' AS day, ${scanner.names.join(', ')} FROM ${relation.sql}`, {
+        store: p.out,
+        partitionBy: 'day',
+        onlyPartition: day,
+        compressionLevel: p.compressionLevel,
+        keyFor: p.keyFor,
+        signal: p.signal,
+      })
+      .finally(() => {
+        relation.release();
+        scanner.recycle(features);
+      });
+    p.onDay?.(day);
+  };
   try {
     const read = async (day: string): Promise<ColumnChunk[]> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
@@ -72,7 +115,9 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
       if (scanOrder(sorted, dayStartSeconds(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
       return sorted;
     };
+    // Day N is read while day N − 1 is scanned and day N − 2's features go to the engine (its file written after).
     let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
+    let previous: { day: string; chunks: ColumnChunk[]; scanned: Promise<Float64Array[] | undefined> } | undefined;
     for (let i = 0; i < days.length; i++) {
       const day = days[i];
       const chunks = await next!;
@@ -80,37 +125,18 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
       // A read not awaited yet must not fail unobserved when this day fails.
       next?.catch(() => undefined);
       p.signal?.throwIfAborted();
-      const asked = day >= p.from && day <= p.to;
-      const features = scan.day(chunks, asked);
-      if (!asked) continue;
-      if (pending !== undefined) written.push(...(await pending));
-      pending = undefined;
-      await engine.run(`CREATE OR REPLACE TEMP TABLE ${TABLE} (${[...CARRIED.map((c) => `${c} ${c === 'tx_datetime' ? 'TIMESTAMP' : 'BIGINT'}`), ...scan.names.map((n) => `${n} DOUBLE`)].join(', ')})`);
-      await engine.appendRows!(
-        TABLE,
-        chunks.map((c, k) => ({ rowCount: c.rowCount, columns: [...c.columns.slice(0, CARRIED.length), ...features[k]] })),
-      );
-      rows += chunks.reduce((n, c) => n + c.rowCount, 0);
-      pending = engine.writePartitionedParquet(
-        `SELECT ${CARRIED.map((c) => `CAST(${c} AS ${c === 'tx_fraud' ? 'INTEGER' : types[c]}) AS ${c}`).join(', ')}, '${day}' AS day, ${scan.names.join(', ')} FROM ${TABLE}`,
-        {
-          store: p.out,
-          partitionBy: 'day',
-          onlyPartition: day,
-          compressionLevel: p.compressionLevel,
-          keyFor: p.keyFor,
-          signal: p.signal,
-        },
-      );
-      p.onDay?.(day);
+      const scanned = scanner.day(chunks, day >= p.from && day <= p.to);
+      if (previous !== undefined) await write(previous.day, previous.chunks, previous.scanned);
+      previous = { day, chunks, scanned };
     }
+    if (previous !== undefined) await write(previous.day, previous.chunks, previous.scanned);
     if (pending !== undefined) written.push(...(await pending));
     pending = undefined;
     return { written, rows };
   } finally {
     // A write still running when a day failed finishes before the engine is closed under it.
     await pending?.catch(() => undefined);
-    await engine.run(`DROP TABLE IF EXISTS ${TABLE}`).catch(() => undefined);
+    await scanner.close();
     if (reader !== engine) await reader.close();
   }
 }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import type { ColumnChunk } from '../../engine/SqlEngine.js';
+import { mulberry32 } from '../../util/prng.js';
+import { DEFAULT_FEATURE_SPEC } from '../spec.js';
+import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
+import { ScanUnsupported } from './FeatureScan.js';
+
+const DAY = 86400;
+const origin = Date.UTC(2019, 8, 1) / 1000;
+
+/** A day's rows in the scan's columns, in (t, id) order, in chunks of up to 2048 rows: few keys, so windows fill. */
+function dayRows(day: number, rows: number, seed: number): ColumnChunk[] {
+  const rand = mulberry32(seed);
+  const times = Array.from({ length: rows }, () => origin + day * DAY + Math.floor(rand() * DAY)).sort((a, b) => a - b);
+  const chunks: ColumnChunk[] = [];
+  for (let from = 0; from < rows; from += 2048) {
+    const n = Math.min(2048, rows - from);
+    const big = (f: (i: number) => number) => BigInt64Array.from({ length: n }, (_, i) => BigInt(f(from + i)));
+    const cents = Array.from({ length: n }, () => 1 + Math.floor(rand() * 50_000));
+    chunks.push({
+      rowCount: n,
+      columns: [
+        big((i) => day * 1_000_000 + i),
+        big((i) => times[i] * 1e6),
+        big(() => Math.floor(rand() * 40)),
+        big(() => Math.floor(rand() * 30)),
+        big(() => (rand() < 0.1 ? 1 : 0)),
+        big(() => 0),
+        Float64Array.from(cents, (c) => c / 100),
+        big((i) => times[i]),
+        BigInt64Array.from(cents, (c) => BigInt(c)),
+      ],
+    });
+  }
+  return chunks;
+}
+
+async function scanDays(scanner: DayScanner, days: ColumnChunk[][]): Promise<Float64Array[][]> {
+  const out: Float64Array[][] = [];
+  // Days are handed over before earlier ones are back, and their columns given back for later days to fill.
+  const pending = days.map((chunks, d) => scanner.day(chunks, d > 0));
+  for (const p of pending) {
+    const columns = await p;
+    if (columns === undefined) continue;
+    out.push(columns.map((c) => c.slice()));
+    scanner.recycle(columns);
+  }
+  return out;
+}
+
+describe('features > scan > day scanners', () => {
+  it('give the same feature columns in this thread and on a worker thread, days in flight and columns reused', async () => {
+    const days = Array.from({ length: 9 }, (_, d) => dayRows(d, 2500 + 700 * (d % 3), 100 + d));
+    const inline = inlineScanner(DEFAULT_FEATURE_SPEC, origin);
+    const thread = threadScanner(DEFAULT_FEATURE_SPEC, origin);
+    try {
+      const [a, b] = [await scanDays(inline, days), await scanDays(thread, days)];
+      expect(a.length).toBe(8);
+      expect(a.map((cols) => cols.map((c) => c.length))).toEqual(days.slice(1).map((chunks) => inline.names.map(() => chunks.reduce((n, c) => n + c.rowCount, 0))));
+      for (let d = 0; d < a.length; d++) {
+        for (let f = 0; f < a[d].length; f++) expect(Buffer.from(b[d][f].buffer).equals(Buffer.from(a[d][f].buffer)), `day ${d + 1} ${inline.names[f]}`).toBe(true);
+      }
+      // The windows filled: the 7-day customer counts reach past one day's rows.
+      expect(Math.max(...a[7][inline.names.indexOf('CUSTOMER_ID_NB_TX_7DAY_WINDOW')])).toBeGreaterThan(Math.max(...a[0][inline.names.indexOf('CUSTOMER_ID_NB_TX_1DAY_WINDOW')]));
+    } finally {
+      await inline.close();
+      await thread.close();
+    }
+  });
+
+  it('report rows the scan cannot take as ScanUnsupported from the worker too, for that day and every later one', async () => {
+    const good = dayRows(0, 100, 1);
+    const bad = dayRows(1, 100, 2);
+    // A customer id beyond 2^53.
+    (bad[0].columns[2] as BigInt64Array)[50] = 2n ** 60n;
+    for (const make of [inlineScanner, threadScanner]) {
+      const scanner = make(DEFAULT_FEATURE_SPEC, origin);
+      try {
+        expect(await scanner.day(good, true)).toHaveLength(scanner.names.length);
+        await expect(scanner.day(bad, true)).rejects.toBeInstanceOf(ScanUnsupported);
+        if (make === threadScanner) await expect(scanner.day(dayRows(2, 100, 3), true)).rejects.toBeInstanceOf(ScanUnsupported);
+      } finally {
+        await scanner.close();
+      }
+    }
+  });
+});
