@@ -21,6 +21,8 @@ const DAY = 86400;
 const MICROS_PER_DAY = 86400e6;
 const MICROS_PER_HOUR = 3600e6;
 const TWO_32 = 4294967296;
+/** Rows whose sums are read ahead together (`nextBlock`); a power of two. */
+const BLOCK = 256;
 
 /** Columns of the rows the scan reads, in this order (`scanRowsSql`). */
 export const SCAN_COLUMNS = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario', 'tx_amount', 't', 'cents'] as const;
@@ -65,6 +67,10 @@ export class FeatureScan {
    */
   private readonly cursor: Int32Array;
   private readonly oldest: number;
+  /** The customer and terminal keys of the block of rows being scanned (`nextBlock`). */
+  private readonly blockKeys = new Int32Array(2 * BLOCK);
+  /** Where the reads of `nextBlock` go. */
+  private sink = 0;
   /** One buffer per feature column, for a day's rows. */
   private buffers: Float64Array[];
 
@@ -140,12 +146,15 @@ export class FeatureScan {
     const night = this.spec.nightMaxHour;
     const terminalHead = C;
     const outlierHead = C + 1 + W;
+    const blockKeys = this.blockKeys;
     for (let r = 0; r < n; r++) {
+      const j = r & (BLOCK - 1);
+      if (j === 0) this.nextBlock(r, Math.min(n, r + BLOCK), customerWords, terminalWords);
       const time = int64(tWords, r) - this.origin;
       if (time > 0x3fffffff || time < -0x3fffffff) throw new ScanUnsupported(`a time ${time} s from the first day`);
       const c = int64(centsWords, r);
-      const ck = this.customerIndex.get(safeInt(customerWords, r));
-      const tk = this.terminalIndex.get(safeInt(terminalWords, r));
+      const ck = blockKeys[2 * j];
+      const tk = blockKeys[2 * j + 1];
       const fraud = fraudWords[2 * r];
       if ((fraud !== 0 && fraud !== 1) || fraudWords[2 * r + 1] !== 0) throw new ScanUnsupported('a label other than 0 or 1');
 
@@ -265,6 +274,46 @@ export class FeatureScan {
       this.bits[w] = fraud | flag;
       this.write = w + 1 === this.time.length ? 0 : w + 1;
     }
+  }
+
+  /**
+   * Before rows [from, to) of a chunk: their customer and terminal keys (added in row order when new) into
+   * `blockKeys`, then a read of every sum those rows and the cursors' next rows will update. The scan's time goes to
+   * waiting on memory (its sums are read at random); these reads do not depend on each other, so the processor has
+   * many in flight at once, where the rows' own updates come one after another. The values read are only summed.
+   */
+  private nextBlock(from: number, to: number, customerWords: Int32Array, terminalWords: Int32Array): void {
+    const keys = this.blockKeys;
+    for (let r = from; r < to; r++) {
+      keys[2 * (r - from)] = this.customerIndex.get(safeInt(customerWords, r));
+      keys[2 * (r - from) + 1] = this.terminalIndex.get(safeInt(terminalWords, r));
+    }
+    const cs = this.customerSums;
+    const ts = this.terminalSums;
+    const cStride = this.customerStride;
+    const tStride = this.terminalStride;
+    let sink = 0;
+    for (let j = 0; j < 2 * (to - from); j += 2) {
+      const k = keys[j] * cStride;
+      sink += cs[k] + cs[k + cStride - 1] + ts[keys[j + 1] * tStride + tStride - 1];
+    }
+    // About as many rows leave each window as come in: the next rows past each cursor.
+    const cap = this.time.length;
+    const write = this.write;
+    const customers = this.customer;
+    const terminals = this.terminal;
+    const C = this.customerLengths.length;
+    // The customer windows' cursors, then the terminal windows' head and tails (the outlier counts move rarely).
+    const cursors = C + 1 + this.terminalLengths.length;
+    for (let i = 0; i < cursors; i++) {
+      const onCustomer = i < C;
+      let p = this.cursor[i];
+      for (let j = from; j < to && p !== write; j++) {
+        sink += onCustomer ? cs[customers[p] * cStride] : ts[terminals[p] * tStride];
+        if (++p === cap) p = 0;
+      }
+    }
+    this.sink = sink;
   }
 
   private addTerminal(): number {
