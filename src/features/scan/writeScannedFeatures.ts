@@ -1,10 +1,11 @@
 /**
  * Feature Parquet through the feature scan (FeatureScan.ts) instead of window SQL: the lake's days are read one at a
  * time in (time, transaction id) order, from the first day of history to the last asked day, each day's rows go
- * through the scan, and each asked day's feature rows are appended to the engine and written as that day's file,
- * with the same name, columns and codec as the SQL path's. The engine writes day N (on its own threads) while this
- * thread reads and scans day N + 1. Memory holds the scan's windows and about two days of rows, whatever the lake's
- * length.
+ * through the scan, and each asked day's rows and features are written as that day's file, with the same name,
+ * columns and codec as the SQL path's. The engine reads them where they are (`chunkRelation`), no copy into a table.
+ * Three days are in flight at once: day N + 1 is read (on a second engine session) while day N is scanned (on a
+ * worker thread from a million rows, `dayScanner.ts`) and day N − 1 written (on the engine's threads). Memory holds
+ * the scan's windows and a few days of rows, whatever the lake's length.
  */
 import { FraudopsError } from '../../errors.js';
 import type { CommitPart } from '../../lake/CommitLog.js';
@@ -14,7 +15,7 @@ import { scanRowsSql } from '../featureSql.js';
 import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
 import { reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
-import { inlineScanner, threadScanner } from './dayScanner.js';
+import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
 
 export interface ScanPlan {
   lake: ObjectStore;
@@ -65,8 +66,14 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   const types = await sourceTypes(engine, await engine.readParquet(p.lake, p.parts.map((x) => x.key), p.signal));
   const origin = dayStartSeconds(days[0]);
   const thread = p.thread ?? p.parts.reduce((n, part) => n + part.rows, 0) >= SCAN_THREAD_ROWS;
-  const scanner = thread ? threadScanner(p.spec, origin) : inlineScanner(p.spec, origin);
   const reader = (await engine.openSession?.()) ?? engine;
+  let scanner: DayScanner;
+  try {
+    scanner = thread ? threadScanner(p.spec, origin) : inlineScanner(p.spec, origin);
+  } catch (e) {
+    if (reader !== engine) await reader.close();
+    throw e;
+  }
   let pending: Promise<WrittenObject[]> | undefined;
   const written: WrittenObject[] = [];
   let rows = 0;
@@ -115,7 +122,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
       if (scanOrder(sorted, dayStartSeconds(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
       return sorted;
     };
-    // Day N is read while day N − 1 is scanned and day N − 2's features go to the engine (its file written after).
+    // Day N + 1 is read while day N is scanned and day N − 1 goes to the engine (once day N − 2's file is written).
     let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
     let previous: { day: string; chunks: ColumnChunk[]; scanned: Promise<Float64Array[] | undefined> } | undefined;
     for (let i = 0; i < days.length; i++) {
