@@ -71,8 +71,6 @@ export class FeatureScan {
   private readonly blockKeys = new Int32Array(2 * BLOCK);
   /** Where the reads of `nextBlock` go. */
   private sink = 0;
-  /** One buffer per feature column, for a day's rows. */
-  private buffers: Float64Array[];
 
   /** `origin`: epoch seconds that times are held relative to (the first day read). */
   constructor(
@@ -80,7 +78,6 @@ export class FeatureScan {
     private readonly origin: number,
   ) {
     this.names = featureNames(spec);
-    this.buffers = this.names.map(() => new Float64Array(0));
     this.customerLengths = Int32Array.from(spec.customerWindowsDays, (w) => w * DAY);
     this.outlierLengths = Int32Array.from(spec.outlierWindowsDays ?? [], (w) => w * DAY);
     this.terminalLengths = Int32Array.from(spec.terminalWindowsDays, (w) => w * DAY);
@@ -107,28 +104,22 @@ export class FeatureScan {
 
   /**
    * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
-   * the state; with `features`, returns each chunk's feature columns in `names` order: views of `into` (one array
-   * per feature, each at least the day's row count long) when given, else of buffers the next call reuses.
+   * the state; with `into` (one array per feature in `names` order, each at least the day's row count long), writes
+   * the day's features there, row i of the day at index i.
    */
-  day(chunks: readonly ColumnChunk[], features: boolean, into?: Float64Array[]): Float64Array[][] {
+  day(chunks: readonly ColumnChunk[], into?: Float64Array[]): void {
     const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
     if (into !== undefined && (into.length !== this.names.length || into.some((b) => b.length < rows))) {
       throw new RangeError(`the feature arrays given cannot hold ${rows} rows`);
     }
-    if (into === undefined && features && rows > this.buffers[0].length) this.buffers = this.names.map(() => new Float64Array(rows + (rows >> 3)));
-    const buffers = into ?? this.buffers;
-    const out: Float64Array[][] = [];
     let at = 0;
     for (const chunk of chunks) {
-      const cols = buffers.map((b) => (features ? b.subarray(at, at + chunk.rowCount) : b));
-      this.chunk(chunk, cols, features);
-      if (features) out.push(cols);
+      this.chunk(chunk, into?.map((b) => b.subarray(at, at + chunk.rowCount)));
       at += chunk.rowCount;
     }
-    return out;
   }
 
-  private chunk(chunk: ColumnChunk, out: Float64Array[], features: boolean): void {
+  private chunk(chunk: ColumnChunk, out: Float64Array[] | undefined): void {
     const n = chunk.rowCount;
     const tWords = words(chunk, T);
     const centsWords = words(chunk, CENTS);
@@ -237,7 +228,7 @@ export class FeatureScan {
       let flag = 0;
       if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
 
-      if (features) {
+      if (out !== undefined) {
         const micros = int64(tsWords, r);
         const day = Math.floor(micros / MICROS_PER_DAY);
         const dow = (((day + 4) % 7) + 7) % 7;

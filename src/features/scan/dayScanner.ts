@@ -2,7 +2,7 @@
  * The feature scan a day at a time, in this thread (`inlineScanner`) or on a worker thread (`threadScanner`), behind
  * one interface: the caller hands over each day's rows in order and gets back, per day and in the same order, the
  * day's feature columns. On a worker the scan of day N + 1 runs while this thread hands day N's features to the
- * engine, so the scan and the engine's append no longer take turns on one core. Both return the same values: the
+ * engine, so the scan and the hand-off to the engine no longer take turns on one core. Both return the same values: the
  * same FeatureScan runs on the same rows in the same order.
  *
  * A day's feature columns are the caller's until it gives them back (`recycle`) for a later day to fill, so memory
@@ -46,11 +46,6 @@ class ColumnPool {
   give(columns: Float64Array[]): void {
     if (columns.length === this.width) this.free.push(columns.map((c) => new Float64Array(c.buffer, 0, c.buffer.byteLength / 8)));
   }
-
-  /** Some set, to move to the worker with a day (undefined when none is free). */
-  takeAny(): Float64Array[] | undefined {
-    return this.free.pop();
-  }
 }
 
 /** The scan in this thread; each day's scan runs before `day` returns. */
@@ -60,14 +55,10 @@ export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
   return {
     names: scan.names,
     day: async (chunks, features) => {
-      if (!features) {
-        scan.day(chunks, false);
-        return undefined;
-      }
       const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
-      const into = pool.take(rows);
-      scan.day(chunks, true, into);
-      return into.map((c) => c.subarray(0, rows));
+      const into = features ? pool.take(rows) : undefined;
+      scan.day(chunks, into);
+      return into?.map((c) => c.subarray(0, rows));
     },
     recycle: (columns) => pool.give(columns),
     close: async () => undefined,
@@ -76,7 +67,7 @@ export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
 
 export type ToScanWorker =
   | { op: 'start'; spec: FeatureSpec; origin: number }
-  | { op: 'day'; rows: number; columns: ArrayBufferView[]; features: boolean; into: Float64Array[] | undefined };
+  | { op: 'day'; rows: number; columns: ArrayBufferView[]; into: Float64Array[] | undefined };
 
 export type FromScanWorker =
   | { op: 'day'; columns: Float64Array[] | undefined }
@@ -109,10 +100,10 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
         if (failure !== undefined) return reject(failure);
         const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
         const columns = SCAN_COLUMNS.map((_, i) => concat(chunks, i, rows));
-        const into = features ? pool.takeAny() : undefined;
+        const into = features ? pool.take(rows) : undefined;
         const transfer = [...columns, ...(into ?? [])].map((c) => c.buffer as ArrayBuffer);
         waiting.push({ resolve, reject });
-        worker.postMessage({ op: 'day', rows, columns, features, into } satisfies ToScanWorker, transfer);
+        worker.postMessage({ op: 'day', rows, columns, into } satisfies ToScanWorker, transfer);
       });
       // Awaited in order by the caller, who may stop at an earlier day: never an unhandled rejection.
       p.catch(() => undefined);

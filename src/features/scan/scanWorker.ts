@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of a `threadScanner`: one FeatureScan, started by the first message, takes the days the main
- * thread posts in order and answers each with its feature columns, moved back (never copied): in the arrays the
- * main thread moved here to be filled again when they are long enough, else in new ones.
+ * thread posts in order and answers each with its feature columns, in the arrays the main thread moved here with
+ * the day, moved back (never copied).
  */
 import { parentPort } from 'node:worker_threads';
 import { FeatureScan } from './FeatureScan.js';
@@ -17,16 +17,9 @@ port.on('message', (m: ToScanWorker) => {
       return;
     }
     if (scan === undefined) throw new Error('a day came before the scan started');
-    const chunk = { rowCount: m.rows, columns: m.columns };
-    if (!m.features) {
-      scan.day([chunk], false);
-      port.postMessage({ op: 'day', columns: undefined } satisfies FromScanWorker);
-      return;
-    }
-    const into = m.into !== undefined && m.into[0].length >= m.rows ? m.into : scan.names.map(() => new Float64Array(m.rows + (m.rows >> 3)));
-    scan.day([chunk], true, into);
-    const columns = into.map((c) => c.subarray(0, m.rows));
-    port.postMessage({ op: 'day', columns } satisfies FromScanWorker, into.map((c) => c.buffer as ArrayBuffer));
+    scan.day([{ rowCount: m.rows, columns: m.columns }], m.into);
+    const columns = m.into?.map((c) => c.subarray(0, m.rows));
+    port.postMessage({ op: 'day', columns } satisfies FromScanWorker, (m.into ?? []).map((c) => c.buffer as ArrayBuffer));
   } catch (e) {
     // The scan's state is past repair after a failed day: the main thread fails this day and every later one.
     scan = undefined;
