@@ -8,12 +8,11 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBTableFunction, JSDuckDBValueConverter, TIMESTAMP, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
-import bindings from '@duckdb/node-bindings';
 import { FraudopsError } from '../errors.js';
 import type { ObjectStore } from '../storage/ObjectStore.js';
 import { duckDbDialect } from './duckDbDialect.js';
 import { sqlString, sqlStringList } from './sql.js';
-import { parquetZstdLevel, type ChunkRelation, type ColumnChunk, type ColumnTypes, type PartitionedWrite, type RowBatch, type SqlEngine, type SqlRow, type WriteTarget, type WrittenObject } from './SqlEngine.js';
+import { parquetZstdLevel, type ColumnChunk, type ColumnTypes, type PartitionedWrite, type RowBatch, type SqlEngine, type SqlRow, type WriteTarget, type WrittenObject } from './SqlEngine.js';
 
 export interface DuckDbOptions {
   /** Database file, or ':memory:' (default). */
@@ -33,9 +32,6 @@ export class DuckDbEngine implements SqlEngine {
   readonly name = 'duckdb';
   readonly dialect = duckDbDialect;
   private readonly interrupt = (): void => this.connection.interrupt();
-  /** The chunk relations not yet released, by id (`chunkRelation`); the table function is registered at the first. */
-  private chunkSources: Map<number, ChunkSource> | undefined;
-  private nextChunkSource = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -204,27 +200,6 @@ export class DuckDbEngine implements SqlEngine {
     }
   }
 
-  chunkRelation(columns: readonly { name: string; type: string }[], chunks: readonly ColumnChunk[]): ChunkRelation {
-    const types = columns.map((c) => {
-      const type = CHUNK_TYPES.get(c.type.toUpperCase());
-      if (type === undefined) throw new FraudopsError('ENGINE_FAILED', `duckdb: a chunk relation cannot hold ${c.type} (column ${c.name})`, { context: { engine: 'duckdb', column: c.name } });
-      return type;
-    });
-    for (const [k, c] of chunks.entries()) {
-      if (c.rowCount > bindings.vector_size()) throw new FraudopsError('ENGINE_FAILED', `duckdb: chunk ${k} holds ${c.rowCount} rows, more than ${bindings.vector_size()}`, { context: { engine: 'duckdb' } });
-      if (c.columns.length !== columns.length || c.columns.some((v) => v === null || v.byteLength < c.rowCount * 8)) {
-        throw new FraudopsError('ENGINE_FAILED', `duckdb: chunk ${k} does not hold ${c.rowCount} 8-byte values in each of ${columns.length} columns`, { context: { engine: 'duckdb' } });
-      }
-    }
-    if (this.chunkSources === undefined) {
-      this.chunkSources = new Map();
-      this.connection.registerTableFunction(chunkTableFunction(this.chunkSources));
-    }
-    const id = this.nextChunkSource++;
-    this.chunkSources.set(id, { names: columns.map((c) => c.name), types, chunks });
-    return { sql: `${CHUNK_FUNCTION}(${id})`, release: () => this.chunkSources?.delete(id) };
-  }
-
   async queryTypedChunks(sql: string): Promise<ColumnChunk[]> {
     let result;
     try {
@@ -356,63 +331,6 @@ let outputs = 0;
  */
 function parquetOptions(target: PartitionedWrite): string {
   return `FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${parquetZstdLevel(target)}, DICTIONARY_SIZE_LIMIT 1024`;
-}
-
-/** The column types a chunk relation holds (8-byte values). */
-const CHUNK_TYPES = new Map<string, DuckDBType>([
-  ['BIGINT', BIGINT],
-  ['TIMESTAMP', TIMESTAMP],
-  ['DOUBLE', DOUBLE],
-]);
-
-const CHUNK_FUNCTION = 'fraudops_chunks';
-
-interface ChunkSource {
-  names: string[];
-  types: DuckDBType[];
-  chunks: readonly ColumnChunk[];
-}
-
-/**
- * The table function behind chunk relations: `fraudops_chunks(id)` yields the chunks of source `id`, one per call,
- * each column's values copied once, straight into the output vector. DuckDB may scan on two threads; the calls run
- * on this thread one at a time, so a shared cursor hands each chunk out once. (Feature files written from it, with
- * insertion order kept, were in chunk order and the same bytes from run to run on the 20M-row bench lake.)
- */
-function chunkTableFunction(sources: Map<number, ChunkSource>): DuckDBTableFunction {
-  return DuckDBTableFunction.create({
-    name: CHUNK_FUNCTION,
-    parameterTypes: [BIGINT],
-    bindFunction: (info) => {
-      const id = Number(info.getParameter(0));
-      const source = sources.get(id);
-      if (source === undefined) return info.setError(`no chunk relation ${id} is open`);
-      source.names.forEach((n, i) => info.addResultColumn(n, source.types[i]));
-      info.setBindData({ id });
-      info.setCardinality(
-        source.chunks.reduce((n, c) => n + c.rowCount, 0),
-        true,
-      );
-    },
-    initFunction: (info) => {
-      info.setInitData({ next: 0 });
-      info.setMaxThreads(2);
-    },
-    mainFunction: (info, output) => {
-      const { id } = info.bindData as { id: number };
-      const cursor = info.initData as { next: number };
-      const source = sources.get(id);
-      if (source === undefined) return info.setError(`chunk relation ${id} was released while it was read`);
-      let chunk = source.chunks[cursor.next++];
-      while (chunk !== undefined && chunk.rowCount === 0) chunk = source.chunks[cursor.next++];
-      output.rowCount = chunk?.rowCount ?? 0;
-      if (chunk === undefined) return;
-      for (let i = 0; i < chunk.columns.length; i++) {
-        const from = chunk.columns[i]!;
-        bindings.copy_data_to_vector(bindings.data_chunk_get_vector(output.chunk, i), 0, from.buffer as ArrayBuffer, from.byteOffset, chunk.rowCount * 8);
-      }
-    },
-  });
 }
 
 /** Bytes a value of the column types `appendRows` copies values of. */

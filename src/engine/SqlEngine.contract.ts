@@ -217,57 +217,6 @@ export function runEngineContract(o: EngineContractOptions): void {
       });
     });
 
-    describe('chunk relations', () => {
-      test('chunk relations', 'read column chunks of this process in place: types, counts and values as given, and nothing once released', async (engine) => {
-        if (engine.chunkRelation === undefined) {
-          // Only an engine in this process can read its memory; the feature scan then falls back to SQL.
-          expect(engine.queryTypedChunks).toBeUndefined();
-          return;
-        }
-        // Chunks of different sizes, an empty one among them.
-        const sizes = [1000, 0, 2048, 537];
-        let next = 0;
-        const chunks = sizes.map((n) => {
-          const ids = new BigInt64Array(n);
-          const amounts = new Float64Array(n);
-          const times = new BigInt64Array(n);
-          for (let i = 0; i < n; i++, next++) {
-            ids[i] = BigInt(next) * 3n - 1000n;
-            amounts[i] = next / 7 - 100;
-            times[i] = 1_566_432_000_000_000n + BigInt(next) * 1_000_001n;
-          }
-          return { rowCount: n, columns: [ids, amounts, times] };
-        });
-        const columns = [
-          { name: 'id', type: 'BIGINT' },
-          { name: 'amount', type: 'DOUBLE' },
-          { name: 'ts', type: 'TIMESTAMP' },
-        ];
-        const relation = engine.chunkRelation(columns, chunks);
-        const described = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${relation.sql}`);
-        expect(described.map((d) => `${d.column_name} ${d.column_type}`)).toEqual(['id BIGINT', 'amount DOUBLE', 'ts TIMESTAMP']);
-        const [first] = await engine.query<{ n: bigint; ts: string }>(`SELECT count(*) AS n, CAST(min(ts) AS VARCHAR) AS ts FROM ${relation.sql}`);
-        expect(first).toEqual({ n: BigInt(next), ts: '2019-08-22 00:00:00' });
-        const back = await engine.queryTypedChunks!(`SELECT id, amount, ts FROM ${relation.sql} ORDER BY id`);
-        let k = 0;
-        for (const c of back) {
-          const [ids, amounts, times] = c.columns as [BigInt64Array, Float64Array, BigInt64Array];
-          for (let i = 0; i < c.rowCount; i++, k++) {
-            const want = [BigInt(k) * 3n - 1000n, k / 7 - 100, 1_566_432_000_000_000n + BigInt(k) * 1_000_001n];
-            if (ids[i] !== want[0] || amounts[i] !== want[1] || times[i] !== want[2]) expect({ row: k, values: [ids[i], amounts[i], times[i]] }).toEqual({ row: k, values: want });
-          }
-        }
-        expect(k).toBe(next);
-        relation.release();
-        // A released relation is gone: a query on it fails instead of reading chunks its caller has let go of.
-        const gone = await engine.query(`SELECT count(*) FROM ${relation.sql}`).then(() => undefined, (err: unknown) => err);
-        expect(isFraudopsError(gone) && gone.code).toBe('ENGINE_FAILED');
-        // Columns it cannot hold, or chunks that do not match the columns, are refused at once.
-        expect(() => engine.chunkRelation!([{ name: 'word', type: 'VARCHAR' }], chunks)).toThrow(/cannot hold VARCHAR/);
-        expect(() => engine.chunkRelation!(columns.slice(0, 2), chunks)).toThrow(/does not hold/);
-      });
-    });
-
     describe('readTextLines', () => {
       test('readTextLines', 'numbers the lines of a stored text object where it is, with CR, bytes and UTF-8 as they are', async (engine, store) => {
         expect(engine.readTextLines, 'an engine without readTextLines lists this test in skip').toBeDefined();

@@ -96,14 +96,6 @@ export interface ColumnChunk {
   columns: readonly (ArrayBufferView | null)[];
 }
 
-/** A relation over column chunks of this process (`SqlEngine.chunkRelation`). */
-export interface ChunkRelation {
-  /** The relation, for after FROM. */
-  readonly sql: string;
-  /** Ends the relation: a query that reads it later fails. */
-  release(): void;
-}
-
 export interface SqlEngine {
   readonly name: string;
   readonly dialect: Dialect;
@@ -133,13 +125,6 @@ export interface SqlEngine {
    * fixed width (VARCHAR), fails the query.
    */
   queryTypedChunks?(sql: string): Promise<ColumnChunk[]>;
-  /**
-   * Optional, for engines in this process: a relation (usable after FROM) over column chunks held in this process,
-   * with the given column names and types (BIGINT, TIMESTAMP and DOUBLE, each column as `appendRows` takes it), in
-   * chunk order, that the engine reads straight from the chunks (no copy into a table) until `release`. The chunks
-   * must not change before then, and the engine is the source's own: a query on it, not on a session.
-   */
-  chunkRelation?(columns: readonly { name: string; type: string }[], chunks: readonly ColumnChunk[]): ChunkRelation;
   /**
    * A SQL relation (usable after FROM) over Parquet objects of `store`, e.g. the lake parts of a day range.
    * `keys` must be non-empty.

@@ -200,7 +200,6 @@ export async function buildFeatures(o: BuildFeaturesOptions, ctx?: StageContext)
             from: o.from,
             to: o.to,
             spec: query.spec,
-            compressionLevel: FEATURE_ZSTD_LEVEL,
             keyFor: featureFileKey(0),
             thread: o.scanThread,
             signal: o.signal,
