@@ -9,7 +9,7 @@ import { mulberry32 } from '../../util/prng.js';
 import { buildFeatures, featureImplementation, type BuildFeaturesOptions } from '../buildFeatures.js';
 import { featureNames } from '../spec.js';
 import type { ColumnChunk } from '../../engine/SqlEngine.js';
-import { reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 const DAY = 86400;
 let dir: string;
@@ -171,7 +171,7 @@ describe('features > scan > row order', () => {
   }
   const day = Date.UTC(2019, 8, 1) / 1000;
 
-  it('takes rows in order as they are, merges a few runs in order itself, and leaves more to the engine', () => {
+  it('takes rows in order as they are, merges a few runs in order itself into one chunk, and leaves more to the engine', () => {
     const sorted: [number, number][] = Array.from({ length: 4998 }, (_, i) => [day + Math.floor(i / 3), 10 + i]);
     expect(scanOrder(chunksOf(sorted, 2048), day)).toBeUndefined();
     const expected = chunksOf(sorted, 2048);
@@ -181,12 +181,17 @@ describe('features > scan > row order', () => {
     const chunks = chunksOf(runs, 1000);
     const order = scanOrder(chunks, day);
     expect(order).toBeInstanceOf(Int32Array);
-    const merged = reorderRows(chunks, order as Int32Array);
-    expect(merged.map((c) => c.rowCount)).toEqual([2048, 2048, 902]);
-    for (let k = 0; k < expected.length; k++) {
-      for (let c = 0; c < expected[k].columns.length; c++) expect(Buffer.from(merged[k].columns[c]!.buffer)).toEqual(Buffer.from(expected[k].columns[c]!.buffer));
+    // Gathered into one chunk: from the chunks through scratch arrays, without them, and from the rows in one chunk.
+    const arrays = () => SCAN_COLUMNS.map(() => new BigInt64Array(sorted.length));
+    const want = joinRows(expected, arrays());
+    const joined = joinRows(chunks, arrays());
+    for (const merged of [joinRows(chunks, arrays(), order as Int32Array, arrays()), joinRows(chunks, arrays(), order as Int32Array), joinRows([joined], arrays(), order as Int32Array)]) {
+      expect(merged.rowCount).toBe(sorted.length);
+      for (let c = 0; c < SCAN_COLUMNS.length; c++) expect(Buffer.from(merged.columns[c]!.buffer).equals(Buffer.from(want.columns[c]!.buffer)), SCAN_COLUMNS[c]).toBe(true);
+      expect(scanOrder([merged], day)).toBeUndefined();
     }
-    expect(scanOrder(merged, day)).toBeUndefined();
+    expect(scanOrder([joined], day)).toBeInstanceOf(Int32Array);
+    expect(() => joinRows(chunks, arrays().slice(0, 8).concat([new BigInt64Array(3)]))).toThrow(RangeError);
     // Same-second rows with their ids reversed everywhere: too many runs.
     const byTime = sorted.map(([t], i): [number, number] => [t, 10 + 3 * Math.floor(i / 3) + (2 - (i % 3))]);
     expect(scanOrder(chunksOf(byTime, 1000), day)).toBe('far');

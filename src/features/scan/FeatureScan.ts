@@ -453,42 +453,38 @@ export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number): Int
   return order;
 }
 
-/** The rows of `chunks` (8-byte values in every column) in `order`, in chunks of at most `chunkRows` rows. */
-export function reorderRows(chunks: readonly ColumnChunk[], order: Int32Array, chunkRows = 2048): ColumnChunk[] {
-  const columns = chunks[0].columns.length;
-  // Each source row's chunk and row within it, to read its 32-bit words (a bit copy, whatever the column's type).
-  const sources = chunks.map((c) => c.columns.map((v) => new Int32Array(v!.buffer, v!.byteOffset, c.rowCount * 2)));
-  const chunkOf = new Int32Array(order.length);
-  const rowOf = new Int32Array(order.length);
-  let at = 0;
-  chunks.forEach((c, k) => {
-    for (let r = 0; r < c.rowCount; r++, at++) {
-      chunkOf[at] = k;
-      rowOf[at] = r;
+/**
+ * The rows of `chunks` (8-byte values in every column) in one chunk, in `order` when given (row numbers across the
+ * chunks), written into `into` (one array per column, each exactly the rows long); `scratch` (arrays like `into`)
+ * holds the rows in their first order on the way when there are several chunks to gather from.
+ */
+export function joinRows(chunks: readonly ColumnChunk[], into: readonly ArrayBufferView[], order?: Int32Array, scratch?: readonly ArrayBufferView[]): ColumnChunk {
+  const rows = chunks.reduce((k, c) => k + c.rowCount, 0);
+  if (into.some((c) => c.byteLength !== rows * 8) || (scratch !== undefined && scratch.some((c) => c.byteLength !== rows * 8))) {
+    throw new RangeError(`the arrays given do not hold ${rows} rows`);
+  }
+  if (order !== undefined && order.length !== rows) throw new RangeError(`an order of ${order.length} rows for ${rows}`);
+  const concat = (to: Int32Array, c: number) => {
+    let at = 0;
+    for (const chunk of chunks) {
+      to.set(words(chunk, c), at);
+      at += chunk.rowCount * 2;
+    }
+  };
+  into.forEach((column, c) => {
+    const to = new Int32Array(column.buffer, column.byteOffset, rows * 2);
+    if (order === undefined) return concat(to, c);
+    let from: Int32Array;
+    if (chunks.length === 1) from = words(chunks[0], c);
+    else {
+      from = scratch === undefined ? new Int32Array(rows * 2) : new Int32Array(scratch[c].buffer, scratch[c].byteOffset, rows * 2);
+      concat(from, c);
+    }
+    for (let r = 0; r < rows; r++) {
+      const i = 2 * order[r];
+      to[2 * r] = from[i];
+      to[2 * r + 1] = from[i + 1];
     }
   });
-  const out: ColumnChunk[] = [];
-  for (let from = 0; from < order.length; from += chunkRows) {
-    const rows = Math.min(chunkRows, order.length - from);
-    const cols: Int32Array[] = [];
-    for (let c = 0; c < columns; c++) {
-      const to = new Int32Array(rows * 2);
-      for (let r = 0; r < rows; r++) {
-        const src = order[from + r];
-        const w = sources[chunkOf[src]][c];
-        const i = 2 * rowOf[src];
-        to[2 * r] = w[i];
-        to[2 * r + 1] = w[i + 1];
-      }
-      cols.push(to);
-    }
-    out.push({
-      rowCount: rows,
-      columns: cols.map((w, c) => {
-        const like = chunks[0].columns[c]!;
-        return new (like.constructor as new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView)(w.buffer as ArrayBuffer, 0, rows);
-      }),
-    });
-  }
-  return out;
+  return { rowCount: rows, columns: into };
 }

@@ -8,16 +8,16 @@ import { ScanUnsupported } from './FeatureScan.js';
 const DAY = 86400;
 const origin = Date.UTC(2019, 8, 1) / 1000;
 
-/** A day's rows in the scan's columns, in (t, id) order, in chunks of up to 2048 rows: few keys, so windows fill. */
-function dayRows(day: number, rows: number, seed: number): ColumnChunk[] {
+/** A day's rows in the scan's columns, in (t, id) order, in one chunk: few keys, so windows fill. */
+function dayRows(day: number, rows: number, seed: number): ColumnChunk {
   const rand = mulberry32(seed);
   const times = Array.from({ length: rows }, () => origin + day * DAY + Math.floor(rand() * DAY)).sort((a, b) => a - b);
-  const chunks: ColumnChunk[] = [];
-  for (let from = 0; from < rows; from += 2048) {
-    const n = Math.min(2048, rows - from);
+  {
+    const n = rows;
+    const from = 0;
     const big = (f: (i: number) => number) => BigInt64Array.from({ length: n }, (_, i) => BigInt(f(from + i)));
     const cents = Array.from({ length: n }, () => 1 + Math.floor(rand() * 50_000));
-    chunks.push({
+    return {
       rowCount: n,
       columns: [
         big((i) => day * 1_000_000 + i),
@@ -30,20 +30,26 @@ function dayRows(day: number, rows: number, seed: number): ColumnChunk[] {
         big((i) => times[i]),
         BigInt64Array.from(cents, (c) => BigInt(c)),
       ],
-    });
+    };
   }
-  return chunks;
 }
 
-async function scanDays(scanner: DayScanner, days: ColumnChunk[][]): Promise<Float64Array[][]> {
+/** The bytes of a day's rows, to compare with what comes back. */
+const bytesOf = (rows: ColumnChunk) => Buffer.concat(rows.columns.map((c) => Buffer.from(c!.buffer, c!.byteOffset, c!.byteLength)));
+
+async function scanDays(scanner: DayScanner, days: ColumnChunk[]): Promise<Float64Array[][]> {
   const out: Float64Array[][] = [];
+  const sent = days.map(bytesOf);
   // Days are handed over before earlier ones are back, and their columns given back for later days to fill.
-  const pending = days.map((chunks, d) => scanner.day(chunks, d > 0));
-  for (const p of pending) {
-    const columns = await p;
-    if (columns === undefined) continue;
-    out.push(columns.map((c) => c.slice()));
-    scanner.recycle(columns);
+  const pending = days.map((rows, d) => scanner.day(rows, d > 0));
+  for (const [d, p] of pending.entries()) {
+    const { rows, features } = await p;
+    // The rows come back as they were sent.
+    expect(rows.rowCount).toBe(days[d].rowCount);
+    expect(bytesOf(rows).equals(sent[d]), `day ${d} rows`).toBe(true);
+    if (features === undefined) continue;
+    out.push(features.map((c) => c.slice()));
+    scanner.recycle(features);
   }
   return out;
 }
@@ -54,9 +60,9 @@ describe('features > scan > day scanners', () => {
     const inline = inlineScanner(DEFAULT_FEATURE_SPEC, origin);
     const thread = threadScanner(DEFAULT_FEATURE_SPEC, origin);
     try {
-      const [a, b] = [await scanDays(inline, days), await scanDays(thread, days)];
+      const [a, b] = [await scanDays(inline, days), await scanDays(thread, structuredClone(days))];
       expect(a.length).toBe(8);
-      expect(a.map((cols) => cols.map((c) => c.length))).toEqual(days.slice(1).map((chunks) => inline.names.map(() => chunks.reduce((n, c) => n + c.rowCount, 0))));
+      expect(a.map((cols) => cols.map((c) => c.length))).toEqual(days.slice(1).map((rows) => inline.names.map(() => rows.rowCount)));
       for (let d = 0; d < a.length; d++) {
         for (let f = 0; f < a[d].length; f++) expect(Buffer.from(b[d][f].buffer).equals(Buffer.from(a[d][f].buffer)), `day ${d + 1} ${inline.names[f]}`).toBe(true);
       }
@@ -72,12 +78,12 @@ describe('features > scan > day scanners', () => {
     const good = dayRows(0, 100, 1);
     const bad = dayRows(1, 100, 2);
     // A customer id beyond 2^53.
-    (bad[0].columns[2] as BigInt64Array)[50] = 2n ** 60n;
+    (bad.columns[2] as BigInt64Array)[50] = 2n ** 60n;
     for (const make of [inlineScanner, threadScanner]) {
       const scanner = make(DEFAULT_FEATURE_SPEC, origin);
       try {
-        expect(await scanner.day(good, true)).toHaveLength(scanner.names.length);
-        await expect(scanner.day(bad, true)).rejects.toBeInstanceOf(ScanUnsupported);
+        expect((await scanner.day(structuredClone(good), true)).features).toHaveLength(scanner.names.length);
+        await expect(scanner.day(structuredClone(bad), true)).rejects.toBeInstanceOf(ScanUnsupported);
         if (make === threadScanner) await expect(scanner.day(dayRows(2, 100, 3), true)).rejects.toBeInstanceOf(ScanUnsupported);
       } finally {
         await scanner.close();

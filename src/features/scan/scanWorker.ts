@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of a `threadScanner`: one FeatureScan, started by the first message, takes the days the main
- * thread posts in order and answers each with its feature columns, in the arrays the main thread moved here with
- * the day, moved back (never copied).
+ * thread posts in order and answers each with its rows and its feature columns, in the arrays the main thread moved
+ * here with the day, moved back (never copied).
  */
 import { parentPort } from 'node:worker_threads';
 import { FeatureScan } from './FeatureScan.js';
@@ -18,8 +18,8 @@ port.on('message', (m: ToScanWorker) => {
     }
     if (scan === undefined) throw new Error('a day came before the scan started');
     scan.day([{ rowCount: m.rows, columns: m.columns }], m.into);
-    const columns = m.into?.map((c) => c.subarray(0, m.rows));
-    port.postMessage({ op: 'day', columns } satisfies FromScanWorker, (m.into ?? []).map((c) => c.buffer as ArrayBuffer));
+    const transfer = [...m.columns, ...(m.into ?? [])].map((c) => c.buffer as ArrayBuffer);
+    port.postMessage({ op: 'day', rows: m.rows, columns: m.columns, features: m.into } satisfies FromScanWorker, transfer);
   } catch (e) {
     // The scan's state is past repair after a failed day: the main thread fails this day and every later one.
     scan = undefined;

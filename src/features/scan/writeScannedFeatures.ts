@@ -16,8 +16,9 @@ import { scanRowsSql } from '../featureSql.js';
 import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
 import { writeParquet, type ParquetColumn } from '../../parquet/writeParquet.js';
-import { reorderRows, scanOrder, ScanUnsupported } from './FeatureScan.js';
-import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
+import { ColumnPool } from './columnPool.js';
+import { joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { inlineScanner, threadScanner, type DayScanner, type ScannedDay } from './dayScanner.js';
 
 export interface ScanPlan {
   lake: ObjectStore;
@@ -78,49 +79,57 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   let pending: Promise<WrittenObject[]> | undefined;
   const written: WrittenObject[] = [];
   let rows = 0;
+  // The arrays of a day's rows, taken for each day read and given back once its file is encoded.
+  const dayPool = new ColumnPool(SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? 'double' : 'bigint')));
   /** The day's file encoded and its write started, once the previous day's is written. */
-  const write = async (day: string, chunks: ColumnChunk[], scanned: Promise<Float64Array[] | undefined>): Promise<void> => {
-    const features = await scanned;
-    if (features === undefined) return;
+  const write = async (day: string, scanned: Promise<ScannedDay>): Promise<void> => {
+    const { rows: dayRows, features } = await scanned;
+    if (features === undefined) return dayPool.give(dayRows.columns as ArrayBufferView[]);
     p.signal?.throwIfAborted();
     if (pending !== undefined) written.push(...(await pending));
     pending = undefined;
-    const n = chunks.reduce((k, c) => k + c.rowCount, 0);
-    rows += n;
+    rows += dayRows.rowCount;
     const key = p.keyFor(day, 0);
-    const carried = fileColumns.map((column, i) => ({ ...column, values: concatColumn(chunks, i, n) }));
+    const carried = fileColumns.map((column, i) => ({ ...column, values: dayRows.columns[i] as BigInt64Array }));
     const file = Buffer.concat(writeParquet([...carried, ...scanner.names.map((name, i) => ({ name, type: 'DOUBLE' as const, values: features[i] }))]));
     scanner.recycle(features);
+    dayPool.give(dayRows.columns as ArrayBufferView[]);
     pending = p.out.write(key, file, { signal: p.signal }).then(() => [{ key, partition: day }]);
     p.onDay?.(day);
   };
   try {
-    const read = async (day: string): Promise<ColumnChunk[]> => {
+    /** A day's rows in scan order, in one chunk of arrays from the pool. */
+    const read = async (day: string): Promise<ColumnChunk> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
       const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
       const order = scanOrder(chunks, dayStartSeconds(day));
-      if (order === undefined) return chunks;
+      const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
       // A few sorted runs (row groups written out of order, a day's late parts) are merged here; more, by the engine.
-      if (order !== 'far') return reorderRows(chunks, order);
+      if (order !== 'far') {
+        const scratch = order === undefined ? undefined : dayPool.take(rowCount);
+        const joined = joinRows(chunks, dayPool.take(rowCount), order, scratch);
+        if (scratch !== undefined) dayPool.give(scratch);
+        return joined;
+      }
       const sorted = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, true));
       if (scanOrder(sorted, dayStartSeconds(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
-      return sorted;
+      return joinRows(sorted, dayPool.take(rowCount));
     };
-    // Day N + 1 is read while day N is scanned and day N − 1 goes to the engine (once day N − 2's file is written).
-    let next: Promise<ColumnChunk[]> | undefined = read(days[0]);
-    let previous: { day: string; chunks: ColumnChunk[]; scanned: Promise<Float64Array[] | undefined> } | undefined;
+    // Day N + 1 is read while day N is scanned and day N − 1 is encoded and stored (once day N − 2's file is).
+    let next: Promise<ColumnChunk> | undefined = read(days[0]);
+    let previous: { day: string; scanned: Promise<ScannedDay> } | undefined;
     for (let i = 0; i < days.length; i++) {
       const day = days[i];
-      const chunks = await next!;
+      const dayRows = await next!;
       next = i + 1 < days.length ? read(days[i + 1]) : undefined;
       // A read not awaited yet must not fail unobserved when this day fails.
       next?.catch(() => undefined);
       p.signal?.throwIfAborted();
-      const scanned = scanner.day(chunks, day >= p.from && day <= p.to);
-      if (previous !== undefined) await write(previous.day, previous.chunks, previous.scanned);
-      previous = { day, chunks, scanned };
+      const scanned = scanner.day(dayRows, day >= p.from && day <= p.to);
+      if (previous !== undefined) await write(previous.day, previous.scanned);
+      previous = { day, scanned };
     }
-    if (previous !== undefined) await write(previous.day, previous.chunks, previous.scanned);
+    if (previous !== undefined) await write(previous.day, previous.scanned);
     if (pending !== undefined) written.push(...(await pending));
     pending = undefined;
     return { written, rows };
@@ -149,17 +158,6 @@ function carriedFileColumns(types: Record<string, string>): { name: string; type
     if (file === undefined) throw new ScanUnsupported(`the lake's ${name} is ${type}, which the feature files here are not written in`);
     return { name, ...file };
   });
-}
-
-/** Column `i` of the chunks in one array (BIGINT and TIMESTAMP values). */
-function concatColumn(chunks: readonly ColumnChunk[], i: number, n: number): BigInt64Array {
-  const out = new BigInt64Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set((c.columns[i] as BigInt64Array).subarray(0, c.rowCount), at);
-    at += c.rowCount;
-  }
-  return out;
 }
 
 /** The SQL types of the carried columns in the lake, which the files keep (as the SQL path's do). */

@@ -1,0 +1,30 @@
+/**
+ * Arrays of a day's columns, given back once a day is done with them and taken again for a later day, so the build
+ * holds a few days' columns instead of allocating (and the kernel zeroing) new ones every day.
+ */
+
+/** The array types a pool holds (8-byte values). */
+export type ColumnArray = Float64Array | BigInt64Array;
+export type ColumnType = 'double' | 'bigint';
+
+export class ColumnPool {
+  private readonly free: ColumnArray[][] = [];
+
+  constructor(private readonly types: readonly ColumnType[]) {}
+
+  /**
+   * A set of columns each exactly `rows` long (views of longer arrays): from the pool when one is long enough, else
+   * new with an eighth to spare.
+   */
+  take(rows: number): ColumnArray[] {
+    const i = this.free.findIndex((set) => set[0].length >= rows);
+    const set = i >= 0 ? this.free.splice(i, 1)[0] : this.types.map((t) => (t === 'double' ? new Float64Array(rows + (rows >> 3)) : new BigInt64Array(rows + (rows >> 3))));
+    return set.map((c) => c.subarray(0, rows));
+  }
+
+  /** Gives back a set taken from this pool (views of its arrays, perhaps moved to another thread and back). */
+  give(columns: readonly ArrayBufferView[]): void {
+    if (columns.length !== this.types.length) return;
+    this.free.push(columns.map((c, k) => (this.types[k] === 'double' ? new Float64Array(c.buffer, 0, c.buffer.byteLength / 8) : new BigInt64Array(c.buffer, 0, c.buffer.byteLength / 8))));
+  }
+}
