@@ -248,7 +248,10 @@ function dictionary(words: Int32Array, from: number, to: number, s: Scratch): nu
   return distinct;
 }
 
-/** `dictionary` for doubles: small non-negative whole numbers (counts) are found by value, the rest by hash. */
+/**
+ * `dictionary` for doubles: whole numbers from 1 to DICTIONARY_LIMIT − 1 (counts) are found by value (equal numbers
+ * have equal bits there), +0 has an entry of its own, the rest (−0, NaN, fractions) go by hash.
+ */
 function doubleDictionary(values: Float64Array, words: Int32Array, from: number, to: number, s: Scratch): number {
   s.table.fill(0);
   const direct = s.direct;
@@ -256,25 +259,33 @@ function doubleDictionary(values: Float64Array, words: Int32Array, from: number,
   const dict = s.dict;
   const indices = s.indices;
   let distinct = 0;
+  let zero = -1;
   for (let i = from, j = 0; i < to; i++, j++) {
     const x = values[i];
-    const lo = words[2 * i];
-    const hi = words[2 * i + 1];
-    let e: number;
     const k = x | 0;
-    if (k === x && k >= 0 && k < DICTIONARY_LIMIT) {
-      // −0 shares a slot with 0: the slot holds whichever came first, the other goes by hash.
-      const d = direct[k] - 1;
-      if (d >= 0 && dict[2 * d] === lo && dict[2 * d + 1] === hi) e = d;
-      else if (d < 0 && distinct < DICTIONARY_LIMIT) {
-        e = distinct;
-        dict[2 * e] = lo;
-        dict[2 * e + 1] = hi;
+    let e: number;
+    if (k === x && k > 0 && k < DICTIONARY_LIMIT) {
+      e = direct[k] - 1;
+      if (e < 0) {
+        if (distinct === DICTIONARY_LIMIT) return -1;
+        e = distinct++;
+        dict[2 * e] = words[2 * i];
+        dict[2 * e + 1] = words[2 * i + 1];
         direct[k] = e + 1;
-      } else e = lookup(s, lo, hi, distinct);
-    } else e = lookup(s, lo, hi, distinct);
-    if (e < 0) return -1;
-    if (e === distinct) distinct++;
+      }
+    } else if (x === 0 && words[2 * i + 1] === 0) {
+      if (zero < 0) {
+        if (distinct === DICTIONARY_LIMIT) return -1;
+        zero = distinct++;
+        dict[2 * zero] = 0;
+        dict[2 * zero + 1] = 0;
+      }
+      e = zero;
+    } else {
+      e = lookup(s, words[2 * i], words[2 * i + 1], distinct);
+      if (e < 0) return -1;
+      if (e === distinct) distinct++;
+    }
     indices[j] = e;
   }
   return distinct;
@@ -368,11 +379,14 @@ function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void 
     b.varint(zigzag(min));
     widths.fill(0);
     const minis = Math.ceil(count / MINI);
-    for (let k = 0; k < count; k++) {
-      const x = deltas[k] - min;
-      deltas[k] = x;
-      const w = bitsOf(x);
-      if (w > widths[k >> 5]) widths[k >> 5] = w;
+    for (let m = 0; m < minis; m++) {
+      let max = 0;
+      for (let k = m * MINI, end = Math.min(count, k + MINI); k < end; k++) {
+        const x = deltas[k] - min;
+        deltas[k] = x;
+        if (x > max) max = x;
+      }
+      widths[m] = bitsOf(max);
     }
     for (let m = 0; m < widths.length; m++) b.byte(widths[m]);
     for (let m = 0; m < minis; m++) {

@@ -36,6 +36,22 @@ export class ScanUnsupported extends Error {
 const FRAUD_BIT = 1;
 const OUTLIER_BIT = 2;
 
+/**
+ * What a scan computes: every feature, or only the customer's (amount, time of day and week, customer windows, amount
+ * ratios, outlier counts) or only the terminal's. The two parts share nothing but the rows, so two threads can
+ * each run one over the same rows, each writing its own feature columns.
+ */
+export type ScanPart = 'all' | 'customer' | 'terminal';
+
+/** The feature columns (indices into `featureNames(spec)`) a part writes. */
+export function partColumns(spec: FeatureSpec, part: ScanPart): number[] {
+  const all = featureNames(spec).map((_, i) => i);
+  const terminalFrom = 3 + 2 * spec.customerWindowsDays.length;
+  const terminalTo = terminalFrom + 2 * spec.terminalWindowsDays.length;
+  if (part === 'all') return all;
+  return all.filter((i) => (i >= terminalFrom && i < terminalTo) === (part === 'terminal'));
+}
+
 export class FeatureScan {
   readonly names: string[];
   private readonly customerIndex = new KeyIndex(() => this.addCustomer());
@@ -71,12 +87,17 @@ export class FeatureScan {
   private readonly blockKeys = new Int32Array(2 * BLOCK);
   /** Where the reads of `nextBlock` go. */
   private sink = 0;
+  private readonly customerPart: boolean;
+  private readonly terminalPart: boolean;
 
   /** `origin`: epoch seconds that times are held relative to (the first day read). */
   constructor(
     readonly spec: FeatureSpec,
     private readonly origin: number,
+    readonly part: ScanPart = 'all',
   ) {
+    this.customerPart = part !== 'terminal';
+    this.terminalPart = part !== 'customer';
     this.names = featureNames(spec);
     this.customerLengths = Int32Array.from(spec.customerWindowsDays, (w) => w * DAY);
     this.outlierLengths = Int32Array.from(spec.outlierWindowsDays ?? [], (w) => w * DAY);
@@ -93,19 +114,23 @@ export class FeatureScan {
     this.terminalSums = new Int32Array(this.terminalStride * 1024);
     const lags = [...this.customerLengths, this.delay, ...Array.from(this.terminalLengths, (l) => this.delay + l), 1, ...this.outlierLengths];
     this.cursor = new Int32Array(lags.length);
-    this.oldest = lags.indexOf(Math.max(...lags));
+    // The oldest of the cursors this part moves (the other part's stay where they are).
+    const moves = (i: number) => (i < C || i > C + W ? this.customerPart : this.terminalPart);
+    this.oldest = lags.reduce((best, lag, i) => (moves(i) && (best < 0 || lag > lags[best]) ? i : best), -1);
+    // The ring holds only what the part reads back: no customers or cents for the terminal part, no terminals for the
+    // customer part (empty arrays).
     const size = 1 << 16;
     this.time = new Int32Array(size);
-    this.customer = new Int32Array(size);
-    this.terminal = new Int32Array(size);
-    this.cents = new Float64Array(size);
+    this.customer = new Int32Array(this.customerPart ? size : 0);
+    this.terminal = new Int32Array(this.terminalPart ? size : 0);
+    this.cents = new Float64Array(this.customerPart ? size : 0);
     this.bits = new Uint8Array(size);
   }
 
   /**
    * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
    * the state; with `into` (one array per feature in `names` order, each at least the day's row count long), writes
-   * the day's features there, row i of the day at index i.
+   * the day's features there, row i of the day at index i (only the part's columns, `partColumns`).
    */
   day(chunks: readonly ColumnChunk[], into?: Float64Array[]): void {
     const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
@@ -159,7 +184,7 @@ export class FeatureScan {
       const write = this.write;
       const cs = this.customerSums;
       const tsums = this.terminalSums;
-      for (let i = 0; i < C; i++) {
+      for (let i = 0; i < C && this.customerPart; i++) {
         // Customer window i: rows at or before t − w leave.
         let p = cursor[i];
         const bound = time - customerLengths[i];
@@ -171,7 +196,7 @@ export class FeatureScan {
         }
         cursor[i] = p;
       }
-      {
+      if (this.terminalPart) {
         // Terminal windows: rows at or before t − d come in, rows at or before t − (d + w) leave.
         let p = cursor[terminalHead];
         const bound = time - delay;
@@ -197,7 +222,7 @@ export class FeatureScan {
           cursor[terminalHead + 1 + i] = q;
         }
       }
-      if (O > 0) {
+      if (O > 0 && this.customerPart) {
         // Outlier counts: outliers before this second come in, those at or before t − w leave.
         let p = cursor[outlierHead];
         while (p !== write && times[p] < time) {
@@ -221,14 +246,16 @@ export class FeatureScan {
 
       // This row joins its customer's windows (same-second rows with smaller ids are in already).
       const ko = ck * customerStride;
-      for (let i = 0; i < C; i++) {
-        cs[ko + 2 * i] += 1;
-        cs[ko + 2 * i + 1] += c;
-      }
       let flag = 0;
-      if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
+      if (this.customerPart) {
+        for (let i = 0; i < C; i++) {
+          cs[ko + 2 * i] += 1;
+          cs[ko + 2 * i + 1] += c;
+        }
+        if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
+      }
 
-      if (out !== undefined) {
+      if (out !== undefined && this.customerPart) {
         const micros = int64(tsWords, r);
         const day = Math.floor(micros / MICROS_PER_DAY);
         const dow = (((day + 4) % 7) + 7) % 7;
@@ -241,12 +268,7 @@ export class FeatureScan {
           out[k++][r] = wn;
           out[k++][r] = cs[ko + 2 * i + 1] / (wn * 100);
         }
-        const to = tk * terminalStride;
-        for (let i = 0; i < W; i++) {
-          const tn = tsums[to + 2 * i];
-          out[k++][r] = tn;
-          out[k++][r] = tn === 0 ? 0 : tsums[to + 2 * i + 1] / tn;
-        }
+        k += 2 * W;
         for (let i = 0; i < R; i++) {
           const wn = cs[ko + 2 * ratioIndex[i]];
           const ws = cs[ko + 2 * ratioIndex[i] + 1];
@@ -254,14 +276,24 @@ export class FeatureScan {
         }
         for (let j = 0; j < O; j++) out[k++][r] = cs[ko + 2 * C + j];
       }
+      if (out !== undefined && this.terminalPart) {
+        const to = tk * terminalStride;
+        for (let i = 0, k = 3 + 2 * C; i < W; i++) {
+          const tn = tsums[to + 2 * i];
+          out[k++][r] = tn;
+          out[k++][r] = tn === 0 ? 0 : tsums[to + 2 * i + 1] / tn;
+        }
+      }
 
       // Into the ring (made larger when it would overrun its oldest cursor).
       if ((write + 1) % cap === cursor[this.oldest]) this.growRing();
       const w = this.write;
       this.time[w] = time;
-      this.customer[w] = ck;
-      this.terminal[w] = tk;
-      this.cents[w] = c;
+      if (this.customerPart) {
+        this.customer[w] = ck;
+        this.cents[w] = c;
+      }
+      if (this.terminalPart) this.terminal[w] = tk;
       this.bits[w] = fraud | flag;
       this.write = w + 1 === this.time.length ? 0 : w + 1;
     }
@@ -275,9 +307,13 @@ export class FeatureScan {
    */
   private nextBlock(from: number, to: number, customerWords: Int32Array, terminalWords: Int32Array): void {
     const keys = this.blockKeys;
+    const { customerPart, terminalPart } = this;
     for (let r = from; r < to; r++) {
-      keys[2 * (r - from)] = this.customerIndex.get(safeInt(customerWords, r));
-      keys[2 * (r - from) + 1] = this.terminalIndex.get(safeInt(terminalWords, r));
+      // Ids are checked by both parts, so both refuse the same rows.
+      const customerId = safeInt(customerWords, r);
+      const terminalId = safeInt(terminalWords, r);
+      keys[2 * (r - from)] = customerPart ? this.customerIndex.get(customerId) : 0;
+      keys[2 * (r - from) + 1] = terminalPart ? this.terminalIndex.get(terminalId) : 0;
     }
     const cs = this.customerSums;
     const ts = this.terminalSums;
@@ -286,7 +322,8 @@ export class FeatureScan {
     let sink = 0;
     for (let j = 0; j < 2 * (to - from); j += 2) {
       const k = keys[j] * cStride;
-      sink += cs[k] + cs[k + cStride - 1] + ts[keys[j + 1] * tStride + tStride - 1];
+      if (customerPart) sink += cs[k] + cs[k + cStride - 1];
+      if (terminalPart) sink += ts[keys[j + 1] * tStride + tStride - 1];
     }
     // About as many rows leave each window as come in: the next rows past each cursor.
     const cap = this.time.length;
@@ -298,6 +335,7 @@ export class FeatureScan {
     const cursors = C + 1 + this.terminalLengths.length;
     for (let i = 0; i < cursors; i++) {
       const onCustomer = i < C;
+      if (onCustomer ? !customerPart : !terminalPart) continue;
       let p = this.cursor[i];
       for (let j = from; j < to && p !== write; j++) {
         sink += onCustomer ? cs[customers[p] * cStride] : ts[terminals[p] * tStride];
@@ -322,6 +360,7 @@ export class FeatureScan {
     const from = this.cursor[this.oldest];
     const held = (this.write - from + cap) % cap;
     const order = (a: Int32Array | Float64Array | Uint8Array) => {
+      if (a.length === 0) return a;
       const b = new (a.constructor as new (n: number) => typeof a)(cap * 2);
       if (from <= this.write) b.set(a.subarray(from, this.write));
       else {

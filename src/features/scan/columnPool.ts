@@ -10,7 +10,11 @@ export type ColumnType = 'double' | 'bigint';
 export class ColumnPool {
   private readonly free: ColumnArray[][] = [];
 
-  constructor(private readonly types: readonly ColumnType[]) {}
+  /** `shared`: arrays in shared memory, which threads read and write without moving them. */
+  constructor(
+    private readonly types: readonly ColumnType[],
+    private readonly shared = false,
+  ) {}
 
   /**
    * A set of columns each exactly `rows` long (views of longer arrays): from the pool when one is long enough, else
@@ -18,7 +22,9 @@ export class ColumnPool {
    */
   take(rows: number): ColumnArray[] {
     const i = this.free.findIndex((set) => set[0].length >= rows);
-    const set = i >= 0 ? this.free.splice(i, 1)[0] : this.types.map((t) => (t === 'double' ? new Float64Array(rows + (rows >> 3)) : new BigInt64Array(rows + (rows >> 3))));
+    const length = rows + (rows >> 3);
+    const memory = () => (this.shared ? new SharedArrayBuffer(8 * length) : new ArrayBuffer(8 * length));
+    const set = i >= 0 ? this.free.splice(i, 1)[0] : this.types.map((t) => (t === 'double' ? new Float64Array(memory()) : new BigInt64Array(memory())));
     return set.map((c) => c.subarray(0, rows));
   }
 

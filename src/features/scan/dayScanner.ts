@@ -1,14 +1,16 @@
 /**
- * The feature scan a day at a time, in this thread (`inlineScanner`) or on a worker thread (`threadScanner`), behind
- * one interface: the caller hands over each day's rows in order and gets back, per day and in the same order, the
- * day's feature columns. On a worker the scan of day N + 1 runs while this thread hands day N's features to the
- * engine, so the scan and the hand-off to the engine no longer take turns on one core. Both return the same values: the
- * same FeatureScan runs on the same rows in the same order.
+ * The feature scan a day at a time, in this thread (`inlineScanner`) or on two worker threads (`threadScanner`: one
+ * for the customer features, one for the terminal features), behind one interface: the caller hands over each day's
+ * rows in order and gets back, per day and in the same order, the day's feature columns. On workers the scan of day
+ * N + 1 runs while this thread encodes day N's file, and the scan's two halves, each waiting on memory at random
+ * places of its own sums, run side by side. All return the same values: the same FeatureScan code runs on the same
+ * rows in the same order.
  *
  * A day's feature columns are the caller's until it gives them back (`recycle`) for a later day to fill, so memory
- * holds a few days' columns, not one set per day. On a worker, the rows of a day are moved there and back with its
- * features (never copied, never shared); a ScanUnsupported there comes back as a ScanUnsupported here (the caller
- * falls back to SQL), any other failure as a FraudopsError, and a worker that dies fails every pending day.
+ * holds a few days' columns, not one set per day. On worker threads, the rows and feature columns of a day are in
+ * shared memory (never copied but once, for rows not there yet); a ScanUnsupported there comes back as a
+ * ScanUnsupported here (the caller falls back to SQL), any other failure as a FraudopsError, and a worker that dies
+ * fails every pending day.
  */
 import type { Worker } from 'node:worker_threads';
 import type { ColumnChunk } from '../../engine/SqlEngine.js';
@@ -16,16 +18,15 @@ import { FraudopsError } from '../../errors.js';
 import { moduleWorker } from '../../util/moduleWorker.js';
 import { featureNames, type FeatureSpec } from '../spec.js';
 import { ColumnPool } from './columnPool.js';
-import { FeatureScan, SCAN_COLUMNS, ScanUnsupported } from './FeatureScan.js';
+import { FeatureScan, SCAN_COLUMNS, ScanUnsupported, type ScanPart } from './FeatureScan.js';
 
 export interface DayScanner {
   /** Feature names, in column order. */
   readonly names: string[];
   /**
    * Takes the day's rows (one chunk, columns `SCAN_COLUMNS`, in scan order, after every earlier day) into the scan;
-   * resolves to the same rows (the caller's again: on a worker, the same memory moved back) and, with `features`, the
-   * day's feature columns (each exactly the day's row count long). Until then the rows' arrays are the scanner's: on
-   * a worker they are moved there, so each must be a view of an ArrayBuffer of its own.
+   * resolves to the same rows and, with `features`, the
+   * day's feature columns (each exactly the day's row count long). Until then the rows must not change.
    */
   day(rows: ColumnChunk, features: boolean): Promise<ScannedDay>;
   /** Gives back the feature columns of a day, for a later day to fill. */
@@ -55,33 +56,47 @@ export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
 }
 
 export type ToScanWorker =
-  | { op: 'start'; spec: FeatureSpec; origin: number }
+  | { op: 'start'; spec: FeatureSpec; origin: number; part: ScanPart }
   | { op: 'day'; rows: number; columns: readonly ArrayBufferView[]; into: Float64Array[] | undefined };
 
-export type FromScanWorker =
-  | { op: 'day'; rows: number; columns: readonly ArrayBufferView[]; features: Float64Array[] | undefined }
-  | { op: 'error'; error: { name: string; message: string } };
+export type FromScanWorker = { op: 'day' } | { op: 'error'; error: { name: string; message: string } };
 
-/** The scan on a worker thread of its own, started here and ended by `close`. */
+/** The parts the threads of a `threadScanner` run, one thread each. */
+const THREAD_PARTS: readonly ScanPart[] = ['customer', 'terminal'];
+
+/**
+ * The scan on two worker threads, started here and ended by `close`: one computes the customer features and one the
+ * terminal features, from the same rows in shared memory, each into its own columns of the same shared arrays.
+ */
 export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   const names = featureNames(spec);
-  const pool = featurePool(names.length);
-  const waiting: { resolve(d: ScannedDay): void; reject(e: unknown): void }[] = [];
+  const pool = featurePool(names.length, true);
+  interface Pending {
+    day: ScannedDay;
+    left: number;
+    resolve(d: ScannedDay): void;
+    reject(e: unknown): void;
+  }
+  const queues: Pending[][] = THREAD_PARTS.map(() => []);
   let failure: unknown;
   const fail = (e: unknown) => {
     failure ??= e instanceof ScanUnsupported || e instanceof FraudopsError ? e : new FraudopsError('FEATURE_SCAN_FAILED', `features: the scan thread failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    for (const w of waiting.splice(0)) w.reject(failure);
+    for (const q of queues) for (const w of q.splice(0)) w.reject(failure);
   };
-  const worker: Worker = moduleWorker(import.meta.url, 'scanWorker');
   let closed = false;
-  worker.on('message', (m: FromScanWorker) => {
-    if (m.op === 'error') return fail(m.error.name === 'ScanUnsupported' ? new ScanUnsupported(m.error.message) : new Error(m.error.message));
-    waiting.shift()?.resolve({ rows: { rowCount: m.rows, columns: m.columns }, features: m.features });
+  const workers: Worker[] = THREAD_PARTS.map((part, w) => {
+    const worker = moduleWorker(import.meta.url, 'scanWorker');
+    worker.on('message', (m: FromScanWorker) => {
+      if (m.op === 'error') return fail(m.error.name === 'ScanUnsupported' ? new ScanUnsupported(m.error.message) : new Error(m.error.message));
+      const pending = queues[w].shift();
+      if (pending !== undefined && --pending.left === 0) pending.resolve(pending.day);
+    });
+    worker.on('error', fail);
+    worker.on('messageerror', fail);
+    worker.on('exit', (code) => fail(new Error(closed ? 'the scan thread was closed' : `the scan thread exited with code ${code}`)));
+    worker.postMessage({ op: 'start', spec, origin, part } satisfies ToScanWorker);
+    return worker;
   });
-  worker.on('error', fail);
-  worker.on('messageerror', fail);
-  worker.on('exit', (code) => fail(new Error(closed ? 'the scan thread was closed' : `the scan thread exited with code ${code}`)));
-  worker.postMessage({ op: 'start', spec, origin } satisfies ToScanWorker);
   return {
     names,
     day: (rows, features) => {
@@ -90,11 +105,14 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
         if (rows.columns.length !== SCAN_COLUMNS.length || rows.columns.some((c) => c === null)) {
           return reject(new RangeError(`a day of ${rows.columns.length} columns, not ${SCAN_COLUMNS.length}`));
         }
-        const columns = rows.columns as ArrayBufferView[];
+        // Rows not in shared memory yet are copied there, once for both threads.
+        const columns = (rows.columns as ArrayBufferView[]).map((c) => (c.buffer instanceof SharedArrayBuffer ? c : shared(c)));
         const into = features ? (pool.take(rows.rowCount) as Float64Array[]) : undefined;
-        const transfer = [...columns, ...(into ?? [])].map((c) => c.buffer as ArrayBuffer);
-        waiting.push({ resolve, reject });
-        worker.postMessage({ op: 'day', rows: rows.rowCount, columns, into } satisfies ToScanWorker, transfer);
+        const pending: Pending = { day: { rows, features: into }, left: workers.length, resolve, reject };
+        workers.forEach((worker, w) => {
+          queues[w].push(pending);
+          worker.postMessage({ op: 'day', rows: rows.rowCount, columns, into } satisfies ToScanWorker);
+        });
       });
       // Awaited in order by the caller, who may stop at an earlier day: never an unhandled rejection.
       p.catch(() => undefined);
@@ -103,11 +121,21 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
     recycle: (columns) => pool.give(columns),
     close: async () => {
       closed = true;
-      await worker.terminate();
+      await Promise.all(workers.map((w) => w.terminate()));
     },
   };
 }
 
-function featurePool(width: number): ColumnPool {
-  return new ColumnPool(Array.from({ length: width }, () => 'double' as const));
+/** A copy of `view` in shared memory. */
+function shared(view: ArrayBufferView): ArrayBufferView {
+  const buffer = new SharedArrayBuffer(view.byteLength);
+  new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return new (view.constructor as new (b: SharedArrayBuffer) => ArrayBufferView)(buffer);
+}
+
+function featurePool(width: number, inShared = false): ColumnPool {
+  return new ColumnPool(
+    Array.from({ length: width }, () => 'double' as const),
+    inShared,
+  );
 }

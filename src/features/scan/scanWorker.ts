@@ -1,7 +1,7 @@
 /**
- * Worker-thread entry of a `threadScanner`: one FeatureScan, started by the first message, takes the days the main
- * thread posts in order and answers each with its rows and its feature columns, in the arrays the main thread moved
- * here with the day, moved back (never copied).
+ * Worker-thread entry of a `threadScanner`: one FeatureScan of one part (customer or terminal), started by the first
+ * message, takes the days the main thread posts in order, writes its part's feature columns into the shared arrays
+ * sent with each day, and answers when it is done with the day.
  */
 import { parentPort } from 'node:worker_threads';
 import { FeatureScan } from './FeatureScan.js';
@@ -13,13 +13,12 @@ let scan: FeatureScan | undefined;
 port.on('message', (m: ToScanWorker) => {
   try {
     if (m.op === 'start') {
-      scan = new FeatureScan(m.spec, m.origin);
+      scan = new FeatureScan(m.spec, m.origin, m.part);
       return;
     }
     if (scan === undefined) throw new Error('a day came before the scan started');
     scan.day([{ rowCount: m.rows, columns: m.columns }], m.into);
-    const transfer = [...m.columns, ...(m.into ?? [])].map((c) => c.buffer as ArrayBuffer);
-    port.postMessage({ op: 'day', rows: m.rows, columns: m.columns, features: m.into } satisfies FromScanWorker, transfer);
+    port.postMessage({ op: 'day' } satisfies FromScanWorker);
   } catch (e) {
     // The scan's state is past repair after a failed day: the main thread fails this day and every later one.
     scan = undefined;

@@ -5,7 +5,7 @@
  * columns and types as the SQL path's. The files are encoded here (`parquet/writeParquet.ts`: dictionary, delta and
  * plain pages, no codec), at a fraction of the engine's cost for the same columns.
  * Three days are in flight at once: day N + 1 is read (on a second engine session) while day N is scanned (on a
- * worker thread from a million rows, `dayScanner.ts`) and day N − 1 encoded and stored. Memory holds the scan's
+ * two worker threads from a million rows, `dayScanner.ts`) and day N − 1 encoded and stored. Memory holds the scan's
  * windows and a few days of rows, whatever the lake's length.
  */
 import { FraudopsError } from '../../errors.js';
@@ -80,7 +80,11 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   const written: WrittenObject[] = [];
   let rows = 0;
   // The arrays of a day's rows, taken for each day read and given back once its file is encoded.
-  const dayPool = new ColumnPool(SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? 'double' : 'bigint')));
+  const dayPool = new ColumnPool(
+    SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? 'double' : 'bigint')),
+    thread,
+  );
+  let fileBuffer = Buffer.alloc(0);
   /** The day's file encoded and its write started, once the previous day's is written. */
   const write = async (day: string, scanned: Promise<ScannedDay>): Promise<void> => {
     const { rows: dayRows, features } = await scanned;
@@ -91,7 +95,16 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     rows += dayRows.rowCount;
     const key = p.keyFor(day, 0);
     const carried = fileColumns.map((column, i) => ({ ...column, values: dayRows.columns[i] as BigInt64Array }));
-    const file = Buffer.concat(writeParquet([...carried, ...scanner.names.map((name, i) => ({ name, type: 'DOUBLE' as const, values: features[i] }))]));
+    const pieces = writeParquet([...carried, ...scanner.names.map((name, i) => ({ name, type: 'DOUBLE' as const, values: features[i] }))]);
+    // One buffer for every day's file (the previous file is stored by now), so its memory is not new each day.
+    const size = pieces.reduce((n, piece) => n + piece.length, 0);
+    if (fileBuffer.length < size) fileBuffer = Buffer.allocUnsafe(size + (size >> 3));
+    let at = 0;
+    for (const piece of pieces) {
+      fileBuffer.set(piece, at);
+      at += piece.length;
+    }
+    const file = fileBuffer.subarray(0, size);
     scanner.recycle(features);
     dayPool.give(dayRows.columns as ArrayBufferView[]);
     pending = p.out.write(key, file, { signal: p.signal }).then(() => [{ key, partition: day }]);
