@@ -131,7 +131,7 @@ export interface BuildFeaturesOptions {
    * for bit. Default from FRAUDOPS_FEATURES_IMPL, else `scan`; customer buckets are SQL's.
    */
   implementation?: FeatureImplementation;
-  /** Whether the scan runs on a worker thread of its own; default from a million lake rows (`SCAN_THREAD_ROWS`). */
+  /** Whether the scan runs on worker threads of its own (customer and terminal features); default from a million lake rows (`SCAN_THREAD_ROWS`). */
   scanThread?: boolean;
   signal?: AbortSignal;
   /** Called once per warning as soon as it is known (the result lists them too). */

@@ -30,7 +30,7 @@ export interface ScanPlan {
   spec: FeatureSpec;
   /** The object key of a day's file (the SQL path's names). */
   keyFor: (day: string, index: number) => string;
-  /** Whether the scan runs on a worker thread; default: from `SCAN_THREAD_ROWS` rows of parts. */
+  /** Whether the scan runs on worker threads; default: from `SCAN_THREAD_ROWS` rows of parts. */
   thread?: boolean;
   signal?: AbortSignal;
   onDay?: (day: string) => void;
