@@ -178,5 +178,6 @@ describe('parquet > writeParquet', () => {
     expect(() => writeParquet([{ name: 'a', type: 'DOUBLE', values: new Float64Array(2) }, { name: 'b', type: 'DOUBLE', values: new Float64Array(3) }])).toThrow(/column b has 3 values, not 2/);
     expect(() => writeParquet([{ name: 'a', type: 'INT32', values: BigInt64Array.of(1n, 2n ** 31n) }])).toThrow(/column a row 1 does not fit INT32/);
     expect(() => writeParquet([{ name: 'a', type: 'DOUBLE', values: new Float64Array(2) }], { rowGroupRows: 0 })).toThrow(/rowGroupRows/);
+    expect(() => writeParquet([{ name: 'a', type: 'DOUBLE', values: new Float64Array(2) }], { rowGroupRows: 2 ** 27 })).toThrow(/rowGroupRows/);
   });
 });

@@ -33,6 +33,7 @@ export interface ParquetWriteOptions {
 /** Distinct values from which a column chunk is not dictionary-encoded. */
 export const DICTIONARY_LIMIT = 4096;
 const DEFAULT_ROW_GROUP_ROWS = 122_880;
+const MAX_ROW_GROUP_ROWS = 1 << 26;
 
 // Enums of parquet.thrift.
 const PHYSICAL = { INT32: 1, INT64: 2, DOUBLE: 5 } as const;
@@ -69,7 +70,10 @@ export function writeParquet(columns: readonly ParquetColumn[], options: Parquet
     if (c.values.length !== rows) throw new RangeError(`parquet: column ${c.name} has ${c.values.length} values, not ${rows}`);
   }
   const groupRows = options.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
-  if (!Number.isInteger(groupRows) || groupRows < 1) throw new RangeError(`parquet: rowGroupRows must be a positive integer, not ${groupRows}`);
+  // A page's size is a 32-bit field: a chunk of 8-byte values must stay below 2 GiB.
+  if (!Number.isInteger(groupRows) || groupRows < 1 || groupRows > MAX_ROW_GROUP_ROWS) {
+    throw new RangeError(`parquet: rowGroupRows must be an integer from 1 to ${MAX_ROW_GROUP_ROWS}, not ${groupRows}`);
+  }
   const out = new Pieces();
   out.push(MAGIC);
   const words = columns.map((c) => new Int32Array(c.values.buffer, c.values.byteOffset, c.values.length * 2));
@@ -104,7 +108,7 @@ class Scratch {
   readonly indices: Int32Array;
   /** Open addressing over the dictionary's entries (entry + 1; 0 is free). */
   readonly table = new Int32Array(DICTIONARY_LIMIT * 4);
-  /** Entries for doubles that are small non-negative integers (counts), by value (entry + 1). */
+  /** Entries of doubles that are whole numbers from 1 to DICTIONARY_LIMIT − 1 (counts), by value (entry + 1). */
   readonly direct = new Int32Array(DICTIONARY_LIMIT);
   /** The dictionary's entries, as 32-bit word pairs (little-endian 8-byte values). */
   readonly dict = new Int32Array(DICTIONARY_LIMIT * 2);
