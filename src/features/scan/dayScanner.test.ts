@@ -3,7 +3,8 @@ import type { ColumnChunk } from '../../engine/SqlEngine.js';
 import { mulberry32 } from '../../util/prng.js';
 import { DEFAULT_FEATURE_SPEC } from '../spec.js';
 import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
-import { ScanUnsupported } from './FeatureScan.js';
+import { FeatureScan, partColumns, ScanUnsupported } from './FeatureScan.js';
+import { featureNames } from '../spec.js';
 
 const DAY = 86400;
 const origin = Date.UTC(2019, 8, 1) / 1000;
@@ -55,7 +56,7 @@ async function scanDays(scanner: DayScanner, days: ColumnChunk[]): Promise<Float
 }
 
 describe('features > scan > day scanners', () => {
-  it('give the same feature columns in this thread and on a worker thread, days in flight and columns reused', async () => {
+  it('give the same feature columns in this thread and on worker threads, days in flight and columns reused', async () => {
     const days = Array.from({ length: 9 }, (_, d) => dayRows(d, 2500 + 700 * (d % 3), 100 + d));
     const inline = inlineScanner(DEFAULT_FEATURE_SPEC, origin);
     const thread = threadScanner(DEFAULT_FEATURE_SPEC, origin);
@@ -71,6 +72,28 @@ describe('features > scan > day scanners', () => {
     } finally {
       await inline.close();
       await thread.close();
+    }
+  });
+
+  it('split the feature columns between the customer and the terminal part, each writing its own and only those', () => {
+    const spec = DEFAULT_FEATURE_SPEC;
+    const all = featureNames(spec).map((_, i) => i);
+    const [customer, terminal] = [partColumns(spec, 'customer'), partColumns(spec, 'terminal')];
+    expect([...customer, ...terminal].sort((a, b) => a - b)).toEqual(all);
+    expect(customer.filter((i) => terminal.includes(i))).toEqual([]);
+    expect(terminal.map((i) => featureNames(spec)[i]).every((n) => n.startsWith('TERMINAL_ID_'))).toBe(true);
+    const scans = [new FeatureScan(spec, origin), new FeatureScan(spec, origin, 'customer'), new FeatureScan(spec, origin, 'terminal')];
+    for (const [d, rows] of [dayRows(0, 3000, 11), dayRows(1, 3500, 12), dayRows(2, 2500, 13)].entries()) {
+      const [whole, byCustomer, byTerminal] = scans.map((scan) => {
+        const into = all.map(() => new Float64Array(rows.rowCount).fill(NaN));
+        scan.day([rows], into);
+        return into;
+      });
+      for (const i of all) {
+        const [own, other] = customer.includes(i) ? [byCustomer, byTerminal] : [byTerminal, byCustomer];
+        expect(Buffer.from(own[i].buffer).equals(Buffer.from(whole[i].buffer)), `day ${d} ${featureNames(spec)[i]}`).toBe(true);
+        expect(other[i].every(Number.isNaN), `day ${d} ${featureNames(spec)[i]} left alone`).toBe(true);
+      }
     }
   });
 
