@@ -138,11 +138,7 @@ export class CompactWriter {
   /** An unsigned varint of a non-negative integer below 2^53. */
   varint(n: number): this {
     this.room(10);
-    while (n >= 0x80) {
-      this.bytes[this.at++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.bytes[this.at++] = n;
+    this.at = putVarint(this.bytes, this.at, n);
     return this;
   }
 
@@ -152,6 +148,16 @@ export class CompactWriter {
     next.set(this.bytes.subarray(0, this.at));
     this.bytes = next;
   }
+}
+
+/** `n` (a non-negative integer below 2^53) as an unsigned varint into `bytes` at `at` (room for 8 bytes); the end. */
+export function putVarint(bytes: Uint8Array, at: number, n: number): number {
+  while (n >= 0x80) {
+    bytes[at++] = (n % 0x80) | 0x80;
+    n = Math.floor(n / 0x80);
+  }
+  bytes[at++] = n;
+  return at;
 }
 
 /** Zigzag of an integer (|n| < 2^52): 0, −1, 1, −2 … to 0, 1, 2, 3 … */

@@ -9,7 +9,7 @@
  * The facts come from the Parquet format specification (parquet.thrift, Encodings.md); the code is ours. Values are
  * read from the columns' 32-bit words (no BigInt per value), so a 64-bit integer costs what a double does.
  */
-import { CompactWriter } from './thriftCompact.js';
+import { CompactWriter, putVarint, zigzag } from './thriftCompact.js';
 
 /** What a column holds and how readers should take it. */
 export type ParquetColumn =
@@ -480,11 +480,7 @@ class BitWriter {
   }
   varint(n: number): void {
     this.room(10);
-    while (n >= 0x80) {
-      this.buf[this.at++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
-    }
-    this.buf[this.at++] = n;
+    this.at = putVarint(this.buf, this.at, n);
   }
   /**
    * `values[from..to)` and zeros up to `count` values (a multiple of 8), each in `width` bits (values below
@@ -548,10 +544,6 @@ class BitWriter {
 function bitsOf(x: number): number {
   if (x < 0x100000000) return 32 - Math.clz32(x);
   return 64 - Math.clz32(Math.floor(x / 0x100000000));
-}
-
-function zigzag(n: number): number {
-  return n >= 0 ? n * 2 : -n * 2 - 1;
 }
 
 function doubleBytes(x: number): Uint8Array {

@@ -94,7 +94,7 @@ export class FeatureScan {
   constructor(
     readonly spec: FeatureSpec,
     private readonly origin: number,
-    readonly part: ScanPart = 'all',
+    part: ScanPart = 'all',
   ) {
     this.customerPart = part !== 'terminal';
     this.terminalPart = part !== 'customer';
@@ -153,7 +153,7 @@ export class FeatureScan {
     const fraudWords = words(chunk, FRAUD);
     const tsWords = words(chunk, TS);
     const amount = chunk.columns[AMOUNT] as Float64Array;
-    const { customerLengths, outlierLengths, terminalLengths, ratioIndex, outlierBase, delay, cursor, customerStride, terminalStride } = this;
+    const { customerLengths, outlierLengths, terminalLengths, ratioIndex, outlierBase, delay, cursor, customerStride, terminalStride, customerPart, terminalPart } = this;
     const C = customerLengths.length;
     const O = outlierLengths.length;
     const W = terminalLengths.length;
@@ -184,7 +184,7 @@ export class FeatureScan {
       const write = this.write;
       const cs = this.customerSums;
       const tsums = this.terminalSums;
-      for (let i = 0; i < C && this.customerPart; i++) {
+      for (let i = 0; customerPart && i < C; i++) {
         // Customer window i: rows at or before t − w leave.
         let p = cursor[i];
         const bound = time - customerLengths[i];
@@ -196,7 +196,7 @@ export class FeatureScan {
         }
         cursor[i] = p;
       }
-      if (this.terminalPart) {
+      if (terminalPart) {
         // Terminal windows: rows at or before t − d come in, rows at or before t − (d + w) leave.
         let p = cursor[terminalHead];
         const bound = time - delay;
@@ -222,7 +222,7 @@ export class FeatureScan {
           cursor[terminalHead + 1 + i] = q;
         }
       }
-      if (O > 0 && this.customerPart) {
+      if (O > 0 && customerPart) {
         // Outlier counts: outliers before this second come in, those at or before t − w leave.
         let p = cursor[outlierHead];
         while (p !== write && times[p] < time) {
@@ -247,7 +247,7 @@ export class FeatureScan {
       // This row joins its customer's windows (same-second rows with smaller ids are in already).
       const ko = ck * customerStride;
       let flag = 0;
-      if (this.customerPart) {
+      if (customerPart) {
         for (let i = 0; i < C; i++) {
           cs[ko + 2 * i] += 1;
           cs[ko + 2 * i + 1] += c;
@@ -255,7 +255,7 @@ export class FeatureScan {
         if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
       }
 
-      if (out !== undefined && this.customerPart) {
+      if (out !== undefined && customerPart) {
         const micros = int64(tsWords, r);
         const day = Math.floor(micros / MICROS_PER_DAY);
         const dow = (((day + 4) % 7) + 7) % 7;
@@ -276,7 +276,7 @@ export class FeatureScan {
         }
         for (let j = 0; j < O; j++) out[k++][r] = cs[ko + 2 * C + j];
       }
-      if (out !== undefined && this.terminalPart) {
+      if (out !== undefined && terminalPart) {
         const to = tk * terminalStride;
         for (let i = 0, k = 3 + 2 * C; i < W; i++) {
           const tn = tsums[to + 2 * i];
@@ -289,11 +289,11 @@ export class FeatureScan {
       if ((write + 1) % cap === cursor[this.oldest]) this.growRing();
       const w = this.write;
       this.time[w] = time;
-      if (this.customerPart) {
+      if (customerPart) {
         this.customer[w] = ck;
         this.cents[w] = c;
       }
-      if (this.terminalPart) this.terminal[w] = tk;
+      if (terminalPart) this.terminal[w] = tk;
       this.bits[w] = fraud | flag;
       this.write = w + 1 === this.time.length ? 0 : w + 1;
     }

@@ -2,17 +2,18 @@
  * Arrays of a day's columns, given back once a day is done with them and taken again for a later day, so the build
  * holds a few days' columns instead of allocating (and the kernel zeroing) new ones every day.
  */
+import { newArray } from '../../util/sharedMemory.js';
 
 /** The array types a pool holds (8-byte values). */
 export type ColumnArray = Float64Array | BigInt64Array;
-export type ColumnType = 'double' | 'bigint';
+export type ColumnClass = typeof Float64Array | typeof BigInt64Array;
 
 export class ColumnPool {
   private readonly free: ColumnArray[][] = [];
 
   /** `shared`: arrays in shared memory, which threads read and write without moving them. */
   constructor(
-    private readonly types: readonly ColumnType[],
+    private readonly types: readonly ColumnClass[],
     private readonly shared = false,
   ) {}
 
@@ -22,15 +23,13 @@ export class ColumnPool {
    */
   take(rows: number): ColumnArray[] {
     const i = this.free.findIndex((set) => set[0].length >= rows);
-    const length = rows + (rows >> 3);
-    const memory = () => (this.shared ? new SharedArrayBuffer(8 * length) : new ArrayBuffer(8 * length));
-    const set = i >= 0 ? this.free.splice(i, 1)[0] : this.types.map((t) => (t === 'double' ? new Float64Array(memory()) : new BigInt64Array(memory())));
+    const set = i >= 0 ? this.free.splice(i, 1)[0] : this.types.map((Ctor) => newArray<ColumnArray>(Ctor, rows + (rows >> 3), this.shared));
     return set.map((c) => c.subarray(0, rows));
   }
 
-  /** Gives back a set taken from this pool (views of its arrays, perhaps moved to another thread and back). */
+  /** Gives back a set taken from this pool (views of its arrays). */
   give(columns: readonly ArrayBufferView[]): void {
     if (columns.length !== this.types.length) return;
-    this.free.push(columns.map((c, k) => (this.types[k] === 'double' ? new Float64Array(c.buffer, 0, c.buffer.byteLength / 8) : new BigInt64Array(c.buffer, 0, c.buffer.byteLength / 8))));
+    this.free.push(columns.map((c, k) => new this.types[k](c.buffer as ArrayBuffer, 0, c.buffer.byteLength / 8)));
   }
 }

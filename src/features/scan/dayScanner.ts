@@ -17,7 +17,8 @@ import type { ColumnChunk } from '../../engine/SqlEngine.js';
 import { FraudopsError } from '../../errors.js';
 import { moduleWorker } from '../../util/moduleWorker.js';
 import { featureNames, type FeatureSpec } from '../spec.js';
-import { ColumnPool } from './columnPool.js';
+import { inShared } from '../../util/sharedMemory.js';
+import { ColumnPool, type ColumnArray } from './columnPool.js';
 import { FeatureScan, SCAN_COLUMNS, ScanUnsupported, type ScanPart } from './FeatureScan.js';
 
 export interface DayScanner {
@@ -25,18 +26,13 @@ export interface DayScanner {
   readonly names: string[];
   /**
    * Takes the day's rows (one chunk, columns `SCAN_COLUMNS`, in scan order, after every earlier day) into the scan;
-   * resolves to the same rows and, with `features`, the
-   * day's feature columns (each exactly the day's row count long). Until then the rows must not change.
+   * with `features`, resolves to the day's feature columns (each exactly the day's row count long), else to
+   * undefined. Until then the rows must not change.
    */
-  day(rows: ColumnChunk, features: boolean): Promise<ScannedDay>;
+  day(rows: ColumnChunk, features: boolean): Promise<Float64Array[] | undefined>;
   /** Gives back the feature columns of a day, for a later day to fill. */
   recycle(columns: Float64Array[]): void;
   close(): Promise<void>;
-}
-
-export interface ScannedDay {
-  rows: ColumnChunk;
-  features?: Float64Array[];
 }
 
 /** The scan in this thread; each day's scan runs before `day` returns. */
@@ -48,7 +44,7 @@ export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
     day: async (rows, features) => {
       const into = features ? (pool.take(rows.rowCount) as Float64Array[]) : undefined;
       scan.day([rows], into);
-      return { rows, features: into };
+      return into;
     },
     recycle: (columns) => pool.give(columns),
     close: async () => undefined,
@@ -72,9 +68,9 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   const names = featureNames(spec);
   const pool = featurePool(names.length, true);
   interface Pending {
-    day: ScannedDay;
+    features: Float64Array[] | undefined;
     left: number;
-    resolve(d: ScannedDay): void;
+    resolve(features: Float64Array[] | undefined): void;
     reject(e: unknown): void;
   }
   const queues: Pending[][] = THREAD_PARTS.map(() => []);
@@ -89,7 +85,7 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
     worker.on('message', (m: FromScanWorker) => {
       if (m.op === 'error') return fail(m.error.name === 'ScanUnsupported' ? new ScanUnsupported(m.error.message) : new Error(m.error.message));
       const pending = queues[w].shift();
-      if (pending !== undefined && --pending.left === 0) pending.resolve(pending.day);
+      if (pending !== undefined && --pending.left === 0) pending.resolve(pending.features);
     });
     worker.on('error', fail);
     worker.on('messageerror', fail);
@@ -100,15 +96,15 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   return {
     names,
     day: (rows, features) => {
-      const p = new Promise<ScannedDay>((resolve, reject) => {
+      const p = new Promise<Float64Array[] | undefined>((resolve, reject) => {
         if (failure !== undefined) return reject(failure);
         if (rows.columns.length !== SCAN_COLUMNS.length || rows.columns.some((c) => c === null)) {
           return reject(new RangeError(`a day of ${rows.columns.length} columns, not ${SCAN_COLUMNS.length}`));
         }
         // Rows not in shared memory yet are copied there, once for both threads.
-        const columns = (rows.columns as ArrayBufferView[]).map((c) => (c.buffer instanceof SharedArrayBuffer ? c : shared(c)));
+        const columns = (rows.columns as ColumnArray[]).map(inShared);
         const into = features ? (pool.take(rows.rowCount) as Float64Array[]) : undefined;
-        const pending: Pending = { day: { rows, features: into }, left: workers.length, resolve, reject };
+        const pending: Pending = { features: into, left: workers.length, resolve, reject };
         workers.forEach((worker, w) => {
           queues[w].push(pending);
           worker.postMessage({ op: 'day', rows: rows.rowCount, columns, into } satisfies ToScanWorker);
@@ -126,16 +122,6 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   };
 }
 
-/** A copy of `view` in shared memory. */
-function shared(view: ArrayBufferView): ArrayBufferView {
-  const buffer = new SharedArrayBuffer(view.byteLength);
-  new Uint8Array(buffer).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-  return new (view.constructor as new (b: SharedArrayBuffer) => ArrayBufferView)(buffer);
-}
-
-function featurePool(width: number, inShared = false): ColumnPool {
-  return new ColumnPool(
-    Array.from({ length: width }, () => 'double' as const),
-    inShared,
-  );
+function featurePool(width: number, shared = false): ColumnPool {
+  return new ColumnPool(Array.from({ length: width }, () => Float64Array), shared);
 }

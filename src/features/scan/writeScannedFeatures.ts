@@ -18,7 +18,7 @@ import { dayStartSeconds } from '../../util/dates.js';
 import { writeParquet, type ParquetColumn } from '../../parquet/writeParquet.js';
 import { ColumnPool } from './columnPool.js';
 import { joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
-import { inlineScanner, threadScanner, type DayScanner, type ScannedDay } from './dayScanner.js';
+import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
 
 export interface ScanPlan {
   lake: ObjectStore;
@@ -81,13 +81,13 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   let rows = 0;
   // The arrays of a day's rows, taken for each day read and given back once its file is encoded.
   const dayPool = new ColumnPool(
-    SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? 'double' : 'bigint')),
+    SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? Float64Array : BigInt64Array)),
     thread,
   );
   let fileBuffer = Buffer.alloc(0);
   /** The day's file encoded and its write started, once the previous day's is written. */
-  const write = async (day: string, scanned: Promise<ScannedDay>): Promise<void> => {
-    const { rows: dayRows, features } = await scanned;
+  const write = async (day: string, dayRows: ColumnChunk, scanned: Promise<Float64Array[] | undefined>): Promise<void> => {
+    const features = await scanned;
     if (features === undefined) return dayPool.give(dayRows.columns as ArrayBufferView[]);
     p.signal?.throwIfAborted();
     if (pending !== undefined) written.push(...(await pending));
@@ -130,7 +130,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     };
     // Day N + 1 is read while day N is scanned and day N − 1 is encoded and stored (once day N − 2's file is).
     let next: Promise<ColumnChunk> | undefined = read(days[0]);
-    let previous: { day: string; scanned: Promise<ScannedDay> } | undefined;
+    let previous: { day: string; rows: ColumnChunk; scanned: Promise<Float64Array[] | undefined> } | undefined;
     for (let i = 0; i < days.length; i++) {
       const day = days[i];
       const dayRows = await next!;
@@ -139,10 +139,10 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
       next?.catch(() => undefined);
       p.signal?.throwIfAborted();
       const scanned = scanner.day(dayRows, day >= p.from && day <= p.to);
-      if (previous !== undefined) await write(previous.day, previous.scanned);
-      previous = { day, scanned };
+      if (previous !== undefined) await write(previous.day, previous.rows, previous.scanned);
+      previous = { day, rows: dayRows, scanned };
     }
-    if (previous !== undefined) await write(previous.day, previous.scanned);
+    if (previous !== undefined) await write(previous.day, previous.rows, previous.scanned);
     if (pending !== undefined) written.push(...(await pending));
     pending = undefined;
     return { written, rows };
