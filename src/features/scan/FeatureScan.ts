@@ -54,27 +54,28 @@ export function partColumns(spec: FeatureSpec, part: ScanPart): number[] {
 
 export class FeatureScan {
   readonly names: string[];
-  private readonly customerIndex = new KeyIndex(() => this.addCustomer());
-  private readonly terminalIndex = new KeyIndex(() => this.addTerminal());
+  private readonly customerIndex = new KeyIndex((keys) => (this.customerSums = withRoom(this.customerSums, keys * this.customerStride)));
+  private readonly terminalIndex = new KeyIndex((keys) => (this.terminalSums = withRoom(this.terminalSums, keys * this.terminalStride)));
   private readonly customerLengths: Int32Array;
   private readonly outlierLengths: Int32Array;
   private readonly terminalLengths: Int32Array;
   private readonly ratioIndex: Int32Array;
   private readonly outlierBase: number;
   private readonly delay: number;
-  /** Per customer: count and cents of each customer window, then each outlier count. */
-  private customerSums: Float64Array;
+  /**
+   * Per customer: count and cents of each customer window, then each outlier count; 32-bit integers (a sum past
+   * them is ScanUnsupported), each key's in its own 32 or 64 bytes, so that it is one or two cache lines.
+   */
+  private customerSums: Int32Array;
   private readonly customerStride: number;
-  /** Per terminal: count and frauds of each terminal window. */
+  /** Per terminal: count and frauds of each terminal window, likewise. */
   private terminalSums: Int32Array;
   private readonly terminalStride: number;
-  private customers = 0;
-  private terminals = 0;
   /** The scanned rows, a ring in scan order: time (relative to `origin`), key indices, cents, fraud and outlier bits. */
   private time: Int32Array;
   private customer: Int32Array;
   private terminal: Int32Array;
-  private cents: Float64Array;
+  private cents: Int32Array;
   private bits: Uint8Array;
   private write = 0;
   /**
@@ -108,9 +109,9 @@ export class FeatureScan {
     const C = this.customerLengths.length;
     const O = this.outlierLengths.length;
     const W = this.terminalLengths.length;
-    this.customerStride = 2 * C + O;
-    this.terminalStride = 2 * W;
-    this.customerSums = new Float64Array(this.customerStride * 1024);
+    this.customerStride = lineStride(2 * C + O);
+    this.terminalStride = lineStride(2 * W);
+    this.customerSums = new Int32Array(this.customerStride * 1024);
     this.terminalSums = new Int32Array(this.terminalStride * 1024);
     const lags = [...this.customerLengths, this.delay, ...Array.from(this.terminalLengths, (l) => this.delay + l), 1, ...this.outlierLengths];
     this.cursor = new Int32Array(lags.length);
@@ -123,7 +124,7 @@ export class FeatureScan {
     this.time = new Int32Array(size);
     this.customer = new Int32Array(this.customerPart ? size : 0);
     this.terminal = new Int32Array(this.terminalPart ? size : 0);
-    this.cents = new Float64Array(this.customerPart ? size : 0);
+    this.cents = new Int32Array(this.customerPart ? size : 0);
     this.bits = new Uint8Array(size);
   }
 
@@ -191,7 +192,9 @@ export class FeatureScan {
         while (p !== write && times[p] <= bound) {
           const k = customers[p] * customerStride + 2 * i;
           cs[k] -= 1;
-          cs[k + 1] -= centsRing[p];
+          const sum = cs[k + 1] - centsRing[p];
+          if (sum !== (sum | 0)) throw new ScanUnsupported('a sum of cents beyond 32 bits');
+          cs[k + 1] = sum;
           if (++p === cap) p = 0;
         }
         cursor[i] = p;
@@ -248,9 +251,12 @@ export class FeatureScan {
       const ko = ck * customerStride;
       let flag = 0;
       if (customerPart) {
+        if (c !== (c | 0)) throw new ScanUnsupported('an amount of cents beyond 32 bits');
         for (let i = 0; i < C; i++) {
           cs[ko + 2 * i] += 1;
-          cs[ko + 2 * i + 1] += c;
+          const sum = cs[ko + 2 * i + 1] + c;
+          if (sum !== (sum | 0)) throw new ScanUnsupported('a sum of cents beyond 32 bits');
+          cs[ko + 2 * i + 1] = sum;
         }
         if (O > 0 && c * (cs[ko + 2 * outlierBase] - 1) > ratio * (cs[ko + 2 * outlierBase + 1] - c)) flag = OUTLIER_BIT;
       }
@@ -322,8 +328,8 @@ export class FeatureScan {
     let sink = 0;
     for (let j = 0; j < 2 * (to - from); j += 2) {
       const k = keys[j] * cStride;
-      if (customerPart) sink += cs[k] + cs[k + cStride - 1];
-      if (terminalPart) sink += ts[keys[j + 1] * tStride + tStride - 1];
+      if (customerPart) sink += cs[k];
+      if (terminalPart) sink += ts[keys[j + 1] * tStride];
     }
     // About as many rows leave each window as come in: the next rows past each cursor.
     const cap = this.time.length;
@@ -345,16 +351,6 @@ export class FeatureScan {
     this.sink = sink;
   }
 
-  private addTerminal(): number {
-    this.terminalSums = withRoom(this.terminalSums, (this.terminals + 1) * this.terminalStride);
-    return this.terminals++;
-  }
-
-  private addCustomer(): number {
-    this.customerSums = withRoom(this.customerSums, (this.customers + 1) * this.customerStride);
-    return this.customers++;
-  }
-
   private growRing(): void {
     const cap = this.time.length;
     const from = this.cursor[this.oldest];
@@ -372,11 +368,16 @@ export class FeatureScan {
     this.time = order(this.time) as Int32Array;
     this.customer = order(this.customer) as Int32Array;
     this.terminal = order(this.terminal) as Int32Array;
-    this.cents = order(this.cents) as Float64Array;
+    this.cents = order(this.cents) as Int32Array;
     this.bits = order(this.bits) as Uint8Array;
     for (let i = 0; i < this.cursor.length; i++) this.cursor[i] = (this.cursor[i] - from + cap) % cap;
     this.write = held;
   }
+}
+
+/** Int32 words per key for `words` values: 8 or 16 (32 or 64 bytes, within one or two cache lines), else a multiple of 16. */
+function lineStride(words: number): number {
+  return words <= 8 ? 8 : (words + 15) & ~15;
 }
 
 /** `a`, or a copy twice as long when it is shorter than `length`. */
@@ -387,31 +388,31 @@ function withRoom<A extends Int32Array | Float64Array>(a: A, length: number): A 
   return grown;
 }
 
-/** Customer or terminal id → key index: a table for ids below 2^24, a map above. */
+/** Ids below this are their own keys. */
+const DIRECT_IDS = 1 << 22;
+
+/**
+ * Customer or terminal id → key (the index of its sums): an id from 0 to 2^22 − 1 is its own key, so a row's sums
+ * are one read away (no table read first, a read at random of its own); other ids get keys from 2^22 up, in order
+ * of first appearance. `room` is told how many keys the sums must hold.
+ */
 class KeyIndex {
-  private table = new Int32Array(1 << 12);
+  private keys = 0;
   private readonly map = new Map<number, number>();
 
-  constructor(private readonly add: () => number) {}
+  constructor(private readonly room: (keys: number) => void) {}
 
-  /** The key of `id`, added when new. */
   get(id: number): number {
-    if (id >= 0 && id < 1 << 24) {
-      if (id >= this.table.length) {
-        let length = this.table.length * 2;
-        while (id >= length) length *= 2;
-        const t = new Int32Array(length);
-        t.set(this.table);
-        this.table = t;
-      }
-      const k = this.table[id];
-      if (k > 0) return k - 1;
-      const added = this.add();
-      this.table[id] = added + 1;
-      return added;
+    let k = id;
+    if (id < 0 || id >= DIRECT_IDS) {
+      let mapped = this.map.get(id);
+      if (mapped === undefined) this.map.set(id, (mapped = DIRECT_IDS + this.map.size));
+      k = mapped;
     }
-    let k = this.map.get(id);
-    if (k === undefined) this.map.set(id, (k = this.add()));
+    if (k >= this.keys) {
+      this.keys = k + 1;
+      this.room(this.keys);
+    }
     return k;
   }
 }

@@ -96,6 +96,36 @@ describe('features > scan > day scanners', () => {
     }
   });
 
+  it('give the same features for ids outside the directly indexed range (negative, from 2^22 up) as for small ids', () => {
+    const spec = DEFAULT_FEATURE_SPEC;
+    const days = [dayRows(0, 3000, 21), dayRows(1, 3000, 22), dayRows(2, 3000, 23)];
+    // Each small id mapped to a far one (some negative, some past 2^22, one of each kept small), one to one.
+    const far = (id: bigint) => (id % 3n === 0n ? -1n - id : id % 3n === 1n ? 2n ** 22n + id * 1_000_003n : id);
+    const farDays = days.map((rows) => ({ ...rows, columns: rows.columns.map((c, i) => (i === 2 || i === 3 ? (c as BigInt64Array).map(far) : c)) }));
+    const [near, farScan] = [new FeatureScan(spec, origin), new FeatureScan(spec, origin)];
+    for (let d = 0; d < days.length; d++) {
+      const [a, b] = [near, farScan].map(() => featureNames(spec).map(() => new Float64Array(days[d].rowCount)));
+      near.day([days[d]], a);
+      farScan.day([farDays[d]], b);
+      for (let f = 0; f < a.length; f++) expect(Buffer.from(b[f].buffer).equals(Buffer.from(a[f].buffer)), `day ${d} ${featureNames(spec)[f]}`).toBe(true);
+    }
+  });
+
+  it('refuse amounts whose cents, or whose sums of cents in a window, go past 32 bits (the SQL path takes them)', () => {
+    for (const [centsOf, what] of [
+      [() => 2n ** 31n, 'one amount'],
+      [() => 2n ** 29n, 'a sum'],
+    ] as const) {
+      const rows = dayRows(0, 50, 5);
+      // Every row of one customer, so the window's sum grows with each.
+      (rows.columns[2] as BigInt64Array).fill(7n);
+      (rows.columns[8] as BigInt64Array).fill(centsOf());
+      expect(() => new FeatureScan(DEFAULT_FEATURE_SPEC, origin).day([rows]), what).toThrow(ScanUnsupported);
+      // The terminal part holds no cents, and takes them.
+      expect(() => new FeatureScan(DEFAULT_FEATURE_SPEC, origin, 'terminal').day([rows]), what).not.toThrow();
+    }
+  });
+
   it('report rows the scan cannot take as ScanUnsupported from the worker too, for that day and every later one', async () => {
     const good = dayRows(0, 100, 1);
     const bad = dayRows(1, 100, 2);
