@@ -51,7 +51,7 @@ describe('parquet > writeParquet files read by Spark', () => {
       try {
         const cols = columns();
         // Several row groups, so Spark reads more than one.
-        await store.write(`v${vectorized}.parquet`, Buffer.concat(writeParquet(cols, { rowGroupRows: 7_000 })));
+        await store.write(`v${vectorized}.parquet`, writeParquet(cols, { rowGroupRows: 7_000 }));
         const source = await engine.readParquet(store, [`v${vectorized}.parquet`]);
         const types = await engine.query<{ col_name: string; data_type: string }>(`DESCRIBE SELECT * FROM ${source}`);
         expect(types.map((t) => `${t.col_name} ${t.data_type}`)).toEqual([

@@ -25,7 +25,7 @@ afterAll(async () => {
 let files = 0;
 function write(columns: ParquetColumn[], rowGroupRows?: number): string {
   const path = join(dir, `f${files++}.parquet`);
-  writeFileSync(path, Buffer.concat(writeParquet(columns, { rowGroupRows })));
+  writeFileSync(path, writeParquet(columns, { rowGroupRows }));
   return `read_parquet('${path}')`;
 }
 

@@ -28,6 +28,11 @@ export interface ParquetWriteOptions {
   rowGroupRows?: number;
   /** The file's `created_by`. */
   createdBy?: string;
+  /**
+   * Where to write the file when it is large enough (from its start), so a caller writing file after file reuses
+   * one buffer: the file returned is then a view of it. A file still in use must not be given.
+   */
+  buffer?: Uint8Array;
 }
 
 /** Distinct values from which a column chunk is not dictionary-encoded. */
@@ -63,8 +68,8 @@ interface WrittenChunk {
   max?: Uint8Array;
 }
 
-/** The file's bytes, as pieces in order (some are views of the columns: use them before the columns change). */
-export function writeParquet(columns: readonly ParquetColumn[], options: ParquetWriteOptions = {}): Uint8Array[] {
+/** The file's bytes: a view of `options.buffer` when it was large enough, else of a buffer of its own. */
+export function writeParquet(columns: readonly ParquetColumn[], options: ParquetWriteOptions = {}): Buffer {
   const rows = columns.length === 0 ? 0 : columns[0].values.length;
   for (const c of columns) {
     if (c.values.length !== rows) throw new RangeError(`parquet: column ${c.name} has ${c.values.length} values, not ${rows}`);
@@ -74,7 +79,7 @@ export function writeParquet(columns: readonly ParquetColumn[], options: Parquet
   if (!Number.isInteger(groupRows) || groupRows < 1 || groupRows > MAX_ROW_GROUP_ROWS) {
     throw new RangeError(`parquet: rowGroupRows must be an integer from 1 to ${MAX_ROW_GROUP_ROWS}, not ${groupRows}`);
   }
-  const out = new Pieces();
+  const out = new FileBytes(options.buffer ?? new Uint8Array(rows * columns.length * 4 + 65536));
   out.push(MAGIC);
   const words = columns.map((c) => new Int32Array(c.values.buffer, c.values.byteOffset, c.values.length * 2));
   const scratch = new Scratch(Math.min(groupRows, Math.max(rows, 1)));
@@ -89,17 +94,26 @@ export function writeParquet(columns: readonly ParquetColumn[], options: Parquet
   new DataView(tail.buffer).setUint32(0, footer.length, true);
   tail.set(MAGIC, 4);
   out.push(tail);
-  return out.pieces;
+  return out.bytes();
 }
 
 const MAGIC = new TextEncoder().encode('PAR1');
 
-class Pieces {
-  readonly pieces: Uint8Array[] = [];
+/** The file as written so far, in one buffer (a larger one when it is full). */
+class FileBytes {
   length = 0;
+  constructor(private buf: Uint8Array) {}
   push(p: Uint8Array): void {
-    this.pieces.push(p);
+    if (this.length + p.length > this.buf.length) {
+      const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + p.length));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.buf.set(p, this.length);
     this.length += p.length;
+  }
+  bytes(): Buffer {
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, this.length);
   }
 }
 
@@ -121,7 +135,7 @@ class Scratch {
   }
 }
 
-function writeChunk(out: Pieces, c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): WrittenChunk {
+function writeChunk(out: FileBytes, c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): WrittenChunk {
   const n = to - from;
   const start = out.length;
   const chunk: WrittenChunk = { start, dataOffset: start, bytes: 0, encodings: [] };
@@ -151,7 +165,7 @@ function writeChunk(out: Pieces, c: ParquetColumn, words: Int32Array, from: numb
       chunk.encodings = [Encoding.DeltaBinaryPacked, Encoding.Rle];
     } else chunk.encodings = [Encoding.Plain, Encoding.Rle];
   }
-  const body = chunk.encodings[0] === Encoding.Plain ? plain(c, words, from, to) : b.view().slice();
+  const body = chunk.encodings[0] === Encoding.Plain ? plain(c, words, from, to) : b.view();
   out.push(pageHeader(PageType.Data, levels.length + body.length, (w) => dataPageHeader(w, n, chunk.encodings[0])));
   out.push(levels);
   out.push(body);

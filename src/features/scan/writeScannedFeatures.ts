@@ -84,7 +84,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? Float64Array : BigInt64Array)),
     thread,
   );
-  let fileBuffer = Buffer.alloc(0);
+  let fileBuffer: Uint8Array | undefined;
   /** The day's file encoded and its write started, once the previous day's is written. */
   const write = async (day: string, dayRows: ColumnChunk, scanned: Promise<Float64Array[] | undefined>): Promise<void> => {
     const features = await scanned;
@@ -95,16 +95,10 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     rows += dayRows.rowCount;
     const key = p.keyFor(day, 0);
     const carried = fileColumns.map((column, i) => ({ ...column, values: dayRows.columns[i] as BigInt64Array }));
-    const pieces = writeParquet([...carried, ...scanner.names.map((name, i) => ({ name, type: 'DOUBLE' as const, values: features[i] }))]);
     // One buffer for every day's file (the previous file is stored by now), so its memory is not new each day.
-    const size = pieces.reduce((n, piece) => n + piece.length, 0);
-    if (fileBuffer.length < size) fileBuffer = Buffer.allocUnsafe(size + (size >> 3));
-    let at = 0;
-    for (const piece of pieces) {
-      fileBuffer.set(piece, at);
-      at += piece.length;
-    }
-    const file = fileBuffer.subarray(0, size);
+    const columns = [...carried, ...scanner.names.map((name, i) => ({ name, type: 'DOUBLE' as const, values: features[i] }))];
+    const file = writeParquet(columns, { buffer: fileBuffer });
+    fileBuffer = new Uint8Array(file.buffer, file.byteOffset);
     scanner.recycle(features);
     dayPool.give(dayRows.columns as ArrayBufferView[]);
     pending = p.out.write(key, file, { signal: p.signal }).then(() => [{ key, partition: day }]);
