@@ -143,10 +143,11 @@ function writeChunk(out: FileBytes, c: ParquetColumn, words: Int32Array, from: n
   const b = s.bits;
   b.reset();
   if (c.type === 'INT32') fitsInt32(c.name, words, from, to);
-  const distinct = c.type === 'DOUBLE' ? doubleDictionary(c.values, words, from, to, s) : dictionary(words, from, to, s);
+  const counts = countDictionary(c, words, from, to, s);
+  const distinct = counts !== undefined ? counts.entries : c.type === 'DOUBLE' ? doubleDictionary(c.values, words, from, to, s) : dictionary(words, from, to, s);
   if (distinct >= 0) {
     const entries = s.dict.subarray(0, 2 * distinct);
-    Object.assign(chunk, dictionaryStatistics(c, entries));
+    Object.assign(chunk, counts !== undefined ? bounds(c, counts.min, counts.max) : dictionaryStatistics(c, entries));
     const dict = c.type === 'INT32' ? new Uint8Array(Int32Array.from({ length: distinct }, (_, i) => entries[2 * i]).buffer) : new Uint8Array(entries.slice().buffer);
     chunk.dictionaryOffset = start;
     out.push(pageHeader(PageType.Dictionary, dict.length, (w) => w.struct(7, (d) => d.i32(1, distinct).i32(2, Encoding.PlainDictionary))));
@@ -248,6 +249,44 @@ function statistics(c: ParquetColumn, words: Int32Array, from: number, to: numbe
   }
   if (!safe || max - min >= 2 ** 52) return undefined;
   return { ...bounds(c, min, max), safe };
+}
+
+/**
+ * A chunk whose values are all whole numbers from 0 to DICTIONARY_LIMIT − 1 (counts, flags, labels): each value is
+ * its own index into a dictionary of 0, 1, …, max (an entry no row uses is allowed), so there is no lookup per value.
+ * Its entries (max + 1), smallest and largest value; undefined for another chunk (then nothing it wrote is used).
+ */
+function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): { entries: number; min: number; max: number } | undefined {
+  const indices = s.indices;
+  let min = DICTIONARY_LIMIT;
+  let max = -1;
+  if (c.type === 'DOUBLE') {
+    const values = c.values;
+    for (let i = from, j = 0; i < to; i++, j++) {
+      const x = values[i];
+      const k = x | 0;
+      // −0 equals 0 but has bits of its own: it goes to the general dictionary.
+      if (k !== x || k < 0 || k >= DICTIONARY_LIMIT || (k === 0 && words[2 * i + 1] !== 0)) return undefined;
+      indices[j] = k;
+      if (k > max) max = k;
+      if (k < min) min = k;
+    }
+    const dict = new Float64Array(s.dict.buffer, 0, max + 1);
+    for (let k = 0; k <= max; k++) dict[k] = k;
+  } else {
+    for (let i = from, j = 0; i < to; i++, j++) {
+      const k = words[2 * i];
+      if (words[2 * i + 1] !== 0 || k < 0 || k >= DICTIONARY_LIMIT) return undefined;
+      indices[j] = k;
+      if (k > max) max = k;
+      if (k < min) min = k;
+    }
+    for (let k = 0; k <= max; k++) {
+      s.dict[2 * k] = k;
+      s.dict[2 * k + 1] = 0;
+    }
+  }
+  return { entries: max + 1, min, max };
 }
 
 /**

@@ -160,7 +160,13 @@ export class FeatureScan {
     const W = terminalLengths.length;
     const R = ratioIndex.length;
     const ratio = this.spec.outlierRatio ?? 0;
-    const night = this.spec.nightMaxHour;
+    // Night: the first nightMaxHour + 1 hours of the day (the hour, floor((micros − day start) / hour), ≤ nightMaxHour).
+    const nightMicros = (this.spec.nightMaxHour + 1) * MICROS_PER_HOUR;
+    // The day of the row before, its start in microseconds and whether it is a weekend day: a chunk's rows are of
+    // one day, so the day is worked out again only when a row is outside it.
+    let dayStart = 0;
+    let dayEnd = -Infinity;
+    let weekend = 0;
     const terminalHead = C;
     const outlierHead = C + 1 + W;
     const blockKeys = this.blockKeys;
@@ -263,11 +269,16 @@ export class FeatureScan {
 
       if (out !== undefined && customerPart) {
         const micros = int64(tsWords, r);
-        const day = Math.floor(micros / MICROS_PER_DAY);
-        const dow = (((day + 4) % 7) + 7) % 7;
+        if (micros < dayStart || micros >= dayEnd) {
+          const day = Math.floor(micros / MICROS_PER_DAY);
+          const dow = (((day + 4) % 7) + 7) % 7;
+          weekend = dow === 0 || dow === 6 ? 1 : 0;
+          dayStart = day * MICROS_PER_DAY;
+          dayEnd = dayStart + MICROS_PER_DAY;
+        }
         out[0][r] = amount[r];
-        out[1][r] = dow === 0 || dow === 6 ? 1 : 0;
-        out[2][r] = Math.floor((micros - day * MICROS_PER_DAY) / MICROS_PER_HOUR) <= night ? 1 : 0;
+        out[1][r] = weekend;
+        out[2][r] = micros - dayStart < nightMicros ? 1 : 0;
         let k = 3;
         for (let i = 0; i < C; i++) {
           const wn = cs[ko + 2 * i];
