@@ -201,11 +201,13 @@ function integerColumns(dialect: Dialect): string {
  * The rows of `source` as the feature scan reads them (scan/FeatureScan.ts, `SCAN_COLUMNS`): ids, time, label and
  * scenario as BIGINT (the time as TIMESTAMP), the amount as DOUBLE, and `t` and `cents` by the same expressions as
  * the SQL's, so both implementations work on the same integers. `orderBy`: sorted by (t, transaction_id).
+ * `integers: false`: without `t` and `cents` (the first seven columns), for the scan to work them out itself where
+ * it can do so exactly (`deriveIntegers`).
  */
-export function scanRowsSql(dialect: Dialect, source: string, orderBy = false): string {
+export function scanRowsSql(dialect: Dialect, source: string, orderBy = false, integers = true): string {
   return `SELECT CAST(transaction_id AS BIGINT) AS transaction_id, CAST(tx_datetime AS TIMESTAMP) AS tx_datetime,
   CAST(customer_id AS BIGINT) AS customer_id, CAST(terminal_id AS BIGINT) AS terminal_id, CAST(tx_fraud AS BIGINT) AS tx_fraud,
-  CAST(tx_fraud_scenario AS BIGINT) AS tx_fraud_scenario, CAST(tx_amount AS DOUBLE) AS tx_amount, ${integerColumns(dialect)}
+  CAST(tx_fraud_scenario AS BIGINT) AS tx_fraud_scenario, CAST(tx_amount AS DOUBLE) AS tx_amount${integers ? `, ${integerColumns(dialect)}` : ''}
 FROM (${source})${orderBy ? ' ORDER BY t, transaction_id' : ''}`;
 }
 

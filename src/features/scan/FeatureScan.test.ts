@@ -9,7 +9,8 @@ import { mulberry32 } from '../../util/prng.js';
 import { buildFeatures, featureImplementation, type BuildFeaturesOptions } from '../buildFeatures.js';
 import { featureNames } from '../spec.js';
 import type { ColumnChunk } from '../../engine/SqlEngine.js';
-import { joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { scanRowsSql } from '../featureSql.js';
+import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 const DAY = 86400;
 let dir: string;
@@ -181,6 +182,8 @@ describe('features > scan > row order', () => {
     const chunks = chunksOf(runs, 1000);
     const order = scanOrder(chunks, day);
     expect(order).toBeInstanceOf(Int32Array);
+    // By tx_datetime (whole seconds here), the same order.
+    expect(scanOrder(chunks, day, 'tx_datetime')).toEqual(order);
     // Gathered into one chunk: from the chunks through scratch arrays, without them, and from the rows in one chunk.
     const arrays = () => SCAN_COLUMNS.map(() => new BigInt64Array(sorted.length));
     const want = joinRows(expected, arrays());
@@ -203,5 +206,42 @@ describe('features > scan > row order', () => {
     expect(() => scanOrder(chunksOf([[day + DAY, 1]], 10), day)).toThrow(ScanUnsupported);
     expect(() => scanOrder(chunksOf([[day, 2 ** 53 + 2]], 10), day)).toThrow(ScanUnsupported);
     expect(() => scanOrder(chunksOf([[day + 5, 1], [day + 5, 3], [day + 5, 1]], 10), day)).toThrow(ScanUnsupported);
+  });
+
+  it('works out t and cents of rows read without them as the SQL does, and declines times between seconds', async () => {
+    // Amounts on the halves (0.005 → 0.5 cent), negative, zero, large; times before 1970 and after.
+    const rand = mulberry32(5);
+    const amounts = [0.005, 0.015, 1.005, 2.675, -1.005, -0.005, 0, -0, 0.49999999999999994, 123.455, 1e12 + 0.005, -7.125, 99999999.995];
+    for (let i = 0; i < 3000; i++) amounts.push(Math.round(rand() * 1e7) / 1000 + (rand() < 0.5 ? 0.005 : 0) - (rand() < 0.1 ? 5000 : 0));
+    const times = amounts.map((_, i) => (i % 3 === 0 ? -86400 * 365 * 60 : 1.5e9) + Math.floor(rand() * 86400 * 30));
+    const csv = join(dir, 'integers.csv');
+    writeFileSync(csv, ['id,ts,amount', ...amounts.map((a, i) => `${i},${times[i]},${a.toPrecision(17)}`)].join('\n'));
+    const engine = await DuckDbEngine.create();
+    try {
+      const source = `SELECT id AS transaction_id, to_timestamp(ts)::TIMESTAMP AS tx_datetime, 1 AS customer_id, 2 AS terminal_id, 0 AS tx_fraud, 0 AS tx_fraud_scenario, amount AS tx_amount FROM read_csv('${csv}', columns = {'id': 'BIGINT', 'ts': 'BIGINT', 'amount': 'DOUBLE'}, header = true)`;
+      const n = amounts.length;
+      const arrays = () => SCAN_COLUMNS.map((c) => (c === 'tx_amount' ? new Float64Array(n) : new BigInt64Array(n)));
+      const sql = joinRows(await engine.queryTypedChunks(scanRowsSql(engine.dialect, source)), arrays());
+      const seven = await engine.queryTypedChunks(scanRowsSql(engine.dialect, source, false, false));
+      expect(seven[0].columns).toHaveLength(7);
+      const into = arrays();
+      const rows = { rowCount: n, columns: into };
+      joinRows(seven, into.slice(0, 7));
+      expect(deriveIntegers(rows)).toBe(true);
+      for (const c of ['t', 'cents'] as const) {
+        const i = SCAN_COLUMNS.indexOf(c);
+        expect(Array.from(into[i] as BigInt64Array), c).toEqual(Array.from(sql.columns[i] as BigInt64Array));
+      }
+      // A time half a second past a second: the engine rounds it, so the scan reads the engine's.
+      const micros = into[SCAN_COLUMNS.indexOf('tx_datetime')] as BigInt64Array;
+      micros[n - 1] += 500_000n;
+      expect(deriveIntegers(rows)).toBe(false);
+      micros[n - 1] -= 500_000n;
+      // Cents past 2^53.
+      (into[SCAN_COLUMNS.indexOf('tx_amount')] as Float64Array).fill(1e300, 0, 1);
+      expect(deriveIntegers(rows)).toBe(false);
+    } finally {
+      await engine.close();
+    }
   });
 });

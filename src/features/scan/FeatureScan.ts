@@ -449,19 +449,22 @@ function safeInt(w: Int32Array, r: number): number {
  * The order the rows must be scanned in: undefined when they already are in (t, transaction id) order, else the
  * row numbers in that order when they are a few runs in that order (a part whose row groups were written out of
  * order), merged here; else 'far' (the engine sorts them). Every row must be in the day starting at `dayStart`
- * (epoch seconds) and hold ids below 2^53 (ScanUnsupported otherwise, or for a transaction id twice).
+ * (epoch seconds) and hold ids below 2^53 (ScanUnsupported otherwise, or for a transaction id twice). `time`: the
+ * column ordered by, `t` or, for rows read without it, `tx_datetime` (the same order when times are whole seconds,
+ * which `deriveIntegers` checks).
  */
-export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number): Int32Array | undefined | 'far' {
+export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number, time: 't' | 'tx_datetime' = 't'): Int32Array | undefined | 'far' {
+  const [column, scale] = time === 't' ? [T, 1] : [TS, 1e6];
   const n = chunks.reduce((k, c) => k + c.rowCount, 0);
   const times = new Float64Array(n);
   const ids = new Float64Array(n);
   const starts = [0];
   let at = 0;
   for (const chunk of chunks) {
-    const t = words(chunk, T);
+    const t = words(chunk, column);
     const id = words(chunk, TID);
     for (let r = 0; r < chunk.rowCount; r++, at++) {
-      const time = int64(t, r);
+      const time = int64(t, r) / scale;
       if (time < dayStart || time >= dayStart + DAY) throw new ScanUnsupported(`a row at ${time} s outside its partition's day`);
       times[at] = time;
       ids[at] = safeInt(id, r);
@@ -502,6 +505,42 @@ export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number): Int
     bounds = next;
   }
   return order;
+}
+
+/**
+ * For a day's rows read without `t` and `cents` (the first seven of `SCAN_COLUMNS`, in one chunk whose columns have
+ * room for all nine), works them out as the SQL does (featureSql.ts: `CAST(epoch(tx_datetime) AS BIGINT)`,
+ * `CAST(round(tx_amount * 100) AS BIGINT)`, round halving away from zero) and writes them into the last two columns.
+ * False, with nothing to rely on written, when a time is not a whole second (the engine rounds those its own way) or
+ * the cents are not an exact integer: then the engine's own are read.
+ */
+export function deriveIntegers(rows: ColumnChunk): boolean {
+  const n = rows.rowCount;
+  const ts = words(rows, TS);
+  const amount = rows.columns[AMOUNT] as Float64Array;
+  const t = words(rows, T);
+  const cents = words(rows, CENTS);
+  for (let r = 0; r < n; r++) {
+    const hi = ts[2 * r + 1];
+    if (hi > 0x1fffff || hi < -0x200000) return false;
+    const seconds = (hi * TWO_32 + (ts[2 * r] >>> 0)) / 1e6;
+    if (seconds !== Math.floor(seconds)) return false;
+    const y = amount[r] * 100;
+    const c = y < 0 ? -Math.round(-y) : Math.round(y);
+    if (!(c > -MAX_EXACT && c < MAX_EXACT)) return false;
+    putInt64(t, r, seconds);
+    putInt64(cents, r, c);
+  }
+  return true;
+}
+
+const MAX_EXACT = 2 ** 53;
+
+/** An integer below 2^53 in magnitude as the 32-bit words of a 64-bit value. */
+function putInt64(w: Int32Array, r: number, x: number): void {
+  const hi = Math.floor(x / TWO_32);
+  w[2 * r] = x - hi * TWO_32;
+  w[2 * r + 1] = hi;
 }
 
 /**

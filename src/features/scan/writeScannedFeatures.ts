@@ -17,7 +17,7 @@ import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
 import { writeParquet, type ParquetColumn } from '../../parquet/writeParquet.js';
 import { ColumnPool } from './columnPool.js';
-import { joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
 import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
 
 export interface ScanPlan {
@@ -47,6 +47,9 @@ export function canScan(engine: SqlEngine): boolean {
   return engine.queryTypedChunks !== undefined;
 }
 
+/** The columns read when the scan works out `t` and `cents` itself: the first seven of SCAN_COLUMNS. */
+const DERIVED_FROM = SCAN_COLUMNS.indexOf('t');
+
 /** Columns carried from the lake to the feature files, as the scan reads them (BIGINT, TIMESTAMP). */
 const CARRIED = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario'] as const;
 
@@ -66,6 +69,9 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   if (days.length === 0) return { written: [], rows: 0 };
   const types = await sourceTypes(engine, await engine.readParquet(p.lake, p.parts.map((x) => x.key), p.signal));
   const fileColumns = carriedFileColumns(types);
+  // Where the scan can work out `t` and `cents` as the SQL does (from a TIMESTAMP and a DOUBLE), the engine reads
+  // seven columns instead of nine, without their expressions.
+  const derive = types.tx_datetime === 'TIMESTAMP' && types.tx_amount === 'DOUBLE';
   const origin = dayStartSeconds(days[0]);
   const thread = p.thread ?? p.parts.reduce((n, part) => n + part.rows, 0) >= SCAN_THREAD_ROWS;
   const reader = (await engine.openSession?.()) ?? engine;
@@ -108,6 +114,22 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     /** A day's rows in scan order, in one chunk of arrays from the pool. */
     const read = async (day: string): Promise<ColumnChunk> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
+      if (derive) {
+        const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, false, false));
+        const order = scanOrder(chunks, dayStartSeconds(day), 'tx_datetime');
+        const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
+        if (order !== 'far') {
+          const read = DERIVED_FROM;
+          const into = dayPool.take(rowCount);
+          const scratch = order === undefined ? undefined : dayPool.take(rowCount);
+          joinRows(chunks, into.slice(0, read), order, scratch?.slice(0, read));
+          if (scratch !== undefined) dayPool.give(scratch);
+          const rows = { rowCount, columns: into };
+          if (deriveIntegers(rows)) return rows;
+          // A time between seconds, or cents past 2^53: the engine's own integers, as below.
+          dayPool.give(into);
+        }
+      }
       const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
       const order = scanOrder(chunks, dayStartSeconds(day));
       const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
@@ -169,7 +191,7 @@ function carriedFileColumns(types: Record<string, string>): { name: string; type
 
 /** The SQL types of the carried columns in the lake, which the files keep (as the SQL path's do). */
 async function sourceTypes(engine: SqlEngine, source: string): Promise<Record<string, string>> {
-  const described = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT ${CARRIED.join(', ')} FROM ${source}`);
+  const described = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT ${CARRIED.join(', ')}, tx_amount FROM ${source}`);
   const types = Object.fromEntries(described.map((d) => [d.column_name, d.column_type]));
   for (const c of CARRIED) {
     if (types[c] === undefined) throw new FraudopsError('ENGINE_FAILED', `the lake has no column ${c}`, { context: { column: c } });
