@@ -424,6 +424,7 @@ function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void 
   b.varint(n);
   b.varint(zigzag(values[0]));
   const deltas = new Float64Array(BLOCK);
+  const mini = new Int32Array(MINI);
   const widths = new Int32Array(BLOCK / MINI);
   for (let at = 1; at < n; at += BLOCK) {
     const count = Math.min(BLOCK, n - at);
@@ -447,7 +448,13 @@ function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void 
     }
     for (let m = 0; m < widths.length; m++) b.byte(widths[m]);
     for (let m = 0; m < minis; m++) {
-      if (widths[m] > 0) b.pack(deltas, m * MINI, Math.min(count, (m + 1) * MINI), MINI, widths[m]);
+      const [from, to] = [m * MINI, Math.min(count, (m + 1) * MINI)];
+      if (widths[m] > 32) b.packWide(deltas, from, to, MINI, widths[m]);
+      else if (widths[m] > 0) {
+        // As 32-bit patterns (below 2^32), for the packing of indices.
+        for (let k = from; k < to; k++) mini[k - from] = deltas[k];
+        b.pack(mini, 0, to - from, MINI, widths[m]);
+      }
     }
   }
 }
@@ -536,50 +543,52 @@ class BitWriter {
     this.at = putVarint(this.buf, this.at, n);
   }
   /**
-   * `values[from..to)` and zeros up to `count` values (a multiple of 8), each in `width` bits (values below
-   * 2^width, width ≤ 53), least significant bit first: `count * width / 8` bytes.
+   * `values[from..to)` and zeros up to `count` values (a multiple of 8), each in `width` bits (≤ 32; values below
+   * 2^width as 32-bit patterns), least significant bit first: `count * width / 8` bytes.
    */
-  pack(values: Int32Array | Float64Array, from: number, to: number, count: number, width: number): void {
-    const bytes = (count * width) / 8;
-    this.room(bytes + 8);
+  pack(values: Int32Array, from: number, to: number, count: number, width: number): void {
+    this.room((count * width) / 8 + 8);
     const buf = this.buf;
     let at = this.at;
-    if (width <= 32) {
-      let acc = 0;
-      let bits = 0;
-      for (let k = from; k < from + count; k++) {
-        const v = k < to ? values[k] : 0;
-        acc |= v << bits;
-        bits += width;
-        if (bits >= 32) {
-          buf[at] = acc;
-          buf[at + 1] = acc >>> 8;
-          buf[at + 2] = acc >>> 16;
-          buf[at + 3] = acc >>> 24;
-          at += 4;
-          bits -= 32;
-          acc = bits > 0 ? v >>> (width - bits) : 0;
-        }
+    let acc = 0;
+    let bits = 0;
+    for (let k = from; k < from + count; k++) {
+      const v = k < to ? values[k] : 0;
+      acc |= v << bits;
+      bits += width;
+      if (bits >= 32) {
+        buf[at] = acc;
+        buf[at + 1] = acc >>> 8;
+        buf[at + 2] = acc >>> 16;
+        buf[at + 3] = acc >>> 24;
+        at += 4;
+        bits -= 32;
+        acc = bits > 0 ? v >>> (width - bits) : 0;
       }
-      for (; bits > 0; bits -= 8, acc >>>= 8) buf[at++] = acc;
-    } else {
-      // Wider values (64-bit integers' differences) a byte at a time.
-      let acc = 0;
-      let bits = 0;
-      for (let k = from; k < from + count; k++) {
-        let v = k < to ? values[k] : 0;
-        for (let left = width; left > 0; ) {
-          const take = Math.min(left, 8 - bits);
-          const part = v % 2 ** take;
-          acc |= part << bits;
-          bits += take;
-          left -= take;
-          v = (v - part) / 2 ** take;
-          if (bits === 8) {
-            buf[at++] = acc;
-            acc = 0;
-            bits = 0;
-          }
+    }
+    for (; bits > 0; bits -= 8, acc >>>= 8) buf[at++] = acc;
+    this.at = at;
+  }
+  /** `pack` of wider values (64-bit integers' differences, below 2^53), a byte at a time. */
+  packWide(values: Float64Array, from: number, to: number, count: number, width: number): void {
+    this.room((count * width) / 8 + 8);
+    const buf = this.buf;
+    let at = this.at;
+    let acc = 0;
+    let bits = 0;
+    for (let k = from; k < from + count; k++) {
+      let v = k < to ? values[k] : 0;
+      for (let left = width; left > 0; ) {
+        const take = Math.min(left, 8 - bits);
+        const part = v % 2 ** take;
+        acc |= part << bits;
+        bits += take;
+        left -= take;
+        v = (v - part) / 2 ** take;
+        if (bits === 8) {
+          buf[at++] = acc;
+          acc = 0;
+          bits = 0;
         }
       }
     }
