@@ -102,6 +102,31 @@ describe('parquet > writeParquet', () => {
     });
   });
 
+  it('writes whole numbers given as 32-bit integers as the doubles they are: counts by value in a dictionary, the rest plain', async () => {
+    const n = 20_000;
+    const given: Record<string, Int32Array> = {
+      counts: Int32Array.from({ length: n }, () => Math.floor(random() * 60)),
+      flags: Int32Array.from({ length: n }, (_, i) => (i % 1000 < 300 ? 1 : 0)),
+      // Past the dictionary in some row groups only, and negative.
+      large: Int32Array.from({ length: n }, (_, i) => (i < 5_000 ? i % 50 : Math.floor(random() * 2 ** 31) * (i % 2 === 0 ? 1 : -1))),
+    };
+    const asInts = write(Object.entries(given).map(([name, values]) => ({ name, type: 'DOUBLE', values })), 5_000);
+    const asDoubles = await expectRoundTrip(
+      Object.entries(given).map(([name, values]) => ({ name, type: 'DOUBLE', values: Float64Array.from(values) })),
+      5_000,
+    );
+    // The same values, types and statistics as the doubles' file (so readers skip the same row groups).
+    const read = async (source: string) => engine.query(`SELECT * FROM ${source}`);
+    expect(await read(asInts)).toEqual(await read(asDoubles));
+    const stats = async (source: string) =>
+      engine.query(`SELECT row_group_id, path_in_schema, type, stats_min, stats_max FROM parquet_metadata(${source.slice('read_parquet('.length, -1)}) ORDER BY ALL`);
+    expect(await stats(asInts)).toEqual(await stats(asDoubles));
+    const kinds = await encodings(asInts);
+    expect(kinds.counts).toEqual(Array(4).fill('PLAIN_DICTIONARY, RLE'));
+    expect(kinds.flags).toEqual(Array(4).fill('PLAIN_DICTIONARY, RLE'));
+    expect(kinds.large).toEqual(['PLAIN_DICTIONARY, RLE', 'PLAIN, RLE', 'PLAIN, RLE', 'PLAIN, RLE']);
+  });
+
   it('packs runs of every length, and dictionary indices of every width', async () => {
     // Runs of 1..20 equal values, then alternating values, then widths 1..12 bits of indices.
     const runs: number[] = [];

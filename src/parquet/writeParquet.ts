@@ -13,7 +13,12 @@ import { CompactWriter, putVarint, zigzag } from './thriftCompact.js';
 
 /** What a column holds and how readers should take it. */
 export type ParquetColumn =
-  | { name: string; type: 'DOUBLE'; values: Float64Array }
+  | {
+      name: string;
+      type: 'DOUBLE';
+      /** Doubles, or whole numbers given as 32-bit integers (counts): written as doubles all the same. */
+      values: Float64Array | Int32Array;
+    }
   | {
       name: string;
       /** INT32 values must fit (they are the low word of each 64-bit value). */
@@ -81,7 +86,7 @@ export function writeParquet(columns: readonly ParquetColumn[], options: Parquet
   }
   const out = new FileBytes(options.buffer ?? new Uint8Array(rows * columns.length * 4 + 65536));
   out.push(MAGIC);
-  const words = columns.map((c) => new Int32Array(c.values.buffer, c.values.byteOffset, c.values.length * 2));
+  const words = columns.map((c) => (c.values instanceof Int32Array ? c.values : new Int32Array(c.values.buffer, c.values.byteOffset, c.values.length * 2)));
   const scratch = new Scratch(Math.min(groupRows, Math.max(rows, 1)));
   const groups: { rows: number; chunks: WrittenChunk[] }[] = [];
   for (let from = 0; from < rows; from += groupRows) {
@@ -127,23 +132,39 @@ class Scratch {
   /** The dictionary's entries, as 32-bit word pairs (little-endian 8-byte values). */
   readonly dict = new Int32Array(DICTIONARY_LIMIT * 2);
   readonly numbers: Float64Array;
+  /** A chunk of 32-bit whole numbers as doubles. */
+  readonly doubles: Float64Array;
   readonly bits: BitWriter;
   constructor(rows: number) {
     this.indices = new Int32Array(rows);
     this.numbers = new Float64Array(rows);
+    this.doubles = new Float64Array(rows);
     this.bits = new BitWriter(rows * 9 + 1024);
   }
 }
 
-function writeChunk(out: FileBytes, c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): WrittenChunk {
+/** A column as encoded: doubles as doubles (`writeChunk` turns 32-bit whole numbers into doubles first). */
+type EncodedColumn = Exclude<ParquetColumn, { type: 'DOUBLE' }> | { name: string; type: 'DOUBLE'; values: Float64Array };
+
+function writeChunk(out: FileBytes, column: ParquetColumn, columnWords: Int32Array, from: number, to: number, s: Scratch): WrittenChunk {
   const n = to - from;
   const start = out.length;
   const chunk: WrittenChunk = { start, dataOffset: start, bytes: 0, encodings: [] };
   const levels = definitionLevels(n);
   const b = s.bits;
   b.reset();
-  if (c.type === 'INT32') fitsInt32(c.name, words, from, to);
-  const counts = countDictionary(c, words, from, to, s);
+  if (column.type === 'INT32') fitsInt32(column.name, columnWords, from, to);
+  const counts = countDictionary(column, columnWords, from, to, s);
+  let c: EncodedColumn;
+  let words = columnWords;
+  if (column.values instanceof Int32Array) {
+    // Whole numbers past the counts' dictionary: as doubles, from the chunk's own scratch.
+    const doubles = s.doubles.subarray(0, n);
+    if (counts === undefined) for (let i = from; i < to; i++) doubles[i - from] = column.values[i];
+    c = { name: column.name, type: 'DOUBLE', values: doubles };
+    words = new Int32Array(doubles.buffer, doubles.byteOffset, n * 2);
+    [from, to] = [0, n];
+  } else c = column as EncodedColumn;
   const distinct = counts !== undefined ? counts.entries : c.type === 'DOUBLE' ? doubleDictionary(c.values, words, from, to, s) : dictionary(words, from, to, s);
   if (distinct >= 0) {
     const entries = s.dict.subarray(0, 2 * distinct);
@@ -154,7 +175,7 @@ function writeChunk(out: FileBytes, c: ParquetColumn, words: Int32Array, from: n
     out.push(dict);
     const bitWidth = Math.max(1, bitsOf(distinct - 1));
     b.byte(bitWidth);
-    hybrid(b, s.indices, n, bitWidth);
+    hybrid(b, counts?.indices ?? s.indices, n, bitWidth);
     chunk.dataOffset = out.length;
     chunk.encodings = [Encoding.PlainDictionary, Encoding.Rle];
   } else {
@@ -254,13 +275,25 @@ function statistics(c: ParquetColumn, words: Int32Array, from: number, to: numbe
 /**
  * A chunk whose values are all whole numbers from 0 to DICTIONARY_LIMIT − 1 (counts, flags, labels): each value is
  * its own index into a dictionary of 0, 1, …, max (an entry no row uses is allowed), so there is no lookup per value.
- * Its entries (max + 1), smallest and largest value; undefined for another chunk (then nothing it wrote is used).
+ * Its entries (max + 1), smallest and largest value, and the rows' indices (the values themselves when given as
+ * 32-bit integers); undefined for another chunk (then nothing it wrote is used).
  */
-function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): { entries: number; min: number; max: number } | undefined {
-  const indices = s.indices;
+function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: number, s: Scratch): { entries: number; min: number; max: number; indices: Int32Array } | undefined {
+  let indices = s.indices;
   let min = DICTIONARY_LIMIT;
   let max = -1;
-  if (c.type === 'DOUBLE') {
+  if (c.values instanceof Int32Array) {
+    const values = c.values;
+    for (let i = from; i < to; i++) {
+      const k = values[i];
+      if (k > max) max = k;
+      if (k < min) min = k;
+    }
+    if (min < 0 || max >= DICTIONARY_LIMIT) return undefined;
+    indices = values.subarray(from, to);
+    const dict = new Float64Array(s.dict.buffer, 0, max + 1);
+    for (let k = 0; k <= max; k++) dict[k] = k;
+  } else if (c.type === 'DOUBLE') {
     const values = c.values;
     for (let i = from, j = 0; i < to; i++, j++) {
       const x = values[i];
@@ -286,7 +319,7 @@ function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: 
       s.dict[2 * k + 1] = 0;
     }
   }
-  return { entries: max + 1, min, max };
+  return { entries: max + 1, min, max, indices };
 }
 
 /**

@@ -43,6 +43,17 @@ const OUTLIER_BIT = 2;
  */
 export type ScanPart = 'all' | 'customer' | 'terminal';
 
+/**
+ * A day's feature column: doubles, or 32-bit integers for the features that are whole numbers (flags and counts,
+ * `featureArrayTypes`), which take half the memory and go into the files' dictionaries by value.
+ */
+export type FeatureArray = Float64Array | Int32Array;
+
+/** The array type of each feature column, in `featureNames(spec)` order: Int32Array for flags and counts. */
+export function featureArrayTypes(spec: FeatureSpec): (typeof Float64Array | typeof Int32Array)[] {
+  return featureNames(spec).map((name) => (/^TX_DURING_|_NB_TX_|_NB_OUTLIERS_/.test(name) ? Int32Array : Float64Array));
+}
+
 /** The feature columns (indices into `featureNames(spec)`) a part writes. */
 export function partColumns(spec: FeatureSpec, part: ScanPart): number[] {
   const all = featureNames(spec).map((_, i) => i);
@@ -130,10 +141,11 @@ export class FeatureScan {
 
   /**
    * Takes one day's rows (columns `SCAN_COLUMNS`, in (t, transaction id) order, after every row before them) into
-   * the state; with `into` (one array per feature in `names` order, each at least the day's row count long), writes
-   * the day's features there, row i of the day at index i (only the part's columns, `partColumns`).
+   * the state; with `into` (one array per feature in `names` order, each at least the day's row count long; an
+   * Int32Array only where `featureArrayTypes` has one), writes the day's features there, row i of the day at index i
+   * (only the part's columns, `partColumns`).
    */
-  day(chunks: readonly ColumnChunk[], into?: Float64Array[]): void {
+  day(chunks: readonly ColumnChunk[], into?: FeatureArray[]): void {
     const rows = chunks.reduce((n, c) => n + c.rowCount, 0);
     if (into !== undefined && (into.length !== this.names.length || into.some((b) => b.length < rows))) {
       throw new RangeError(`the feature arrays given cannot hold ${rows} rows`);
@@ -145,7 +157,7 @@ export class FeatureScan {
     }
   }
 
-  private chunk(chunk: ColumnChunk, out: Float64Array[] | undefined): void {
+  private chunk(chunk: ColumnChunk, out: FeatureArray[] | undefined): void {
     const n = chunk.rowCount;
     const tWords = words(chunk, T);
     const centsWords = words(chunk, CENTS);

@@ -4,9 +4,9 @@
  */
 import { newArray } from '../../util/sharedMemory.js';
 
-/** The array types a pool holds (8-byte values). */
-export type ColumnArray = Float64Array | BigInt64Array;
-export type ColumnClass = typeof Float64Array | typeof BigInt64Array;
+/** The array types a pool holds. */
+export type ColumnArray = Float64Array | BigInt64Array | Int32Array;
+export type ColumnClass = typeof Float64Array | typeof BigInt64Array | typeof Int32Array;
 
 export class ColumnPool {
   private readonly free: ColumnArray[][] = [];
@@ -30,6 +30,6 @@ export class ColumnPool {
   /** Gives back a set taken from this pool (views of its arrays). */
   give(columns: readonly ArrayBufferView[]): void {
     if (columns.length !== this.types.length) return;
-    this.free.push(columns.map((c, k) => new this.types[k](c.buffer as ArrayBuffer, 0, c.buffer.byteLength / 8)));
+    this.free.push(columns.map((c, k) => new this.types[k](c.buffer as ArrayBuffer, 0, c.buffer.byteLength / this.types[k].BYTES_PER_ELEMENT)));
   }
 }

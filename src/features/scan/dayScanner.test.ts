@@ -3,7 +3,7 @@ import type { ColumnChunk } from '../../engine/SqlEngine.js';
 import { mulberry32 } from '../../util/prng.js';
 import { DEFAULT_FEATURE_SPEC } from '../spec.js';
 import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
-import { FeatureScan, partColumns, ScanUnsupported } from './FeatureScan.js';
+import { FeatureScan, featureArrayTypes, partColumns, ScanUnsupported, type FeatureArray } from './FeatureScan.js';
 import { featureNames } from '../spec.js';
 
 const DAY = 86400;
@@ -38,8 +38,8 @@ function dayRows(day: number, rows: number, seed: number): ColumnChunk {
 /** The bytes of a day's rows, to compare with what comes back. */
 const bytesOf = (rows: ColumnChunk) => Buffer.concat(rows.columns.map((c) => Buffer.from(c!.buffer, c!.byteOffset, c!.byteLength)));
 
-async function scanDays(scanner: DayScanner, days: ColumnChunk[]): Promise<Float64Array[][]> {
-  const out: Float64Array[][] = [];
+async function scanDays(scanner: DayScanner, days: ColumnChunk[]): Promise<FeatureArray[][]> {
+  const out: FeatureArray[][] = [];
   const sent = days.map(bytesOf);
   // Days are handed over before earlier ones are back, and their columns given back for later days to fill.
   const pending = days.map((rows, d) => scanner.day(rows, d > 0));
@@ -62,6 +62,9 @@ describe('features > scan > day scanners', () => {
     try {
       const [a, b] = [await scanDays(inline, days), await scanDays(thread, structuredClone(days))];
       expect(a.length).toBe(8);
+      // Flags and counts as 32-bit integers, the rest as doubles.
+      expect(a[0].map((c) => c.constructor.name)).toEqual(featureArrayTypes(DEFAULT_FEATURE_SPEC).map((t) => t.name));
+      expect(featureArrayTypes(DEFAULT_FEATURE_SPEC).filter((t) => t === Int32Array)).toHaveLength(10);
       expect(a.map((cols) => cols.map((c) => c.length))).toEqual(days.slice(1).map((rows) => inline.names.map(() => rows.rowCount)));
       for (let d = 0; d < a.length; d++) {
         for (let f = 0; f < a[d].length; f++) expect(Buffer.from(b[d][f].buffer).equals(Buffer.from(a[d][f].buffer)), `day ${d + 1} ${inline.names[f]}`).toBe(true);

@@ -19,7 +19,7 @@ import { moduleWorker } from '../../util/moduleWorker.js';
 import { featureNames, type FeatureSpec } from '../spec.js';
 import { inShared } from '../../util/sharedMemory.js';
 import { ColumnPool, type ColumnArray } from './columnPool.js';
-import { FeatureScan, SCAN_COLUMNS, ScanUnsupported, type ScanPart } from './FeatureScan.js';
+import { FeatureScan, featureArrayTypes, SCAN_COLUMNS, ScanUnsupported, type FeatureArray, type ScanPart } from './FeatureScan.js';
 
 export interface DayScanner {
   /** Feature names, in column order. */
@@ -29,20 +29,20 @@ export interface DayScanner {
    * with `features`, resolves to the day's feature columns (each exactly the day's row count long), else to
    * undefined. Until then the rows must not change.
    */
-  day(rows: ColumnChunk, features: boolean): Promise<Float64Array[] | undefined>;
+  day(rows: ColumnChunk, features: boolean): Promise<FeatureArray[] | undefined>;
   /** Gives back the feature columns of a day, for a later day to fill. */
-  recycle(columns: Float64Array[]): void;
+  recycle(columns: FeatureArray[]): void;
   close(): Promise<void>;
 }
 
 /** The scan in this thread; each day's scan runs before `day` returns. */
 export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
   const scan = new FeatureScan(spec, origin);
-  const pool = featurePool(scan.names.length);
+  const pool = featurePool(spec);
   return {
     names: scan.names,
     day: async (rows, features) => {
-      const into = features ? (pool.take(rows.rowCount) as Float64Array[]) : undefined;
+      const into = features ? (pool.take(rows.rowCount) as FeatureArray[]) : undefined;
       scan.day([rows], into);
       return into;
     },
@@ -53,7 +53,7 @@ export function inlineScanner(spec: FeatureSpec, origin: number): DayScanner {
 
 export type ToScanWorker =
   | { op: 'start'; spec: FeatureSpec; origin: number; part: ScanPart }
-  | { op: 'day'; rows: number; columns: readonly ArrayBufferView[]; into: Float64Array[] | undefined };
+  | { op: 'day'; rows: number; columns: readonly ArrayBufferView[]; into: FeatureArray[] | undefined };
 
 export type FromScanWorker = { op: 'day' } | { op: 'error'; error: { name: string; message: string } };
 
@@ -66,11 +66,11 @@ const THREAD_PARTS: readonly ScanPart[] = ['customer', 'terminal'];
  */
 export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   const names = featureNames(spec);
-  const pool = featurePool(names.length, true);
+  const pool = featurePool(spec, true);
   interface Pending {
-    features: Float64Array[] | undefined;
+    features: FeatureArray[] | undefined;
     left: number;
-    resolve(features: Float64Array[] | undefined): void;
+    resolve(features: FeatureArray[] | undefined): void;
     reject(e: unknown): void;
   }
   const queues: Pending[][] = THREAD_PARTS.map(() => []);
@@ -96,14 +96,14 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   return {
     names,
     day: (rows, features) => {
-      const p = new Promise<Float64Array[] | undefined>((resolve, reject) => {
+      const p = new Promise<FeatureArray[] | undefined>((resolve, reject) => {
         if (failure !== undefined) return reject(failure);
         if (rows.columns.length !== SCAN_COLUMNS.length || rows.columns.some((c) => c === null)) {
           return reject(new RangeError(`a day of ${rows.columns.length} columns, not ${SCAN_COLUMNS.length}`));
         }
         // Rows not in shared memory yet are copied there, once for both threads.
         const columns = (rows.columns as ColumnArray[]).map(inShared);
-        const into = features ? (pool.take(rows.rowCount) as Float64Array[]) : undefined;
+        const into = features ? (pool.take(rows.rowCount) as FeatureArray[]) : undefined;
         const pending: Pending = { features: into, left: workers.length, resolve, reject };
         workers.forEach((worker, w) => {
           queues[w].push(pending);
@@ -122,6 +122,6 @@ export function threadScanner(spec: FeatureSpec, origin: number): DayScanner {
   };
 }
 
-function featurePool(width: number, shared = false): ColumnPool {
-  return new ColumnPool(Array.from({ length: width }, () => Float64Array), shared);
+function featurePool(spec: FeatureSpec, shared = false): ColumnPool {
+  return new ColumnPool(featureArrayTypes(spec), shared);
 }

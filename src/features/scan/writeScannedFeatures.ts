@@ -17,7 +17,7 @@ import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
 import { writeParquet, type ParquetColumn } from '../../parquet/writeParquet.js';
 import { ColumnPool } from './columnPool.js';
-import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported, type FeatureArray } from './FeatureScan.js';
 import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
 
 export interface ScanPlan {
@@ -92,7 +92,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
   );
   let fileBuffer: Uint8Array | undefined;
   /** The day's file encoded and its write started, once the previous day's is written. */
-  const write = async (day: string, dayRows: ColumnChunk, scanned: Promise<Float64Array[] | undefined>): Promise<void> => {
+  const write = async (day: string, dayRows: ColumnChunk, scanned: Promise<FeatureArray[] | undefined>): Promise<void> => {
     const features = await scanned;
     if (features === undefined) return dayPool.give(dayRows.columns as ArrayBufferView[]);
     p.signal?.throwIfAborted();
@@ -146,7 +146,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     };
     // Day N + 1 is read while day N is scanned and day N − 1 is encoded and stored (once day N − 2's file is).
     let next: Promise<ColumnChunk> | undefined = read(days[0]);
-    let previous: { day: string; rows: ColumnChunk; scanned: Promise<Float64Array[] | undefined> } | undefined;
+    let previous: { day: string; rows: ColumnChunk; scanned: Promise<FeatureArray[] | undefined> } | undefined;
     for (let i = 0; i < days.length; i++) {
       const day = days[i];
       const dayRows = await next!;
