@@ -337,12 +337,11 @@ export class FeatureScan {
   private nextBlock(from: number, to: number, customerWords: Int32Array, terminalWords: Int32Array): void {
     const keys = this.blockKeys;
     const { customerPart, terminalPart } = this;
+    // Each part reads (and checks) only its own ids: the other part's are not worth their memory traffic here. A row
+    // one part refuses fails the whole scan all the same.
     for (let r = from; r < to; r++) {
-      // Ids are checked by both parts, so both refuse the same rows.
-      const customerId = safeInt(customerWords, r);
-      const terminalId = safeInt(terminalWords, r);
-      keys[2 * (r - from)] = customerPart ? this.customerIndex.get(customerId) : 0;
-      keys[2 * (r - from) + 1] = terminalPart ? this.terminalIndex.get(terminalId) : 0;
+      keys[2 * (r - from)] = customerPart ? this.customerIndex.get(safeInt(customerWords, r)) : 0;
+      keys[2 * (r - from) + 1] = terminalPart ? this.terminalIndex.get(safeInt(terminalWords, r)) : 0;
     }
     const cs = this.customerSums;
     const ts = this.terminalSums;
