@@ -291,8 +291,6 @@ function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: 
     }
     if (min < 0 || max >= DICTIONARY_LIMIT) return undefined;
     indices = values.subarray(from, to);
-    const dict = new Float64Array(s.dict.buffer, 0, max + 1);
-    for (let k = 0; k <= max; k++) dict[k] = k;
   } else if (c.type === 'DOUBLE') {
     const values = c.values;
     for (let i = from, j = 0; i < to; i++, j++) {
@@ -304,8 +302,6 @@ function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: 
       if (k > max) max = k;
       if (k < min) min = k;
     }
-    const dict = new Float64Array(s.dict.buffer, 0, max + 1);
-    for (let k = 0; k <= max; k++) dict[k] = k;
   } else {
     for (let i = from, j = 0; i < to; i++, j++) {
       const k = words[2 * i];
@@ -314,6 +310,12 @@ function countDictionary(c: ParquetColumn, words: Int32Array, from: number, to: 
       if (k > max) max = k;
       if (k < min) min = k;
     }
+  }
+  // The entries 0..max, as the column's type.
+  if (c.type === 'DOUBLE') {
+    const dict = new Float64Array(s.dict.buffer, 0, max + 1);
+    for (let k = 0; k <= max; k++) dict[k] = k;
+  } else {
     for (let k = 0; k <= max; k++) {
       s.dict[2 * k] = k;
       s.dict[2 * k + 1] = 0;

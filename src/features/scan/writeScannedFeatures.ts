@@ -48,7 +48,7 @@ export function canScan(engine: SqlEngine): boolean {
 }
 
 /** The columns read when the scan works out `t` and `cents` itself: the first seven of SCAN_COLUMNS. */
-const DERIVED_FROM = SCAN_COLUMNS.indexOf('t');
+const WITHOUT_INTEGERS = SCAN_COLUMNS.indexOf('t');
 
 /** Columns carried from the lake to the feature files, as the scan reads them (BIGINT, TIMESTAMP). */
 const CARRIED = ['transaction_id', 'tx_datetime', 'customer_id', 'terminal_id', 'tx_fraud', 'tx_fraud_scenario'] as const;
@@ -111,38 +111,36 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     p.onDay?.(day);
   };
   try {
+    /**
+     * A day's chunks (the first `width` of SCAN_COLUMNS) merged into scan order by `time`, into one chunk of arrays
+     * from the pool; undefined when they are too far from that order (more runs than are merged here).
+     */
+    const merged = (chunks: ColumnChunk[], day: string, time: 't' | 'tx_datetime', width: number): ColumnChunk | undefined => {
+      const order = scanOrder(chunks, dayStartSeconds(day), time);
+      if (order === 'far') return undefined;
+      const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
+      const into = dayPool.take(rowCount);
+      const scratch = order === undefined ? undefined : dayPool.take(rowCount);
+      joinRows(chunks, into.slice(0, width), order, scratch?.slice(0, width));
+      if (scratch !== undefined) dayPool.give(scratch);
+      return { rowCount, columns: into };
+    };
     /** A day's rows in scan order, in one chunk of arrays from the pool. */
     const read = async (day: string): Promise<ColumnChunk> => {
       const source = `SELECT * FROM ${await reader.readParquet(p.lake, byDay.get(day)!, p.signal)}`;
       if (derive) {
-        const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, false, false));
-        const order = scanOrder(chunks, dayStartSeconds(day), 'tx_datetime');
-        const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
-        if (order !== 'far') {
-          const read = DERIVED_FROM;
-          const into = dayPool.take(rowCount);
-          const scratch = order === undefined ? undefined : dayPool.take(rowCount);
-          joinRows(chunks, into.slice(0, read), order, scratch?.slice(0, read));
-          if (scratch !== undefined) dayPool.give(scratch);
-          const rows = { rowCount, columns: into };
-          if (deriveIntegers(rows)) return rows;
-          // A time between seconds, or cents past 2^53: the engine's own integers, as below.
-          dayPool.give(into);
-        }
+        const rows = merged(await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, false, false)), day, 'tx_datetime', WITHOUT_INTEGERS);
+        if (rows !== undefined && deriveIntegers(rows)) return rows;
+        // A time between seconds, or cents past 2^53 (or rows far from scan order): the engine's own integers, as below.
+        if (rows !== undefined) dayPool.give(rows.columns as ArrayBufferView[]);
       }
       const chunks = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source));
-      const order = scanOrder(chunks, dayStartSeconds(day));
-      const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
       // A few sorted runs (row groups written out of order, a day's late parts) are merged here; more, by the engine.
-      if (order !== 'far') {
-        const scratch = order === undefined ? undefined : dayPool.take(rowCount);
-        const joined = joinRows(chunks, dayPool.take(rowCount), order, scratch);
-        if (scratch !== undefined) dayPool.give(scratch);
-        return joined;
-      }
+      const rows = merged(chunks, day, 't', SCAN_COLUMNS.length);
+      if (rows !== undefined) return rows;
       const sorted = await reader.queryTypedChunks!(scanRowsSql(reader.dialect, source, true));
       if (scanOrder(sorted, dayStartSeconds(day)) !== undefined) throw new ScanUnsupported(`day ${day} is not in order once sorted`);
-      return joinRows(sorted, dayPool.take(rowCount));
+      return joinRows(sorted, dayPool.take(chunks.reduce((n, c) => n + c.rowCount, 0)));
     };
     // Day N + 1 is read while day N is scanned and day N − 1 is encoded and stored (once day N − 2's file is).
     let next: Promise<ColumnChunk> | undefined = read(days[0]);
