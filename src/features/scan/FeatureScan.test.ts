@@ -10,7 +10,7 @@ import { buildFeatures, featureImplementation, type BuildFeaturesOptions } from 
 import { featureNames } from '../spec.js';
 import type { ColumnChunk } from '../../engine/SqlEngine.js';
 import { scanRowsSql } from '../featureSql.js';
-import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
+import { deriveIntegers, joinRows, OrderScratch, SCAN_COLUMNS, scanOrder, ScanUnsupported } from './FeatureScan.js';
 
 const DAY = 86400;
 let dir: string;
@@ -195,6 +195,17 @@ describe('features > scan > row order', () => {
     }
     expect(scanOrder([joined], day)).toBeInstanceOf(Int32Array);
     expect(() => joinRows(chunks, arrays().slice(0, 8).concat([new BigInt64Array(3)]))).toThrow(RangeError);
+    // Two runs taking turns row by row (too many stretches to copy one by one): merged and gathered row by row; the
+    // merge's arrays kept from one call to the next (a larger day first) give the same order as fresh ones.
+    const turns = [...sorted.filter((_, i) => i % 2 === 0), ...sorted.filter((_, i) => i % 2 === 1)];
+    const scratch = new OrderScratch();
+    const larger = Array.from({ length: 9000 }, (_, i): [number, number] => [day + Math.floor(i / 2), 20_000 + i]);
+    expect(scanOrder(chunksOf([...larger.slice(4500), ...larger.slice(0, 4500)], 700), day, 't', scratch)).toHaveLength(9000);
+    const turnChunks = chunksOf(turns, 1000);
+    const turnOrder = scanOrder(turnChunks, day, 't', scratch) as Int32Array;
+    expect(turnOrder).toEqual(scanOrder(turnChunks, day));
+    const interleaved = joinRows(turnChunks, arrays(), turnOrder, arrays());
+    for (let c = 0; c < SCAN_COLUMNS.length; c++) expect(Buffer.from(interleaved.columns[c]!.buffer).equals(Buffer.from(want.columns[c]!.buffer)), SCAN_COLUMNS[c]).toBe(true);
     // Same-second rows with their ids reversed everywhere: too many runs.
     const byTime = sorted.map(([t], i): [number, number] => [t, 10 + 3 * Math.floor(i / 3) + (2 - (i % 3))]);
     expect(scanOrder(chunksOf(byTime, 1000), day)).toBe('far');

@@ -464,31 +464,40 @@ function safeInt(w: Int32Array, r: number): number {
  * column ordered by, `t` or, for rows read without it, `tx_datetime` (the same order when times are whole seconds,
  * which `deriveIntegers` checks).
  */
-export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number, time: 't' | 'tx_datetime' = 't'): Int32Array | undefined | 'far' {
+export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number, time: 't' | 'tx_datetime' = 't', scratch = new OrderScratch()): Int32Array | undefined | 'far' {
   const [column, scale] = time === 't' ? [T, 1] : [TS, 1e6];
   const n = chunks.reduce((k, c) => k + c.rowCount, 0);
-  const times = new Float64Array(n);
-  const ids = new Float64Array(n);
+  const [times, ids, first, second] = scratch.take(n);
   const starts = [0];
   let at = 0;
+  // The row before's time and id (none before the first row).
+  let lastTime = -Infinity;
+  let lastId = 0;
   for (const chunk of chunks) {
     const t = words(chunk, column);
     const id = words(chunk, TID);
     for (let r = 0; r < chunk.rowCount; r++, at++) {
       const time = int64(t, r) / scale;
       if (time < dayStart || time >= dayStart + DAY) throw new ScanUnsupported(`a row at ${time} s outside its partition's day`);
+      const x = safeInt(id, r);
       times[at] = time;
-      ids[at] = safeInt(id, r);
-      if (at > 0 && time === times[at - 1] && ids[at] === ids[at - 1]) throw new ScanUnsupported('a transaction id twice in a day');
-      if (at > 0 && (time < times[at - 1] || (time === times[at - 1] && ids[at] < ids[at - 1]))) starts.push(at);
+      ids[at] = x;
+      if (time <= lastTime) {
+        if (time === lastTime && x === lastId) throw new ScanUnsupported('a transaction id twice in a day');
+        if (time < lastTime || x < lastId) starts.push(at);
+      }
+      lastTime = time;
+      lastId = x;
     }
   }
   if (starts.length === 1) return undefined;
   if (starts.length > 64) return 'far';
-  // Runs merged pairwise until one is left.
-  let order = new Int32Array(n);
+  // Runs merged pairwise until one is left; each side's rows before the other's head are found by galloping, so runs
+  // that are long stretches in order (row groups written by two threads) cost little more than a copy.
+  const before = (x: number, y: number) => times[x] < times[y] || (times[x] === times[y] && ids[x] < ids[y]);
+  let order = first;
   for (let i = 0; i < n; i++) order[i] = i;
-  let into = new Int32Array(n);
+  let into = second;
   let bounds = [...starts, n];
   while (bounds.length > 2) {
     const next = [0];
@@ -500,12 +509,12 @@ export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number, time
         const x = order[i];
         const y = order[j];
         if (times[x] === times[y] && ids[x] === ids[y]) throw new ScanUnsupported('a transaction id twice in a day');
-        if (times[x] < times[y] || (times[x] === times[y] && ids[x] < ids[y])) {
-          into[o++] = x;
-          i++;
+        if (before(x, y)) {
+          const end = gallop(order, i, m, y, before);
+          while (i < end) into[o++] = order[i++];
         } else {
-          into[o++] = y;
-          j++;
+          const end = gallop(order, j, b, x, before);
+          while (j < end) into[o++] = order[j++];
         }
       }
       while (i < m) into[o++] = order[i++];
@@ -516,6 +525,44 @@ export function scanOrder(chunks: readonly ColumnChunk[], dayStart: number, time
     bounds = next;
   }
   return order;
+}
+
+/**
+ * The arrays `scanOrder` works in (times, ids and two orders), kept from one day to the next when given: a day's
+ * worth of fresh memory is costly to touch. The order returned is one of them, good until the next call.
+ */
+export class OrderScratch {
+  private times = new Float64Array(0);
+  private ids = new Float64Array(0);
+  private orders = [new Int32Array(0), new Int32Array(0)];
+  take(n: number): [Float64Array, Float64Array, Int32Array, Int32Array] {
+    if (this.times.length < n) {
+      this.times = new Float64Array(n);
+      this.ids = new Float64Array(n);
+      this.orders = [new Int32Array(n), new Int32Array(n)];
+    }
+    return [this.times.subarray(0, n), this.ids.subarray(0, n), this.orders[0].subarray(0, n), this.orders[1].subarray(0, n)];
+  }
+}
+
+/**
+ * The first position in [from, to) of `order` (rows in order there) whose row does not come before row `y`: steps
+ * of 1, 2, 4, … from `from`, then a binary search in the last step.
+ */
+function gallop(order: Int32Array, from: number, to: number, y: number, before: (x: number, y: number) => boolean): number {
+  let lo = from;
+  let hi = from;
+  for (let step = 1; hi < to && before(order[hi], y); step *= 2) {
+    lo = hi + 1;
+    hi = from + step;
+  }
+  if (hi > to) hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(order[mid], y)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -572,9 +619,18 @@ export function joinRows(chunks: readonly ColumnChunk[], into: readonly ArrayBuf
       at += chunk.rowCount * 2;
     }
   };
+  const pieces = order === undefined ? undefined : stretches(chunks, order);
   into.forEach((column, c) => {
     const to = new Int32Array(column.buffer, column.byteOffset, rows * 2);
     if (order === undefined) return concat(to, c);
+    if (pieces !== undefined) {
+      const from = chunks.map((chunk) => words(chunk, c));
+      for (let p = 0; p < pieces.length; p += 4) {
+        const at = 2 * pieces[p + 2];
+        to.set(from[pieces[p + 1]].subarray(at, at + 2 * pieces[p + 3]), 2 * pieces[p]);
+      }
+      return;
+    }
     let from: Int32Array;
     if (chunks.length === 1) from = words(chunks[0], c);
     else {
@@ -588,4 +644,35 @@ export function joinRows(chunks: readonly ColumnChunk[], into: readonly ArrayBuf
     }
   });
   return { rowCount: rows, columns: into };
+}
+
+/**
+ * `order` as stretches of consecutive rows of one chunk, four numbers each: the first row written, the chunk, its
+ * first row there, the rows. Undefined when there are more than one for every 64 rows beside one a chunk (rows
+ * merged from finely interleaved runs): then row by row is quicker than a copy per stretch.
+ */
+function stretches(chunks: readonly ColumnChunk[], order: Int32Array): Int32Array | undefined {
+  const starts = new Float64Array(chunks.length + 1);
+  chunks.forEach((chunk, i) => (starts[i + 1] = starts[i] + chunk.rowCount));
+  const limit = chunks.length + (order.length >> 6);
+  const out = new Int32Array(4 * limit);
+  let count = 0;
+  for (let r = 0; r < order.length; ) {
+    if (count === limit) return undefined;
+    const first = order[r];
+    // The chunk holding row `first`: the last start at or before it.
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= first) lo = mid;
+      else hi = mid - 1;
+    }
+    const room = starts[lo + 1] - first;
+    let length = 1;
+    while (length < room && r + length < order.length && order[r + length] === first + length) length++;
+    out.set([r, lo, first - starts[lo], length], 4 * count++);
+    r += length;
+  }
+  return out.subarray(0, 4 * count);
 }

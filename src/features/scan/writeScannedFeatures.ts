@@ -17,7 +17,7 @@ import type { FeatureSpec } from '../spec.js';
 import { dayStartSeconds } from '../../util/dates.js';
 import { writeParquet, type ParquetColumn } from '../../parquet/writeParquet.js';
 import { ColumnPool } from './columnPool.js';
-import { deriveIntegers, joinRows, SCAN_COLUMNS, scanOrder, ScanUnsupported, type FeatureArray } from './FeatureScan.js';
+import { deriveIntegers, joinRows, OrderScratch, SCAN_COLUMNS, scanOrder, ScanUnsupported, type FeatureArray } from './FeatureScan.js';
 import { inlineScanner, threadScanner, type DayScanner } from './dayScanner.js';
 
 export interface ScanPlan {
@@ -91,6 +91,8 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
     thread,
   );
   let fileBuffer: Uint8Array | undefined;
+  // The merge's arrays, like the file's buffer, kept from one day to the next.
+  const orderScratch = new OrderScratch();
   /** The day's file encoded and its write started, once the previous day's is written. */
   const write = async (day: string, dayRows: ColumnChunk, scanned: Promise<FeatureArray[] | undefined>): Promise<void> => {
     const features = await scanned;
@@ -116,7 +118,7 @@ export async function writeScannedFeatures(engine: SqlEngine, p: ScanPlan): Prom
      * from the pool; undefined when they are too far from that order (more runs than are merged here).
      */
     const merged = (chunks: ColumnChunk[], day: string, time: 't' | 'tx_datetime', width: number): ColumnChunk | undefined => {
-      const order = scanOrder(chunks, dayStartSeconds(day), time);
+      const order = scanOrder(chunks, dayStartSeconds(day), time, orderScratch);
       if (order === 'far') return undefined;
       const rowCount = chunks.reduce((n, c) => n + c.rowCount, 0);
       const into = dayPool.take(rowCount);
