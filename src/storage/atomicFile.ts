@@ -10,6 +10,7 @@ import { createWriteStream, constants as fsc, type WriteStream } from 'node:fs';
 import { copyFile, link, mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { processIsGone } from '../util/processes.js';
+import { writeNewFile } from './directWrite.js';
 
 /** Temporary files start with this; `LocalStore.list()` hides them. */
 export const TMP_PREFIX = '.fraudops-tmp-';
@@ -104,6 +105,10 @@ export async function openAtomicWriteStream(target: string, options: { durable?:
 }
 
 async function writeNew(file: string, data: string | Uint8Array): Promise<void> {
+  if (typeof data !== 'string') {
+    await writeNewFile(file, data);
+    return;
+  }
   const fh = await open(file, 'wx');
   try {
     await fh.writeFile(data);

@@ -315,7 +315,7 @@ export class FeatureScan {
       }
 
       // Into the ring (made larger when it would overrun its oldest cursor).
-      if ((write + 1) % cap === cursor[this.oldest]) this.growRing();
+      if ((write + 1 === cap ? 0 : write + 1) === cursor[this.oldest]) this.growRing();
       const w = this.write;
       this.time[w] = time;
       if (customerPart) {
