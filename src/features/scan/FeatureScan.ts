@@ -75,7 +75,8 @@ export class FeatureScan {
   private readonly delay: number;
   /**
    * Per customer: count and cents of each customer window, then each outlier count; 32-bit integers (a sum past
-   * them is ScanUnsupported), each key's in its own 32 or 64 bytes, so that it is one or two cache lines.
+   * them is ScanUnsupported), each key's side by side with no padding: fewer bytes in all (the terminals' 24 bytes
+   * a key instead of 32 scanned about a tenth faster, though a quarter of them straddle two cache lines).
    */
   private customerSums: Int32Array;
   private readonly customerStride: number;
@@ -120,8 +121,8 @@ export class FeatureScan {
     const C = this.customerLengths.length;
     const O = this.outlierLengths.length;
     const W = this.terminalLengths.length;
-    this.customerStride = lineStride(2 * C + O);
-    this.terminalStride = lineStride(2 * W);
+    this.customerStride = Math.max(1, 2 * C + O);
+    this.terminalStride = Math.max(1, 2 * W);
     this.customerSums = new Int32Array(this.customerStride * 1024);
     this.terminalSums = new Int32Array(this.terminalStride * 1024);
     const lags = [...this.customerLengths, this.delay, ...Array.from(this.terminalLengths, (l) => this.delay + l), 1, ...this.outlierLengths];
@@ -395,11 +396,6 @@ export class FeatureScan {
     for (let i = 0; i < this.cursor.length; i++) this.cursor[i] = (this.cursor[i] - from + cap) % cap;
     this.write = held;
   }
-}
-
-/** Int32 words per key for `words` values: 8 or 16 (32 or 64 bytes, within one or two cache lines), else a multiple of 16. */
-function lineStride(words: number): number {
-  return words <= 8 ? 8 : (words + 15) & ~15;
 }
 
 /** `a`, or a copy twice as long when it is shorter than `length`. */
