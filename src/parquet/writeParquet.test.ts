@@ -155,6 +155,34 @@ describe('parquet > writeParquet', () => {
     expect(e.negative).toEqual(['DELTA_BINARY_PACKED, RLE']);
   });
 
+  it('packs differences that fit 32 bits in 32-bit arithmetic: across word boundaries, at the limits, and not past 2^52', async () => {
+    const n = DICTIONARY_LIMIT + 1_000;
+    const columns: ParquetColumn[] = [
+      // Up and down across 2^32 and across zero (a borrow from the high word either way).
+      { name: 'crossing', type: 'INT64', values: ints(n, (i) => (i % 3 === 0 ? 4_294_967_295n - BigInt(i) : i % 3 === 1 ? 4_294_967_296n + BigInt(i) : -BigInt(i))) },
+      // Differences of exactly −2^31 and 2^31 − 1, the most a 32-bit integer holds each way.
+      { name: 'limits', type: 'INT64', values: ints(n, (i) => 2n ** 40n - BigInt(i >> 1) - (i % 2 === 1 ? 2_147_483_648n : 0n)) },
+      // One past: 2^31 up.
+      { name: 'past', type: 'INT64', values: ints(n, (i) => BigInt(i >> 1) + (i % 2 === 1 ? 2_147_483_648n : 0n)) },
+      // Small steps that end past 2^52: plain, as values past 2^52 are.
+      { name: 'climbing', type: 'INT64', values: ints(n, (i) => 2n ** 52n - 3_000n + BigInt(i)) },
+      { name: 'int32', type: 'INT32', values: ints(n, (i) => BigInt((i * 7919) % 100_000) - 50_000n) },
+    ];
+    const source = await expectRoundTrip(columns);
+    const e = await encodings(source);
+    for (const name of ['crossing', 'limits', 'past', 'int32']) expect(e[name], name).toEqual(['DELTA_BINARY_PACKED, RLE']);
+    expect(e.climbing).toEqual(['PLAIN, RLE']);
+    // Each chunk's bounds are its values' least and greatest.
+    const stats = await engine.query<{ path_in_schema: string; stats_min_value: string; stats_max_value: string }>(`SELECT path_in_schema, stats_min_value, stats_max_value FROM parquet_metadata(${source.slice('read_parquet('.length, -1)})`);
+    for (const c of columns.filter((c) => c.name !== 'climbing')) {
+      const values = [...(c.values as BigInt64Array)];
+      const least = values.reduce((a, b) => (b < a ? b : a));
+      const greatest = values.reduce((a, b) => (b > a ? b : a));
+      const row = stats.find((r) => r.path_in_schema === c.name)!;
+      expect([row.stats_min_value, row.stats_max_value].map(String), c.name).toEqual([String(least), String(greatest)]);
+    }
+  });
+
   it('gives each row group its min and max, so filtered reads skip groups and still count right', async () => {
     const n = 5_000;
     const columns: ParquetColumn[] = [

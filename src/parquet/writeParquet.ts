@@ -179,13 +179,20 @@ function writeChunk(out: FileBytes, column: ParquetColumn, columnWords: Int32Arr
     chunk.dataOffset = out.length;
     chunk.encodings = [Encoding.PlainDictionary, Encoding.Rle];
   } else {
-    const stats = statistics(c, words, from, to, s.numbers);
-    chunk.min = stats?.min;
-    chunk.max = stats?.max;
-    if (c.type !== 'DOUBLE' && stats?.safe === true) {
-      deltaBinaryPacked(b, s.numbers, n);
+    const narrow = c.type === 'DOUBLE' ? undefined : narrowChunk(words, from, to, s.indices);
+    if (narrow !== undefined) {
+      Object.assign(chunk, bounds(c, narrow.min, narrow.max));
+      deltaBinaryPackedNarrow(b, narrow.first, s.indices, n);
       chunk.encodings = [Encoding.DeltaBinaryPacked, Encoding.Rle];
-    } else chunk.encodings = [Encoding.Plain, Encoding.Rle];
+    } else {
+      const stats = statistics(c, words, from, to, s.numbers);
+      chunk.min = stats?.min;
+      chunk.max = stats?.max;
+      if (c.type !== 'DOUBLE' && stats?.safe === true) {
+        deltaBinaryPacked(b, s.numbers, n);
+        chunk.encodings = [Encoding.DeltaBinaryPacked, Encoding.Rle];
+      } else chunk.encodings = [Encoding.Plain, Encoding.Rle];
+    }
   }
   const body = chunk.encodings[0] === Encoding.Plain ? plain(c, words, from, to) : b.view();
   out.push(pageHeader(PageType.Data, levels.length + body.length, (w) => dataPageHeader(w, n, chunk.encodings[0])));
@@ -490,6 +497,74 @@ function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void 
         for (let k = from; k < to; k++) mini[k - from] = deltas[k];
         b.pack(mini, 0, to - from, MINI, widths[m]);
       }
+    }
+  }
+}
+
+/**
+ * For integers (32-bit word pairs) exact in doubles whose consecutive differences fit 32 bits (ids and times in
+ * order, mostly), in one pass: the first, smallest and largest value (as `statistics` gives them) and the
+ * differences into `out[0..n − 1)`. Undefined for any other chunk: then `statistics` and `deltaBinaryPacked` take
+ * it in doubles, as before.
+ */
+function narrowChunk(words: Int32Array, from: number, to: number, out: Int32Array): { first: number; min: number; max: number } | undefined {
+  let lo = words[2 * from];
+  let hi = words[2 * from + 1];
+  if (hi < -0x100000 || hi >= 0x100000) return undefined;
+  const first = hi * 4294967296 + (lo >>> 0);
+  let [min, max, x] = [first, first, first];
+  for (let i = from + 1, j = 0; i < to; i++, j++) {
+    const nextLo = words[2 * i];
+    const nextHi = words[2 * i + 1];
+    // The difference's low 32 bits, and whether its high part is what a 32-bit integer's sign makes it.
+    const d = (nextLo - lo) | 0;
+    const borrow = nextLo >>> 0 < lo >>> 0 ? 1 : 0;
+    if (nextHi - hi - borrow !== d >> 31) return undefined;
+    out[j] = d;
+    // Exact: a value strays past 2^52 (refused below) by at most 2^31 a step before the bounds see it.
+    x += d;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    lo = nextLo;
+    hi = nextHi;
+  }
+  if (min < -(2 ** 52) || max >= 2 ** 52 || max - min >= 2 ** 52) return undefined;
+  return { first, min, max };
+}
+
+/**
+ * `deltaBinaryPacked` of values whose differences (`deltas`, n − 1 of them) are 32-bit integers: the same bytes, in
+ * 32-bit arithmetic (a difference less the block's least is below 2^32, kept as its 32-bit pattern).
+ */
+function deltaBinaryPackedNarrow(b: BitWriter, first: number, deltas: Int32Array, n: number): void {
+  const BLOCK = 128;
+  const MINI = 32;
+  b.varint(BLOCK);
+  b.varint(BLOCK / MINI);
+  b.varint(n);
+  b.varint(zigzag(first));
+  const widths = new Int32Array(BLOCK / MINI);
+  for (let at = 0; at < n - 1; at += BLOCK) {
+    const count = Math.min(BLOCK, n - 1 - at);
+    let min = deltas[at];
+    for (let k = at + 1; k < at + count; k++) if (deltas[k] < min) min = deltas[k];
+    b.varint(zigzag(min));
+    widths.fill(0);
+    const minis = Math.ceil(count / MINI);
+    for (let m = 0; m < minis; m++) {
+      // The bits of the largest difference less the least: those of all of them OR-ed together.
+      let bits = 0;
+      for (let k = at + m * MINI, end = Math.min(at + count, k + MINI); k < end; k++) {
+        const x = (deltas[k] - min) | 0;
+        deltas[k] = x;
+        bits |= x;
+      }
+      widths[m] = 32 - Math.clz32(bits);
+    }
+    for (let m = 0; m < widths.length; m++) b.byte(widths[m]);
+    for (let m = 0; m < minis; m++) {
+      const from = at + m * MINI;
+      if (widths[m] > 0) b.pack(deltas, from, Math.min(at + count, from + MINI), MINI, widths[m]);
     }
   }
 }
