@@ -17,12 +17,15 @@ const DIRECT_BLOCK = 4096;
 /** Bytes copied into aligned memory and written per step. */
 const STEP = 8 << 20;
 
+/** The errors by which a system or filesystem refuses direct I/O. */
+const REFUSALS = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
+
 /** Aligned buffers not in use (one per write running at once). WebAssembly memory starts on a page boundary. */
 const idle: Uint8Array[] = [];
 
 /**
- * Writes `data` as the new file `file` (which must not exist), direct when it can; returns whether it did. Any
- * refusal of direct I/O (at open or at a write) removes the partial file and writes it buffered instead.
+ * Writes `data` as the new file `file` (which must not exist), direct when it can; returns whether it did. A
+ * refusal of direct I/O (`REFUSALS`, at open or at a write) removes the partial file and writes it buffered instead.
  */
 export async function writeNewFile(file: string, data: Uint8Array, signal?: AbortSignal): Promise<boolean> {
   if (data.length >= DIRECT_MIN_BYTES && fsc.O_DIRECT !== undefined) {
@@ -48,7 +51,7 @@ export async function writeNewFile(file: string, data: Uint8Array, signal?: Abor
       return true;
     } catch (e) {
       await handle?.close().catch(() => undefined);
-      if ((e as NodeJS.ErrnoException).code !== 'EINVAL') throw e;
+      if (!REFUSALS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
       if (handle !== undefined) await rm(file, { force: true });
     } finally {
       idle.push(buffer);
