@@ -4,8 +4,9 @@
  * the file cut back to its length. A run writing gigabytes of output (feature files) then neither fills the page
  * cache with pages no one reads back soon nor pays for taking each of those pages: on a virtual machine whose memory
  * is mapped in by the host on first touch, buffered writes of 1.36 GB cost 5–14 s of system time here, direct ones
- * about 0.2 s. Where O_DIRECT is refused (tmpfs, some network filesystems, other systems) the file is written the
- * usual way. The bytes on disk are the same either way; publishing (sync, rename) stays the caller's.
+ * about 0.2 s. Where O_DIRECT is refused (tmpfs before Linux 6.6, some network filesystems, other systems) the
+ * file is written the usual way. The bytes on disk are the same either way; publishing (sync, rename) stays the
+ * caller's.
  */
 import { constants as fsc } from 'node:fs';
 import { open, rm, type FileHandle } from 'node:fs/promises';
