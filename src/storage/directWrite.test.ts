@@ -36,7 +36,9 @@ describe('storage > direct writes of large files', () => {
     for (const [i, n] of lengths.entries()) {
       const data = bytes(n, i + 1);
       const file = path.join(dir, `f${i}`);
-      expect(await writeNewFile(file, data)).toBe(direct);
+      const wrote = await writeNewFile(file, data);
+      // Other filesystems (overlay, network) may take direct I/O or not: the bytes must be right either way.
+      if (direct) expect(wrote).toBe(true);
       expect(Buffer.from(await readFile(file)).equals(Buffer.from(data)), `length ${n}`).toBe(true);
     }
   });
