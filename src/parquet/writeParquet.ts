@@ -457,14 +457,21 @@ function hybrid(b: BitWriter, values: Int32Array, n: number, width: number): voi
   }
 }
 
-/** DELTA_BINARY_PACKED of `values[0..n)` (integers, their differences exact): blocks of 128, 4 miniblocks of 32. */
-function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void {
-  const BLOCK = 128;
-  const MINI = 32;
+/** DELTA_BINARY_PACKED's block of differences, and its miniblocks (4 to a block). */
+const BLOCK = 128;
+const MINI = 32;
+
+/** The header of a DELTA_BINARY_PACKED page body: block size, miniblocks a block, values, the first value. */
+function deltaHeader(b: BitWriter, n: number, first: number): void {
   b.varint(BLOCK);
   b.varint(BLOCK / MINI);
   b.varint(n);
-  b.varint(zigzag(values[0]));
+  b.varint(zigzag(first));
+}
+
+/** DELTA_BINARY_PACKED of `values[0..n)` (integers, their differences exact): blocks of 128, 4 miniblocks of 32. */
+function deltaBinaryPacked(b: BitWriter, values: Float64Array, n: number): void {
+  deltaHeader(b, n, values[0]);
   const deltas = new Float64Array(BLOCK);
   const mini = new Int32Array(MINI);
   const widths = new Int32Array(BLOCK / MINI);
@@ -537,12 +544,7 @@ function narrowChunk(words: Int32Array, from: number, to: number, out: Int32Arra
  * 32-bit arithmetic (a difference less the block's least is below 2^32, kept as its 32-bit pattern).
  */
 function deltaBinaryPackedNarrow(b: BitWriter, first: number, deltas: Int32Array, n: number): void {
-  const BLOCK = 128;
-  const MINI = 32;
-  b.varint(BLOCK);
-  b.varint(BLOCK / MINI);
-  b.varint(n);
-  b.varint(zigzag(first));
+  deltaHeader(b, n, first);
   const widths = new Int32Array(BLOCK / MINI);
   for (let at = 0; at < n - 1; at += BLOCK) {
     const count = Math.min(BLOCK, n - 1 - at);

@@ -82,10 +82,8 @@ export class LocalStore implements ObjectStore {
   async write(key: string, body: Readable | Buffer | string, options: WriteOptions = {}): Promise<ObjectInfo> {
     // publishFile fsyncs before publishing, so a published name never points at data still only in the page cache.
     return this.publish(key, options, async (tmp) => {
-      if (typeof body === 'string') {
-        await fs.writeFile(tmp, body, { flag: 'wx', signal: options.signal });
-      } else if (Buffer.isBuffer(body)) {
-        // A large buffer goes past the page cache where the filesystem allows it (directWrite.ts).
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        // A large body goes past the page cache where the filesystem allows it (directWrite.ts).
         await writeNewFile(tmp, body, options.signal);
       } else {
         await pipeline(body, createWriteStream(tmp, { flags: 'wx' }), { signal: options.signal });

@@ -56,7 +56,7 @@ export async function publishFile(target: string, fill: (tmp: string) => Promise
 
 /** Replaces `target` with `data` atomically. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: PublishOptions = {}): Promise<boolean> {
-  return publishFile(target, (tmp) => writeNew(tmp, data), options);
+  return publishFile(target, async (tmp) => void (await writeNewFile(tmp, data)), options);
 }
 
 /** Copies the local file `source` to `target` atomically. */
@@ -102,19 +102,6 @@ export async function openAtomicWriteStream(target: string, options: { durable?:
       await rm(tmp, { force: true });
     },
   };
-}
-
-async function writeNew(file: string, data: string | Uint8Array): Promise<void> {
-  if (typeof data !== 'string') {
-    await writeNewFile(file, data);
-    return;
-  }
-  const fh = await open(file, 'wx');
-  try {
-    await fh.writeFile(data);
-  } finally {
-    await fh.close();
-  }
 }
 
 async function syncFile(file: string): Promise<void> {

@@ -25,10 +25,12 @@ const REFUSALS = new Set(['EINVAL', 'EOPNOTSUPP', 'ENOTSUP']);
 const idle: Uint8Array[] = [];
 
 /**
- * Writes `data` as the new file `file` (which must not exist), direct when it can; returns whether it did. A
- * refusal of direct I/O (`REFUSALS`, at open or at a write) removes the partial file and writes it buffered instead.
+ * Writes `body` (a string as UTF-8) as the new file `file` (which must not exist), direct when it can; returns
+ * whether it did. A refusal of direct I/O (`REFUSALS`, at open or at a write) removes the partial file and writes it
+ * buffered instead.
  */
-export async function writeNewFile(file: string, data: Uint8Array, signal?: AbortSignal): Promise<boolean> {
+export async function writeNewFile(file: string, body: Uint8Array | string, signal?: AbortSignal): Promise<boolean> {
+  const data = typeof body === 'string' ? Buffer.from(body) : body;
   if (data.length >= DIRECT_MIN_BYTES && fsc.O_DIRECT !== undefined) {
     let handle: FileHandle | undefined;
     const buffer = idle.pop() ?? new Uint8Array(new WebAssembly.Memory({ initial: STEP / 65536 }).buffer);
